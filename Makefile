@@ -1,0 +1,36 @@
+# The single entry point: `make serve` runs the dashboard, `make test` runs the tests.
+# Both bootstrap .venv from nothing but python3 and are quick on a second run.
+SHELL  := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# This machine's pip config names local mirror folders that warn for every package: hide those.
+QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
+
+.PHONY: serve test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | $(QUIET_PIP)
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(VENV)/bin/memdash serve
+
+test: $(STAMP)
+	scripts/os-deps.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

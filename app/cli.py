@@ -1,0 +1,158 @@
+"""The one entry point: `memdash serve | worker | db upgrade`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from app.preflight import ConfigError, check_data_dir, check_database, check_port_free
+from app.settings import Settings
+
+cli = typer.Typer(
+    help="memdash: measure and explore how much language models memorize.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+def fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment plus CLI overrides; a bad value is one line, not a trace."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        where = f"MEMDASH_{field.upper()}: " if field else ""
+        fail(f"{where}{first['msg'].removeprefix('Value error, ')}")
+        raise  # unreachable: fail() exits
+
+
+def prepare_database(settings: Settings) -> None:
+    """Preflight checks, then migrations to head."""
+    from app.db.engine import make_engine
+    from app.db.migrate import upgrade_to_head
+
+    try:
+        check_data_dir(settings.data_dir)
+        engine = make_engine(settings.resolved_database_url)
+        check_database(engine)
+    except ConfigError as error:
+        fail(str(error))
+    upgrade_to_head(engine)
+    engine.dispose()
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local worker processes to start.")
+    ] = None,
+) -> None:
+    """Run the dashboard (migrating the database first) and local workers over loopback HTTP."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = load_settings(host=host, port=port, local_workers=workers)
+    prepare_database(settings)
+    try:
+        check_port_free(settings.host, settings.port)
+    except ConfigError as error:
+        fail(str(error))
+
+    # Local workers authenticate with a token minted for this process only.
+    local_token = secrets.token_urlsafe(24)
+    tokens = ",".join(filter(None, [settings.worker_tokens, local_token]))
+    settings = settings.model_copy(update={"worker_tokens": tokens})
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")
+    )
+    url_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    server_url = f"http://{url_host}:{settings.port}"
+    typer.echo(f"memdash on {server_url} ({settings.local_workers} local worker(s))")
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "worker",
+                "--server",
+                server_url,
+                "--name",
+                f"local-{i + 1}",
+            ],
+            env={**os.environ, "MEMDASH_WORKER_TOKEN": local_token},
+            # Ctrl-C reaches the whole terminal group; local workers are stopped by us instead,
+            # after the server, so they never see a half-shut server.
+            preexec_fn=_ignore_sigint,
+        )
+        for i in range(settings.local_workers)
+    ]
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; the shutdown was clean
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@cli.command()
+def worker(
+    server: Annotated[str, typer.Option(help="URL of the memdash server.")],
+    token: Annotated[
+        str | None, typer.Option(envvar="MEMDASH_WORKER_TOKEN", help="Worker token.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name shown on the queue page.")] = None,
+    device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+) -> None:
+    """Pull jobs from a memdash server over HTTP and run them."""
+    from worker.agent import run_agent
+
+    if not token:
+        fail("a worker token is needed: --token or MEMDASH_WORKER_TOKEN")
+    run_agent(server_url=server.rstrip("/"), token=token, name=name, device=device)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations to the configured database."""
+    settings = load_settings()
+    prepare_database(settings)
+    typer.echo("database is at the newest schema")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Persistence: ORM models, engine/session factory, migrations, and the job queue."""

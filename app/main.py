@@ -1,0 +1,47 @@
+"""The application factory: `create_app(settings)` builds the FastAPI app (tests call it too)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.db.engine import make_engine, make_session_factory
+from app.paths import STATIC_DIR
+from app.routes import pages, system
+from app.settings import Settings
+from app.static_assets import plotly_js_path
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query"))
+        parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+    return "; ".join(parts)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(title="memdash", version=__version__)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.resolved_database_url)
+    app.state.session_factory = make_session_factory(app.state.engine)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"error": _validation_message(error), "detail": error.errors()}, status_code=422
+        )
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def _plotly_js() -> FileResponse:
+        # Served from the installed plotly package: no CDN, works offline, matches its version.
+        return FileResponse(plotly_js_path(), media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(system.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,37 @@
+"""Read-only selects used by pages, figures and the JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Checkpoint, Job, Run, Sweep, Worker
+
+
+@dataclass(frozen=True)
+class Overview:
+    sweeps: list[Sweep]
+    n_runs: int
+    n_uploads: int
+    jobs_by_state: dict[str, int]
+    workers: list[Worker]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sweeps and self.n_runs == 0 and self.n_uploads == 0
+
+
+def overview(session: Session, *, recent_sweeps: int = 20) -> Overview:
+    sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(recent_sweeps)).all()
+    n_runs = session.scalar(select(func.count()).select_from(Run)) or 0
+    n_uploads = (
+        session.scalar(
+            select(func.count()).select_from(Checkpoint).where(Checkpoint.kind == "uploaded")
+        )
+        or 0
+    )
+    jobs_by_state = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+    workers = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc()).limit(20)).all()
+    return Overview(list(sweeps), n_runs, n_uploads, jobs_by_state, list(workers))

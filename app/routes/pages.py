@@ -1,0 +1,17 @@
+"""Server-rendered pages: the overview."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app import queries
+from app.deps import SessionDep
+from app.templating import render
+
+router = APIRouter(tags=["pages"])
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview_page(request: Request, session: SessionDep) -> HTMLResponse:
+    return render(request, "overview.html", {"overview": queries.overview(session)})

@@ -1,0 +1,36 @@
+"""Jinja2 templates that render a whole page, or one block of it for an htmx request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from app import __version__
+from app.paths import TEMPLATES_DIR
+
+templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
+templates.env.globals["memdash_version"] = __version__
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The full page, or only `block` when htmx asks for a fragment."""
+    kwargs: dict[str, Any] = {"status_code": status_code}
+    if block is not None and is_htmx(request):
+        kwargs["block_name"] = block
+    return templates.TemplateResponse(request, name, context, **kwargs)

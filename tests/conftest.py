@@ -1,0 +1,86 @@
+"""Shared fixtures: databases (SQLite and a throwaway PostgreSQL), the app, and clients."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.engine import make_engine, make_session_factory
+from app.db.migrate import upgrade_to_head
+from app.main import create_app
+from app.settings import Settings
+from tests.pg_cluster import PgCluster, find_pg_bindir
+
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    if find_pg_bindir() is None:
+        pytest.skip("no PostgreSQL server binary (pg_ctl/initdb) exists on this machine")
+    cluster = PgCluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """A fresh, empty database in the session's cluster."""
+    name = f"memdash_test_{next(_database_numbers)}"
+    admin = create_engine(pg_cluster.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_cluster.url(name)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each DB-facing test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'memdash.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        worker_tokens="test-worker-token",
+        token="test-admin-token",
+        lease_s=3.0,
+        heartbeat_s=0.5,
+        reaper_interval_s=0.5,
+        claim_wait_s=0.5,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    """A client for an app on a migrated database (SQLite and PostgreSQL)."""
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.engine.dispose()

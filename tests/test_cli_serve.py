@@ -1,0 +1,108 @@
+"""`memdash serve` as a user runs it: real processes, real ports, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.pg_cluster import free_port
+
+
+def memdash(*args: str, env: dict[str, str], timeout_s: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # one line, no traceback
+    assert lines[0].startswith("error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    env = {
+        "MEMDASH_DATA_DIR": str(tmp_path),
+        "MEMDASH_DATABASE_URL": f"postgresql+psycopg://u:secret@127.0.0.1:{port}/x",
+    }
+    result = memdash("serve", "--port", str(free_port()), env=env)
+    assert_one_line_error(result, "cannot reach database", str(port))
+    assert "secret" not in result.stderr
+
+
+def test_unwritable_data_dir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = memdash("serve", env={"MEMDASH_DATA_DIR": str(blocker / "data")})
+    assert_one_line_error(result, "not writable", str(blocker / "data"))
+
+
+def test_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = memdash("serve", "--port", str(port), env={"MEMDASH_DATA_DIR": str(tmp_path)})
+    assert_one_line_error(result, "already in use", str(port))
+
+
+def test_public_address_without_token_is_refused(tmp_path: Path) -> None:
+    result = memdash("serve", "--host", "0.0.0.0", env={"MEMDASH_DATA_DIR": str(tmp_path)})
+    assert_one_line_error(result, "MEMDASH_TOKEN")
+
+
+@pytest.mark.slow
+def test_serve_starts_dashboard_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env={**os.environ, "MEMDASH_DATA_DIR": str(tmp_path / "var")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None, "".join(lines)
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.3)
+        assert page.status_code == 200
+        assert BeautifulSoup(page.text, "html.parser").select_one("#empty-state")
+        assert (tmp_path / "var" / "memdash.db").exists()
+        while "worker local-1 (cpu): connected" not in "".join(lines):
+            assert time.monotonic() < deadline, "local worker did not connect"
+            time.sleep(0.2)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    output = "".join(lines)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
