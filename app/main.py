@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.db.engine import make_engine, make_session_factory
 from app.paths import STATIC_DIR
-from app.routes import pages, system
+from app.routes import docs, pages, system
 from app.settings import Settings
 from app.static_assets import plotly_js_path
 
@@ -44,4 +44,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(system.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     return app

@@ -1,0 +1,136 @@
+"""SPEC 6: membership-inference metrics against scikit-learn, attacks, and the scaling law."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import f1_score, precision_recall_curve, roc_auc_score
+from sklearn.metrics import roc_curve as sk_roc_curve
+
+from worker.metrics.membership import (
+    best_threshold_f1,
+    f1_at_median,
+    loss_attack_scores,
+    membership_report,
+    min_k_percent_score,
+    reference_calibrated_scores,
+    roc_auc,
+    roc_curve,
+    tpr_at_fpr,
+    zlib_ratio_scores,
+)
+from worker.metrics.scaling_law import (
+    PAPER_C1,
+    PAPER_C2,
+    PAPER_C3,
+    f1_from_x,
+    fit_scaling_law,
+    predicted_mi_f1,
+)
+
+
+def _scores(seed: int, shift: float, n: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.normal(shift, 1, n), rng.normal(0, 1, n)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_metrics_agree_with_scikit_learn(seed: int) -> None:
+    member, nonmember = _scores(seed, shift=0.7)
+    scores = np.r_[member, nonmember]
+    labels = np.r_[np.ones(member.size), np.zeros(nonmember.size)]
+    assert roc_auc(member, nonmember) == pytest.approx(roc_auc_score(labels, scores))
+    fpr, tpr, _ = sk_roc_curve(labels, scores, drop_intermediate=False)
+    assert tpr_at_fpr(member, nonmember, 0.01) == pytest.approx(tpr[fpr <= 0.01].max())
+    ours_fpr, ours_tpr, _ = roc_curve(member, nonmember)
+    assert np.allclose(ours_fpr, fpr) and np.allclose(ours_tpr, tpr)
+    predicted = scores > np.median(scores)
+    assert f1_at_median(member, nonmember) == pytest.approx(f1_score(labels, predicted))
+    precision, recall, _ = precision_recall_curve(labels, scores)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        best = np.nanmax(2 * precision * recall / (precision + recall))
+    assert best_threshold_f1(member, nonmember) == pytest.approx(best)
+
+
+def test_ties_count_half_in_auc() -> None:
+    assert roc_auc([1.0, 1.0], [1.0, 1.0]) == 0.5
+    assert roc_auc([2.0], [1.0]) == 1.0
+
+
+def test_a_random_guess_gives_f1_one_half() -> None:
+    member, nonmember = _scores(seed=7, shift=0.0, n=20_000)
+    report = membership_report(member, nonmember)
+    assert report.f1_median == pytest.approx(0.5, abs=0.01)
+    assert report.auc == pytest.approx(0.5, abs=0.01)
+    assert report.tpr_at_1pct_fpr == pytest.approx(0.01, abs=0.01)
+
+
+def test_a_perfect_attack() -> None:
+    report = membership_report([5.0, 6.0, 7.0], [1.0, 2.0, 3.0])
+    assert (report.f1_median, report.f1_best, report.auc, report.tpr_at_1pct_fpr) == (1, 1, 1, 1)
+
+
+def test_attack_scores_point_the_same_way() -> None:
+    # Members have lower loss -> higher score.
+    assert loss_attack_scores([1.0])[0] > loss_attack_scores([2.0])[0]
+    assert zlib_ratio_scores([10.0], [100.0])[0] > zlib_ratio_scores([50.0], [100.0])[0]
+    assert reference_calibrated_scores([100.0], [700.0])[0] == 600.0
+
+
+def test_min_k_percent_by_hand() -> None:
+    logprobs = [-0.1, -5.0, -0.2, -3.0, -0.3, -0.1, -0.2, -0.4, -0.1, -0.2]
+    assert min_k_percent_score(logprobs, 0.2) == pytest.approx(-4.0)  # two lowest of ten
+    assert min_k_percent_score([-1.0], 0.2) == -1.0
+    with pytest.raises(ValueError):
+        min_k_percent_score([], 0.2)
+
+
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40),
+    st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40),
+)
+@settings(max_examples=60)
+def test_membership_metrics_are_in_unit_interval(member, nonmember) -> None:
+    report = membership_report(member, nonmember)
+    for value in (report.f1_median, report.f1_best, report.auc, report.tpr_at_1pct_fpr):
+        assert 0.0 <= value <= 1.0
+
+
+# The paper's validation rows (SPEC 6): (params, |D| in 64-token sequences, predicted F1).
+GPT2_XL, GPT2_SMALL = 1_556_075_200, 123_702_528
+VALIDATION_ROWS = [
+    (GPT2_XL, 170_654_583, 0.546),
+    (GPT2_XL, 76_795_021, 0.745),
+    (GPT2_XL, 18_851_574, 0.950),
+    (GPT2_SMALL, 13_566_442, 0.546),
+    (GPT2_SMALL, 6_104_935, 0.745),
+    (GPT2_SMALL, 1_498_634, 0.950),
+]
+
+
+@pytest.mark.parametrize(("params", "n_sequences", "expected"), VALIDATION_ROWS)
+def test_scaling_law_reproduces_the_paper_table(params, n_sequences, expected) -> None:
+    assert float(predicted_mi_f1(n_sequences, params)) == pytest.approx(expected, abs=0.001)
+
+
+def test_scaling_law_tends_to_a_random_guess() -> None:
+    assert float(predicted_mi_f1(1e15, GPT2_SMALL)) == pytest.approx(0.5, abs=1e-6)
+    assert float(predicted_mi_f1(1, GPT2_SMALL)) > 0.95
+
+
+def test_fitter_recovers_known_constants() -> None:
+    x = np.linspace(0, 150, 40)
+    truth = (1.2, -0.05, -25.0)
+    fit = fit_scaling_law(x, f1_from_x(x, *truth))
+    assert (fit.c1, fit.c2, fit.c3) == pytest.approx(truth, rel=1e-4)
+    assert fit.rmse < 1e-6
+
+
+def test_fitter_starts_from_the_paper_and_needs_three_points() -> None:
+    x = np.linspace(1, 200, 10)
+    fit = fit_scaling_law(x, f1_from_x(x))
+    assert (fit.c1, fit.c2, fit.c3) == pytest.approx((PAPER_C1, PAPER_C2, PAPER_C3), rel=1e-4)
+    with pytest.raises(ValueError):
+        fit_scaling_law([1, 2], [0.9, 0.8])

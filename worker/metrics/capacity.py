@@ -1,0 +1,130 @@
+"""Capacity, bits per parameter, and predicted memorization (SPEC 3; Morris et al. 2025, Sec. 3).
+
+- Parameter count of GPT-2 with tied embeddings (counted once), learned positions n_positions = S,
+  biases and LayerNorms: `params = V·d + S·d + L·(12·d² + 13·d) + 2·d`.
+- Capacity of a configuration = max over dataset sizes N of the seed-mean memorized bits, trained
+  to saturation on uniform random tokens.
+- α (bits/parameter) = least-squares slope through the origin of capacity vs params; the fit with
+  an intercept (and its R²) is reported beside it.
+- Predicted memorization of a dataset = min(α·params, N·S·log2 V) (paper App. A.1).
+- Dataset-to-capacity ratio = bits of the training set / (α·params) (SPEC 4).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+# The paper's published numbers (SPEC 3), shown beside memdash's own fits.
+PAPER_ALPHA_FITTED_BF16 = 3.64
+PAPER_ALPHA_MEAN_BF16 = 3.51
+PAPER_ALPHA_MEAN_FP32 = 3.83
+PAPER_ALPHA_RANGE = (2.86, 4.23)
+
+
+def gpt2_param_count(vocab_size: int, seq_len: int, d_model: int, n_layer: int) -> int:
+    """GPT-2 parameters: V·d + S·d + L·(12·d² + 13·d) + 2·d (tied embeddings counted once).
+
+    Per block: attention qkv (3d²+3d) and projection (d²+d), MLP up (4d²+4d) and down (4d²+d),
+    two LayerNorms (4d): 12d² + 13d. Then the final LayerNorm (2d).
+    """
+    d = d_model
+    return vocab_size * d + seq_len * d + n_layer * (12 * d * d + 13 * d) + 2 * d
+
+
+def synthetic_dataset_bits(n_samples: int, seq_len: int, vocab_size: int) -> float:
+    """Entropy of N uniform random sequences: H(X) = N · S · log2 V bits."""
+    return float(n_samples * seq_len * np.log2(vocab_size))
+
+
+def predicted_memorization_bits(alpha: float, n_params: int, dataset_bits: float) -> float:
+    """min(α · params, H(X)): a model memorizes its data until its capacity is full."""
+    return float(min(alpha * n_params, dataset_bits))
+
+
+def dataset_to_capacity_ratio(dataset_bits: float, alpha: float, n_params: int) -> float:
+    """Bits of the training set over the model's capacity α·params (double descent near 1)."""
+    return float(dataset_bits / (alpha * n_params))
+
+
+@dataclass(frozen=True)
+class CapacityPoint:
+    """One trained run: its configuration key, dataset size, and memorized bits."""
+
+    config: Hashable
+    n_samples: int
+    memorized_bits: float
+
+
+@dataclass(frozen=True)
+class ConfigCapacity:
+    config: Hashable
+    capacity_bits: float  # max over N of the seed mean
+    argmax_n_samples: int
+    seed_means: dict[int, float]  # N -> mean memorized bits over seeds
+
+
+def capacity_per_config(points: Iterable[CapacityPoint]) -> dict[Hashable, ConfigCapacity]:
+    """Capacity of each configuration: max over dataset sizes N of the mean over seeds."""
+    groups: dict[Hashable, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for point in points:
+        groups[point.config][point.n_samples].append(point.memorized_bits)
+    result = {}
+    for config, by_n in groups.items():
+        means = {n: float(np.mean(bits)) for n, bits in sorted(by_n.items())}
+        best_n = max(means, key=lambda n: means[n])
+        result[config] = ConfigCapacity(config, means[best_n], best_n, means)
+    return result
+
+
+@dataclass(frozen=True)
+class AlphaFit:
+    """α fits of capacity (bits) against params."""
+
+    alpha: float  # slope through the origin, bits/parameter
+    alpha_ci95: tuple[float, float]  # 95% confidence interval of that slope
+    r2_origin: float  # uncentred R² of the through-origin fit
+    slope: float  # fit with an intercept
+    intercept_bits: float
+    r2: float
+    mean_ratio: float  # mean of capacity/params over configurations
+    n_configs: int
+
+
+def fit_alpha(n_params: ArrayLike, capacity_bits: ArrayLike) -> AlphaFit:
+    """Least squares: capacity ≈ α·params (through the origin), and ≈ a·params + b.
+
+    Through the origin α = Σ p·c / Σ p², with standard error sqrt(SSE/(n−1) / Σ p²) and a
+    Student-t 95% interval on n−1 degrees of freedom.
+    """
+    p = np.asarray(n_params, dtype=np.float64)
+    c = np.asarray(capacity_bits, dtype=np.float64)
+    if p.shape != c.shape or p.size < 2:
+        raise ValueError("need at least two (params, capacity) pairs of equal length")
+    alpha = float(p @ c / (p @ p))
+    residuals = c - alpha * p
+    sse = float(residuals @ residuals)
+    dof = p.size - 1
+    stderr = float(np.sqrt(sse / dof / (p @ p))) if dof > 0 else float("nan")
+    half_width = float(stats.t.ppf(0.975, dof) * stderr) if dof > 0 else float("nan")
+    r2_origin = 1.0 - sse / float(c @ c) if float(c @ c) > 0 else float("nan")
+    if np.ptp(p) > 0:
+        line = stats.linregress(p, c)
+        slope, intercept, r2 = float(line.slope), float(line.intercept), float(line.rvalue**2)
+    else:
+        slope, intercept, r2 = float("nan"), float("nan"), float("nan")
+    return AlphaFit(
+        alpha=alpha,
+        alpha_ci95=(alpha - half_width, alpha + half_width),
+        r2_origin=r2_origin,
+        slope=slope,
+        intercept_bits=intercept,
+        r2=r2,
+        mean_ratio=float(np.mean(c / p)),
+        n_configs=int(p.size),
+    )
