@@ -1,0 +1,138 @@
+"""Many same-shape models trained together as one stacked program (DESIGN: performance shape).
+
+A capacity sweep trains tiny models of one shape on different seeds and dataset sizes. Run one
+after another, each step is dominated by per-op overhead; stacked (worker/stacked_model.py),
+every weight gets a leading model axis and each layer is one batched matmul for all models.
+(torch.func.vmap over the plain model was tried first: on CPU SDPA has no batching rule there
+and the stacked step ran 2x slower than a loop, so the stacked forward is written out.)
+
+Each model keeps its own identity: its seed initializes it exactly as `train.train` would, it
+draws its own deterministic batches from its own dataset, its gradient is clipped by its own
+norm, and the AdamW update below is torch's AdamW formula applied per model, with a mask so a
+model that has saturated stops updating while the others go on. Each model stops by the same
+saturation rule as a single run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import Tensor
+
+from worker.batches import EpochBatches
+from worker.model import GPT, GPTConfig
+from worker.stacked_model import stack_state, stacked_losses, unstack_state
+from worker.train import Saturation, TrainConfig, TrainResult, build_model, mean_loss_bits
+
+EPS = 1e-8
+ManyProgressFn = Callable[[int, int, int], None]  # step, max_steps, models still training
+
+
+class MaskedAdamW:
+    """torch.optim.AdamW's update on stacked (M, ...) parameters, skipping inactive models."""
+
+    def __init__(self, params: dict[str, Tensor], config: TrainConfig, n_models: int) -> None:
+        self.params, self.config = params, config
+        self.exp_avg = {k: torch.zeros_like(v) for k, v in params.items()}
+        self.exp_avg_sq = {k: torch.zeros_like(v) for k, v in params.items()}
+        self.steps = torch.zeros(n_models, dtype=torch.float64)
+
+    @torch.no_grad()
+    def step(self, lr: float, active: Tensor) -> None:
+        beta1, beta2, wd = 0.9, self.config.beta2, self.config.weight_decay
+        self.steps += active.double().cpu()
+        bias1 = (1 - beta1 ** self.steps.clamp(min=1)).to(active.device)
+        bias2 = (1 - beta2 ** self.steps.clamp(min=1)).to(active.device)
+        for name, param in self.params.items():
+            grad = param.grad
+            shape = (-1,) + (1,) * (param.ndim - 1)
+            on = active.view(shape)
+            m, v = self.exp_avg[name], self.exp_avg_sq[name]
+            m.copy_(torch.where(on, m * beta1 + grad * (1 - beta1), m))
+            v.copy_(torch.where(on, v * beta2 + grad * grad * (1 - beta2), v))
+            step_size = (lr / bias1).to(param.dtype).view(shape)
+            denom = (v.sqrt() / bias2.sqrt().to(param.dtype).view(shape)) + EPS
+            update = param * (lr * wd) + step_size * m / denom
+            param.sub_(torch.where(on, update, torch.zeros_like(update)))
+
+
+def _per_model_clip(params: dict[str, Tensor], max_norm: float) -> None:
+    """Scale each model's gradient so its own global norm is at most max_norm."""
+    squares = sum(p.grad.flatten(1).float().pow(2).sum(dim=1) for p in params.values())
+    scale = (max_norm / (squares.sqrt() + 1e-6)).clamp(max=1.0)
+    for p in params.values():
+        p.grad.mul_(scale.to(p.dtype).view((-1,) + (1,) * (p.ndim - 1)))
+
+
+def train_many(
+    model_config: GPTConfig,
+    config: TrainConfig,
+    datasets: Sequence[NDArray[np.int32]],
+    seeds: Sequence[int],
+    *,
+    device: torch.device | None = None,
+    on_progress: ManyProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[TrainResult]:
+    """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i]."""
+    if len(datasets) != len(seeds) or not datasets:
+        raise ValueError("give one seed per dataset, and at least one of each")
+    device = device or torch.device("cpu")
+    n_models = len(datasets)
+    models = [build_model(model_config, replace(config, seed=s), device) for s in seeds]
+    params = stack_state(models)  # each (M, ...), requires_grad
+    optimizer = MaskedAdamW(params, config, n_models)
+    samplers = [
+        EpochBatches(d.shape[0], config.batch_size, s) for d, s in zip(datasets, seeds, strict=True)
+    ]
+    data = [torch.from_numpy(np.ascontiguousarray(d, dtype=np.int64)).to(device) for d in datasets]
+    saturations = [Saturation() for _ in range(n_models)]
+    curves: list[list[dict[str, float]]] = [[] for _ in range(n_models)]
+    stopped_at = [0] * n_models
+    active = torch.ones(n_models, dtype=torch.bool, device=device)
+    step = 0
+
+    while bool(active.any()) and step < config.max_steps:
+        if should_stop and should_stop():
+            break
+        batch = torch.stack([data[i][torch.from_numpy(samplers[i].indices(step)).to(device)]
+                             for i in range(n_models)])  # (M, B, S)  # fmt: skip
+        losses = stacked_losses(params, model_config, batch)  # (M,)
+        for p in params.values():
+            p.grad = None
+        (losses * active).sum().backward()  # per-model gradients; inactive models get zeros
+        if config.grad_clip > 0:
+            _per_model_clip(params, config.grad_clip)
+        optimizer.step(config.lr_at(step), active)
+        step += 1
+
+        if step % config.eval_every == 0 or step == config.max_steps:
+            for i in torch.nonzero(active).flatten().tolist():
+                model = _unstack(model_config, params, i, device)
+                point = {"step": float(step), "train_loss_bits": mean_loss_bits(model, datasets[i])}
+                curves[i].append(point)
+                if saturations[i].update(point["train_loss_bits"], config):
+                    active[i] = False
+                    stopped_at[i] = step
+            if on_progress:
+                on_progress(step, config.max_steps, int(active.sum()))
+
+    results = []
+    for i in range(n_models):
+        reason = saturations[i].reason or ("max_steps" if step >= config.max_steps else "cancelled")
+        model = _unstack(model_config, params, i, device)
+        results.append(TrainResult(model, stopped_at[i] or step, reason, curves[i]))
+    return results
+
+
+def _unstack(
+    model_config: GPTConfig, params: dict[str, Tensor], index: int, device: torch.device
+) -> GPT:
+    """Model `index` of the stack as an ordinary GPT (a copy of its current weights)."""
+    model = GPT(model_config).to(device=device, dtype=next(iter(params.values())).dtype)
+    model.load_state_dict(unstack_state(params, index))
+    return model.eval()

@@ -1,0 +1,1 @@
+"""Datasets, deterministic by seed: uniform random tokens and tokenized text corpora."""

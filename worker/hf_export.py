@@ -1,0 +1,61 @@
+"""Export memdash's GPT as a transformers GPT2LMHeadModel folder (config.json + safetensors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import GPT2Config, GPT2LMHeadModel
+
+from worker.model import GPT
+
+
+def to_hf_gpt2(model: GPT) -> GPT2LMHeadModel:
+    """The same network as a GPT2LMHeadModel (HF stores Linear weights transposed, as Conv1D)."""
+    config = model.config
+    hf_config = GPT2Config(
+        vocab_size=config.vocab_size,
+        n_positions=config.seq_len,
+        n_embd=config.d_model,
+        n_layer=config.n_layer,
+        n_head=config.heads,
+        activation_function="gelu_new",  # GELU with the tanh approximation
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        layer_norm_epsilon=1e-5,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=None,
+    )
+    hf = GPT2LMHeadModel(hf_config)
+    source = model.state_dict()
+    state = {
+        "transformer.wte.weight": source["wte.weight"],
+        "transformer.wpe.weight": source["wpe.weight"],
+        "transformer.ln_f.weight": source["ln_f.weight"],
+        "transformer.ln_f.bias": source["ln_f.bias"],
+    }
+    for i in range(config.n_layer):
+        ours, theirs = f"blocks.{i}.", f"transformer.h.{i}."
+        for name in ("ln_1", "ln_2"):
+            state[f"{theirs}{name}.weight"] = source[f"{ours}{name}.weight"]
+            state[f"{theirs}{name}.bias"] = source[f"{ours}{name}.bias"]
+        for name in ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"):
+            state[f"{theirs}{name}.weight"] = source[f"{ours}{name}.weight"].t().contiguous()
+            state[f"{theirs}{name}.bias"] = source[f"{ours}{name}.bias"]
+    state["lm_head.weight"] = source["wte.weight"]
+    missing, unexpected = hf.load_state_dict(state, strict=False)
+    missing = [m for m in missing if not m.endswith(".attn.bias") and "masked_bias" not in m]
+    if missing or unexpected:
+        raise RuntimeError(f"export mismatch: missing {missing}, unexpected {unexpected}")
+    hf.tie_weights()
+    return hf.eval()
+
+
+def save_hf_folder(model: GPT, folder: Path) -> Path:
+    """Write config.json and model.safetensors that any transformers install can open."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        to_hf_gpt2(model).save_pretrained(folder, safe_serialization=True)
+    return folder

@@ -1,0 +1,158 @@
+"""Scoring any causal LM: batched per-sample NLL bits and batched greedy decoding (SPEC 1, 5).
+
+A narrow interface (lm-evaluation-harness style): a `CausalScorer` turns token batches into
+logits and can extend prompts with a KV cache. memdash's GPT and transformers checkpoints both
+fit behind it. Batches are grouped by length and right-padded: with causal attention, padding
+after a sequence cannot change its logits, so no attention mask is needed for scoring.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import NDArray
+from torch import Tensor
+
+from worker.model import GPT, KVCache
+
+LOG2E = 1.0 / math.log(2.0)
+
+
+class CausalScorer(Protocol):
+    device: torch.device
+    vocab_size: int
+
+    def logits(self, idx: Tensor) -> Tensor:
+        """(B, T) token ids -> (B, T, V) next-token logits."""
+        ...
+
+    def start(self, idx: Tensor) -> tuple[Tensor, object]:
+        """Run a prompt: last-position logits (B, V) and a cache for `step`."""
+        ...
+
+    def step(self, idx: Tensor, cache: object) -> tuple[Tensor, object]:
+        """Feed one token per row (B, 1): logits (B, V) and the grown cache."""
+        ...
+
+
+def autocast_for(device: torch.device) -> contextlib.AbstractContextManager:
+    """bf16 autocast on CUDA; full fp32 on CPU (where bf16 matmuls are slower, not faster)."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+class MemdashScorer:
+    """memdash's own GPT behind the scoring interface (SDPA attention, KV cache)."""
+
+    def __init__(self, model: GPT) -> None:
+        self.model = model.eval()
+        self.device = next(model.parameters()).device
+        self.vocab_size = model.config.vocab_size
+
+    def logits(self, idx: Tensor) -> Tensor:
+        return self.model(idx)[0]
+
+    def start(self, idx: Tensor) -> tuple[Tensor, KVCache]:
+        logits, cache = self.model.forward_cached(idx, None)
+        return logits[:, -1], cache
+
+    def step(self, idx: Tensor, cache: KVCache) -> tuple[Tensor, KVCache]:
+        logits, cache = self.model.forward_cached(idx, cache)
+        return logits[:, -1], cache
+
+
+class HFScorer:
+    """Any transformers causal LM (GPT-2, GPT-NeoX/Pythia, Llama, ...)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.model = model.eval()
+        self.device = next(model.parameters()).device
+        self.vocab_size = int(model.config.vocab_size)
+
+    def logits(self, idx: Tensor) -> Tensor:
+        return self.model(input_ids=idx, use_cache=False).logits
+
+    def start(self, idx: Tensor) -> tuple[Tensor, object]:
+        out = self.model(input_ids=idx, use_cache=True)
+        return out.logits[:, -1], out.past_key_values
+
+    def step(self, idx: Tensor, cache: object) -> tuple[Tensor, object]:
+        out = self.model(input_ids=idx, past_key_values=cache, use_cache=True)
+        return out.logits[:, -1], out.past_key_values
+
+
+def _length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+@torch.inference_mode()
+def token_nll_bits(
+    scorer: CausalScorer, samples: Sequence[NDArray | Sequence[int]], batch_size: int = 64
+) -> list[NDArray[np.float64]]:
+    """Per-sample arrays of −log2 p(x_t | x_<t) for t = 2..len (in the input order)."""
+    arrays = [np.asarray(s, dtype=np.int64) for s in samples]
+    if any(a.size < 1 for a in arrays):
+        raise ValueError("every sample needs at least one token")
+    result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays)
+    for batch in _length_batches([a.size for a in arrays], batch_size):
+        width = max(arrays[i].size for i in batch)
+        idx = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, i in enumerate(batch):
+            idx[row, : arrays[i].size] = torch.from_numpy(arrays[i])
+        idx = idx.to(scorer.device)
+        with autocast_for(scorer.device):
+            logits = scorer.logits(idx)
+        logprobs = F.log_softmax(logits[:, :-1].float(), dim=-1)
+        picked = logprobs.gather(-1, idx[:, 1:, None]).squeeze(-1)  # (B, T-1), natural log
+        bits = (-picked * LOG2E).double().cpu().numpy()
+        for row, i in enumerate(batch):
+            result[i] = bits[row, : arrays[i].size - 1]
+    return result
+
+
+@torch.inference_mode()
+def greedy_continuations(
+    scorer: CausalScorer,
+    prompts: NDArray | Tensor,  # (N, k)
+    n_new: int,
+    batch_size: int = 64,
+    use_cache: bool = True,
+) -> NDArray[np.int64]:
+    """(N, m) greedy continuations of equal-length prompts (argmax, ties to the lowest id)."""
+    prompts_t = torch.as_tensor(np.asarray(prompts), dtype=torch.long)
+    if prompts_t.ndim != 2 or prompts_t.shape[1] < 1:
+        raise ValueError("prompts must be an (N, k) array with k >= 1")
+    out = np.zeros((prompts_t.shape[0], n_new), dtype=np.int64)
+    for start in range(0, prompts_t.shape[0], batch_size):
+        idx = prompts_t[start : start + batch_size].to(scorer.device)
+        with autocast_for(scorer.device):
+            generated = _greedy_batch(scorer, idx, n_new, use_cache)
+        out[start : start + idx.shape[0]] = generated.cpu().numpy()
+    return out
+
+
+def _greedy_batch(scorer: CausalScorer, idx: Tensor, n_new: int, use_cache: bool) -> Tensor:
+    tokens = []
+    if use_cache:
+        logits, cache = scorer.start(idx)
+        for i in range(n_new):
+            next_token = logits.float().argmax(dim=-1, keepdim=True)  # (B, 1)
+            tokens.append(next_token)
+            if i + 1 < n_new:
+                logits, cache = scorer.step(next_token, cache)
+    else:
+        sequence = idx
+        for _ in range(n_new):
+            next_token = scorer.logits(sequence)[:, -1].float().argmax(dim=-1, keepdim=True)
+            tokens.append(next_token)
+            sequence = torch.cat([sequence, next_token], dim=1)
+    return torch.cat(tokens, dim=1)

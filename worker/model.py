@@ -1,0 +1,163 @@
+"""A GPT-2-shaped language model in nanoGPT style (SPEC 3's parameter count, exactly).
+
+Pre-LayerNorm blocks, learned positions (n_positions = seq_len), GELU (tanh) MLP ×4, biases
+everywhere, tied input/output embeddings, no dropout (capacity runs train to saturation). Its
+parameter count is V·d + S·d + L·(12·d² + 13·d) + 2·d. `forward(idx, targets)` returns
+`(logits, loss)`; a KV cache makes greedy decoding O(1) per new token. `to_hf_gpt2` exports a
+transformers GPT2LMHeadModel with the same logits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from worker.fused_ce import tied_head_cross_entropy
+
+KVCache = list[tuple[Tensor, Tensor]]  # per layer: keys, values (B, H, T, Dh)
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    vocab_size: int = 2048
+    seq_len: int = 64  # n_positions: the longest sequence the model sees
+    n_layer: int = 1
+    d_model: int = 32
+    n_head: int = 0  # 0: one head per 32 channels (at least one)
+
+    def __post_init__(self) -> None:
+        if min(self.vocab_size, self.seq_len, self.n_layer, self.d_model) < 1:
+            raise ValueError("vocab_size, seq_len, n_layer and d_model must be positive")
+        if self.d_model % self.heads:
+            raise ValueError(f"d_model={self.d_model} is not divisible by n_head={self.heads}")
+
+    @property
+    def heads(self) -> int:
+        return self.n_head or max(1, self.d_model // 32)
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.n_head = config.heads
+        self.c_attn = nn.Linear(config.d_model, 3 * config.d_model)
+        self.c_proj = nn.Linear(config.d_model, config.d_model)
+
+    def forward(self, x: Tensor, cache: tuple[Tensor, Tensor] | None) -> tuple[Tensor, tuple]:
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        if cache is not None:  # new tokens attend to all cached ones: no mask needed among them
+            k = torch.cat([cache[0], k], dim=2)
+            v = torch.cat([cache[1], v], dim=2)
+        # Causal over the new block; with a cache of length P the mask is offset by P.
+        if cache is None or T > 1:
+            mask = _causal_mask(T, k.shape[2], x.device) if cache is not None else None
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=cache is None)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v)  # (B, H, 1, Dh)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y), (k, v)
+
+
+def _causal_mask(n_new: int, n_total: int, device: torch.device) -> Tensor:
+    offset = n_total - n_new
+    rows = torch.arange(n_new, device=device)[:, None] + offset
+    return torch.arange(n_total, device=device)[None, :] <= rows  # (T, P+T) True = attend
+
+
+class MLP(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.c_fc = nn.Linear(config.d_model, 4 * config.d_model)
+        self.c_proj = nn.Linear(4 * config.d_model, config.d_model)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))
+
+
+class Block(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.d_model)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.d_model)
+        self.mlp = MLP(config)
+
+    def forward(self, x: Tensor, cache: tuple[Tensor, Tensor] | None) -> tuple[Tensor, tuple]:
+        attended, new_cache = self.attn(self.ln_1(x), cache)
+        x = x + attended
+        return x + self.mlp(self.ln_2(x)), new_cache
+
+
+class GPT(nn.Module):
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.wte = nn.Embedding(config.vocab_size, config.d_model)
+        self.wpe = nn.Embedding(config.seq_len, config.d_model)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.d_model)
+        self.apply(self._init_weights)
+        # GPT-2's scaled init of residual projections.
+        for name, param in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(param, 0.0, 0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, 0.0, 0.02)
+            nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, 0.0, 0.02)
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(
+        self,
+        idx: Tensor,  # (B, T) token ids
+        targets: Tensor | None = None,  # (B, T) next-token ids; -100 is ignored
+        cache: KVCache | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
+        logits, _ = self.forward_cached(idx, cache)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(
+                logits.float().view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100
+            )
+        return logits, loss
+
+    def training_loss(self, idx: Tensor, targets: Tensor) -> Tensor:
+        """Mean next-token NLL (nats) without materializing all logits (see fused_ce.py)."""
+        hidden, _ = self.hidden_states(idx, None)  # (B, T, C)
+        return tied_head_cross_entropy(
+            hidden.reshape(1, -1, hidden.shape[-1]), self.wte.weight[None], targets.reshape(1, -1)
+        )[0]
+
+    def forward_cached(self, idx: Tensor, cache: KVCache | None) -> tuple[Tensor, KVCache]:
+        """Logits (B, T, V) for new tokens `idx` after the cached ones, and the grown cache."""
+        hidden, new_cache = self.hidden_states(idx, cache)
+        return F.linear(hidden, self.wte.weight), new_cache  # tied output embedding, (B, T, V)
+
+    def hidden_states(self, idx: Tensor, cache: KVCache | None) -> tuple[Tensor, KVCache]:
+        """Final LayerNorm output (B, T, C) for `idx` after the cached tokens."""
+        past = 0 if cache is None else cache[0][0].shape[2]
+        T = idx.shape[1]
+        if past + T > self.config.seq_len:
+            raise ValueError(f"sequence of {past + T} tokens exceeds seq_len={self.config.seq_len}")
+        positions = torch.arange(past, past + T, device=idx.device)
+        x = self.wte(idx) + self.wpe(positions)  # (B, T, C)
+        new_cache: KVCache = []
+        for i, block in enumerate(self.blocks):
+            x, layer_cache = block(x, None if cache is None else cache[i])
+            new_cache.append(layer_cache)
+        return self.ln_f(x), new_cache

@@ -1,0 +1,211 @@
+"""Training one model to saturation, with atomic checkpoints and exact resume (SPEC 3).
+
+The saturation rule: every `eval_every` steps the mean training loss over the whole training set
+(bits/token) is measured; training stops when it has not improved on its best by at least
+`min_improvement_bits` for `patience_evals` evaluations in a row, when it falls below
+`floor_bits` (everything memorized), or at `max_steps`. AdamW, linear warmup then cosine decay
+to 10% of the peak rate (over `max_steps`), per-model gradient clipping.
+
+Precision "bf16" stores weights and optimizer state in bfloat16 (the paper's half-precision
+models); "fp32" is full precision. Batches are a pure function of (seed, step) and the model is
+seeded before initialization, so a run resumed from a checkpoint ends bit for bit where an
+uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import NDArray
+
+from worker.batches import EpochBatches
+from worker.inference import MemdashScorer, token_nll_bits
+from worker.model import GPT, GPTConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    max_steps: int = 2000
+    batch_size: int = 64
+    lr: float = 3e-3
+    warmup_steps: int = 50
+    weight_decay: float = 0.0
+    beta2: float = 0.98
+    grad_clip: float = 1.0
+    precision: Literal["fp32", "bf16"] = "fp32"
+    eval_every: int = 100
+    patience_evals: int = 4
+    min_improvement_bits: float = 0.005  # per token
+    floor_bits: float = 0.001  # per token: the training set is memorized
+    checkpoint_every: int = 500
+    seed: int = 0
+
+    def lr_at(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return self.lr * (step + 1) / self.warmup_steps
+        progress = min(1.0, (step - self.warmup_steps) / max(1, self.max_steps - self.warmup_steps))
+        return self.lr * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+@dataclass
+class Saturation:
+    """The stopping rule's state (saved in checkpoints so resume decides identically)."""
+
+    best_bits: float = float("inf")
+    evals_without_improvement: int = 0
+    reason: str = ""
+
+    def update(self, loss_bits: float, config: TrainConfig) -> bool:
+        """Record an evaluation; True when training should stop."""
+        if loss_bits < self.best_bits - config.min_improvement_bits:
+            self.best_bits, self.evals_without_improvement = loss_bits, 0
+        else:
+            self.best_bits = min(self.best_bits, loss_bits)
+            self.evals_without_improvement += 1
+        if loss_bits <= config.floor_bits:
+            self.reason = "memorized"
+        elif self.evals_without_improvement >= config.patience_evals:
+            self.reason = "plateau"
+        return bool(self.reason)
+
+
+@dataclass
+class TrainResult:
+    model: GPT
+    steps: int
+    stop_reason: str
+    curve: list[dict[str, float]] = field(default_factory=list)
+
+
+ProgressFn = Callable[[int, int, dict[str, float]], None]
+CheckpointFn = Callable[[Path, int], None]
+
+
+def mean_loss_bits(model: GPT, tokens: NDArray[np.int32], batch_size: int = 256) -> float:
+    """Corpus bits per predicted token of `tokens` under `model` (Σ bits / Σ tokens)."""
+    per_sample = token_nll_bits(MemdashScorer(model), tokens, batch_size)
+    total = sum(float(a.sum()) for a in per_sample)
+    return total / max(1, sum(a.size for a in per_sample))
+
+
+def build_model(model_config: GPTConfig, train_config: TrainConfig, device: torch.device) -> GPT:
+    torch.manual_seed(train_config.seed)
+    model = GPT(model_config).to(device)
+    if train_config.precision == "bf16":
+        model = model.to(torch.bfloat16)
+    return model
+
+
+def make_optimizer(model: GPT, config: TrainConfig) -> torch.optim.AdamW:
+    return torch.optim.AdamW(
+        model.parameters(),
+        lr=config.lr,
+        betas=(0.9, config.beta2),
+        weight_decay=config.weight_decay,
+        foreach=True,
+    )
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    torch.save(payload, partial)
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Checkpoints are data: loaded with weights_only=True, which never runs pickled code."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def train(
+    model_config: GPTConfig,
+    config: TrainConfig,
+    train_tokens: NDArray[np.int32],
+    *,
+    heldout_tokens: NDArray[np.int32] | None = None,
+    device: torch.device | None = None,
+    checkpoint_path: Path | None = None,
+    resume_from: Path | None = None,
+    on_progress: ProgressFn | None = None,
+    on_checkpoint: CheckpointFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    device = device or torch.device("cpu")
+    model = build_model(model_config, config, device)
+    optimizer = make_optimizer(model, config)
+    saturation, curve, step = Saturation(), [], 0
+    if resume_from is not None:
+        state = load_checkpoint(resume_from)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, curve = int(state["step"]), list(state["curve"])
+        saturation = Saturation(**state["saturation"])
+
+    batches = EpochBatches(train_tokens.shape[0], config.batch_size, config.seed)
+    data = torch.from_numpy(np.ascontiguousarray(train_tokens, dtype=np.int64)).to(device)
+
+    def checkpoint() -> None:
+        if checkpoint_path is None:
+            return
+        save_checkpoint(
+            checkpoint_path,
+            {
+                "format": "memdash-train-v1",
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "step": step,
+                "curve": curve,
+                "saturation": asdict(saturation),
+                "model_config": model_config.to_dict(),
+                "train_config": asdict(config),
+            },
+        )
+        if on_checkpoint:
+            on_checkpoint(checkpoint_path, step)
+
+    while not saturation.reason and step < config.max_steps:
+        if should_stop and should_stop():
+            checkpoint()
+            return TrainResult(model, step, "cancelled", curve)
+        # One optimizer step on a deterministic batch.
+        model.train()
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr_at(step)
+        batch = data[torch.from_numpy(batches.indices(step)).to(device)]  # (B, S)
+        logits, _ = model(batch[:, :-1])
+        loss = F.cross_entropy(
+            logits.float().reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1)
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        step += 1
+
+        # Evaluation, the stopping rule, progress and checkpoints.
+        if step % config.eval_every == 0 or step == config.max_steps:
+            point = {"step": float(step), "train_loss_bits": mean_loss_bits(model, train_tokens)}
+            if heldout_tokens is not None and heldout_tokens.shape[0]:
+                point["heldout_loss_bits"] = mean_loss_bits(model, heldout_tokens)
+            curve.append(point)
+            saturation.update(point["train_loss_bits"], config)
+            if on_progress:
+                on_progress(step, config.max_steps, point)
+        if step % config.checkpoint_every == 0 and not saturation.reason:
+            checkpoint()
+    stop_reason = saturation.reason or "max_steps"
+    checkpoint()
+    return TrainResult(model, step, stop_reason, curve)
