@@ -1,0 +1,58 @@
+"""worker/inference.py: batched NLL equals unbatched; cached greedy equals uncached."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
+
+from worker.inference import HFScorer, MemdashScorer, greedy_continuations, token_nll_bits
+from worker.model import GPT, GPTConfig
+
+
+def _model() -> GPT:
+    torch.manual_seed(0)
+    return GPT(GPTConfig(vocab_size=97, seq_len=40, n_layer=2, d_model=32)).eval()
+
+
+def test_batched_nll_equals_one_at_a_time_on_mixed_lengths() -> None:
+    scorer = MemdashScorer(_model())
+    rng = np.random.default_rng(0)
+    samples = [rng.integers(0, 97, n) for n in (40, 3, 17, 40, 1, 25, 9)]
+    batched = token_nll_bits(scorer, samples, batch_size=4)
+    for sample, bits in zip(samples, batched, strict=True):
+        alone = token_nll_bits(scorer, [sample], batch_size=1)[0]
+        assert bits.shape == (sample.size - 1,)
+        assert np.max(np.abs(bits - alone), initial=0) <= 1e-4
+
+
+def test_nll_bits_of_a_uniform_model_are_log2_v() -> None:
+    model = _model()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()  # every logit 0: uniform predictions
+    bits = token_nll_bits(MemdashScorer(model), [np.arange(10)])[0]
+    assert np.allclose(bits, np.log2(97))
+
+
+def test_greedy_with_kv_cache_equals_without() -> None:
+    scorer = MemdashScorer(_model())
+    prompts = np.random.default_rng(1).integers(0, 97, (5, 8))
+    cached = greedy_continuations(scorer, prompts, 16, batch_size=2, use_cache=True)
+    plain = greedy_continuations(scorer, prompts, 16, batch_size=5, use_cache=False)
+    assert cached.shape == (5, 16)
+    assert np.array_equal(cached, plain)
+
+
+def test_a_transformers_gpt_neox_fits_the_same_interface() -> None:
+    torch.manual_seed(0)
+    config = GPTNeoXConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2,
+                           num_attention_heads=4, intermediate_size=64,
+                           max_position_embeddings=64)  # fmt: skip
+    scorer = HFScorer(GPTNeoXForCausalLM(config))
+    prompts = np.random.default_rng(2).integers(0, 64, (3, 6))
+    cached = greedy_continuations(scorer, prompts, 8, use_cache=True)
+    assert np.array_equal(cached, greedy_continuations(scorer, prompts, 8, use_cache=False))
+    samples = [np.arange(20) % 64, np.arange(7)]
+    batched = token_nll_bits(scorer, samples)
+    assert np.allclose(batched[1], token_nll_bits(scorer, [samples[1]])[0], atol=1e-4)

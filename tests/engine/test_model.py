@@ -1,0 +1,91 @@
+"""worker/model.py: parameter count, HF export, KV cache, fused loss."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from worker.fused_ce import tied_head_cross_entropy
+from worker.hf_export import save_hf_folder, to_hf_gpt2
+from worker.metrics.capacity import gpt2_param_count
+from worker.model import GPT, GPTConfig
+from worker.stacked_model import stack_state, stacked_logits
+
+
+@pytest.mark.parametrize(("n_layer", "d_model"), [(1, 32), (2, 64), (4, 128), (8, 256)])
+def test_param_count_equals_spec_formula(n_layer: int, d_model: int) -> None:
+    model = GPT(GPTConfig(vocab_size=2048, seq_len=64, n_layer=n_layer, d_model=d_model))
+    assert model.n_params() == gpt2_param_count(2048, 64, d_model, n_layer)
+
+
+def test_bad_shapes_are_refused() -> None:
+    with pytest.raises(ValueError):
+        GPTConfig(d_model=48, n_head=5)
+    model = GPT(GPTConfig(vocab_size=16, seq_len=8))
+    with pytest.raises(ValueError, match="exceeds seq_len"):
+        model(torch.zeros(1, 9, dtype=torch.long))
+
+
+def test_hf_export_gives_the_same_logits(tmp_path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=300, seq_len=32, n_layer=2, d_model=64)).eval()
+    idx = torch.randint(0, 300, (3, 32))
+    with torch.no_grad():
+        ours = model(idx)[0]
+        assert (to_hf_gpt2(model)(idx).logits - ours).abs().max() <= 1e-5
+        save_hf_folder(model, tmp_path / "hf")
+        reloaded = AutoModelForCausalLM.from_pretrained(tmp_path / "hf", trust_remote_code=False)
+        assert (reloaded(idx).logits - ours).abs().max() <= 1e-5
+    assert (tmp_path / "hf" / "model.safetensors").exists()
+
+
+def test_kv_cache_matches_a_full_forward() -> None:
+    torch.manual_seed(1)
+    model = GPT(GPTConfig(vocab_size=50, seq_len=24, n_layer=2, d_model=32)).eval()
+    idx = torch.randint(0, 50, (2, 24))
+    with torch.no_grad():
+        full = model(idx)[0]
+        logits, cache = model.forward_cached(idx[:, :5], None)
+        pieces = [logits]
+        for t in range(5, 24):
+            logits, cache = model.forward_cached(idx[:, t : t + 1], cache)
+            pieces.append(logits)
+    assert (torch.cat(pieces, dim=1) - full).abs().max() < 1e-5
+
+
+def test_training_loss_equals_cross_entropy_of_the_logits() -> None:
+    torch.manual_seed(2)
+    model = GPT(GPTConfig(vocab_size=40, seq_len=16, n_layer=1, d_model=32))
+    idx = torch.randint(0, 40, (4, 16))
+    _, loss = model(idx[:, :-1], idx[:, 1:])
+    fused = model.training_loss(idx[:, :-1], idx[:, 1:])
+    assert fused.item() == pytest.approx(loss.item(), rel=1e-5)
+
+
+def test_fused_cross_entropy_gradients_match_autograd() -> None:
+    torch.manual_seed(3)
+    x = torch.randn(3, 70, 8, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(3, 30, 8, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, 30, (3, 70))
+    weights = torch.randn(3, dtype=torch.float64)
+    (tied_head_cross_entropy(x, w, targets) * weights).sum().backward()
+    fused_x, fused_w = x.grad.clone(), w.grad.clone()
+    x.grad = w.grad = None
+    reference = torch.stack([F.cross_entropy(x[m] @ w[m].T, targets[m]) for m in range(3)])
+    (reference * weights).sum().backward()
+    assert torch.allclose(fused_x, x.grad, atol=1e-6)
+    assert torch.allclose(fused_w, w.grad, atol=1e-6)
+
+
+def test_stacked_forward_equals_each_model() -> None:
+    torch.manual_seed(4)
+    config = GPTConfig(vocab_size=60, seq_len=12, n_layer=2, d_model=32)
+    models = [GPT(config).eval() for _ in range(3)]
+    idx = torch.randint(0, 60, (3, 2, 12))
+    with torch.no_grad():
+        stacked = stacked_logits(stack_state(models), config, idx)
+        for m, model in enumerate(models):
+            assert (stacked[m] - model(idx[m])[0]).abs().max() < 1e-5
