@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
-	$(PY) -m bench.run_all
+	$(PY) -m bench.engine --out bench/results-cpu.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

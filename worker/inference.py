@@ -15,7 +15,6 @@ from typing import Protocol
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from numpy.typing import NDArray
 from torch import Tensor
 
@@ -111,9 +110,10 @@ def token_nll_bits(
         idx = idx.to(scorer.device)
         with autocast_for(scorer.device):
             logits = scorer.logits(idx)
-        logprobs = F.log_softmax(logits[:, :-1].float(), dim=-1)
-        picked = logprobs.gather(-1, idx[:, 1:, None]).squeeze(-1)  # (B, T-1), natural log
-        bits = (-picked * LOG2E).double().cpu().numpy()
+        logits = logits[:, :-1].float()
+        # −log p = logsumexp − picked logit: no (B, T, V) log-softmax tensor is written.
+        nats = torch.logsumexp(logits, dim=-1) - logits.gather(-1, idx[:, 1:, None]).squeeze(-1)
+        bits = (nats * LOG2E).double().cpu().numpy()  # (B, T-1)
         for row, i in enumerate(batch):
             result[i] = bits[row, : arrays[i].size - 1]
     return result

@@ -1,0 +1,162 @@
+"""Engine benchmarks (issue 4): memdash's paths against what a user would otherwise write.
+
+Each comparison runs both sides in the same process, same config, same threads, and reports the
+ratio. Usage: `.venv/bin/python -m bench.engine [--threads N] [--out bench/results.md]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import GPT2Config, GPT2LMHeadModel
+
+from worker.batched_train import train_many
+from worker.data.synthetic import uniform_tokens
+from worker.hf_export import to_hf_gpt2
+from worker.inference import MemdashScorer, greedy_continuations, token_nll_bits
+from worker.model import GPT, GPTConfig
+from worker.train import TrainConfig, train
+
+
+def timed(fn: Callable[[], object], repeats: int = 1) -> float:
+    fn()  # warm-up
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats
+
+
+def bench_training(steps: int) -> dict[str, float]:
+    """(a) tokens/s of one optimizer step loop: memdash GPT vs GPT2LMHeadModel, same config."""
+    config = GPTConfig(vocab_size=2048, seq_len=64, n_layer=2, d_model=64)
+    batch = torch.from_numpy(uniform_tokens(64, 64, 2048, seed=0).astype(np.int64))
+    torch.manual_seed(0)
+    ours = GPT(config)
+    hf_config = GPT2Config(vocab_size=2048, n_positions=64, n_embd=64, n_layer=2, n_head=2,
+                           resid_pdrop=0, embd_pdrop=0, attn_pdrop=0, bos_token_id=None,
+                           eos_token_id=None)  # fmt: skip
+    hf = GPT2LMHeadModel(hf_config)
+
+    def loop(step_loss: Callable[[], torch.Tensor], params) -> Callable[[], None]:
+        optimizer = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.98), foreach=True)
+
+        def run() -> None:
+            for _ in range(steps):
+                loss = step_loss()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimizer.step()
+
+        return run
+
+    ours_loop = loop(
+        lambda: ours.training_loss(batch[:, :-1], batch[:, 1:]), list(ours.parameters())
+    )
+    hf_loop = loop(lambda: hf(input_ids=batch, labels=batch).loss, list(hf.parameters()))
+    tokens = steps * batch.shape[0] * (batch.shape[1] - 1)
+    t_ours, t_hf = timed(ours_loop), timed(hf_loop)
+    return {"ours_tok_s": tokens / t_ours, "hf_tok_s": tokens / t_hf, "ratio": t_hf / t_ours}
+
+
+def bench_many(n_models: int, steps: int) -> dict[str, float]:
+    """(b) n same-shape tiny models trained together vs one after another."""
+    config = GPTConfig(vocab_size=128, seq_len=32, n_layer=1, d_model=16)
+    train_config = TrainConfig(max_steps=steps, batch_size=32, lr=1e-2, warmup_steps=10,
+                               eval_every=10**9)  # fmt: skip
+    datasets = [uniform_tokens(64, 32, 128, seed=i) for i in range(n_models)]
+    seeds = list(range(n_models))
+    t_many = timed(lambda: train_many(config, train_config, datasets, seeds))
+    t_seq = timed(
+        lambda: [
+            train(config, replace(train_config, seed=s), d)
+            for s, d in zip(seeds, datasets, strict=True)
+        ]
+    )
+    return {"together_s": t_many, "sequential_s": t_seq, "ratio": t_seq / t_many}
+
+
+def bench_nll(n_samples: int) -> dict[str, float]:
+    """(c) per-sample NLL: batched memdash scorer vs a one-sample-at-a-time transformers loop."""
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=2048, seq_len=64, n_layer=2, d_model=64)).eval()
+    hf = to_hf_gpt2(model)
+    samples = uniform_tokens(n_samples, 64, 2048, seed=1)
+
+    def hf_loop() -> None:
+        with torch.inference_mode():
+            for row in samples:
+                idx = torch.from_numpy(row.astype(np.int64))[None]
+                logprobs = F.log_softmax(hf(idx).logits[0, :-1], dim=-1)
+                logprobs.gather(-1, idx[0, 1:, None])
+
+    t_ours = timed(lambda: token_nll_bits(MemdashScorer(model), samples, batch_size=64))
+    t_hf = timed(hf_loop)
+    return {"ours_samples_s": n_samples / t_ours, "hf_samples_s": n_samples / t_hf,
+            "ratio": t_hf / t_ours}  # fmt: skip
+
+
+def bench_extraction(n_samples: int, k: int = 32, m: int = 32) -> dict[str, float]:
+    """(d) greedy k-extraction: batched, KV-cached vs transformers generate one at a time."""
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=2048, seq_len=64, n_layer=2, d_model=64)).eval()
+    hf = to_hf_gpt2(model)
+    prompts = uniform_tokens(n_samples, k, 2048, seed=2).astype(np.int64)
+
+    def hf_loop() -> None:
+        with torch.inference_mode():
+            for row in prompts:
+                hf.generate(torch.from_numpy(row)[None], max_new_tokens=m, do_sample=False,
+                            min_new_tokens=m, pad_token_id=0)  # fmt: skip
+
+    t_ours = timed(lambda: greedy_continuations(MemdashScorer(model), prompts, m, batch_size=64))
+    t_hf = timed(hf_loop)
+    return {"ours_samples_s": n_samples / t_ours, "hf_samples_s": n_samples / t_hf,
+            "ratio": t_hf / t_ours}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor()
+    rows = [
+        ("(a) training tokens/s vs GPT2LMHeadModel (L=2, d=64, V=2048, B=64, S=64)", 1.5,
+         bench_training(steps=20)),
+        ("(b) 16 tiny models together vs one after another (L=1, d=16, V=128, S=32)", 3.0,
+         bench_many(16, steps=100)),
+        ("(c) per-sample NLL, 512 samples, batched vs one-at-a-time HF loop", 10.0,
+         bench_nll(512)),
+        ("(d) greedy extraction k=32, m=32, 128 samples, vs HF generate one at a time", 5.0,
+         bench_extraction(128)),
+    ]  # fmt: skip
+    lines = [
+        f"Machine: {platform.machine()} {device or 'cpu'}, torch {torch.__version__}, "
+        f"{args.threads} torch thread(s). Command: `.venv/bin/python -m bench.engine "
+        f"--threads {args.threads}`",
+        "",
+        "| benchmark | goal | ratio | details |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, goal, result in rows:
+        details = ", ".join(f"{k}={v:,.1f}" for k, v in result.items() if k != "ratio")
+        verdict = "met" if result["ratio"] >= goal else "missed"
+        lines.append(f"| {name} | ≥{goal}× | {result['ratio']:.2f}× ({verdict}) | {details} |")
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
