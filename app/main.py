@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -9,8 +13,9 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.db.engine import make_engine, make_session_factory
+from app.db.reaper import reap_forever
 from app.paths import STATIC_DIR
-from app.routes import docs, pages, system
+from app.routes import docs, pages, system, worker_api
 from app.settings import Settings
 from app.static_assets import plotly_js_path
 
@@ -23,9 +28,21 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the lease reaper: it requeues jobs whose worker stopped heartbeating."""
+    reaper = asyncio.create_task(reap_forever(app.state.session_factory, app.state.settings))
+    try:
+        yield
+    finally:
+        reaper.cancel()
+        with suppress(asyncio.CancelledError):
+            await reaper
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="memdash", version=__version__)
+    app = FastAPI(title="memdash", version=__version__, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
@@ -45,4 +62,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
+    app.include_router(worker_api.router)
     return app

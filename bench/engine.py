@@ -40,9 +40,18 @@ def bench_training(steps: int) -> dict[str, float]:
     batch = torch.from_numpy(uniform_tokens(64, 64, 2048, seed=0).astype(np.int64))
     torch.manual_seed(0)
     ours = GPT(config)
-    hf_config = GPT2Config(vocab_size=2048, n_positions=64, n_embd=64, n_layer=2, n_head=2,
-                           resid_pdrop=0, embd_pdrop=0, attn_pdrop=0, bos_token_id=None,
-                           eos_token_id=None)  # fmt: skip
+    hf_config = GPT2Config(
+        vocab_size=2048,
+        n_positions=64,
+        n_embd=64,
+        n_layer=2,
+        n_head=2,
+        resid_pdrop=0,
+        embd_pdrop=0,
+        attn_pdrop=0,
+        bos_token_id=None,
+        eos_token_id=None,
+    )
     hf = GPT2LMHeadModel(hf_config)
 
     def loop(step_loss: Callable[[], torch.Tensor], params) -> Callable[[], None]:
@@ -70,8 +79,9 @@ def bench_training(steps: int) -> dict[str, float]:
 def bench_many(n_models: int, steps: int) -> dict[str, float]:
     """(b) n same-shape tiny models trained together vs one after another."""
     config = GPTConfig(vocab_size=128, seq_len=32, n_layer=1, d_model=16)
-    train_config = TrainConfig(max_steps=steps, batch_size=32, lr=1e-2, warmup_steps=10,
-                               eval_every=10**9)  # fmt: skip
+    train_config = TrainConfig(
+        max_steps=steps, batch_size=32, lr=1e-2, warmup_steps=10, eval_every=10**9
+    )
     datasets = [uniform_tokens(64, 32, 128, seed=i) for i in range(n_models)]
     seeds = list(range(n_models))
     t_many = timed(lambda: train_many(config, train_config, datasets, seeds))
@@ -100,8 +110,11 @@ def bench_nll(n_samples: int) -> dict[str, float]:
 
     t_ours = timed(lambda: token_nll_bits(MemdashScorer(model), samples, batch_size=64))
     t_hf = timed(hf_loop)
-    return {"ours_samples_s": n_samples / t_ours, "hf_samples_s": n_samples / t_hf,
-            "ratio": t_hf / t_ours}  # fmt: skip
+    return {
+        "ours_samples_s": n_samples / t_ours,
+        "hf_samples_s": n_samples / t_hf,
+        "ratio": t_hf / t_ours,
+    }
 
 
 def bench_extraction(n_samples: int, k: int = 32, m: int = 32) -> dict[str, float]:
@@ -114,13 +127,21 @@ def bench_extraction(n_samples: int, k: int = 32, m: int = 32) -> dict[str, floa
     def hf_loop() -> None:
         with torch.inference_mode():
             for row in prompts:
-                hf.generate(torch.from_numpy(row)[None], max_new_tokens=m, do_sample=False,
-                            min_new_tokens=m, pad_token_id=0)  # fmt: skip
+                hf.generate(
+                    torch.from_numpy(row)[None],
+                    max_new_tokens=m,
+                    do_sample=False,
+                    min_new_tokens=m,
+                    pad_token_id=0,
+                )
 
     t_ours = timed(lambda: greedy_continuations(MemdashScorer(model), prompts, m, batch_size=64))
     t_hf = timed(hf_loop)
-    return {"ours_samples_s": n_samples / t_ours, "hf_samples_s": n_samples / t_hf,
-            "ratio": t_hf / t_ours}  # fmt: skip
+    return {
+        "ours_samples_s": n_samples / t_ours,
+        "hf_samples_s": n_samples / t_hf,
+        "ratio": t_hf / t_ours,
+    }
 
 
 def main() -> None:
@@ -131,15 +152,23 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor()
     rows = [
-        ("(a) training tokens/s vs GPT2LMHeadModel (L=2, d=64, V=2048, B=64, S=64)", 1.5,
-         bench_training(steps=20)),
-        ("(b) 16 tiny models together vs one after another (L=1, d=16, V=128, S=32)", 3.0,
-         bench_many(16, steps=100)),
-        ("(c) per-sample NLL, 512 samples, batched vs one-at-a-time HF loop", 10.0,
-         bench_nll(512)),
-        ("(d) greedy extraction k=32, m=32, 128 samples, vs HF generate one at a time", 5.0,
-         bench_extraction(128)),
-    ]  # fmt: skip
+        (
+            "(a) training tokens/s vs GPT2LMHeadModel (L=2, d=64, V=2048, B=64, S=64)",
+            1.5,
+            bench_training(steps=20),
+        ),
+        (
+            "(b) 16 tiny models together vs one after another (L=1, d=16, V=128, S=32)",
+            3.0,
+            bench_many(16, steps=100),
+        ),
+        ("(c) per-sample NLL, 512 samples, batched vs one-at-a-time HF loop", 10.0, bench_nll(512)),
+        (
+            "(d) greedy extraction k=32, m=32, 128 samples, vs HF generate one at a time",
+            5.0,
+            bench_extraction(128),
+        ),
+    ]
     lines = [
         f"Machine: {platform.machine()} {device or 'cpu'}, torch {torch.__version__}, "
         f"{args.threads} torch thread(s). Command: `.venv/bin/python -m bench.engine "

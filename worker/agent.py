@@ -1,38 +1,155 @@
-"""The worker agent: connects to a memdash server over HTTP and waits for work."""
+"""The worker agent: register, claim jobs over HTTP, run each in a child process, report back.
+
+While a job runs the agent heartbeats every `heartbeat_s` with the job's latest progress, uploads
+the checkpoints the job announces (the server makes the newest one the resume point), honours a
+cancel request (SIGTERM to the child, SIGKILL after a grace period), and drops the job at once if
+the server answers 409 (its lease went to another worker). When the server is unreachable it
+keeps the job running and retries with backoff. On SIGTERM/SIGINT it stops the child and gives
+the job back (release), so a clean shutdown loses nothing.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import platform
 import signal
 import socket
+import tempfile
 import threading
+import time
+from pathlib import Path
+from typing import Any
 
-import httpx
+from worker.child import child_main
+from worker.client import LeaseLost, ServerClient, Stopping
 
-RETRY_MIN_S = 1.0
-RETRY_MAX_S = 30.0
+CANCEL_GRACE_S = 10.0
+_spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads/locks
 
 
 def run_agent(server_url: str, token: str, name: str | None, device: str) -> None:
-    """Keep a connection to the server until SIGTERM/SIGINT; back off while it is down."""
-    name = name or socket.gethostname()
+    """Run until SIGTERM/SIGINT."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # local workers ignore Ctrl-C
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-    delay_s = RETRY_MIN_S
-    connected = False
-    with httpx.Client(
-        base_url=server_url, timeout=10.0, headers={"Authorization": f"Bearer {token}"}
-    ) as client:
-        while not stop.is_set():
-            try:
-                client.get("/-/health").raise_for_status()
-                if not connected:
-                    print(f"worker {name} ({device}): connected to {server_url}", flush=True)
-                connected, delay_s = True, RETRY_MIN_S
-            except httpx.HTTPError as error:
-                if connected:
-                    print(f"worker {name}: lost server ({error}); retrying", flush=True)
-                connected, delay_s = False, min(delay_s * 2, RETRY_MAX_S)
-            stop.wait(delay_s if not connected else 5.0)
-    print(f"worker {name}: stopped", flush=True)
+    agent = Agent(ServerClient(server_url, token, stop), name or socket.gethostname(), device, stop)
+    try:
+        agent.run()
+    except Stopping:
+        pass
+    finally:
+        agent.client.close()
+        print(f"worker {agent.name}: stopped", flush=True)
+
+
+class Agent:
+    def __init__(self, client: ServerClient, name: str, device: str, stop: threading.Event):
+        self.client, self.name, self.device, self.stop = client, name, device, stop
+
+    def run(self) -> None:
+        info = {"host": socket.gethostname(), "python": platform.python_version()}
+        worker_id = self.client.post(
+            "/api/worker/register", name=self.name, device=self.device, info=info
+        )["worker_id"]
+        print(f"worker {self.name} ({self.device}): connected as #{worker_id}", flush=True)
+        while not self.stop.is_set():
+            response = self.client.call("POST", "/api/worker/claim", json={"worker_id": worker_id})
+            if response.status_code == 204:
+                continue
+            job = response.json()
+            print(f"worker {self.name}: running job {job['id']} ({job['kind']})", flush=True)
+            with tempfile.TemporaryDirectory(prefix=f"memdash-job-{job['id']}-") as work_dir:
+                try:
+                    self.run_job(job, Path(work_dir))
+                except LeaseLost as error:
+                    print(f"worker {self.name}: dropped job {job['id']}: {error}", flush=True)
+
+    def run_job(self, job: dict[str, Any], work_dir: Path) -> None:
+        job_path = f"/api/worker/jobs/{job['id']}"
+        lease = job["lease_token"]
+        resume = None
+        if job.get("resume_checkpoint_id"):
+            resume = self.client.download_checkpoint(
+                job["resume_checkpoint_id"], work_dir / "resume.ckpt"
+            )
+        receiver, sender = _spawn.Pipe(duplex=False)
+        child = _spawn.Process(
+            target=child_main,
+            daemon=True,
+            args=(job, str(work_dir), str(resume) if resume else None, self.device, sender),
+        )
+        child.start()
+        sender.close()
+        progress: tuple[float | None, str | None] = (None, None)
+        next_beat = time.monotonic() + job["heartbeat_s"]
+        cancel_sent_at: float | None = None
+        try:
+            while True:
+                if self.stop.is_set():
+                    self._terminate(child)
+                    self.client.post(f"{job_path}/release", lease_token=lease, retry=False)
+                    return
+                message = receiver.recv() if receiver.poll(0.2) else None
+                if message is None and not child.is_alive() and not receiver.poll(0):
+                    code = child.exitcode
+                    self.client.post(
+                        f"{job_path}/fail",
+                        lease_token=lease,
+                        error=f"the job process died (exit code {code}; "
+                        "killed, crashed or out of memory)",
+                    )
+                    return
+                if message:
+                    kind = message[0]
+                    if kind == "progress":
+                        progress = (message[1], message[2])
+                    elif kind == "checkpoint":
+                        self.client.upload_checkpoint(
+                            job["id"], lease, message[2], Path(message[1])
+                        )
+                    elif kind == "result":
+                        self.client.post(
+                            f"{job_path}/complete", lease_token=lease, result=message[1]
+                        )
+                        return
+                    elif kind == "error":
+                        self.client.post(f"{job_path}/fail", lease_token=lease, error=message[1])
+                        return
+                    elif kind == "cancelled":
+                        self.client.post(f"{job_path}/cancelled", lease_token=lease)
+                        return
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + job["heartbeat_s"]
+                    try:
+                        reply = self.client.post(
+                            f"{job_path}/heartbeat",
+                            retry=False,
+                            lease_token=lease,
+                            progress_frac=progress[0],
+                            message=progress[1],
+                        )
+                    except ConnectionError:
+                        continue  # server down: keep working, try again next beat
+                    if reply.get("cancel") and cancel_sent_at is None:
+                        child.terminate()  # SIGTERM: the job stops at a safe point
+                        cancel_sent_at = time.monotonic()
+                if cancel_sent_at and time.monotonic() - cancel_sent_at > CANCEL_GRACE_S:
+                    child.kill()
+                    self.client.post(f"{job_path}/cancelled", lease_token=lease)
+                    return
+        except LeaseLost:
+            self._terminate(child, grace_s=0)
+            raise
+        finally:
+            receiver.close()
+            if child.is_alive():
+                self._terminate(child)
+
+    @staticmethod
+    def _terminate(child: multiprocessing.process.BaseProcess, grace_s: float = 5.0) -> None:
+        child.terminate()
+        child.join(grace_s)
+        if child.is_alive():
+            child.kill()
+            child.join()

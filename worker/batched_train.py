@@ -99,8 +99,12 @@ def train_many(
     while bool(active.any()) and step < config.max_steps:
         if should_stop and should_stop():
             break
-        batch = torch.stack([data[i][torch.from_numpy(samplers[i].indices(step)).to(device)]
-                             for i in range(n_models)])  # (M, B, S)  # fmt: skip
+        batch = torch.stack(
+            [
+                data[i][torch.from_numpy(samplers[i].indices(step)).to(device)]
+                for i in range(n_models)
+            ]
+        )  # (M, B, S)
         losses = stacked_losses(params, model_config, batch)  # (M,)
         for p in params.values():
             p.grad = None

@@ -67,8 +67,10 @@ def stacked_hidden(params: dict[str, Tensor], config: GPTConfig, idx: Tensor) ->
         y = y.transpose(1, 2).reshape(M, B * T, C)
         x = x + _linear(y, params[p + "attn.c_proj.weight"], params[p + "attn.c_proj.bias"])
         h = _layer_norm(x, params[p + "ln_2.weight"], params[p + "ln_2.bias"])
-        h = F.gelu(_linear(h, params[p + "mlp.c_fc.weight"], params[p + "mlp.c_fc.bias"]),
-                   approximate="tanh")  # fmt: skip
+        h = F.gelu(
+            _linear(h, params[p + "mlp.c_fc.weight"], params[p + "mlp.c_fc.bias"]),
+            approximate="tanh",
+        )
         x = x + _linear(h, params[p + "mlp.c_proj.weight"], params[p + "mlp.c_proj.bias"])
     return _layer_norm(x, params["ln_f.weight"], params["ln_f.bias"])
 

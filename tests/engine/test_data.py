@@ -46,11 +46,15 @@ def test_batches_are_a_function_of_seed_and_step() -> None:
 
 
 def _documents() -> list[Document]:
-    english = [Document(f"Line {i}: the quick brown fox jumps over dog number {i}.", "en")
-               for i in range(80)]  # fmt: skip
+    english = [
+        Document(f"Line {i}: the quick brown fox jumps over dog number {i}.", "en")
+        for i in range(80)
+    ]
     english += [Document("Line 3: the quick brown fox jumps over dog number 3.", "en")] * 5
-    russian = [Document(f"Строка {i}: съешь же ещё этих мягких французских булок.", "ru")
-               for i in range(10)]  # fmt: skip
+    russian = [
+        Document(f"Строка {i}: съешь же ещё этих мягких французских булок.", "ru")
+        for i in range(10)
+    ]
     return english + russian
 
 
@@ -62,8 +66,13 @@ def test_text_dataset_is_deduplicated_disjoint_and_stable() -> None:
     assert len(unique_row_indices(rows)) == rows.shape[0]  # no duplicates, no overlap
     assert dataset.heldout.shape == (10, 16)
     assert len(dataset.train_text) == dataset.train.shape[0]
-    again = build_text_dataset(documents, train_byte_bpe([d.text for d in documents], 300),
-                               seq_len=16, n_heldout=10, seed=0)  # fmt: skip
+    again = build_text_dataset(
+        documents,
+        train_byte_bpe([d.text for d in documents], 300),
+        seq_len=16,
+        n_heldout=10,
+        seed=0,
+    )
     assert dataset.content_sha256() == again.content_sha256()
     # Samples never mix groups: a Russian sample holds no English words and vice versa.
     for text, group in zip(dataset.train_text, dataset.train_groups, strict=True):

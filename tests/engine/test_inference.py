@@ -46,9 +46,14 @@ def test_greedy_with_kv_cache_equals_without() -> None:
 
 def test_a_transformers_gpt_neox_fits_the_same_interface() -> None:
     torch.manual_seed(0)
-    config = GPTNeoXConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2,
-                           num_attention_heads=4, intermediate_size=64,
-                           max_position_embeddings=64)  # fmt: skip
+    config = GPTNeoXConfig(
+        vocab_size=64,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
     scorer = HFScorer(GPTNeoXForCausalLM(config))
     prompts = np.random.default_rng(2).integers(0, 64, (3, 6))
     cached = greedy_continuations(scorer, prompts, 8, use_cache=True)

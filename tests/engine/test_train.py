@@ -33,8 +33,13 @@ def test_resume_from_a_checkpoint_ends_bit_for_bit_equal(tmp_path) -> None:
     config = replace(FAST, max_steps=120, checkpoint_every=50, eval_every=40, patience_evals=99)
     straight = train(MODEL, config, data)
     # A run killed after its first checkpoint (step 50), then resumed from it.
-    first = train(MODEL, config, data, checkpoint_path=tmp_path / "ckpt.pt",
-                  should_stop=lambda: len(list(tmp_path.glob("ckpt.pt"))) > 0)  # fmt: skip
+    first = train(
+        MODEL,
+        config,
+        data,
+        checkpoint_path=tmp_path / "ckpt.pt",
+        should_stop=lambda: len(list(tmp_path.glob("ckpt.pt"))) > 0,
+    )
     assert first.stop_reason == "cancelled" and first.steps == 50
     assert load_checkpoint(tmp_path / "ckpt.pt")["step"] == 50
     resumed = train(MODEL, config, data, resume_from=tmp_path / "ckpt.pt")

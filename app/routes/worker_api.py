@@ -1,0 +1,236 @@
+"""The worker protocol over HTTP: register, claim (long poll), heartbeat, checkpoints, finish.
+
+Every route needs a worker token (`Authorization: Bearer ...`); every write about a job carries
+the lease token from its claim, and a stale one is answered with 409 so the worker drops the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Request,
+    Response,
+    UploadFile,
+)
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from app.db import queue
+from app.db.engine import session_scope
+from app.db.models import Checkpoint, Job, Worker
+from app.deps import SettingsDep
+from app.results import mark_run, store_job_result
+from app.settings import Settings
+from app.storage import TooLarge, store_stream
+
+router = APIRouter(prefix="/api/worker", tags=["worker protocol"])
+
+
+def require_worker_token(
+    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    if not token or token not in settings.worker_token_set:
+        raise HTTPException(401, "a valid worker token is required (Authorization: Bearer ...)")
+
+
+WorkerAuth = Annotated[None, Depends(require_worker_token)]
+
+
+class RegisterIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    device: str = Field(default="cpu", max_length=64)
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+class ClaimIn(BaseModel):
+    worker_id: int
+    kinds: list[str] | None = None
+
+
+class LeaseIn(BaseModel):
+    lease_token: str
+
+
+class HeartbeatIn(LeaseIn):
+    progress_frac: float | None = Field(default=None, ge=0, le=1)
+    message: str | None = None
+
+
+class CompleteIn(LeaseIn):
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
+class FailIn(LeaseIn):
+    error: str
+
+
+def _factory(request: Request):
+    return request.app.state.session_factory
+
+
+def _job_payload(job: Job, settings: Settings) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "params": job.params,
+        "lease_token": job.lease_token,
+        "attempt": job.attempts,
+        "lease_s": settings.lease_s,
+        "heartbeat_s": settings.heartbeat_s,
+        "resume_checkpoint_id": job.resume_checkpoint_id,
+    }
+
+
+@router.post("/register")
+def register(body: RegisterIn, request: Request, _: WorkerAuth) -> dict[str, int]:
+    with session_scope(_factory(request)) as session:
+        worker = Worker(name=body.name, device=body.device, info=body.info)
+        session.add(worker)
+        session.flush()
+        return {"worker_id": worker.id}
+
+
+@router.post("/claim", response_model=None)
+async def claim(
+    body: ClaimIn, request: Request, settings: SettingsDep, _: WorkerAuth
+) -> dict[str, Any] | Response:
+    """Long poll: answer with a job as soon as one is queued, or 204 after claim_wait_s."""
+    deadline = time.monotonic() + settings.claim_wait_s
+
+    def try_claim() -> dict[str, Any] | None:
+        with session_scope(_factory(request)) as session:
+            worker = session.get(Worker, body.worker_id)
+            if worker is None:
+                raise HTTPException(404, f"worker {body.worker_id} is not registered")
+            worker.last_seen_at = queue.utcnow()
+            job = queue.claim(session, body.worker_id, settings.lease_s, body.kinds)
+            if job is not None:
+                mark_run(session, job, "running")
+            return None if job is None else _job_payload(job, settings)
+
+    while True:
+        payload = await run_in_threadpool(try_claim)
+        if payload is not None:
+            return payload
+        if time.monotonic() >= deadline or await request.is_disconnected():
+            return Response(status_code=204)
+        await asyncio.sleep(0.25)
+
+
+def _lease_call(request: Request, action) -> Any:
+    """Run `action(session)` in one transaction, mapping lease problems to HTTP answers."""
+    try:
+        with session_scope(_factory(request)) as session:
+            return action(session)
+    except queue.StaleLease as error:
+        raise HTTPException(409, str(error)) from None
+    except queue.JobNotFound:
+        raise HTTPException(404, "no such job") from None
+
+
+@router.post("/jobs/{job_id}/heartbeat")
+def heartbeat(
+    job_id: int, body: HeartbeatIn, request: Request, settings: SettingsDep, _: WorkerAuth
+) -> dict[str, bool]:
+    cancel = _lease_call(
+        request,
+        lambda s: queue.heartbeat(
+            s, job_id, body.lease_token, settings.lease_s, body.progress_frac, body.message
+        ),
+    )
+    return {"cancel": cancel}
+
+
+@router.post("/jobs/{job_id}/complete")
+def complete(job_id: int, body: CompleteIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+    def action(session: Session) -> None:
+        job = queue.complete(session, job_id, body.lease_token, body.result)
+        store_job_result(session, job, body.result)
+
+    _lease_call(request, action)
+    return {"state": "succeeded"}
+
+
+@router.post("/jobs/{job_id}/fail")
+def fail(job_id: int, body: FailIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+    def action(session: Session) -> None:
+        mark_run(session, queue.fail(session, job_id, body.lease_token, body.error), "failed")
+
+    _lease_call(request, action)
+    return {"state": "failed"}
+
+
+@router.post("/jobs/{job_id}/cancelled")
+def cancelled(job_id: int, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+    def action(session: Session) -> None:
+        job = queue.acknowledge_cancel(session, job_id, body.lease_token)
+        mark_run(session, job, "cancelled")
+
+    _lease_call(request, action)
+    return {"state": "cancelled"}
+
+
+@router.post("/jobs/{job_id}/release")
+def release(job_id: int, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+    _lease_call(request, lambda s: queue.release(s, job_id, body.lease_token))
+    return {"state": "queued"}
+
+
+@router.post("/jobs/{job_id}/checkpoint")
+def upload_checkpoint(
+    job_id: int,
+    request: Request,
+    settings: SettingsDep,
+    _: WorkerAuth,
+    lease_token: Annotated[str, Form()],
+    step: Annotated[int, Form(ge=0)],
+    file: Annotated[UploadFile, File()],
+) -> dict[str, int]:
+    """Store a training checkpoint and make it the job's resume point."""
+    _lease_call(request, lambda s: queue.heartbeat(s, job_id, lease_token, settings.lease_s))
+    folder = settings.artifacts_dir / "checkpoints" / f"job-{job_id}"
+    try:
+        stored = store_stream(file.file, folder, ".pt", settings.upload_max_bytes)
+    except TooLarge as error:
+        raise HTTPException(413, f"checkpoint {error}") from None
+
+    def action(session: Session) -> int:
+        job = session.get(Job, job_id)
+        checkpoint = Checkpoint(
+            run_id=job.run_id if job else None,
+            kind="trained",
+            step=None,
+            format="memdash",
+            sha256=stored.sha256,
+            storage_path=str(stored.path),
+            size_bytes=stored.size_bytes,
+            name=f"job {job_id} step {step}",
+            config={"step": step},
+        )
+        session.add(checkpoint)
+        session.flush()
+        queue.record_checkpoint(session, job_id, lease_token, checkpoint.id)
+        return checkpoint.id
+
+    return {"checkpoint_id": _lease_call(request, action)}
+
+
+@router.get("/checkpoints/{checkpoint_id}")
+def download_checkpoint(checkpoint_id: int, request: Request, _: WorkerAuth) -> FileResponse:
+    with session_scope(_factory(request)) as session:
+        checkpoint = session.get(Checkpoint, checkpoint_id)
+        if checkpoint is None:
+            raise HTTPException(404, "no such checkpoint")
+        return FileResponse(checkpoint.storage_path, media_type="application/octet-stream")

@@ -1,0 +1,45 @@
+"""The job's own process: a crash, an OOM kill or a hang here never takes the agent down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from worker.jobs import runner_for
+from worker.jobs.context import JobCancelled, JobContext
+
+
+def child_main(
+    job: dict[str, Any], work_dir: str, resume_path: str | None, device: str, connection: Connection
+) -> None:
+    threads = int(os.environ.get("MEMDASH_TORCH_THREADS", "1"))
+    ctx = JobContext(
+        job["params"],
+        Path(work_dir),
+        Path(resume_path) if resume_path else None,
+        device,
+        connection,
+    )
+
+    def on_sigterm(*_: object) -> None:
+        ctx.stop_requested = True  # the job checks should_stop() and leaves at a safe point
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        if job["kind"] == "train":
+            import torch
+
+            torch.set_num_threads(threads)
+        result = runner_for(job["kind"])(ctx)
+        connection.send(("result", result))
+    except JobCancelled:
+        connection.send(("cancelled",))
+    except BaseException:
+        connection.send(("error", traceback.format_exc()))
+    finally:
+        connection.close()

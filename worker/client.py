@@ -1,0 +1,75 @@
+"""HTTP client of the worker protocol: retries with backoff while the server is unreachable."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BACKOFF_MIN_S = 0.5
+BACKOFF_MAX_S = 30.0
+
+
+class LeaseLost(Exception):
+    """The server answered 409: this worker no longer holds the job."""
+
+
+class Stopping(Exception):
+    """The worker is shutting down while waiting for the server."""
+
+
+class ServerClient:
+    def __init__(self, server_url: str, token: str, stop: threading.Event) -> None:
+        self.stop = stop
+        self.http = httpx.Client(
+            base_url=server_url,
+            timeout=httpx.Timeout(60.0, connect=5.0),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    def call(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
+        """Send a request; on connection errors or 5xx, wait and retry (until stopped)."""
+        delay_s = BACKOFF_MIN_S
+        while True:
+            try:
+                response = self.http.request(method, path, **kwargs)
+                if response.status_code < 500:
+                    break
+                problem = f"server error {response.status_code}"
+            except httpx.TransportError as error:
+                problem = f"{type(error).__name__}: {error}"
+            if not retry:
+                raise ConnectionError(problem)
+            print(f"worker: server unreachable ({problem}); retrying in {delay_s:.1f}s", flush=True)
+            if self.stop.wait(delay_s):
+                raise Stopping()
+            delay_s = min(delay_s * 2, BACKOFF_MAX_S)
+        if response.status_code == 409:
+            raise LeaseLost(response.json().get("detail", "lease lost"))
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response
+
+    def post(self, path: str, retry: bool = True, **json: Any) -> dict[str, Any]:
+        response = self.call("POST", path, json=json, retry=retry)
+        return response.json() if response.content else {}
+
+    def upload_checkpoint(self, job_id: int, lease_token: str, step: int, path: Path) -> int:
+        with open(path, "rb") as handle:
+            response = self.call(
+                "POST",
+                f"/api/worker/jobs/{job_id}/checkpoint",
+                data={"lease_token": lease_token, "step": str(step)},
+                files={"file": (path.name, handle, "application/octet-stream")},
+            )
+        return int(response.json()["checkpoint_id"])
+
+    def download_checkpoint(self, checkpoint_id: int, destination: Path) -> Path:
+        response = self.call("GET", f"/api/worker/checkpoints/{checkpoint_id}")
+        destination.write_bytes(response.content)
+        return destination
+
+    def close(self) -> None:
+        self.http.close()

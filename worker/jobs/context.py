@@ -1,0 +1,35 @@
+"""What a running job sees: its parameters, a work folder, progress, checkpoints, stop requests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+
+class JobCancelled(Exception):
+    """Raised by a job that stopped because it was asked to."""
+
+
+@dataclass
+class JobContext:
+    params: dict[str, Any]
+    work_dir: Path
+    resume_path: Path | None
+    device: str
+    connection: Connection
+    parent_pid: int = field(default_factory=os.getppid)
+    stop_requested: bool = False
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self.connection.send(("progress", float(fraction), message))
+
+    def checkpoint(self, path: Path, step: int) -> None:
+        """Tell the agent a resumable checkpoint is at `path`; it uploads it to the server."""
+        self.connection.send(("checkpoint", str(path), int(step)))
+
+    def should_stop(self) -> bool:
+        """True once cancellation arrived (SIGTERM) or the agent died (a kill -9 orphans us)."""
+        return self.stop_requested or os.getppid() != self.parent_pid
