@@ -83,6 +83,7 @@ class TrainResult:
     steps: int
     stop_reason: str
     curve: list[dict[str, float]] = field(default_factory=list)
+    resumed_from_step: int = 0
 
 
 ProgressFn = Callable[[int, int, dict[str, float]], None]
@@ -152,6 +153,7 @@ def train(
         optimizer.load_state_dict(state["optimizer"])
         step, curve = int(state["step"]), list(state["curve"])
         saturation = Saturation(**state["saturation"])
+    resumed_from_step = step
 
     batches = EpochBatches(train_tokens.shape[0], config.batch_size, config.seed)
     data = torch.from_numpy(np.ascontiguousarray(train_tokens, dtype=np.int64)).to(device)
@@ -178,7 +180,7 @@ def train(
     while not saturation.reason and step < config.max_steps:
         if should_stop and should_stop():
             checkpoint()
-            return TrainResult(model, step, "cancelled", curve)
+            return TrainResult(model, step, "cancelled", curve, resumed_from_step)
         # One optimizer step on a deterministic batch.
         model.train()
         for group in optimizer.param_groups:
@@ -208,4 +210,4 @@ def train(
             checkpoint()
     stop_reason = saturation.reason or "max_steps"
     checkpoint()
-    return TrainResult(model, step, stop_reason, curve)
+    return TrainResult(model, step, stop_reason, curve, resumed_from_step)

@@ -61,6 +61,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     summary = {
         "steps": result.steps,
         "stop_reason": result.stop_reason,
+        "resumed_from_step": result.resumed_from_step,
         "train_loss_bits": result.curve[-1]["train_loss_bits"] if result.curve else None,
         "heldout_loss_bits": result.curve[-1].get("heldout_loss_bits") if result.curve else None,
         "mem_u_bits": totals.mem_u_bits,

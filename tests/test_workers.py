@@ -1,0 +1,191 @@
+"""Workers and server as real processes over real HTTP: kills, restarts, races, cancels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import queue
+from app.db.models import Job, JobState, MetricPoint, Run
+from tests.live import WORKER_TOKEN, LiveServer, LiveWorker, wait_for
+from tests.pg_cluster import free_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str, engine) -> Iterator[tuple[LiveServer, list]]:
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    workers: list[LiveWorker] = []
+    yield server, workers
+    for worker in workers:
+        worker.stop()
+    server.stop()
+
+
+def _enqueue(factory: sessionmaker[Session], kind: str, params: dict, **kwargs) -> int:
+    with factory.begin() as session:
+        return queue.enqueue(session, kind, params, **kwargs).id
+
+
+def _job(factory: sessionmaker[Session], job_id: int) -> Job:
+    with factory() as session:
+        return session.get(Job, job_id)
+
+
+def _ended(factory, job_id: int) -> Job | None:
+    job = _job(factory, job_id)
+    return job if job.state in ("succeeded", "failed", "cancelled") else None
+
+
+def test_a_job_runs_and_a_stale_lease_is_refused(live, session_factory, tmp_path) -> None:
+    server, workers = live
+    job_id = _enqueue(session_factory, "sleep", {"seconds": 0.2, "steps": 2})
+    workers.append(LiveWorker(server.url, "w1", tmp_path))
+    job = wait_for(lambda: _ended(session_factory, job_id), 60, "the job to end")
+    assert job.state == "succeeded", job.error
+    assert job.result == {"steps": 2, "resumed_from": 0} and job.worker_id is not None
+    reply = httpx.post(
+        f"{server.url}/api/worker/jobs/{job_id}/heartbeat",
+        json={"lease_token": "stale"},
+        headers={"Authorization": f"Bearer {WORKER_TOKEN}"},
+    )
+    assert reply.status_code == 409
+    unauthorized = httpx.post(f"{server.url}/api/worker/register", json={"name": "x"})
+    assert unauthorized.status_code == 401
+
+
+def test_cancel_a_queued_and_a_running_job(live, session_factory, tmp_path) -> None:
+    server, workers = live
+    running = _enqueue(session_factory, "sleep", {"seconds": 60, "steps": 600})
+    waiting = _enqueue(session_factory, "sleep", {"seconds": 1, "steps": 1})
+    workers.append(LiveWorker(server.url, "w1", tmp_path))
+    wait_for(lambda: _job(session_factory, running).progress_frac > 0, 60, "progress")
+    with session_factory.begin() as session:
+        queue.request_cancel(session, waiting)
+        queue.request_cancel(session, running)
+    assert wait_for(lambda: _ended(session_factory, running), 30, "cancel").state == "cancelled"
+    assert _job(session_factory, waiting).state == "cancelled"
+
+
+def test_a_job_that_crashes_fails_without_killing_the_worker(live, session_factory, tmp_path):
+    server, workers = live
+    bad = _enqueue(session_factory, "sleep", {"fail": "out of cheese"})
+    good = _enqueue(session_factory, "sleep", {"seconds": 0.1})
+    workers.append(LiveWorker(server.url, "w1", tmp_path))
+    assert "out of cheese" in wait_for(lambda: _ended(session_factory, bad), 60, "fail").error
+    assert wait_for(lambda: _ended(session_factory, good), 60, "next job").state == "succeeded"
+
+
+TRAIN_PARAMS = {
+    "model": {"vocab_size": 64, "seq_len": 16, "n_layer": 1, "d_model": 32},
+    "train": {
+        "max_steps": 1500,
+        "batch_size": 32,
+        "lr": 0.01,
+        "eval_every": 50,
+        "checkpoint_every": 100,
+        "patience_evals": 1000,
+    },
+    "data": {
+        "kind": "uniform",
+        "n_samples": 32,
+        "n_heldout": 8,
+        "seq_len": 16,
+        "vocab_size": 64,
+        "seed": 1,
+    },
+}
+
+
+def test_kill_9_mid_training_resumes_on_another_worker(live, session_factory, tmp_path) -> None:
+    server, workers = live
+    with session_factory.begin() as session:
+        run = Run(name="killed", config=TRAIN_PARAMS)
+        session.add(run)
+        session.flush()
+        job_id = queue.enqueue(session, "train", TRAIN_PARAMS, run_id=run.id).id
+        run_id = run.id
+    first = LiveWorker(server.url, "first", tmp_path)
+    workers.append(first)
+    wait_for(lambda: _job(session_factory, job_id).resume_checkpoint_id, 120, "a checkpoint")
+    first.kill_hard()
+    workers.append(LiveWorker(server.url, "second", tmp_path))
+    job = wait_for(lambda: _ended(session_factory, job_id), 240, "the resumed job to end")
+    assert job.state == "succeeded", job.error
+    assert job.attempts == 2
+    summary = job.result["summary"]
+    assert summary["resumed_from_step"] >= 100  # continued, did not start over
+    assert summary["steps"] == 1500
+    with session_factory() as session:
+        run = session.get(Run, run_id)
+        assert run.status == "succeeded" and run.summary == summary
+        n_points = session.scalar(
+            select(func.count())
+            .select_from(MetricPoint)
+            .where(MetricPoint.run_id == run_id, MetricPoint.name == "train_loss_bits")
+        )
+        assert n_points == 1500 // 50  # the whole curve, stored once
+    assert "running job" in workers[1].output()
+
+
+def test_server_restart_mid_job(live, session_factory, tmp_path) -> None:
+    server, workers = live
+    job_id = _enqueue(session_factory, "sleep", {"seconds": 6, "steps": 30})
+    workers.append(LiveWorker(server.url, "w1", tmp_path))
+    wait_for(lambda: _job(session_factory, job_id).progress_frac > 0.1, 60, "the job to run")
+    server.stop()
+    import time
+
+    time.sleep(2)
+    server.start()
+    job = wait_for(lambda: _ended(session_factory, job_id), 120, "the job to finish")
+    assert job.state == "succeeded", job.error
+    assert "server unreachable" in workers[0].output()
+
+
+def _race(session_factory, server, workers, tmp_path, n_workers: int, n_jobs: int) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with session_factory.begin() as session:
+        ids = [
+            queue.enqueue(session, "sleep", {"marker": str(markers / f"job-{i}")}).id
+            for i in range(n_jobs)
+        ]
+    workers.extend(LiveWorker(server.url, f"w{i}", tmp_path) for i in range(n_workers))
+
+    def all_done() -> bool:
+        with session_factory() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Job)
+                    .where(Job.state.in_([JobState.succeeded, JobState.failed]))
+                )
+                == n_jobs
+            )
+
+    wait_for(all_done, 600, f"{n_jobs} jobs")
+    with session_factory() as session:
+        jobs = session.scalars(select(Job).where(Job.id.in_(ids))).all()
+        assert [j.error for j in jobs if j.state != "succeeded"] == []
+        assert all(j.attempts == 1 for j in jobs)
+        assert len({j.worker_id for j in jobs}) > 1  # the work was shared
+    assert len(list(markers.iterdir())) == n_jobs  # each ran exactly once (O_EXCL markers)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_four_workers_race_for_200_jobs_on_postgres(live, session_factory, tmp_path) -> None:
+    server, workers = live
+    _race(session_factory, server, workers, tmp_path, n_workers=4, n_jobs=200)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_two_workers_race_for_200_jobs_on_sqlite(live, session_factory, tmp_path) -> None:
+    server, workers = live
+    _race(session_factory, server, workers, tmp_path, n_workers=2, n_jobs=200)
