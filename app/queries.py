@@ -35,3 +35,21 @@ def overview(session: Session, *, recent_sweeps: int = 20) -> Overview:
     jobs_by_state = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
     workers = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc()).limit(20)).all()
     return Overview(list(sweeps), n_runs, n_uploads, jobs_by_state, list(workers))
+
+
+ACTIVE_STATES = ("queued", "running")
+
+
+def recent_jobs(session: Session, limit: int = 200) -> list[Job]:
+    return list(session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)).all())
+
+
+def workers(session: Session) -> list[Worker]:
+    return list(session.scalars(select(Worker).order_by(Worker.last_seen_at.desc())).all())
+
+
+def any_active_jobs(session: Session) -> bool:
+    return (
+        session.scalar(select(func.count()).select_from(Job).where(Job.state.in_(ACTIVE_STATES)))
+        > 0
+    )

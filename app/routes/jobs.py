@@ -1,0 +1,111 @@
+"""The queue page (/queue), its live fragment and JSON twin, and cancel / requeue actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from app import queries
+from app.auth import AdminDep
+from app.db import queue
+from app.db.models import Job, utcnow
+from app.deps import SessionDep
+from app.templating import is_htmx, render
+
+router = APIRouter(tags=["jobs"])
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": job.state,
+        "progress": job.progress_frac,
+        "message": job.progress_message,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "worker_id": job.worker_id,
+        "cancel_requested": job.cancel_requested,
+        "error": job.error,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "sweep_id": job.sweep_id,
+        "run_id": job.run_id,
+    }
+
+
+def _ago(moment: datetime) -> str:
+    seconds = max(0, int((utcnow() - moment).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s ago"
+    return f"{seconds // 60} min ago" if seconds < 7200 else f"{seconds // 3600} h ago"
+
+
+@router.get("/queue", response_model=None)
+def queue_page(request: Request, session: SessionDep, format: str = "html") -> Response:
+    jobs = queries.recent_jobs(session)
+    if format == "json":
+        return JSONResponse(
+            {
+                "jobs": [job_json(j) for j in jobs],
+                "workers": [
+                    {
+                        "id": w.id,
+                        "name": w.name,
+                        "device": w.device,
+                        "last_seen_at": w.last_seen_at.isoformat(),
+                    }
+                    for w in queries.workers(session)
+                ],
+            }
+        )
+    if format != "html":
+        raise HTTPException(400, "format must be html or json")
+    context = {
+        "jobs": jobs,
+        "workers": queries.workers(session),
+        "ago": _ago,
+        "live": queries.any_active_jobs(session),
+    }
+    return render(request, "queue.html", context, block="live")
+
+
+def _after_action(request: Request, session: SessionDep) -> Response:
+    if is_htmx(request):
+        return queue_page(request, session)
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=None)
+def cancel_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
+    try:
+        queue.request_cancel(session, job_id)
+    except queue.JobNotFound:
+        raise HTTPException(404, f"no job {job_id}") from None
+    except queue.InvalidTransition as error:
+        raise HTTPException(409, str(error)) from None
+    session.commit()
+    return _after_action(request, session)
+
+
+@router.post("/jobs/{job_id}/requeue", response_model=None)
+def requeue_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
+    try:
+        queue.requeue(session, job_id)
+    except queue.JobNotFound:
+        raise HTTPException(404, f"no job {job_id}") from None
+    except queue.InvalidTransition as error:
+        raise HTTPException(409, str(error)) from None
+    session.commit()
+    return _after_action(request, session)
+
+
+@router.get("/jobs/{job_id}", response_model=None)
+def job_detail(job_id: int, session: SessionDep) -> JSONResponse:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return JSONResponse(job_json(job) | {"params": job.params, "result": job.result})

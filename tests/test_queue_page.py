@@ -1,0 +1,75 @@
+"""The queue page: HTML by selectors, the live fragment, the JSON twin, actions."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from app.db import queue
+from app.db.models import Worker
+
+
+def _page(client: TestClient, **headers: str) -> BeautifulSoup:
+    response = client.get("/queue", headers=headers)
+    assert response.status_code == 200
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def test_empty_queue_says_what_to_do(client: TestClient) -> None:
+    page = _page(client)
+    assert page.select_one("#no-jobs")
+    assert page.select_one("#live").get("hx-trigger") is None  # nothing to poll for
+
+
+def test_jobs_show_and_poll_while_active(client: TestClient, session_factory) -> None:
+    with session_factory.begin() as session:
+        worker = Worker(name="gpu-box")
+        session.add(worker)
+        session.flush()
+        first = queue.enqueue(session, "sleep", {"seconds": 1}).id
+        queue.enqueue(session, "train", {})
+        job = queue.claim(session, worker.id, 60)
+        queue.heartbeat(session, job.id, job.lease_token, 60, 0.25, "step 5")
+    page = _page(client)
+    row = page.select_one(f"#job-{first}")
+    assert row.select_one(".state").get_text() == "running"
+    assert row.select_one("progress")["value"] == "0.25"
+    assert "gpu-box" in row.get_text()
+    assert page.select_one("#live")["hx-trigger"] == "every 2s"
+    fragment = client.get("/queue", headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment and 'id="live"' in fragment
+    data = client.get("/queue?format=json").json()
+    assert {j["state"] for j in data["jobs"]} == {"running", "queued"}
+    assert data["workers"][0]["name"] == "gpu-box"
+
+
+def test_cancel_and_requeue_buttons(client: TestClient, session_factory) -> None:
+    with session_factory.begin() as session:
+        job_id = queue.enqueue(session, "sleep", {}).id
+    response = client.post(f"/jobs/{job_id}/cancel", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    row = BeautifulSoup(response.text, "html.parser").select_one(f"#job-{job_id}")
+    assert row.select_one(".state").get_text() == "cancelled"
+    assert row.select_one("button").get_text() == "Requeue"
+    again = client.post(f"/jobs/{job_id}/cancel")
+    assert again.status_code == 409 and "already ended" in again.json()["detail"]
+    assert client.post(f"/jobs/{job_id}/requeue").status_code == 200  # follows the redirect
+    assert client.get(f"/jobs/{job_id}").json()["state"] == "queued"
+    assert client.post("/jobs/99999/cancel").status_code == 404
+    assert client.get("/queue?format=xml").status_code == 400
+
+
+def test_actions_need_the_admin_token_beyond_loopback(settings, engine, session_factory) -> None:
+    from app.main import create_app
+
+    public = settings.model_copy(update={"host": "0.0.0.0"})
+    with session_factory.begin() as session:
+        job_id = queue.enqueue(session, "sleep", {}).id
+    with TestClient(create_app(public)) as client:
+        refused = client.post(f"/jobs/{job_id}/cancel")
+        assert refused.status_code == 403 and "admin token" in refused.json()["detail"]
+        assert client.get("/queue").status_code == 200  # reading stays open
+        allowed = client.post(
+            f"/jobs/{job_id}/cancel", headers={"Authorization": "Bearer test-admin-token"}
+        )
+        assert allowed.status_code == 200
