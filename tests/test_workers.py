@@ -189,3 +189,16 @@ def test_four_workers_race_for_200_jobs_on_postgres(live, session_factory, tmp_p
 def test_two_workers_race_for_200_jobs_on_sqlite(live, session_factory, tmp_path) -> None:
     server, workers = live
     _race(session_factory, server, workers, tmp_path, n_workers=2, n_jobs=200)
+
+
+def test_a_clean_shutdown_gives_the_job_back(live, session_factory, tmp_path) -> None:
+    server, workers = live
+    job_id = _enqueue(session_factory, "sleep", {"seconds": 60, "steps": 600})
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    workers.append(worker)
+    wait_for(lambda: _job(session_factory, job_id).progress_frac > 0, 60, "the job to run")
+    worker.stop()  # SIGTERM
+    job = _job(session_factory, job_id)
+    assert (job.state, job.attempts, job.lease_token) == ("queued", 0, None)
+    assert job.resume_checkpoint_id is not None  # the next worker continues from there
+    assert "stopped" in worker.output()
