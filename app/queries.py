@@ -53,3 +53,11 @@ def any_active_jobs(session: Session) -> bool:
         session.scalar(select(func.count()).select_from(Job).where(Job.state.in_(ACTIVE_STATES)))
         > 0
     )
+
+
+def sweep_runs(session: Session, sweep_id: int) -> list[Run]:
+    return list(session.scalars(select(Run).where(Run.sweep_id == sweep_id).order_by(Run.id)).all())
+
+
+def sweep_jobs(session: Session, sweep_id: int) -> list[Job]:
+    return list(session.scalars(select(Job).where(Job.sweep_id == sweep_id).order_by(Job.id)).all())

@@ -1,20 +1,29 @@
 """Storing what a finished job produced. Idempotent: storing the same result twice leaves the
-database as storing it once (metric points of a run are replaced, not appended)."""
+database as storing it once (a run's metric points and evaluations are replaced, not appended)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.db.models import Job, MetricPoint, Run, utcnow
+from app.analysis import finish_sweep_if_done
+from app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, Sweep, utcnow
 
 
 def store_job_result(session: Session, job: Job, result: dict[str, Any]) -> None:
-    if job.run_id is None:
-        return
-    run = session.get(Run, job.run_id)
+    if job.run_id is not None:
+        _store_run(session, job.run_id, result)
+    for run_id, run_result in result.get("runs", {}).items():
+        _store_run(session, int(run_id), run_result)
+    session.flush()
+    finish_sweep_if_done(session, job.sweep_id)
+
+
+def _store_run(session: Session, run_id: int, result: dict[str, Any]) -> None:
+    run = session.get(Run, run_id)
     if run is None:
         return
     run.summary = result.get("summary", {})
@@ -27,8 +36,54 @@ def store_job_result(session: Session, job: Job, result: dict[str, Any]) -> None
         for name, value in point.items()
         if name != "step" and value is not None
     )
+    if "samples" in result:
+        _store_uniform_samples(session, run, result["samples"])
+
+
+def _store_uniform_samples(session: Session, run: Run, samples: dict[str, list[float]]) -> None:
+    """Per-sample code lengths of a uniform-data run; mem_U against the uniform reference."""
+    session.execute(delete(Evaluation).where(Evaluation.run_id == run.id))
+    vocab, seq_len = run.config["vocab_size"], run.config["seq_len"]
+    reference_bits = seq_len * math.log2(vocab)
+    evaluation = Evaluation(
+        run_id=run.id,
+        name="training data",
+        reference={"kind": "uniform", "bits": reference_bits},
+        status="succeeded",
+        summary=run.summary,
+    )
+    session.add(evaluation)
+    session.flush()
+    rows = []
+    for split in ("train", "heldout"):
+        for index, bits in enumerate(samples.get(f"{split}_bits", [])):
+            row = {
+                "evaluation_id": evaluation.id,
+                "split": split,
+                "sample_index": index,
+                "n_tokens": seq_len,
+                "nll_bits": bits,
+                "ref_bits": reference_bits,
+                "mem_u_bits": max(0.0, reference_bits - bits),
+            }
+            if split == "train":
+                for k in (8, 16, 32):
+                    if f"extract_{k}" in samples:
+                        row[f"extract_{k}"] = samples[f"extract_{k}"][index]
+            rows.append(row)
+    if rows:
+        session.execute(SampleScore.__table__.insert(), rows)
 
 
 def mark_run(session: Session, job: Job, status: str) -> None:
-    if job.run_id is not None and (run := session.get(Run, job.run_id)) is not None:
-        run.status = status
+    """Reflect a job's state on the runs and sweep it works for."""
+    run_ids = [job.run_id] if job.run_id else [m["run_id"] for m in job.params.get("members", [])]
+    for run_id in run_ids:
+        if (run := session.get(Run, run_id)) is not None and run.status != "succeeded":
+            run.status = status
+    if job.sweep_id and (sweep := session.get(Sweep, job.sweep_id)) is not None:
+        if status == "running" and sweep.status == "queued":
+            sweep.status = "running"
+        elif status in ("failed", "cancelled"):
+            session.flush()
+            finish_sweep_if_done(session, job.sweep_id)

@@ -16,7 +16,10 @@ from worker.jobs.context import JobCancelled, JobContext
 def child_main(
     job: dict[str, Any], work_dir: str, resume_path: str | None, device: str, connection: Connection
 ) -> None:
-    threads = int(os.environ.get("MEMDASH_TORCH_THREADS", "1"))
+    # One thread per job by default: two 1-thread jobs beat one 2-thread job on a shared CPU
+    # (DESIGN). Set before torch is imported in this fresh (spawned) interpreter.
+    threads = os.environ.get("MEMDASH_TORCH_THREADS", "1")
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = threads
     ctx = JobContext(
         job["params"],
         Path(work_dir),
@@ -31,10 +34,6 @@ def child_main(
     signal.signal(signal.SIGTERM, on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        if job["kind"] == "train":
-            import torch
-
-            torch.set_num_threads(threads)
         result = runner_for(job["kind"])(ctx)
         connection.send(("result", result))
     except JobCancelled:

@@ -13,6 +13,7 @@ from app.auth import AdminDep
 from app.db import queue
 from app.db.models import Job, utcnow
 from app.deps import SessionDep
+from app.results import mark_run
 from app.templating import is_htmx, render
 
 router = APIRouter(tags=["jobs"])
@@ -82,7 +83,9 @@ def _after_action(request: Request, session: SessionDep) -> Response:
 @router.post("/jobs/{job_id}/cancel", response_model=None)
 def cancel_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
     try:
-        queue.request_cancel(session, job_id)
+        job = queue.request_cancel(session, job_id)
+        if job.state == "cancelled":  # a queued job ends at once; its runs and sweep follow
+            mark_run(session, job, "cancelled")
     except queue.JobNotFound:
         raise HTTPException(404, f"no job {job_id}") from None
     except queue.InvalidTransition as error:

@@ -14,4 +14,5 @@ router = APIRouter(tags=["pages"])
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "overview.html", {"overview": queries.overview(session)})
+    context = {"overview": queries.overview(session), "errors": {}, "form": {"preset": "quick"}}
+    return render(request, "overview.html", context)

@@ -14,6 +14,7 @@ from worker.jobs.context import JobContext
 JOB_KINDS = {
     "sleep": "worker.jobs.sleep",
     "train": "worker.jobs.train",
+    "train_group": "worker.jobs.train_group",
 }
 
 

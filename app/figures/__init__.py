@@ -1,0 +1,1 @@
+"""Plotly figure builders: rows in, go.Figure out. No database, no request."""

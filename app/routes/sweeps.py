@@ -1,0 +1,147 @@
+"""Sweeps: launch (form and JSON API), the sweep page with its live status, and its JSON twin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from app import queries
+from app.auth import AdminDep
+from app.db.models import Sweep
+from app.deps import SessionDep
+from app.figures.capacity import alpha_figure, plateau_figure
+from app.sweeps import launch_capacity_sweep
+from app.templating import render
+from worker.params import PRESETS, CapacitySweepParams
+
+router = APIRouter(tags=["sweeps"])
+
+
+class CapacityLaunch(BaseModel):
+    preset: str | None = "quick"
+    params: dict[str, Any] = {}
+
+
+def _params(launch: CapacityLaunch) -> CapacitySweepParams:
+    """The preset's parameters with the caller's overrides on top, validated."""
+    if launch.preset is not None and launch.preset not in PRESETS:
+        raise HTTPException(422, f"unknown preset {launch.preset!r}; choose {sorted(PRESETS)}")
+    base = PRESETS[launch.preset] if launch.preset else {}
+    try:
+        return CapacitySweepParams(**{**base, **launch.params})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise HTTPException(422, f"{where}: {first['msg']}" if where else first["msg"]) from None
+
+
+@router.post("/api/sweeps/capacity", status_code=201)
+def api_launch_capacity(launch: CapacityLaunch, session: SessionDep, _: AdminDep) -> dict:
+    sweep = launch_capacity_sweep(session, _params(launch), launch.preset)
+    session.commit()
+    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+
+
+@router.post("/sweeps/capacity", response_model=None)
+def form_launch_capacity(
+    request: Request,
+    session: SessionDep,
+    _: AdminDep,
+    preset: str = Form("quick"),
+    name: str = Form(""),
+    seeds: str = Form(""),
+) -> Response:
+    overrides: dict[str, Any] = {}
+    if name.strip():
+        overrides["name"] = name.strip()
+    errors: dict[str, str] = {}
+    if seeds.strip():
+        if not seeds.strip().isdigit():
+            errors["seeds"] = "seeds must be a whole number"
+        else:
+            overrides["seeds"] = int(seeds)
+    if not errors:
+        try:
+            params = _params(CapacityLaunch(preset=preset, params=overrides))
+        except HTTPException as error:
+            field = "seeds" if "seeds" in error.detail else "preset"
+            errors[field] = error.detail
+    if errors:
+        context = {
+            "overview": queries.overview(session),
+            "errors": errors,
+            "form": {"preset": preset, "name": name, "seeds": seeds},
+        }
+        return render(request, "overview.html", context, status_code=422)
+    sweep = launch_capacity_sweep(session, params, preset)
+    session.commit()
+    return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
+
+
+def sweep_state(session: SessionDep, sweep_id: int) -> dict[str, Any]:
+    sweep = session.get(Sweep, sweep_id)
+    if sweep is None:
+        raise HTTPException(404, f"no sweep {sweep_id}")
+    runs, jobs = queries.sweep_runs(session, sweep_id), queries.sweep_jobs(session, sweep_id)
+    run_rows = [{"id": r.id, "name": r.name, "status": r.status, "n_params": r.n_params,
+                 "n_train": r.n_train, "seed": r.seed, "shape": r.config.get("shape"), **r.summary}
+                for r in runs]  # fmt: skip
+    progress = sum(j.progress_frac for j in jobs) / len(jobs) if jobs else 0.0
+    return {
+        "sweep": sweep,
+        "runs": run_rows,
+        "jobs": jobs,
+        "progress": progress,
+        "live": sweep.status in ("queued", "running"),
+    }
+
+
+def sweep_json(state: dict[str, Any]) -> dict[str, Any]:
+    sweep = state["sweep"]
+    return {
+        "id": sweep.id,
+        "name": sweep.name,
+        "kind": sweep.kind,
+        "preset": sweep.preset,
+        "status": sweep.status,
+        "progress": state["progress"],
+        "params": sweep.params,
+        "summary": sweep.summary,
+        "runs": state["runs"],
+        "jobs": [
+            {
+                "id": j.id,
+                "state": j.state,
+                "progress": j.progress_frac,
+                "message": j.progress_message,
+                "error": j.error,
+            }
+            for j in state["jobs"]
+        ],
+    }
+
+
+@router.get("/api/sweeps/{sweep_id}")
+def api_sweep(sweep_id: int, session: SessionDep) -> JSONResponse:
+    return JSONResponse(sweep_json(sweep_state(session, sweep_id)))
+
+
+@router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
+def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    state = sweep_state(session, sweep_id)
+    sweep = state["sweep"]
+    figures = {}
+    done_runs = [r for r in state["runs"] if "mem_u_bits" in r]
+    if sweep.kind == "capacity" and done_runs:
+        shapes = sweep.summary.get("shapes", [])
+        figures["plateau"] = plateau_figure(done_runs, shapes).to_html(
+            full_html=False, include_plotlyjs=False, div_id="fig-plateau"
+        )
+        if shapes:
+            figures["alpha"] = alpha_figure(shapes, sweep.summary.get("alpha_fit")).to_html(
+                full_html=False, include_plotlyjs=False, div_id="fig-alpha"
+            )
+    return render(request, "sweep.html", {**state, "figures": figures}, block="live")

@@ -1,0 +1,67 @@
+"""Launching sweeps: a sweep expands into runs and jobs (one stacked job per model shape)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.db import queue
+from app.db.models import Run, Sweep
+from worker.params import CapacitySweepParams
+
+
+def shape_key(n_layer: int, d_model: int) -> str:
+    return f"L{n_layer}-d{d_model}"
+
+
+def launch_capacity_sweep(
+    session: Session, params: CapacitySweepParams, preset: str | None
+) -> Sweep:
+    sweep = Sweep(
+        name=params.name,
+        kind="capacity",
+        preset=preset,
+        params=params.model_dump(mode="json"),
+        status="queued",
+    )
+    session.add(sweep)
+    session.flush()
+    for index, shape in enumerate(params.shapes):
+        model = {
+            "vocab_size": params.vocab_size,
+            "seq_len": params.seq_len,
+            "n_layer": shape.n_layer,
+            "d_model": shape.d_model,
+        }
+        members = []
+        for n_samples in params.sizes_for(shape):
+            for seed in range(params.seeds):
+                run = Run(
+                    sweep_id=sweep.id,
+                    name=f"{shape_key(shape.n_layer, shape.d_model)} N={n_samples} seed={seed}",
+                    seed=seed,
+                    n_train=n_samples,
+                    n_params=params.n_params(shape),
+                    status="queued",
+                    config={
+                        **model,
+                        "shape": shape_key(shape.n_layer, shape.d_model),
+                        "n_samples": n_samples,
+                        "seed": seed,
+                    },
+                )
+                session.add(run)
+                session.flush()
+                members.append({"run_id": run.id, "n_samples": n_samples, "seed": seed})
+        queue.enqueue(
+            session,
+            "train_group",
+            {
+                "model": model,
+                "train": params.train.model_dump(),
+                "members": members,
+                "n_heldout": params.n_heldout,
+            },
+            idempotency_key=f"sweep-{sweep.id}-shape-{index}",
+            sweep_id=sweep.id,
+        )
+    return sweep

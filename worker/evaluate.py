@@ -1,0 +1,71 @@
+"""Evaluating a trained model on uniform random data: every per-run number of a capacity sweep.
+
+Per run: memorized bits (SPEC 2, clipped and unclipped, against the uniform reference), train and
+held-out loss (bits/token, Σ bits / Σ tokens), loss-attack membership inference on a balanced
+member / non-member set (SPEC 6), and k-extraction rates on train and held-out samples (SPEC 5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from worker.inference import CausalScorer, greedy_continuations, token_nll_bits
+from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
+from worker.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorization_scores
+from worker.metrics.membership import loss_attack_scores, membership_report
+from worker.metrics.memorization import synthetic_memorization_totals
+
+
+def extraction_scores(
+    scorer: CausalScorer, tokens: NDArray[np.int32], prefix_len: int
+) -> NDArray[np.float64]:
+    """Pythia memorization score of each sample: prompt k tokens, greedily continue the rest."""
+    continuation = greedy_continuations(
+        scorer, tokens[:, :prefix_len], tokens.shape[1] - prefix_len
+    )
+    return memorization_scores(continuation, tokens[:, prefix_len:])
+
+
+def evaluate_uniform(
+    scorer: CausalScorer, train: NDArray[np.int32], heldout: NDArray[np.int32], vocab_size: int
+) -> dict[str, Any]:
+    seq_len = train.shape[1]
+    train_nll = token_nll_bits(scorer, train)
+    train_bits = np.array([sample_code_bits(a, vocab_size) for a in train_nll])
+    totals = synthetic_memorization_totals(train_bits, seq_len, vocab_size)
+    predicted = [a.size for a in train_nll]
+    summary: dict[str, Any] = {
+        "mem_u_bits": totals.mem_u_bits,
+        "unclipped_bits": totals.unclipped_bits,
+        "train_loss_bits": corpus_bits_per_token([a.sum() for a in train_nll], predicted),
+    }
+    samples: dict[str, list[float]] = {"train_bits": train_bits.tolist()}
+    if heldout.shape[0]:
+        heldout_nll = token_nll_bits(scorer, heldout)
+        summary["heldout_loss_bits"] = corpus_bits_per_token(
+            [a.sum() for a in heldout_nll], [a.size for a in heldout_nll]
+        )
+        samples["heldout_bits"] = [sample_code_bits(a, vocab_size) for a in heldout_nll]
+        n = min(train.shape[0], heldout.shape[0])
+        members = loss_attack_scores([a.mean() for a in train_nll[:n]])
+        nonmembers = loss_attack_scores([a.mean() for a in heldout_nll[:n]])
+        report = membership_report(members, nonmembers)
+        summary.update(
+            mi_f1=report.f1_median,
+            mi_f1_best=report.f1_best,
+            mi_auc=report.auc,
+            mi_tpr_at_1pct_fpr=report.tpr_at_1pct_fpr,
+            mi_n=n,
+        )
+    for k in (k for k in PREFIX_LENGTHS if k < seq_len):
+        train_scores = extraction_scores(scorer, train, k)
+        summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)
+        samples[f"extract_{k}"] = train_scores.tolist()
+        if heldout.shape[0]:
+            summary[f"extract_rate_heldout_k{k}"] = extraction_rate(
+                extraction_scores(scorer, heldout, k)
+            )
+    return {"summary": summary, "samples": samples}

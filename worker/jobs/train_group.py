@@ -1,0 +1,68 @@
+"""Train all runs of one model shape in a capacity sweep together, then evaluate each.
+
+params: model (GPTConfig fields), train (TrainConfig fields), members [{run_id, n_samples,
+seed}], n_heldout. Run (N, seed) trains on uniform_tokens(N, S, V, seed) (nested in N for a
+seed) and is tested on held-out samples from an independent stream. The stacked trainer keeps no
+checkpoint: a re-claimed group starts again (a quick group takes minutes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worker.jobs.context import JobCancelled, JobContext
+
+HELDOUT_SEED_OFFSET = 1_000_003
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    from worker.batched_train import train_many
+    from worker.data.synthetic import uniform_tokens
+    from worker.device import pick_device
+    from worker.evaluate import evaluate_uniform
+    from worker.inference import MemdashScorer
+    from worker.metrics.capacity import synthetic_dataset_bits
+    from worker.model import GPTConfig
+    from worker.train import TrainConfig
+
+    model_config = GPTConfig(**ctx.params["model"])
+    config = TrainConfig(**ctx.params["train"])
+    members = ctx.params["members"]
+    V, S = model_config.vocab_size, model_config.seq_len
+    datasets = [uniform_tokens(m["n_samples"], S, V, m["seed"]) for m in members]
+    heldouts = [
+        uniform_tokens(ctx.params.get("n_heldout", 0), S, V, m["seed"] + HELDOUT_SEED_OFFSET)
+        for m in members
+    ]
+    device = pick_device(ctx.device)
+    ctx.progress(0.0, f"training {len(members)} models together")
+    results = train_many(
+        model_config,
+        config,
+        datasets,
+        [m["seed"] for m in members],
+        device=device,
+        on_progress=lambda step, total, active: ctx.progress(
+            0.9 * step / total, f"step {step}/{total}, {active} still improving"
+        ),
+        should_stop=ctx.should_stop,
+    )
+    if ctx.should_stop():
+        raise JobCancelled()
+    runs = {}
+    for i, (member, result) in enumerate(zip(members, results, strict=True)):
+        ctx.progress(0.9 + 0.1 * i / len(members), f"evaluating run {member['run_id']}")
+        evaluation = evaluate_uniform(MemdashScorer(result.model), datasets[i], heldouts[i], V)
+        evaluation["summary"].update(
+            steps=result.steps,
+            stop_reason=result.stop_reason,
+            n_train=member["n_samples"],
+            dataset_bits=synthetic_dataset_bits(member["n_samples"], S, V),
+            device=str(device),
+        )
+        runs[str(member["run_id"])] = {
+            "n_params": result.model.n_params(),
+            "curve": result.curve,
+            **evaluation,
+        }
+    return {"runs": runs}

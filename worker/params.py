@@ -1,0 +1,129 @@
+"""Experiment parameters, validated at the edge (form, CLI, API) and read again by the worker.
+
+One pydantic class per experiment; the same JSON travels on the job. Presets give the paper's
+setup (`paper`, for a GPU) and a small one that finishes in minutes on a laptop CPU (`quick`).
+No torch here: the web server imports this module.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from worker.metrics.capacity import gpt2_param_count
+
+
+class TrainParams(BaseModel):
+    max_steps: int = Field(default=3000, ge=1, le=10_000_000)
+    batch_size: int = Field(default=64, ge=1, le=65_536)
+    lr: float = Field(default=3e-3, gt=0, le=1)
+    warmup_steps: int = Field(default=50, ge=0)
+    precision: Literal["fp32", "bf16"] = "fp32"
+    eval_every: int = Field(default=100, ge=1)
+    patience_evals: int = Field(default=4, ge=1)
+    min_improvement_bits: float = Field(default=0.005, ge=0)
+
+
+class Shape(BaseModel):
+    n_layer: int = Field(ge=1, le=64)
+    d_model: int = Field(ge=4, le=8192)
+
+    @field_validator("d_model")
+    @classmethod
+    def _divisible(cls, d_model: int) -> int:
+        heads = max(1, d_model // 32)
+        if d_model % heads:
+            raise ValueError(f"d_model={d_model} must be divisible by its {heads} heads")
+        return d_model
+
+
+class CapacitySweepParams(BaseModel):
+    """A grid of model shapes × dataset sizes × seeds on uniform random tokens (SPEC 3-4)."""
+
+    name: str = Field(default="capacity sweep", max_length=200)
+    vocab_size: int = Field(default=2048, ge=2, le=1_000_000)
+    seq_len: int = Field(default=64, ge=2, le=4096)
+    shapes: list[Shape] = Field(min_length=1, max_length=64)
+    dataset_sizes: list[int] | None = None  # None: chosen around each shape's capacity
+    capacity_multiples: list[float] = Field(default=[0.25, 0.5, 1, 2, 4], min_length=1)
+    alpha_guess: float = Field(default=3.64, gt=0)  # bits/param used to place dataset sizes
+    seeds: int = Field(default=2, ge=1, le=20)
+    n_heldout: int = Field(default=64, ge=0, le=100_000)
+    train: TrainParams = TrainParams()
+
+    @field_validator("dataset_sizes")
+    @classmethod
+    def _positive_sizes(cls, sizes: list[int] | None) -> list[int] | None:
+        if sizes is not None and (not sizes or min(sizes) < 1):
+            raise ValueError("dataset sizes must be positive whole numbers")
+        return sorted(set(sizes)) if sizes else sizes
+
+    @model_validator(mode="after")
+    def _bounded(self) -> CapacitySweepParams:
+        n_runs = len(self.shapes) * self.seeds * len(self.sizes_for(self.shapes[0]))
+        if n_runs > 2000:
+            raise ValueError(f"this sweep would train {n_runs} models; the limit is 2000")
+        return self
+
+    def n_params(self, shape: Shape) -> int:
+        return gpt2_param_count(self.vocab_size, self.seq_len, shape.d_model, shape.n_layer)
+
+    def sizes_for(self, shape: Shape) -> list[int]:
+        """Dataset sizes N for one shape: given, or multiples of its expected capacity in samples.
+
+        A sample carries (S−1)·log2 V memorizable bits (the first token is coded uniformly).
+        """
+        if self.dataset_sizes:
+            return list(self.dataset_sizes)
+        bits_per_sample = (self.seq_len - 1) * math.log2(self.vocab_size)
+        at_capacity = self.alpha_guess * self.n_params(shape) / bits_per_sample
+        return sorted({max(2, round(m * at_capacity)) for m in self.capacity_multiples})
+
+
+PRESETS: dict[str, dict] = {
+    # SPEC 3's setup (Morris et al. Sec. 3): for a GPU; 10^6 steps in the paper, capped here.
+    "paper": {
+        "name": "paper capacity sweep",
+        "vocab_size": 2048,
+        "seq_len": 64,
+        "shapes": [{"n_layer": n, "d_model": d} for n in (1, 2, 4, 8) for d in (32, 64, 128, 256)],
+        "seeds": 5,
+        "capacity_multiples": [0.25, 0.5, 1, 2, 4, 8],
+        "train": {
+            "max_steps": 100_000,
+            "batch_size": 2048,
+            "lr": 1e-3,
+            "eval_every": 1000,
+            "patience_evals": 10,
+            "precision": "bf16",
+        },
+    },
+    # Finishes in minutes on 2 CPU cores: small vocabulary and width, short samples.
+    "quick": {
+        "name": "quick capacity sweep",
+        "vocab_size": 128,
+        "seq_len": 32,
+        "shapes": [{"n_layer": 1, "d_model": d} for d in (8, 16, 32)],
+        "seeds": 2,
+        "alpha_guess": 2.0,
+        "capacity_multiples": [0.25, 0.5, 1, 2, 4],
+        "n_heldout": 32,
+        "train": {
+            "max_steps": 1500,
+            "batch_size": 64,
+            "lr": 1e-2,
+            "warmup_steps": 30,
+            "eval_every": 100,
+            "patience_evals": 3,
+            "min_improvement_bits": 0.01,
+        },
+    },
+}
+
+
+def capacity_preset(name: str) -> CapacitySweepParams:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+    return CapacitySweepParams(**PRESETS[name])
