@@ -1,0 +1,88 @@
+"""A miniature capacity sweep end to end: API -> queue -> real worker -> results -> pages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from app.db.models import SampleScore
+from tests.live import LiveServer, LiveWorker, wait_for
+from tests.pg_cluster import free_port
+
+pytestmark = pytest.mark.slow
+
+MINI = {
+    "name": "mini",
+    "vocab_size": 16,
+    "seq_len": 8,
+    "seeds": 1,
+    "dataset_sizes": [4, 16],
+    "shapes": [{"n_layer": 1, "d_model": 8}, {"n_layer": 1, "d_model": 16}],
+    "n_heldout": 8,
+    "train": {"max_steps": 150, "batch_size": 16, "lr": 0.02, "eval_every": 50},
+}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factory) -> None:
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    try:
+        bad = httpx.post(
+            f"{server.url}/api/sweeps/capacity",
+            json={"preset": None, "params": {**MINI, "seeds": 0}},
+        )
+        assert bad.status_code == 422 and "seeds" in bad.json()["detail"]
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "sweep",
+                "capacity",
+                "--preset",
+                "quick",
+                "--server",
+                f"http://127.0.0.1:{free_port()}",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert cli.returncode == 2 and "cannot reach the memdash server" in cli.stderr
+        launched = httpx.post(
+            f"{server.url}/api/sweeps/capacity", json={"preset": None, "params": MINI}
+        )
+        assert launched.status_code == 201, launched.text
+        sweep_id = launched.json()["sweep_id"]
+
+        def finished() -> dict | None:
+            state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
+            return state if state["status"] not in ("queued", "running") else None
+
+        state = wait_for(finished, 240, "the sweep to finish")
+        assert state["status"] == "succeeded", state["jobs"]
+        assert len(state["runs"]) == 4 and all(r["status"] == "succeeded" for r in state["runs"])
+        small = {r["n_train"]: r for r in state["runs"] if r["shape"] == "L1-d16"}
+        assert small[4]["mem_u_bits"] > 0 and "mi_f1" in small[4]
+        assert small[16]["dataset_bits"] == 16 * 8 * 4
+        assert "extract_rate_train_k8" not in small[4]  # k must be shorter than the sample
+        fit = state["summary"]["alpha_fit"]
+        assert fit["alpha"] > 0 and fit["n_configs"] == 2
+        page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
+        assert page.select_one("#sweep-status").get_text() == "succeeded"
+        assert page.select_one("#fig-plateau") and page.select_one("#fig-alpha")
+        assert "3.64" in page.select_one("#alpha").get_text()
+        assert page.select_one("#live").get("hx-trigger") is None  # polling stopped
+        with session_factory() as session:
+            train_rows = session.scalar(
+                select(func.count()).select_from(SampleScore).where(SampleScore.split == "train")
+            )
+            assert train_rows == 2 * (4 + 16)
+    finally:
+        worker.stop()
+        server.stop()
