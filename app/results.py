@@ -66,10 +66,9 @@ def _store_uniform_samples(session: Session, run: Run, samples: dict[str, list[f
                 "ref_bits": reference_bits,
                 "mem_u_bits": max(0.0, reference_bits - bits),
             }
-            if split == "train":
-                for k in (8, 16, 32):
-                    if f"extract_{k}" in samples:
-                        row[f"extract_{k}"] = samples[f"extract_{k}"][index]
+            for k in (8, 16, 32):  # every row has every key: one executemany statement
+                scores = samples.get(f"extract_{k}") if split == "train" else None
+                row[f"extract_{k}"] = scores[index] if scores else None
             rows.append(row)
     if rows:
         session.execute(SampleScore.__table__.insert(), rows)
