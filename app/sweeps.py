@@ -52,16 +52,22 @@ def launch_capacity_sweep(
                 session.add(run)
                 session.flush()
                 members.append({"run_id": run.id, "n_samples": n_samples, "seed": seed})
-        queue.enqueue(
-            session,
-            "train_group",
-            {
-                "model": model,
-                "train": params.train.model_dump(),
-                "members": members,
-                "n_heldout": params.n_heldout,
-            },
-            idempotency_key=f"sweep-{sweep.id}-shape-{index}",
-            sweep_id=sweep.id,
-        )
+        # Split a shape into jobs of at most max_models_per_job stacked models, so several
+        # workers share it; the largest shapes go first (lower priority value), which keeps
+        # one big group from running alone at the end.
+        size = params.max_models_per_job
+        for part, start in enumerate(range(0, len(members), size)):
+            queue.enqueue(
+                session,
+                "train_group",
+                {
+                    "model": model,
+                    "train": params.train.model_dump(),
+                    "members": members[start : start + size],
+                    "n_heldout": params.n_heldout,
+                },
+                idempotency_key=f"sweep-{sweep.id}-shape-{index}-part-{part}",
+                sweep_id=sweep.id,
+                priority=-params.n_params(shape),
+            )
     return sweep

@@ -51,6 +51,7 @@ class CapacitySweepParams(BaseModel):
     alpha_guess: float = Field(default=3.64, gt=0)  # bits/param used to place dataset sizes
     seeds: int = Field(default=2, ge=1, le=20)
     n_heldout: int = Field(default=64, ge=0, le=100_000)
+    max_models_per_job: int = Field(default=16, ge=1, le=1024)
     train: TrainParams = TrainParams()
 
     @field_validator("dataset_sizes")
@@ -110,6 +111,7 @@ PRESETS: dict[str, dict] = {
         "alpha_guess": 2.0,
         "capacity_multiples": [0.25, 0.5, 1, 2, 4],
         "n_heldout": 32,
+        "max_models_per_job": 5,
         "train": {
             "max_steps": 1500,
             "batch_size": 64,
