@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from app.cli_sweep import export as export_sweep_command
+from app.cli_sweep import import_ as import_sweep_command
 from app.cli_sweep import sweep_cli
 from app.preflight import ConfigError, check_data_dir, check_database, check_port_free
 from app.settings import Settings
@@ -25,6 +27,8 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(sweep_cli, name="sweep")
+cli.command("export")(export_sweep_command)
+cli.command("import")(import_sweep_command)
 
 
 def fail(message: str) -> None:

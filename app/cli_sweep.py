@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -101,3 +103,30 @@ def capacity(
         )
     if state["status"] != "succeeded":
         raise typer.Exit(1)
+
+
+def export(
+    sweep_id: Annotated[int, typer.Argument(help="The sweep to export.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Write a sweep's results (runs, curves, per-sample scores) to a JSON file."""
+    with _client(server) as client:
+        document = _request(client, "GET", f"/api/sweeps/{sweep_id}/export")
+    path = output or Path(f"memdash-sweep-{sweep_id}.json")
+    path.write_text(json.dumps(document))
+    typer.echo(f"wrote {path} ({len(document['runs'])} runs)")
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="A file written by `memdash export`.")],
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Load an exported sweep into this installation (new ids)."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        _fail(f"cannot read {path}: {error}")
+    with _client(server) as client:
+        created = _request(client, "POST", "/api/sweeps/import", json=document)
+    typer.echo(f"imported as sweep {created['sweep_id']}: {server.rstrip('/')}{created['url']}")

@@ -90,6 +90,28 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
                 .where(SampleScore.extract_8.is_not(None))
             )
             assert scored == train_rows
+        # Export with the CLI, import again: the same runs under a new id.
+        exported = tmp_path / "sweep.json"
+        url = ["--server", server.url]
+        out = subprocess.run(
+            [sys.executable, "-m", "app.cli", "export", str(sweep_id), "-o", str(exported), *url],
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
+        back = subprocess.run(
+            [sys.executable, "-m", "app.cli", "import", str(exported), *url],
+            capture_output=True,
+            text=True,
+        )
+        assert back.returncode == 0, back.stderr
+        copy_id = int(back.stdout.split("sweep ")[1].split(":")[0])
+        copy = httpx.get(f"{server.url}/api/sweeps/{copy_id}").json()
+        strip = lambda runs: sorted((r["name"], r["mem_u_bits"]) for r in runs)  # noqa: E731
+        assert copy_id != sweep_id and strip(copy["runs"]) == strip(state["runs"])
+        assert copy["summary"] == state["summary"]
+        refused = httpx.post(f"{server.url}/api/sweeps/import", json={"format": "nope"})
+        assert refused.status_code == 422 and "not a memdash sweep export" in refused.text
     finally:
         worker.stop()
         server.stop()

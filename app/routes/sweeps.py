@@ -15,6 +15,7 @@ from app.deps import SessionDep
 from app.figures.capacity import alpha_figure, plateau_figure
 from app.sweeps import launch_capacity_sweep
 from app.templating import render
+from app.transfer import ImportError_, export_sweep, import_sweep
 from worker.params import PRESETS, CapacitySweepParams
 
 router = APIRouter(tags=["sweeps"])
@@ -145,3 +146,28 @@ def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResp
                 full_html=False, include_plotlyjs=False, div_id="fig-alpha"
             )
     return render(request, "sweep.html", {**state, "figures": figures}, block="live")
+
+
+@router.get("/api/sweeps/{sweep_id}/export")
+def api_export(sweep_id: int, session: SessionDep) -> JSONResponse:
+    document = export_sweep(session, sweep_id)
+    if document is None:
+        raise HTTPException(404, f"no sweep {sweep_id}")
+    return JSONResponse(
+        document,
+        headers={"Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}.json"'},
+    )
+
+
+@router.post("/api/sweeps/import", status_code=201)
+async def api_import(request: Request, session: SessionDep, _: AdminDep) -> dict:
+    try:
+        document = await request.json()
+    except ValueError:
+        raise HTTPException(422, "the body is not JSON") from None
+    try:
+        sweep = import_sweep(session, document)
+    except ImportError_ as error:
+        raise HTTPException(422, str(error)) from None
+    session.commit()
+    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
