@@ -43,3 +43,24 @@ def test_measures_page_renders_the_docs(client: TestClient) -> None:
     assert any("Membership inference" in h for h in headings)
     assert "1000 · |D| / params" in page.get_text()
     assert client.get("/docs/nope").status_code == 404
+
+
+def test_one_click_demo_and_form_errors(client: TestClient) -> None:
+    page = BeautifulSoup(client.get("/").text, "html.parser")
+    demo = page.select_one("form#demo-capacity")
+    assert demo["action"] == "/sweeps/capacity"
+    bad = client.post("/sweeps/capacity", data={"preset": "quick", "seeds": "many"})
+    assert bad.status_code == 422
+    error = BeautifulSoup(bad.text, "html.parser").select_one("#error-seeds")
+    assert "whole number" in error.get_text()
+    unknown = client.post("/sweeps/capacity", data={"preset": "huge"})
+    assert (
+        "unknown preset"
+        in BeautifulSoup(unknown.text, "html.parser").select_one("#error-preset").get_text()
+    )
+    launched = client.post("/sweeps/capacity", data={"preset": "quick"}, follow_redirects=False)
+    assert launched.status_code == 303 and launched.headers["location"] == "/sweeps/1"
+    sweep = BeautifulSoup(client.get("/sweeps/1").text, "html.parser")
+    assert sweep.select_one("#sweep-status").get_text() == "queued"
+    assert sweep.select_one("#live")["hx-trigger"] == "every 2s"
+    assert client.get("/sweeps/999").status_code == 404
