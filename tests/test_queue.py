@@ -106,3 +106,23 @@ def test_requeue_and_release(session_factory, worker_id) -> None:
         assert queue.requeue(session, job_id).state == JobState.queued
     with pytest.raises(queue.InvalidTransition), session_factory.begin() as session:
         queue.requeue(session, job_id)
+
+
+def test_sqlite_transactions_take_the_write_lock_up_front(tmp_path) -> None:
+    """Otherwise two claims can read the same queued job and one fails on lock upgrade."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from app.db.engine import make_engine, make_session_factory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    session = make_session_factory(engine)()
+    session.execute(text("SELECT 1"))
+    other = sqlite3.connect(tmp_path / "lock.db", timeout=0, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        other.execute("BEGIN IMMEDIATE")
+    session.close()
+    other.execute("BEGIN IMMEDIATE")  # free again once the session ends
+    other.execute("ROLLBACK")
+    engine.dispose()

@@ -177,6 +177,7 @@ def _race(session_factory, server, workers, tmp_path, n_workers: int, n_jobs: in
         assert all(j.attempts == 1 for j in jobs)
         assert len({j.worker_id for j in jobs}) > 1  # the work was shared
     assert len(list(markers.iterdir())) == n_jobs  # each ran exactly once (O_EXCL markers)
+    assert "Internal Server Error" not in server.log.read_text()  # no lock errors, no 500s
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -25,8 +25,10 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 
 def _on_sqlite_begin(conn) -> None:
     # With the driver's own transaction handling off, SQLAlchemy's BEGIN must be emitted here.
-    # IMMEDIATE takes the write lock up front, which is what makes a claim atomic on SQLite.
-    conn.exec_driver_sql(conn.info.pop("sqlite_begin", "BEGIN"))
+    # IMMEDIATE takes the write lock up front: a claim is then atomic, and a transaction never
+    # fails half-way on a read-to-write lock upgrade (which busy_timeout does not retry).
+    # Under WAL, reads outside a transaction still run while a writer holds the lock.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
