@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
@@ -14,6 +15,7 @@ from worker.metrics.capacity import (
     PAPER_ALPHA_MEAN_FP32,
 )
 
+COLORS = qualitative.Plotly
 PLOT_LAYOUT = {
     "template": "plotly_white",
     "height": 440,
@@ -31,7 +33,8 @@ def plateau_figure(
     for run in runs:
         by_shape[run["shape"]][run["n_train"]].append(run["mem_u_bits"])
     capacity = {s["shape"]: s["capacity_bits"] for s in shapes}
-    for shape, by_n in by_shape.items():
+    for i, (shape, by_n) in enumerate(by_shape.items()):
+        color = COLORS[i % len(COLORS)]  # the plateau line shares its shape's colour
         sizes = sorted(by_n)
         means = [float(np.mean(by_n[n])) for n in sizes]
         figure.add_trace(
@@ -39,6 +42,7 @@ def plateau_figure(
                 x=sizes,
                 y=means,
                 mode="lines+markers",
+                line={"color": color},
                 name=shape,
                 error_y={
                     "type": "data",
@@ -55,7 +59,7 @@ def plateau_figure(
                     x=[sizes[0], sizes[-1]],
                     y=[capacity[shape]] * 2,
                     mode="lines",
-                    line={"dash": "dot"},
+                    line={"dash": "dot", "color": color},
                     showlegend=False,
                     name=f"{shape} capacity",
                     hoverinfo="name",
@@ -77,6 +81,7 @@ def plateau_figure(
         **PLOT_LAYOUT, xaxis_title="training samples N", yaxis_title="memorized bits (Σ mem_U)"
     )
     figure.update_xaxes(type="log" if log_x else "linear")
+    figure.update_yaxes(type="log")  # shapes span decades of capacity: keep each plateau visible
     return figure
 
 
