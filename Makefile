@@ -5,6 +5,8 @@ SHELL  := /bin/bash
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The demo corpus: real text from Debian's fortune packages (see worker/data/demo_corpus.py).
+DEMO_PACKAGES := fortunes fortunes-de fortunes-es fortunes-ru fortunes-zh
 # This machine's pip config names local mirror folders that warn for every package: hide those.
 QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
 
@@ -17,10 +19,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
+	scripts/os-deps.sh $(DEMO_PACKAGES)
 	$(VENV)/bin/memdash serve
 
 test: $(STAMP)
-	scripts/os-deps.sh
+	scripts/os-deps.sh $(DEMO_PACKAGES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import TERMINAL_JOB_STATES, Job, Run, Sweep, utcnow
+from app.db.models import TERMINAL_JOB_STATES, Evaluation, Job, Run, SampleScore, Sweep, utcnow
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
@@ -21,6 +21,8 @@ from worker.metrics.capacity import (
     capacity_per_config,
     fit_alpha,
 )
+from worker.metrics.extraction import prediction_precision_recall
+from worker.metrics.scaling_law import fit_scaling_law
 
 
 def capacity_summary(runs: list[Run]) -> dict[str, Any]:
@@ -76,9 +78,87 @@ def finish_sweep_if_done(session: Session, sweep_id: int | None) -> None:
     runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep_id)).all())
     if sweep.kind == "capacity":
         sweep.summary = capacity_summary(runs)
+    elif sweep.kind == "text":
+        sweep.summary = text_summary(session, runs)
     sweep.status = (
         "succeeded"
         if all(s == "succeeded" for s in states)
         else ("cancelled" if all(s in ("succeeded", "cancelled") for s in states) else "failed")
     )
     sweep.finished_at = utcnow()
+
+
+def _memorized_sets(session: Session, runs: list[Run], k: int) -> dict[int, set[int]]:
+    """Per run: training-sample indices that are k-extractable (score 1; SPEC 5)."""
+    column = getattr(SampleScore, f"extract_{k}")
+    sets: dict[int, set[int]] = {}
+    for run in runs:
+        rows = session.execute(
+            select(SampleScore.sample_index)
+            .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
+            .where(Evaluation.run_id == run.id, SampleScore.split == "train", column == 1.0)
+        ).scalars()
+        sets[run.id] = set(rows)
+    return sets
+
+
+def text_summary(session: Session, runs: list[Run]) -> dict[str, Any]:
+    """Double-descent data, the MI scaling-law fit, and Pythia-style prediction (SPEC 4-6)."""
+    done = [r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary]
+    summary: dict[str, Any] = {
+        "points": [
+            {
+                "run_id": r.id,
+                "shape": r.config["shape"],
+                "n_params": r.n_params,
+                "n_train": r.n_train,
+                "mem_u_bits": r.summary["mem_u_bits"],
+                "train_loss_bits": r.summary["train_loss_bits"],
+                "heldout_loss_bits": r.summary["heldout_loss_bits"],
+                "dataset_bits": r.summary.get("dataset_bits", 0.0),
+                "mi_f1": r.summary.get("mi_f1"),
+                "x": 1000 * (r.n_train or 0) / r.n_params if r.n_params else None,
+            }
+            for r in done
+        ]
+    }
+    points = [p for p in summary["points"] if p["mi_f1"] is not None and p["x"]]
+    if len(points) >= 3:
+        try:
+            fit = fit_scaling_law([p["x"] for p in points], [p["mi_f1"] for p in points])
+            summary["scaling_law_fit"] = {
+                "c1": fit.c1,
+                "c2": fit.c2,
+                "c3": fit.c3,
+                "rmse": fit.rmse,
+                "n_points": fit.n_points,
+            }
+        except (RuntimeError, ValueError) as error:  # curve_fit may not converge on few points
+            summary["scaling_law_fit"] = {"error": str(error)}
+    seq_len = done[0].config["seq_len"] if done else 0
+    k = max((k for k in (8, 16, 32) if k < seq_len), default=None)
+    if k is not None and done:
+        memorized = _memorized_sets(session, done, k)
+        largest = max(done, key=lambda r: r.n_params or 0).config["shape"]
+        prediction = []
+        for n in sorted({r.n_train for r in done}):
+            target = next(
+                (r for r in done if r.n_train == n and r.config["shape"] == largest), None
+            )
+            for predictor in (r for r in done if r.n_train == n and r is not target):
+                if target is None:
+                    continue
+                quality = prediction_precision_recall(memorized[predictor.id], memorized[target.id])
+                prediction.append(
+                    {
+                        "n_train": n,
+                        "predictor": predictor.config["shape"],
+                        "target": largest,
+                        "precision": quality.precision,
+                        "recall": quality.recall,
+                        "n_predicted": quality.n_predicted,
+                        "n_target": quality.n_target,
+                    }
+                )
+        summary["prediction"] = {"k": k, "rows": prediction}
+    return summary

@@ -70,6 +70,20 @@ def follow(client: httpx.Client, sweep_id: int, poll_s: float = 2.0) -> dict:
             time.sleep(poll_s)
 
 
+def _launch(kind: str, preset: str, params: dict, wait: bool, server: str) -> dict | None:
+    """POST the sweep; with `wait`, follow it with a progress bar and return its final state."""
+    with _client(server) as client:
+        body = {"preset": preset, "params": params}
+        launched = _request(client, "POST", f"/api/sweeps/{kind}", json=body)
+        typer.echo(f"sweep {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}")
+        if not wait:
+            return None
+        started = time.monotonic()
+        state = follow(client, launched["sweep_id"])
+    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
+    return state
+
+
 @sweep_cli.command("capacity")
 def capacity(
     preset: Annotated[str, typer.Option(help="quick (CPU, minutes) or paper (GPU).")] = "quick",
@@ -80,17 +94,10 @@ def capacity(
 ) -> None:
     """Launch a capacity sweep (random tokens; SPEC 3) and optionally wait for α."""
     params = {k: v for k, v in {"name": name, "seeds": seeds}.items() if v is not None}
-    with _client(server) as client:
-        launched = _request(
-            client, "POST", "/api/sweeps/capacity", json={"preset": preset, "params": params}
-        )
-        typer.echo(f"sweep {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}")
-        if not wait:
-            return
-        started = time.monotonic()
-        state = follow(client, launched["sweep_id"])
+    state = _launch("capacity", preset, params, wait, server)
+    if state is None:
+        return
     fit = state["summary"].get("alpha_fit")
-    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
     if fit:
         typer.echo(
             f"alpha = {fit['alpha']:.2f} bits/parameter (paper: 3.64 fitted, bf16); "
@@ -101,6 +108,29 @@ def capacity(
             f"  {shape['shape']}: {shape['n_params']:,} params, capacity "
             f"{shape['capacity_bits']:,.0f} bits ({shape['bits_per_param']:.2f} bits/param)"
         )
+    if state["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+@sweep_cli.command("text")
+def text(
+    preset: Annotated[str, typer.Option(help="quick (CPU, minutes).")] = "quick",
+    name: Annotated[str | None, typer.Option(help="A name for the sweep.")] = None,
+    reference: Annotated[str | None, typer.Option(help="full, zlib or lzma.")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Launch a text sweep on the demo corpus (SPEC 2, 4-7) and optionally wait for it."""
+    params = {k: v for k, v in {"name": name, "reference": reference}.items() if v is not None}
+    state = _launch("text", preset, params, wait, server)
+    if state is None:
+        return
+    for run in state["runs"]:
+        if "mem_u_bits" in run:
+            typer.echo(
+                f"  {run['name']}: mem_U {run['mem_u_bits']:,.0f} bits, held-out "
+                f"{run['heldout_loss_bits']:.2f} bits/token, MI F1 {run['mi_f1']:.2f}"
+            )
     if state["status"] != "succeeded":
         raise typer.Exit(1)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Job, Run, Sweep, Worker
+from app.db.models import Checkpoint, Evaluation, Job, Run, SampleScore, Sweep, Worker
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,29 @@ def sweep_runs(session: Session, sweep_id: int) -> list[Run]:
 
 def sweep_jobs(session: Session, sweep_id: int) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.sweep_id == sweep_id).order_by(Job.id)).all())
+
+
+def top_memorized_samples(session: Session, sweep_id: int, limit: int = 20) -> list[dict]:
+    """The training samples with the most unintended memorization across a sweep's runs."""
+    rows = session.execute(
+        select(SampleScore, Run.name)
+        .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
+        .join(Run, Run.id == Evaluation.run_id)
+        .where(Run.sweep_id == sweep_id, SampleScore.split == "train")
+        .order_by(SampleScore.mem_u_bits.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "run": name,
+            "text": s.text,
+            "script": s.script,
+            "tfidf": s.tfidf,
+            "mem_u_bits": s.mem_u_bits,
+            "extract_16": s.extract_16,
+            "extract_8": s.extract_8,
+            "nll_bits": s.nll_bits,
+            "ref_bits": s.ref_bits,
+        }
+        for s, name in rows
+    ]

@@ -37,18 +37,20 @@ def _store_run(session: Session, run_id: int, result: dict[str, Any]) -> None:
         if name != "step" and value is not None
     )
     if "samples" in result:
-        _store_uniform_samples(session, run, result["samples"])
+        _store_samples(session, run, result["samples"])
 
 
-def _store_uniform_samples(session: Session, run: Run, samples: dict[str, list[float]]) -> None:
-    """Per-sample code lengths of a uniform-data run; mem_U against the uniform reference."""
+def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None:
+    """Per-sample rows of a run's evaluation. The reference is given per sample (text) or is
+    the uniform code S·log2 V (random tokens)."""
     session.execute(delete(Evaluation).where(Evaluation.run_id == run.id))
     vocab, seq_len = run.config["vocab_size"], run.config["seq_len"]
-    reference_bits = seq_len * math.log2(vocab)
+    uniform_bits = seq_len * math.log2(vocab)
+    reference = run.config.get("reference", "uniform")
     evaluation = Evaluation(
         run_id=run.id,
         name="training data",
-        reference={"kind": "uniform", "bits": reference_bits},
+        reference={"kind": reference},
         status="succeeded",
         summary=run.summary,
     )
@@ -56,15 +58,23 @@ def _store_uniform_samples(session: Session, run: Run, samples: dict[str, list[f
     session.flush()
     rows = []
     for split in ("train", "heldout"):
+        refs = samples.get(f"{split}_ref_bits")
+        texts, scripts = samples.get(f"{split}_text"), samples.get(f"{split}_script")
+        tfidf = samples.get(f"{split}_tfidf")
         for index, bits in enumerate(samples.get(f"{split}_bits", [])):
+            ref_bits = refs[index] if refs else uniform_bits
             row = {
                 "evaluation_id": evaluation.id,
                 "split": split,
                 "sample_index": index,
                 "n_tokens": seq_len,
+                "n_bytes": len(texts[index].encode()) if texts else None,
                 "nll_bits": bits,
-                "ref_bits": reference_bits,
-                "mem_u_bits": max(0.0, reference_bits - bits),
+                "ref_bits": ref_bits,
+                "mem_u_bits": max(0.0, ref_bits - bits),
+                "tfidf": tfidf[index] if tfidf else None,
+                "script": scripts[index] if scripts else None,
+                "text": texts[index] if texts else None,
             }
             for k in (8, 16, 32):  # every row has every key: one executemany statement
                 scores = samples.get(f"extract_{k}") if split == "train" else None

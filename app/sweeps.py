@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.db import queue
 from app.db.models import Run, Sweep
-from worker.params import CapacitySweepParams
+from worker.params import CapacitySweepParams, TextSweepParams
 
 
 def shape_key(n_layer: int, d_model: int) -> str:
@@ -70,4 +70,59 @@ def launch_capacity_sweep(
                 sweep_id=sweep.id,
                 priority=-params.n_params(shape),
             )
+    return sweep
+
+
+def launch_text_sweep(session: Session, params: TextSweepParams, preset: str | None) -> Sweep:
+    sweep = Sweep(
+        name=params.name,
+        kind="text",
+        preset=preset,
+        params=params.model_dump(mode="json"),
+        status="queued",
+    )
+    session.add(sweep)
+    session.flush()
+    shared = {
+        "corpus": params.corpus,
+        "vocab_size": params.vocab_size,
+        "seq_len": params.seq_len,
+        "n_heldout": params.n_heldout,
+        "seed": params.seed,
+        "reference": params.reference,
+        "train": params.train.model_dump(),
+    }
+    for index, shape in enumerate(params.shapes):
+        key = shape_key(shape.n_layer, shape.d_model)
+        members = []
+        for n_samples in params.train_sizes:
+            run = Run(
+                sweep_id=sweep.id,
+                name=f"{key} N={n_samples}",
+                seed=params.seed,
+                n_train=n_samples,
+                status="queued",
+                config={
+                    **shared,
+                    "n_layer": shape.n_layer,
+                    "d_model": shape.d_model,
+                    "shape": key,
+                    "n_samples": n_samples,
+                },
+            )
+            session.add(run)
+            session.flush()
+            members.append({"run_id": run.id, "n_samples": n_samples})
+        queue.enqueue(
+            session,
+            "train_text",
+            {
+                **shared,
+                "model": {"n_layer": shape.n_layer, "d_model": shape.d_model},
+                "members": members,
+            },
+            idempotency_key=f"sweep-{sweep.id}-shape-{index}",
+            sweep_id=sweep.id,
+            priority=-shape.d_model * shape.n_layer,
+        )
     return sweep

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # OS packages the tests need, installed with apt-get only when missing (idempotent, quick).
 #   postgresql: the test fixture starts a throwaway cluster on a loopback port.
+#   and the packages named as arguments (the demo corpus's fortune packages).
 set -euo pipefail
 missing=()
 if ! command -v pg_ctl >/dev/null && ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then

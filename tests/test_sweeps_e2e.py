@@ -115,3 +115,56 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
     finally:
         worker.stop()
         server.stop()
+
+
+MINI_TEXT = {
+    "name": "mini text",
+    "vocab_size": 300,
+    "seq_len": 16,
+    "n_heldout": 24,
+    "shapes": [{"n_layer": 1, "d_model": 16}, {"n_layer": 1, "d_model": 32}],
+    "train_sizes": [8, 32, 128],
+    "train": {"max_steps": 120, "batch_size": 16, "lr": 0.01, "eval_every": 40},
+}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -> None:
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    try:
+        launched = httpx.post(
+            f"{server.url}/api/sweeps/text", json={"preset": None, "params": MINI_TEXT}
+        )
+        assert launched.status_code == 201, launched.text
+        sweep_id = launched.json()["sweep_id"]
+
+        def finished() -> dict | None:
+            state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
+            return state if state["status"] not in ("queued", "running") else None
+
+        state = wait_for(finished, 300, "the text sweep to finish")
+        assert state["status"] == "succeeded", state["jobs"]
+        runs = {(r["shape"], r["n_train"]): r for r in state["runs"]}
+        assert len(runs) == 6
+        run = runs[("L1-d32", 8)]
+        for attack in ("loss", "zlib", "reference", "min_k"):
+            assert 0 <= run[f"mi_{attack}_auc"] <= 1
+        assert run["unclipped_bits"] <= run["mem_u_bits"]
+        assert 0 <= run["extract_rate_train_k8"] <= 1
+        summary = state["summary"]
+        assert len(summary["points"]) == 6 and summary["prediction"]["k"] == 8
+        assert {row["target"] for row in summary["prediction"]["rows"]} == {"L1-d32"}
+        page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
+        for figure in ("#fig-mem-u", "#fig-double-descent", "#fig-membership"):
+            assert page.select_one(figure), figure
+        top = page.select("#top-samples tbody tr")
+        assert len(top) == 20 and all(row.select("td")[-1].get_text().strip() for row in top)
+        with session_factory() as session:
+            texts = session.scalars(
+                select(SampleScore.text).where(SampleScore.split == "train").limit(5)
+            ).all()
+            assert all(texts)
+    finally:
+        worker.stop()
+        server.stop()

@@ -129,3 +129,56 @@ def capacity_preset(name: str) -> CapacitySweepParams:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
     return CapacitySweepParams(**PRESETS[name])
+
+
+class TextSweepParams(BaseModel):
+    """Model shapes × nested training-set sizes on a real corpus, with held-out non-members and
+    a reference model (SPEC 2, 4-7)."""
+
+    name: str = Field(default="text sweep", max_length=200)
+    corpus: Literal["demo"] = "demo"
+    vocab_size: int = Field(default=512, ge=260, le=65_536)  # byte-level BPE: 256 bytes + merges
+    seq_len: int = Field(default=32, ge=8, le=1024)
+    shapes: list[Shape] = Field(min_length=1, max_length=16)
+    train_sizes: list[int] = Field(min_length=1, max_length=32)
+    n_heldout: int = Field(default=256, ge=8, le=100_000)
+    # "full": a same-shape model trained on every training sample (the paper's choice);
+    # "zlib"/"lzma": a model-free compressor of the sample's UTF-8 bytes.
+    reference: Literal["full", "zlib", "lzma"] = "full"
+    seed: int = Field(default=0, ge=0)
+    train: TrainParams = TrainParams()
+
+    @field_validator("train_sizes")
+    @classmethod
+    def _sizes(cls, sizes: list[int]) -> list[int]:
+        if min(sizes) < 2:
+            raise ValueError("training-set sizes must be at least 2 samples")
+        return sorted(set(sizes))
+
+
+TEXT_PRESETS: dict[str, dict] = {
+    # Two small models on the demo corpus; the largest sets exceed both models' capacity.
+    "quick": {
+        "name": "quick text sweep",
+        "vocab_size": 512,
+        "seq_len": 32,
+        "shapes": [{"n_layer": 1, "d_model": 32}, {"n_layer": 2, "d_model": 64}],
+        "train_sizes": [64, 256, 1024, 4096],
+        "n_heldout": 256,
+        "train": {
+            "max_steps": 1500,
+            "batch_size": 64,
+            "lr": 5e-3,
+            "warmup_steps": 50,
+            "eval_every": 100,
+            "patience_evals": 3,
+            "min_improvement_bits": 0.01,
+        },
+    },
+}
+
+
+def text_preset(name: str) -> TextSweepParams:
+    if name not in TEXT_PRESETS:
+        raise ValueError(f"unknown text preset {name!r}; choose one of {sorted(TEXT_PRESETS)}")
+    return TextSweepParams(**TEXT_PRESETS[name])

@@ -13,26 +13,27 @@ from app.auth import AdminDep
 from app.db.models import Sweep
 from app.deps import SessionDep
 from app.figures.capacity import alpha_figure, plateau_figure
-from app.sweeps import launch_capacity_sweep
+from app.figures.text import double_descent_figure, mem_u_figure, membership_figure
+from app.sweeps import launch_capacity_sweep, launch_text_sweep
 from app.templating import render
 from app.transfer import ImportError_, export_sweep, import_sweep
-from worker.params import PRESETS, CapacitySweepParams
+from worker.params import PRESETS, TEXT_PRESETS, CapacitySweepParams, TextSweepParams
 
 router = APIRouter(tags=["sweeps"])
 
 
-class CapacityLaunch(BaseModel):
+class Launch(BaseModel):
     preset: str | None = "quick"
     params: dict[str, Any] = {}
 
 
-def _params(launch: CapacityLaunch) -> CapacitySweepParams:
+def _params(launch: Launch, presets: dict[str, dict], model: type[BaseModel]) -> Any:
     """The preset's parameters with the caller's overrides on top, validated."""
-    if launch.preset is not None and launch.preset not in PRESETS:
-        raise HTTPException(422, f"unknown preset {launch.preset!r}; choose {sorted(PRESETS)}")
-    base = PRESETS[launch.preset] if launch.preset else {}
+    if launch.preset is not None and launch.preset not in presets:
+        raise HTTPException(422, f"unknown preset {launch.preset!r}; choose {sorted(presets)}")
+    base = presets[launch.preset] if launch.preset else {}
     try:
-        return CapacitySweepParams(**{**base, **launch.params})
+        return model(**{**base, **launch.params})
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -40,8 +41,18 @@ def _params(launch: CapacityLaunch) -> CapacitySweepParams:
 
 
 @router.post("/api/sweeps/capacity", status_code=201)
-def api_launch_capacity(launch: CapacityLaunch, session: SessionDep, _: AdminDep) -> dict:
-    sweep = launch_capacity_sweep(session, _params(launch), launch.preset)
+def api_launch_capacity(launch: Launch, session: SessionDep, _: AdminDep) -> dict:
+    params = _params(launch, PRESETS, CapacitySweepParams)
+    sweep = launch_capacity_sweep(session, params, launch.preset)
+    session.commit()
+    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+
+
+@router.post("/api/sweeps/text", status_code=201)
+def api_launch_text(launch: Launch, session: SessionDep, _: AdminDep) -> dict:
+    sweep = launch_text_sweep(
+        session, _params(launch, TEXT_PRESETS, TextSweepParams), launch.preset
+    )
     session.commit()
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
@@ -66,7 +77,7 @@ def form_launch_capacity(
             overrides["seeds"] = int(seeds)
     if not errors:
         try:
-            params = _params(CapacityLaunch(preset=preset, params=overrides))
+            params = _params(Launch(preset=preset, params=overrides), PRESETS, CapacitySweepParams)
         except HTTPException as error:
             field = "seeds" if "seeds" in error.detail else "preset"
             errors[field] = error.detail
@@ -145,7 +156,20 @@ def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResp
             figures["alpha"] = alpha_figure(shapes, sweep.summary.get("alpha_fit")).to_html(
                 full_html=False, include_plotlyjs=False, div_id="fig-alpha"
             )
-    return render(request, "sweep.html", {**state, "figures": figures}, block="live")
+    top_samples = []
+    if sweep.kind == "text" and sweep.summary.get("points"):
+        points, fit = sweep.summary["points"], sweep.summary.get("scaling_law_fit")
+        for name, figure in (
+            ("mem_u", mem_u_figure(points)),
+            ("double_descent", double_descent_figure(points)),
+            ("membership", membership_figure(points, fit)),
+        ):
+            figures[name] = figure.to_html(
+                full_html=False, include_plotlyjs=False, div_id=f"fig-{name.replace('_', '-')}"
+            )
+        top_samples = queries.top_memorized_samples(session, sweep_id)
+    context = {**state, "figures": figures, "top_samples": top_samples}
+    return render(request, "sweep.html", context, block="live")
 
 
 @router.get("/api/sweeps/{sweep_id}/export")

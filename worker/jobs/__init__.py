@@ -15,6 +15,7 @@ JOB_KINDS = {
     "sleep": "worker.jobs.sleep",
     "train": "worker.jobs.train",
     "train_group": "worker.jobs.train_group",
+    "train_text": "worker.jobs.train_text",
 }
 
 

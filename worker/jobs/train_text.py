@@ -1,0 +1,117 @@
+"""Train one model shape on nested training sets of a text corpus, plus its reference, and
+evaluate every run against that reference (SPEC 2, 4-7).
+
+params: model (shape fields), corpus, vocab_size, seq_len, n_heldout, seed, reference,
+train (TrainConfig fields), members [{run_id, n_samples}]. The dataset (BPE tokenizer, samples,
+split) is rebuilt deterministically in every job and checked against `dataset_sha256` when
+given. With reference "full" a same-shape model is trained on every training sample in the same
+stack; "zlib"/"lzma" code each sample's UTF-8 bytes instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from worker.jobs.context import JobCancelled, JobContext
+
+
+def build_dataset(params: dict[str, Any]):
+    from worker.data.demo_corpus import demo_corpus
+    from worker.data.text import build_text_dataset
+    from worker.data.tokenizer import train_byte_bpe
+
+    lines = demo_corpus(seed=params.get("seed", 0))
+    tokenizer = train_byte_bpe([line.text for line in lines], params["vocab_size"])
+    dataset = build_text_dataset(
+        [line.document() for line in lines],
+        tokenizer,
+        params["seq_len"],
+        params["n_heldout"],
+        params.get("seed", 0),
+    )
+    expected = params.get("dataset_sha256")
+    if expected and dataset.content_sha256() != expected:
+        raise RuntimeError(
+            "this worker built a different dataset than the server recorded "
+            "(corpus packages of another version?)"
+        )
+    return dataset
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    from worker.batched_train import train_many
+    from worker.device import pick_device
+    from worker.evaluate_text import code_bits, evaluate_text
+    from worker.inference import MemdashScorer
+    from worker.metrics.compression import COMPRESSORS
+    from worker.model import GPTConfig
+    from worker.train import TrainConfig
+
+    params = ctx.params
+    ctx.progress(0.0, "building the dataset")
+    dataset = build_dataset(params)
+    vocab = dataset.vocab_size
+    model_config = GPTConfig(vocab_size=vocab, seq_len=params["seq_len"], **params["model"])
+    members = params["members"]
+    sizes = [m["n_samples"] for m in members]
+    if max(sizes) > dataset.train.shape[0]:
+        raise ValueError(
+            f"the corpus has {dataset.train.shape[0]} training samples; a run asks for {max(sizes)}"
+        )
+    datasets = [dataset.train[:n] for n in sizes]
+    with_reference = params["reference"] == "full"
+    if with_reference:
+        datasets.append(dataset.train)
+    device = pick_device(ctx.device)
+    results = train_many(
+        model_config,
+        TrainConfig(**params["train"], seed=params.get("seed", 0)),
+        datasets,
+        [params.get("seed", 0)] * len(datasets),
+        device=device,
+        on_progress=lambda step, total, active: ctx.progress(
+            0.8 * step / total, f"step {step}/{total}, {active} still improving"
+        ),
+        should_stop=ctx.should_stop,
+    )
+    if ctx.should_stop():
+        raise JobCancelled()
+
+    if with_reference:
+        reference = MemdashScorer(results[-1].model)
+        ref_train = code_bits(reference, dataset.train, vocab)[0]
+        ref_heldout = code_bits(reference, dataset.heldout, vocab)[0]
+    else:
+        compress = COMPRESSORS[params["reference"]]
+        ref_train = np.array([compress(t) for t in dataset.train_text])
+        ref_heldout = np.array([compress(t) for t in dataset.heldout_text])
+
+    runs = {}
+    for i, member in enumerate(members):
+        ctx.progress(0.8 + 0.2 * i / len(members), f"evaluating run {member['run_id']}")
+        n = member["n_samples"]
+        evaluation = evaluate_text(
+            MemdashScorer(results[i].model),
+            vocab,
+            dataset.train[:n],
+            dataset.heldout,
+            dataset.train_text[:n],
+            dataset.heldout_text,
+            ref_train[:n],
+            ref_heldout,
+        )
+        evaluation["summary"].update(
+            steps=results[i].steps,
+            stop_reason=results[i].stop_reason,
+            n_train=n,
+            reference=params["reference"],
+            device=str(device),
+        )
+        runs[str(member["run_id"])] = {
+            "n_params": results[i].model.n_params(),
+            "curve": results[i].curve,
+            **evaluation,
+        }
+    return {"runs": runs, "dataset_sha256": dataset.content_sha256()}
