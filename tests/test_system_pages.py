@@ -64,3 +64,21 @@ def test_one_click_demo_and_form_errors(client: TestClient) -> None:
     assert sweep.select_one("#sweep-status").get_text() == "queued"
     assert sweep.select_one("#live")["hx-trigger"] == "every 2s"
     assert client.get("/sweeps/999").status_code == 404
+
+
+def test_text_sweep_form(client: TestClient) -> None:
+    page = BeautifulSoup(client.get("/").text, "html.parser")
+    assert page.select_one("form#demo-text")["action"] == "/sweeps/text"
+    bad = client.post("/sweeps/text", data={"preset": "quick", "reference": "gzip"})
+    assert bad.status_code == 422
+    assert (
+        "reference"
+        in BeautifulSoup(bad.text, "html.parser").select_one("#error-reference").get_text()
+    )
+    ok = client.post(
+        "/sweeps/text", data={"preset": "quick", "reference": "zlib"}, follow_redirects=False
+    )
+    assert ok.status_code == 303
+    state = client.get(ok.headers["location"].replace("/sweeps/", "/api/sweeps/")).json()
+    assert state["kind"] == "text" and state["params"]["reference"] == "zlib"
+    assert len(state["runs"]) == 8 and len(state["jobs"]) == 2

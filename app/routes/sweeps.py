@@ -195,3 +195,28 @@ async def api_import(request: Request, session: SessionDep, _: AdminDep) -> dict
         raise HTTPException(422, str(error)) from None
     session.commit()
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+
+
+@router.post("/sweeps/text", response_model=None)
+def form_launch_text(
+    request: Request,
+    session: SessionDep,
+    _: AdminDep,
+    preset: str = Form("quick"),
+    reference: str = Form("full"),
+) -> Response:
+    try:
+        params = _params(
+            Launch(preset=preset, params={"reference": reference}), TEXT_PRESETS, TextSweepParams
+        )
+    except HTTPException as error:
+        field = "reference" if "reference" in error.detail else "text_preset"
+        context = {
+            "overview": queries.overview(session),
+            "errors": {field: error.detail},
+            "form": {"preset": "quick"},
+        }
+        return render(request, "overview.html", context, status_code=422)
+    sweep = launch_text_sweep(session, params, preset)
+    session.commit()
+    return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
