@@ -117,7 +117,12 @@ def train_many(
         if step % config.eval_every == 0 or step == config.max_steps:
             for i in torch.nonzero(active).flatten().tolist():
                 model = _unstack(model_config, params, i, device)
-                point = {"step": float(step), "train_loss_bits": mean_loss_bits(model, datasets[i])}
+                point = {
+                    "step": float(step),
+                    "train_loss_bits": mean_loss_bits(
+                        model, datasets[i][: config.max_eval_samples]
+                    ),
+                }
                 curves[i].append(point)
                 if saturations[i].update(point["train_loss_bits"], config):
                     active[i] = False

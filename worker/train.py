@@ -1,7 +1,9 @@
 """Training one model to saturation, with atomic checkpoints and exact resume (SPEC 3).
 
-The saturation rule: every `eval_every` steps the mean training loss over the whole training set
-(bits/token) is measured; training stops when it has not improved on its best by at least
+The saturation rule: every `eval_every` steps the mean training loss (bits/token) is measured on
+the training set, or on a fixed subset of its first `max_eval_samples` samples when it is larger
+(training sets are in seeded random order, so the subset is a random sample); training stops when
+it has not improved on its best by at least
 `min_improvement_bits` for `patience_evals` evaluations in a row, when it falls below
 `floor_bits` (everything memorized), or at `max_steps`. AdamW, linear warmup then cosine decay
 to 10% of the peak rate (over `max_steps`), per-model gradient clipping.
@@ -46,6 +48,7 @@ class TrainConfig:
     min_improvement_bits: float = 0.005  # per token
     floor_bits: float = 0.001  # per token: the training set is memorized
     checkpoint_every: int = 500
+    max_eval_samples: int = 2048  # the saturation rule's training-loss estimate
     seed: int = 0
 
     def lr_at(self, step: int) -> float:
@@ -199,7 +202,10 @@ def train(
 
         # Evaluation, the stopping rule, progress and checkpoints.
         if step % config.eval_every == 0 or step == config.max_steps:
-            point = {"step": float(step), "train_loss_bits": mean_loss_bits(model, train_tokens)}
+            point = {
+                "step": float(step),
+                "train_loss_bits": mean_loss_bits(model, train_tokens[: config.max_eval_samples]),
+            }
             if heldout_tokens is not None and heldout_tokens.shape[0]:
                 point["heldout_loss_bits"] = mean_loss_bits(model, heldout_tokens)
             curve.append(point)
