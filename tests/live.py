@@ -109,3 +109,13 @@ class LiveWorker:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wait_for_sweep(server_url: str, sweep_id: int, timeout_s: float) -> dict:
+    """Poll the sweep's JSON until it has ended; return its final state."""
+
+    def ended() -> dict | None:
+        state = httpx.get(f"{server_url}/api/sweeps/{sweep_id}").json()
+        return state if state["status"] not in ("queued", "running") else None
+
+    return wait_for(ended, timeout_s, f"sweep {sweep_id} to end")

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.db.models import SampleScore
-from tests.live import LiveServer, LiveWorker, wait_for
+from tests.live import LiveServer, LiveWorker, wait_for_sweep
 from tests.pg_cluster import free_port
 
 pytestmark = pytest.mark.slow
@@ -60,11 +60,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
         assert launched.status_code == 201, launched.text
         sweep_id = launched.json()["sweep_id"]
 
-        def finished() -> dict | None:
-            state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
-            return state if state["status"] not in ("queued", "running") else None
-
-        state = wait_for(finished, 240, "the sweep to finish")
+        state = wait_for_sweep(server.url, sweep_id, 240)
         assert state["status"] == "succeeded", state["jobs"]
         assert len(state["runs"]) == 4 and all(r["status"] == "succeeded" for r in state["runs"])
         small = {r["n_train"]: r for r in state["runs"] if r["shape"] == "L1-d16"}
@@ -139,11 +135,7 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
         assert launched.status_code == 201, launched.text
         sweep_id = launched.json()["sweep_id"]
 
-        def finished() -> dict | None:
-            state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
-            return state if state["status"] not in ("queued", "running") else None
-
-        state = wait_for(finished, 300, "the text sweep to finish")
+        state = wait_for_sweep(server.url, sweep_id, 300)
         assert state["status"] == "succeeded", state["jobs"]
         runs = {(r["shape"], r["n_train"]): r for r in state["runs"]}
         assert len(runs) == 6

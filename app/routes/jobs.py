@@ -80,30 +80,28 @@ def _after_action(request: Request, session: SessionDep) -> Response:
     return RedirectResponse("/queue", status_code=303)
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=None)
-def cancel_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
+def _job_action(job_id: int, request: Request, session: SessionDep, action) -> Response:
+    """Apply a queue action; unknown jobs are 404, impossible transitions 409."""
     try:
-        job = queue.request_cancel(session, job_id)
-        if job.state == "cancelled":  # a queued job ends at once; its runs and sweep follow
-            mark_run(session, job, "cancelled")
+        job = action(session, job_id)
     except queue.JobNotFound:
         raise HTTPException(404, f"no job {job_id}") from None
     except queue.InvalidTransition as error:
         raise HTTPException(409, str(error)) from None
+    if job.state == "cancelled":  # a queued job ends at once; its runs and sweep follow
+        mark_run(session, job, "cancelled")
     session.commit()
     return _after_action(request, session)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=None)
+def cancel_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
+    return _job_action(job_id, request, session, queue.request_cancel)
 
 
 @router.post("/jobs/{job_id}/requeue", response_model=None)
 def requeue_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
-    try:
-        queue.requeue(session, job_id)
-    except queue.JobNotFound:
-        raise HTTPException(404, f"no job {job_id}") from None
-    except queue.InvalidTransition as error:
-        raise HTTPException(409, str(error)) from None
-    session.commit()
-    return _after_action(request, session)
+    return _job_action(job_id, request, session, queue.requeue)
 
 
 @router.get("/jobs/{job_id}", response_model=None)
