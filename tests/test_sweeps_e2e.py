@@ -144,12 +144,15 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
             assert 0 <= run[f"mi_{attack}_auc"] <= 1
         assert run["unclipped_bits"] <= run["mem_u_bits"]
         assert 0 <= run["extract_rate_train_k8"] <= 1
+        early = run["checkpoint_prediction"]
+        assert early and early[0]["step"] == 40 and 0 <= early[0]["precision"] <= 1
         summary = state["summary"]
         assert len(summary["points"]) == 6 and summary["prediction"]["k"] == 8
         assert {row["target"] for row in summary["prediction"]["rows"]} == {"L1-d32"}
         page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
         for figure in ("#fig-mem-u", "#fig-double-descent", "#fig-membership"):
             assert page.select_one(figure), figure
+        assert page.select("#checkpoint-prediction tbody tr")
         top = page.select("#top-samples tbody tr")
         assert len(top) == 20 and all(row.select("td")[-1].get_text().strip() for row in top)
         with session_factory() as session:

@@ -30,6 +30,7 @@ from worker.train import Saturation, TrainConfig, TrainResult, build_model, mean
 
 EPS = 1e-8
 ManyProgressFn = Callable[[int, int, int], None]  # step, max_steps, models still training
+EvalFn = Callable[[int, int, GPT], None]  # model index, step, a copy of its current weights
 
 
 class MaskedAdamW:
@@ -76,6 +77,7 @@ def train_many(
     *,
     device: torch.device | None = None,
     on_progress: ManyProgressFn | None = None,
+    on_eval: EvalFn | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[TrainResult]:
     """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i]."""
@@ -124,6 +126,8 @@ def train_many(
                     ),
                 }
                 curves[i].append(point)
+                if on_eval:
+                    on_eval(i, step, model)
                 if saturations[i].update(point["train_loss_bits"], config):
                     active[i] = False
                     stopped_at[i] = step

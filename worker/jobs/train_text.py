@@ -40,12 +40,52 @@ def build_dataset(params: dict[str, Any]):
     return dataset
 
 
+class EarlyMemorized:
+    """Which training samples each run has memorized at 1/4, 1/2 and 3/4 of its step budget:
+    the "earlier checkpoints" that predict the final memorized set (Pythia Sec. 2.3)."""
+
+    def __init__(self, datasets: list, train: dict[str, Any], k: int) -> None:
+        every, total = train.get("eval_every", 100), train.get("max_steps", 3000)
+        self.steps = {max(every, round(f * total / every) * every) for f in (0.25, 0.5, 0.75)}
+        self.datasets, self.k = datasets, k
+        self.sets: dict[int, dict[int, set[int]]] = {}
+
+    def record(self, index: int, step: int, model: Any) -> None:
+        if index >= len(self.datasets) or step not in self.steps:
+            return  # the reference model, or not a snapshot step
+        from worker.evaluate import extraction_scores
+        from worker.inference import MemdashScorer
+
+        scores = extraction_scores(MemdashScorer(model), self.datasets[index], self.k)
+        self.sets.setdefault(index, {})[step] = set(np.flatnonzero(scores == 1.0).tolist())
+
+    def prediction(self, index: int, final_scores: list[float]) -> list[dict[str, Any]]:
+        from worker.metrics.extraction import prediction_precision_recall
+
+        final = set(np.flatnonzero(np.asarray(final_scores) == 1.0).tolist())
+        rows = []
+        for step, early in sorted(self.sets.get(index, {}).items()):
+            quality = prediction_precision_recall(early, final)
+            rows.append(
+                {
+                    "step": step,
+                    "k": self.k,
+                    "precision": quality.precision,
+                    "recall": quality.recall,
+                    "n_predicted": quality.n_predicted,
+                    "n_target": quality.n_target,
+                }
+            )
+        return rows
+
+
 def run(ctx: JobContext) -> dict[str, Any]:
     from worker.batched_train import train_many
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
     from worker.inference import MemdashScorer
     from worker.metrics.compression import COMPRESSORS
+    from worker.metrics.extraction import PREFIX_LENGTHS
     from worker.model import GPTConfig
     from worker.train import TrainConfig
 
@@ -65,6 +105,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
     if with_reference:
         datasets.append(dataset.train)
     device = pick_device(ctx.device)
+    k = max(k for k in PREFIX_LENGTHS if k < params["seq_len"])
+    snapshots = EarlyMemorized(datasets[: len(members)], params["train"], k)
     results = train_many(
         model_config,
         TrainConfig(**params["train"], seed=params.get("seed", 0)),
@@ -75,6 +117,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             0.8 * step / total, f"step {step}/{total}, {active} still improving"
         ),
         should_stop=ctx.should_stop,
+        on_eval=snapshots.record,
     )
     if ctx.should_stop():
         raise JobCancelled()
@@ -108,6 +151,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             n_train=n,
             reference=params["reference"],
             device=str(device),
+            checkpoint_prediction=snapshots.prediction(i, evaluation["samples"][f"extract_{k}"]),
         )
         runs[str(member["run_id"])] = {
             "n_params": results[i].model.n_params(),
