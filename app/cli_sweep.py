@@ -117,11 +117,24 @@ def text(
     preset: Annotated[str, typer.Option(help="quick (CPU, minutes).")] = "quick",
     name: Annotated[str | None, typer.Option(help="A name for the sweep.")] = None,
     reference: Annotated[str | None, typer.Option(help="full, zlib or lzma.")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Your own .txt or .jsonl corpus (default: the demo).")
+    ] = None,
+    train_sizes: Annotated[
+        str | None, typer.Option(help="Training-set sizes in samples, e.g. 64,256,1024.")
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
-    """Launch a text sweep on the demo corpus (SPEC 2, 4-7) and optionally wait for it."""
-    params = {k: v for k, v in {"name": name, "reference": reference}.items() if v is not None}
+    """Launch a text sweep (SPEC 2, 4-7) on the demo corpus or your own, optionally waiting."""
+    params: dict = {k: v for k, v in {"name": name, "reference": reference}.items() if v}
+    if train_sizes:
+        try:
+            params["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
+        except ValueError:
+            _fail(f"--train-sizes: whole numbers expected, got {train_sizes!r}")
+    if corpus is not None:
+        params["corpus"] = upload_corpus(corpus, server)["sha256"]
     state = _launch("text", preset, params, wait, server)
     if state is None:
         return
@@ -133,6 +146,18 @@ def text(
             )
     if state["status"] != "succeeded":
         raise typer.Exit(1)
+
+
+def upload_corpus(path: Path, server: str) -> dict:
+    if not path.is_file():
+        _fail(f"{path}: no such file")
+    with _client(server) as client, path.open("rb") as handle:
+        uploaded = _request(client, "POST", "/api/corpora", files={"file": (path.name, handle)})
+    typer.echo(
+        f"corpus {uploaded['name']}: {uploaded['n_documents']:,} documents, "
+        f"sha256 {uploaded['sha256'][:12]}"
+    )
+    return uploaded
 
 
 def export(

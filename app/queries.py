@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Evaluation, Job, Run, SampleScore, Sweep, Worker
+from app.db.models import Checkpoint, Dataset, Evaluation, Job, Run, SampleScore, Sweep, Worker
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class Overview:
     n_uploads: int
     jobs_by_state: dict[str, int]
     workers: list[Worker]
+    corpora: list[Dataset]
 
     @property
     def is_empty(self) -> bool:
@@ -34,7 +35,10 @@ def overview(session: Session, *, recent_sweeps: int = 20) -> Overview:
     )
     jobs_by_state = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
     workers = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc()).limit(20)).all()
-    return Overview(list(sweeps), n_runs, n_uploads, jobs_by_state, list(workers))
+    corpora = session.scalars(
+        select(Dataset).where(Dataset.kind == "corpus").order_by(Dataset.id.desc()).limit(50)
+    ).all()
+    return Overview(list(sweeps), n_runs, n_uploads, jobs_by_state, list(workers), list(corpora))
 
 
 ACTIVE_STATES = ("queued", "running")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
 from app.db import queue
 from app.db.models import Run, Sweep
 from worker.params import CapacitySweepParams, TextSweepParams
@@ -74,6 +75,20 @@ def launch_capacity_sweep(
 
 
 def launch_text_sweep(session: Session, params: TextSweepParams, preset: str | None) -> Sweep:
+    """Raises CorpusRejected when an uploaded corpus is unknown or too small for the sweep."""
+    inputs = {}
+    if params.corpus != "demo":
+        corpus = corpus_by_sha(session, params.corpus)
+        if corpus is None:
+            raise CorpusRejected(f"corpus: no uploaded corpus with sha256 {params.corpus}")
+        needed = max(params.train_sizes) + params.n_heldout
+        check_corpus_fits(corpus, needed, params.seq_len)
+        inputs["corpus"] = {
+            "kind": "corpus",
+            "sha256": params.corpus,
+            "name": corpus.name,
+            "format": corpus.params["format"],
+        }
     sweep = Sweep(
         name=params.name,
         kind="text",
@@ -91,6 +106,7 @@ def launch_text_sweep(session: Session, params: TextSweepParams, preset: str | N
         "seed": params.seed,
         "reference": params.reference,
         "train": params.train.model_dump(),
+        "inputs": inputs,
     }
     for index, shape in enumerate(params.shapes):
         key = shape_key(shape.n_layer, shape.d_model)

@@ -11,9 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# What app/ may use from worker/: the pure metrics and the job parameter schemas; the CLI also
+# What app/ may use from worker/: the pure metrics, the job parameter schemas and the parsers of
+# uploaded formats; the CLI also
 # starts the agent (a separate process from the server).
-APP_MAY_IMPORT_FROM_WORKER = ("worker.metrics", "worker.params")
+APP_MAY_IMPORT_FROM_WORKER = ("worker.metrics", "worker.params", "worker.formats")
 APP_CLI_MAY_ALSO_IMPORT = ("worker.agent",)
 HEAVY = ("torch", "transformers", "safetensors.torch", "tokenizers")
 IO_MODULES = (
@@ -76,9 +77,11 @@ def test_worker_never_touches_the_web_or_the_database(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", python_files("worker/metrics"), ids=lambda p: str(p.relative_to(ROOT))
+    "path",
+    python_files("worker/metrics") + python_files("worker/formats"),
+    ids=lambda p: str(p.relative_to(ROOT)),
 )
-def test_metrics_are_pure(path: Path) -> None:
+def test_metrics_and_formats_are_pure(path: Path) -> None:
     for module in imports_of(path):
         assert not under(module, HEAVY), f"{path}: metrics must not import {module}"
         assert not under(module, IO_MODULES), f"{path}: metrics must not do I/O ({module})"

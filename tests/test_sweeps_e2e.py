@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -160,6 +163,39 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
                 select(SampleScore.text).where(SampleScore.split == "train").limit(5)
             ).all()
             assert all(texts)
+    finally:
+        worker.stop()
+        server.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_text_sweep_on_an_uploaded_corpus_from_the_cli(tmp_path, database_url, engine) -> None:
+    """A user's own .jsonl corpus: the CLI uploads it, launches, follows, prints the results."""
+    licence = Path("/usr/share/common-licenses/GPL-3").read_text().splitlines()
+    corpus = tmp_path / "licences.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"text": line, "group": "gpl"}) + "\n" for line in licence if line)
+    )
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    cli = [sys.executable, "-m", "app.cli", "sweep", "text", "--server", server.url]
+    try:
+        nope = str(tmp_path / "nope.txt")
+        missing = subprocess.run([*cli, "--corpus", nope], capture_output=True, text=True)
+        assert missing.returncode == 2 and "no such file" in missing.stderr
+        out = subprocess.run(
+            [*cli, "--preset", "smoke", "--corpus", str(corpus), "--reference", "zlib", "--wait"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "corpus licences.jsonl" in out.stdout and "status: succeeded" in out.stdout
+        sweep_id = int(out.stdout.split("sweep ")[1].split(":")[0])
+        state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
+        assert state["params"]["corpus"] == hashlib.sha256(corpus.read_bytes()).hexdigest()
+        assert sorted(r["n_train"] for r in state["runs"]) == [8, 32]
+        assert all(r["reference"] == "zlib" and r["mem_u_bits"] >= 0 for r in state["runs"])
     finally:
         worker.stop()
         server.stop()

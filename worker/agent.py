@@ -11,6 +11,7 @@ the job back (release), so a clean shutdown loses nothing.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import platform
 import signal
 import socket
@@ -24,6 +25,10 @@ from worker.child import child_main
 from worker.client import LeaseLost, ServerClient, Stopping
 
 CANCEL_GRACE_S = 10.0
+# Uploaded corpora and checkpoints, kept between jobs (content-addressed, checked on download).
+INPUT_CACHE_DIR = Path(
+    os.environ.get("MEMDASH_WORKER_CACHE", Path(tempfile.gettempdir()) / "memdash-inputs")
+)
 _spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads/locks
 
 
@@ -73,11 +78,16 @@ class Agent:
             resume = self.client.download_checkpoint(
                 job["resume_checkpoint_id"], work_dir / "resume.ckpt"
             )
+        try:
+            inputs = self.fetch_inputs(job)
+        except RuntimeError as error:
+            self.client.post(f"{job_path}/fail", lease_token=lease, error=str(error))
+            return
         receiver, sender = _spawn.Pipe(duplex=False)
         child = _spawn.Process(
             target=child_main,
             daemon=True,
-            args=(job, str(work_dir), str(resume) if resume else None, self.device, sender),
+            args=(job, str(work_dir), str(resume) if resume else None, self.device, sender, inputs),
         )
         child.start()
         sender.close()
@@ -145,6 +155,14 @@ class Agent:
             receiver.close()
             if child.is_alive():
                 self._terminate(child)
+
+    def fetch_inputs(self, job: dict[str, Any]) -> dict[str, str]:
+        """Download the files a job names in params["inputs"] ({name: {kind, sha256}})."""
+        cache = INPUT_CACHE_DIR
+        return {
+            name: str(self.client.download_input(spec["kind"], spec["sha256"], cache))
+            for name, spec in (job["params"].get("inputs") or {}).items()
+        }
 
     @staticmethod
     def _terminate(child: multiprocessing.process.BaseProcess, grace_s: float = 5.0) -> None:

@@ -14,7 +14,12 @@ from worker.jobs.context import JobCancelled, JobContext
 
 
 def child_main(
-    job: dict[str, Any], work_dir: str, resume_path: str | None, device: str, connection: Connection
+    job: dict[str, Any],
+    work_dir: str,
+    resume_path: str | None,
+    device: str,
+    connection: Connection,
+    inputs: dict[str, str] | None = None,
 ) -> None:
     # One thread per job by default: two 1-thread jobs beat one 2-thread job on a shared CPU
     # (DESIGN). Set before torch is imported in this fresh (spawned) interpreter.
@@ -26,6 +31,7 @@ def child_main(
         Path(resume_path) if resume_path else None,
         device,
         connection,
+        inputs={name: Path(path) for name, path in (inputs or {}).items()},
     )
 
     def on_sigterm(*_: object) -> None:

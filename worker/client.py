@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,27 @@ class ServerClient:
     def download_checkpoint(self, checkpoint_id: int, destination: Path) -> Path:
         response = self.call("GET", f"/api/worker/checkpoints/{checkpoint_id}")
         destination.write_bytes(response.content)
+        return destination
+
+    def download_input(self, kind: str, sha256: str, cache_dir: Path) -> Path:
+        """Fetch a job input into a content-addressed cache (verified by its sha256)."""
+        destination = cache_dir / sha256
+        if destination.exists():
+            return destination
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = cache_dir / f".partial-{sha256}-{os.getpid()}"
+        digest = hashlib.sha256()
+        with self.http.stream("GET", f"/api/worker/files/{kind}/{sha256}") as response:
+            if response.status_code >= 400:
+                raise RuntimeError(f"input {kind} {sha256[:12]}: {response.status_code}")
+            with open(partial, "wb") as out:
+                for chunk in response.iter_bytes(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+        if digest.hexdigest() != sha256:
+            partial.unlink(missing_ok=True)
+            raise RuntimeError(f"input {kind} {sha256[:12]}: the download does not match its hash")
+        os.replace(partial, destination)
         return destination
 
     def close(self) -> None:

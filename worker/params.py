@@ -136,7 +136,8 @@ class TextSweepParams(BaseModel):
     a reference model (SPEC 2, 4-7)."""
 
     name: str = Field(default="text sweep", max_length=200)
-    corpus: Literal["demo"] = "demo"
+    # "demo" (worker/data/demo_corpus.py) or the sha256 of an uploaded .txt/.jsonl corpus.
+    corpus: str = Field(default="demo", pattern=r"^(demo|[0-9a-f]{64})$")
     vocab_size: int = Field(default=512, ge=260, le=65_536)  # byte-level BPE: 256 bytes + merges
     seq_len: int = Field(default=32, ge=8, le=1024)
     shapes: list[Shape] = Field(min_length=1, max_length=16)
@@ -175,6 +176,18 @@ TEXT_PRESETS: dict[str, dict] = {
             "min_improvement_bits": 0.01,
         },
     },
+}
+
+
+# Seconds, not minutes: checks an installation (or a corpus) end to end; too small for science.
+TEXT_PRESETS["smoke"] = {
+    "name": "smoke-test text sweep",
+    "vocab_size": 300,
+    "seq_len": 16,
+    "shapes": [{"n_layer": 1, "d_model": 16}],
+    "train_sizes": [8, 32],
+    "n_heldout": 16,
+    "train": {"max_steps": 120, "batch_size": 16, "lr": 0.01, "eval_every": 40},
 }
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from app import queries
 from app.auth import AdminDep
+from app.corpora import CorpusRejected, store_corpus
 from app.db.models import Sweep
-from app.deps import SessionDep
+from app.deps import SessionDep, SettingsDep
 from app.figures.capacity import alpha_figure, plateau_figure
 from app.figures.text import double_descent_figure, mem_u_figure, membership_figure
 from app.sweeps import launch_capacity_sweep, launch_text_sweep
@@ -50,9 +51,11 @@ def api_launch_capacity(launch: Launch, session: SessionDep, _: AdminDep) -> dic
 
 @router.post("/api/sweeps/text", status_code=201)
 def api_launch_text(launch: Launch, session: SessionDep, _: AdminDep) -> dict:
-    sweep = launch_text_sweep(
-        session, _params(launch, TEXT_PRESETS, TextSweepParams), launch.preset
-    )
+    params = _params(launch, TEXT_PRESETS, TextSweepParams)
+    try:
+        sweep = launch_text_sweep(session, params, launch.preset)
+    except CorpusRejected as error:
+        raise HTTPException(422, str(error)) from None
     session.commit()
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
@@ -201,22 +204,46 @@ async def api_import(request: Request, session: SessionDep, _: AdminDep) -> dict
 def form_launch_text(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     _: AdminDep,
-    preset: str = Form("quick"),
-    reference: str = Form("full"),
+    preset: Annotated[str, Form()] = "quick",
+    reference: Annotated[str, Form()] = "full",
+    corpus: Annotated[str, Form()] = "demo",
+    train_sizes: Annotated[str, Form()] = "",
+    corpus_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    try:
-        params = _params(
-            Launch(preset=preset, params={"reference": reference}), TEXT_PRESETS, TextSweepParams
-        )
-    except HTTPException as error:
-        field = "reference" if "reference" in error.detail else "text_preset"
-        context = {
-            "overview": queries.overview(session),
-            "errors": {field: error.detail},
-            "form": {"preset": "quick"},
-        }
+    """The web form: an optional corpus file is uploaded first, then the sweep is launched."""
+    form = {"preset": "quick", "reference": reference, "corpus": corpus, "train_sizes": train_sizes}
+    errors: dict[str, str] = {}
+    overrides: dict[str, Any] = {"reference": reference}
+    if corpus_file is not None and corpus_file.filename:
+        try:
+            uploaded = store_corpus(session, settings, corpus_file.file, corpus_file.filename)
+            overrides["corpus"] = form["corpus"] = uploaded.content_sha256
+        except CorpusRejected as error:
+            errors["corpus_file"] = str(error)
+    elif corpus != "demo":
+        overrides["corpus"] = corpus
+    if train_sizes.strip():
+        try:
+            overrides["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
+        except ValueError:
+            errors["train_sizes"] = "training-set sizes must be whole numbers, e.g. 64, 256, 1024"
+    if not errors:
+        try:
+            params = _params(Launch(preset=preset, params=overrides), TEXT_PRESETS, TextSweepParams)
+            sweep = launch_text_sweep(session, params, preset)
+        except HTTPException as error:
+            field = next(
+                (f for f in ("reference", "train_sizes", "corpus") if f in error.detail),
+                "text_preset",
+            )
+            errors[field] = error.detail
+        except CorpusRejected as error:
+            errors["corpus"] = str(error)
+    if errors:
+        session.commit()  # a corpus uploaded with the form stays, ready to pick
+        context = {"overview": queries.overview(session), "errors": errors, "form": form}
         return render(request, "overview.html", context, status_code=422)
-    sweep = launch_text_sweep(session, params, preset)
     session.commit()
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)

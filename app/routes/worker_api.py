@@ -24,11 +24,12 @@ from fastapi import (
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import queue
 from app.db.engine import session_scope
-from app.db.models import Checkpoint, Job, Worker
+from app.db.models import Checkpoint, Dataset, Job, Worker
 from app.deps import SettingsDep
 from app.results import mark_run, store_job_result
 from app.settings import Settings
@@ -234,3 +235,20 @@ def download_checkpoint(checkpoint_id: int, request: Request, _: WorkerAuth) -> 
         if checkpoint is None:
             raise HTTPException(404, "no such checkpoint")
         return FileResponse(checkpoint.storage_path, media_type="application/octet-stream")
+
+
+@router.get("/files/{kind}/{sha256}")
+def download_input(kind: str, sha256: str, request: Request, _: WorkerAuth) -> FileResponse:
+    """A job's input named in its params (`inputs`): an uploaded corpus or checkpoint file."""
+    models = {
+        "corpus": (Dataset, Dataset.content_sha256),
+        "checkpoint": (Checkpoint, Checkpoint.sha256),
+    }
+    if kind not in models:
+        raise HTTPException(404, f"no input kind {kind!r}")
+    model, column = models[kind]
+    with session_scope(_factory(request)) as session:
+        row = session.scalars(select(model).where(column == sha256)).first()
+        if row is None or not row.storage_path:
+            raise HTTPException(404, f"no {kind} with sha256 {sha256}")
+        return FileResponse(row.storage_path, media_type="application/octet-stream")

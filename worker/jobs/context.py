@@ -20,6 +20,7 @@ class JobContext:
     resume_path: Path | None
     device: str
     connection: Connection
+    inputs: dict[str, Path] = field(default_factory=dict)  # params["inputs"], downloaded
     parent_pid: int = field(default_factory=os.getppid)
     stop_requested: bool = False
 

@@ -10,6 +10,7 @@ stack; "zlib"/"lzma" code each sample's UTF-8 bytes instead.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,15 +18,29 @@ import numpy as np
 from worker.jobs.context import JobCancelled, JobContext
 
 
-def build_dataset(params: dict[str, Any]):
-    from worker.data.demo_corpus import demo_corpus
+def corpus_documents(params: dict[str, Any], inputs: dict[str, Path]) -> list:
+    """The demo corpus, or the uploaded .txt/.jsonl corpus the agent downloaded."""
+    from worker.data.text import Document
+
+    if params.get("corpus", "demo") == "demo":
+        from worker.data.demo_corpus import demo_corpus
+
+        return [line.document() for line in demo_corpus(seed=params.get("seed", 0))]
+    from worker.formats.corpus import parse_corpus
+
+    spec = params["inputs"]["corpus"]
+    parsed = parse_corpus(inputs["corpus"].read_bytes(), f"{spec['name']}{spec['format']}")
+    return [Document(text, group) for text, group in parsed.documents]
+
+
+def build_dataset(params: dict[str, Any], inputs: dict[str, Path] | None = None):
     from worker.data.text import build_text_dataset
     from worker.data.tokenizer import train_byte_bpe
 
-    lines = demo_corpus(seed=params.get("seed", 0))
-    tokenizer = train_byte_bpe([line.text for line in lines], params["vocab_size"])
+    documents = corpus_documents(params, inputs or {})
+    tokenizer = train_byte_bpe([doc.text for doc in documents], params["vocab_size"])
     dataset = build_text_dataset(
-        [line.document() for line in lines],
+        documents,
         tokenizer,
         params["seq_len"],
         params["n_heldout"],
@@ -91,7 +106,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
 
     params = ctx.params
     ctx.progress(0.0, "building the dataset")
-    dataset = build_dataset(params)
+    dataset = build_dataset(params, ctx.inputs)
     vocab = dataset.vocab_size
     model_config = GPTConfig(vocab_size=vocab, seq_len=params["seq_len"], **params["model"])
     members = params["members"]

@@ -1,0 +1,34 @@
+"""Uploaded corpora (.txt / .jsonl) to train text sweeps on or score checkpoints against."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+
+from app.auth import AdminDep
+from app.corpora import CorpusRejected, corpus_json, list_corpora, store_corpus
+from app.deps import SessionDep, SettingsDep
+
+router = APIRouter(tags=["corpora"])
+
+
+@router.post("/api/corpora", status_code=201)
+def api_upload_corpus(
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    file: Annotated[UploadFile, File(description="a .txt or .jsonl corpus")],
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> dict[str, Any]:
+    try:
+        dataset = store_corpus(session, settings, file.file, file.filename or "", name)
+    except CorpusRejected as error:
+        raise HTTPException(error.status_code, str(error)) from None
+    session.commit()
+    return corpus_json(dataset)
+
+
+@router.get("/api/corpora")
+def api_corpora(session: SessionDep) -> list[dict[str, Any]]:
+    return [corpus_json(d) for d in list_corpora(session)]
