@@ -80,6 +80,8 @@ def finish_sweep_if_done(session: Session, sweep_id: int | None) -> None:
         sweep.summary = capacity_summary(runs)
     elif sweep.kind == "text":
         sweep.summary = text_summary(session, runs)
+    elif sweep.kind == "scoring":
+        sweep.summary = scoring_summary(session, runs)
     sweep.status = (
         "succeeded"
         if all(s == "succeeded" for s in states)
@@ -162,3 +164,31 @@ def text_summary(session: Session, runs: list[Run]) -> dict[str, Any]:
                 )
         summary["prediction"] = {"k": k, "rows": prediction}
     return summary
+
+
+def scoring_summary(session: Session, runs: list[Run]) -> dict[str, Any]:
+    """Checkpoints scored on the same data: how well each earlier one's memorized set (k = 32,
+    or the longest prefix that fits) predicts the last one's (Biderman et al. Sec. 2.3)."""
+    done = sorted(
+        (r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary),
+        key=lambda r: r.config.get("position", 0),
+    )
+    if len(done) < 2:
+        return {}
+    k = max(k for k in (8, 16, 32) if k < done[0].config["seq_len"])
+    memorized = _memorized_sets(session, done, k)
+    target = done[-1]
+    rows = []
+    for predictor in done[:-1]:
+        quality = prediction_precision_recall(memorized[predictor.id], memorized[target.id])
+        rows.append(
+            {
+                "predictor": predictor.name,
+                "target": target.name,
+                "precision": quality.precision,
+                "recall": quality.recall,
+                "n_predicted": quality.n_predicted,
+                "n_target": quality.n_target,
+            }
+        )
+    return {"prediction": {"k": k, "rows": rows}}

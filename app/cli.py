@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from app.cli_score import score as score_command
 from app.cli_sweep import export as export_sweep_command
 from app.cli_sweep import import_ as import_sweep_command
 from app.cli_sweep import sweep_cli
@@ -29,6 +30,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(sweep_cli, name="sweep")
 cli.command("export")(export_sweep_command)
 cli.command("import")(import_sweep_command)
+cli.command("score")(score_command)
 
 
 def fail(message: str) -> None:

@@ -15,7 +15,7 @@ from app import __version__
 from app.db.engine import make_engine, make_session_factory
 from app.db.reaper import reap_forever
 from app.paths import STATIC_DIR
-from app.routes import corpora, docs, jobs, pages, sweeps, system, worker_api
+from app.routes import checkpoints, corpora, docs, jobs, pages, sweeps, system, worker_api
 from app.settings import Settings
 from app.static_assets import plotly_js_path
 
@@ -65,5 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(sweeps.router)
     app.include_router(corpora.router)
+    app.include_router(checkpoints.router)
     app.include_router(worker_api.router)
     return app

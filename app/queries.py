@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -91,3 +92,63 @@ def top_memorized_samples(session: Session, sweep_id: int, limit: int = 20) -> l
         }
         for s, name in rows
     ]
+
+
+def run_sample_points(session: Session, run_id: int, limit: int = 20_000) -> list[dict]:
+    """Per-sample scores of a run's evaluation (both splits), at most `limit` rows."""
+    rows = session.execute(
+        select(SampleScore)
+        .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
+        .where(Evaluation.run_id == run_id)
+        .order_by(SampleScore.split, SampleScore.sample_index)
+        .limit(limit)
+    ).scalars()
+    return [
+        {
+            "split": s.split,
+            "sample_index": s.sample_index,
+            "n_tokens": s.n_tokens,
+            "nll_bits": s.nll_bits,
+            "ref_bits": s.ref_bits,
+            "mem_u_bits": s.mem_u_bits,
+            "tfidf": s.tfidf,
+            "extract_8": s.extract_8,
+            "extract_16": s.extract_16,
+            "extract_32": s.extract_32,
+            "script": s.script,
+            "text": s.text,
+        }
+        for s in rows
+    ]
+
+
+SAMPLE_COLUMNS = tuple(
+    [
+        "split",
+        "sample_index",
+        "n_tokens",
+        "nll_bits",
+        "ref_bits",
+        "mem_u_bits",
+        "tfidf",
+        "extract_8",
+        "extract_16",
+        "extract_32",
+        "script",
+        "text",
+    ]
+)
+
+
+def sweep_sample_rows(session: Session, sweep_id: int) -> Iterator[dict]:
+    """Every per-sample score of a sweep's runs, run by run (streamed, for downloads)."""
+    query = (
+        select(Run.id, Run.name, SampleScore)
+        .join(Evaluation, Evaluation.run_id == Run.id)
+        .join(SampleScore, SampleScore.evaluation_id == Evaluation.id)
+        .where(Run.sweep_id == sweep_id)
+        .order_by(Run.id, SampleScore.split, SampleScore.sample_index)
+        .execution_options(yield_per=2000)
+    )
+    for run_id, run_name, score in session.execute(query):
+        yield {"run_id": run_id, "run": run_name, **{c: getattr(score, c) for c in SAMPLE_COLUMNS}}

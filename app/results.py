@@ -49,7 +49,8 @@ def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None
     reference = run.config.get("reference", "uniform")
     evaluation = Evaluation(
         run_id=run.id,
-        name="training data",
+        checkpoint_id=run.config.get("checkpoint_id"),
+        name="training data" if "checkpoint_id" not in run.config else "members and non-members",
         reference={"kind": reference},
         status="succeeded",
         summary=run.summary,
@@ -77,7 +78,8 @@ def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None
                 "text": texts[index] if texts else None,
             }
             for k in (8, 16, 32):  # every row has every key: one executemany statement
-                scores = samples.get(f"extract_{k}") if split == "train" else None
+                key = f"extract_{k}" if split == "train" else f"heldout_extract_{k}"
+                scores = samples.get(key)
                 row[f"extract_{k}"] = scores[index] if scores else None
             rows.append(row)
     if rows:

@@ -9,6 +9,7 @@ member / non-member set, extraction rates, and the rank correlation of mem_U wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from worker.metrics.membership import (
     membership_report,
     min_k_percent_score,
     reference_calibrated_scores,
+    roc_curve,
     zlib_ratio_scores,
 )
 from worker.metrics.memorization import memorization_totals, unintended_memorization_bits
@@ -46,20 +48,21 @@ def evaluate_text(
     heldout_text: list[str],
     ref_train_bits: NDArray[np.float64],
     ref_heldout_bits: NDArray[np.float64],
+    on_progress: Callable[[float, str], None] | None = None,
 ) -> dict[str, Any]:
+    """Everything per run. `heldout` may be empty (no non-members): no membership inference and
+    no held-out loss then. `on_progress(fraction, message)` is called between phases."""
+    report = on_progress or (lambda fraction, message: None)
+    report(0.0, "code lengths")
     train_bits, train_nll = code_bits(scorer, train, vocab_size)
     heldout_bits, heldout_nll = code_bits(scorer, heldout, vocab_size)
     mem_u = unintended_memorization_bits(ref_train_bits, train_bits)
     totals = memorization_totals(ref_train_bits, train_bits)
     tfidf = tfidf_rarity(list(train))
-    rho, p_value = rank_correlation(mem_u, tfidf)
+    rho, p_value = rank_correlation(mem_u, tfidf) if len(train) > 2 else (None, None)
     summary: dict[str, Any] = {
-        "train_loss_bits": corpus_bits_per_token(
-            [a.sum() for a in train_nll], [a.size for a in train_nll]
-        ),
-        "heldout_loss_bits": corpus_bits_per_token(
-            [a.sum() for a in heldout_nll], [a.size for a in heldout_nll]
-        ),
+        "train_loss_bits": _loss(train_nll),
+        "heldout_loss_bits": _loss(heldout_nll),
         "mem_u_bits": totals.mem_u_bits,
         "unclipped_bits": totals.unclipped_bits,
         "dataset_bits": float(np.sum(ref_train_bits)),
@@ -68,25 +71,20 @@ def evaluate_text(
     }
     # Membership inference on a balanced set: the first n members and n non-members.
     n = min(len(train), len(heldout))
-    members = {
-        "loss": loss_attack_scores([a.mean() for a in train_nll[:n]]),
-        "zlib": zlib_ratio_scores(train_bits[:n], [zlib_bits(t) for t in train_text[:n]]),
-        "reference": reference_calibrated_scores(train_bits[:n], ref_train_bits[:n]),
-        "min_k": [min_k_percent_score(-a) for a in train_nll[:n]],
-    }
-    nonmembers = {
-        "loss": loss_attack_scores([a.mean() for a in heldout_nll[:n]]),
-        "zlib": zlib_ratio_scores(heldout_bits[:n], [zlib_bits(t) for t in heldout_text[:n]]),
-        "reference": reference_calibrated_scores(heldout_bits[:n], ref_heldout_bits[:n]),
-        "min_k": [min_k_percent_score(-a) for a in heldout_nll[:n]],
-    }
-    for attack in members:
-        report = membership_report(members[attack], nonmembers[attack])
-        summary[f"mi_{attack}_f1"] = report.f1_median
-        summary[f"mi_{attack}_f1_best"] = report.f1_best
-        summary[f"mi_{attack}_auc"] = report.auc
-        summary[f"mi_{attack}_tpr_at_1pct_fpr"] = report.tpr_at_1pct_fpr
-    summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
+    if n:
+        member = _attack_scores(train_nll[:n], train_bits[:n], train_text[:n], ref_train_bits[:n])
+        nonmember = _attack_scores(
+            heldout_nll[:n], heldout_bits[:n], heldout_text[:n], ref_heldout_bits[:n]
+        )
+        summary["mi_roc"] = {}
+        for attack in member:
+            result = membership_report(member[attack], nonmember[attack])
+            summary[f"mi_{attack}_f1"] = result.f1_median
+            summary[f"mi_{attack}_f1_best"] = result.f1_best
+            summary[f"mi_{attack}_auc"] = result.auc
+            summary[f"mi_{attack}_tpr_at_1pct_fpr"] = result.tpr_at_1pct_fpr
+            summary["mi_roc"][attack] = _roc_points(member[attack], nonmember[attack])
+        summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
     samples: dict[str, list] = {
         "train_bits": train_bits.tolist(),
         "train_ref_bits": list(map(float, ref_train_bits)),
@@ -98,11 +96,43 @@ def evaluate_text(
         "heldout_text": heldout_text,
         "heldout_script": [dominant_script(t) for t in heldout_text],
     }
-    for k in (k for k in PREFIX_LENGTHS if k < train.shape[1]):
+    prefixes = [k for k in PREFIX_LENGTHS if k < train.shape[1]]
+    for i, k in enumerate(prefixes):
+        report(0.3 + 0.7 * i / len(prefixes), f"extraction with {k}-token prefixes")
         train_scores = extraction_scores(scorer, train, k)
         summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)
-        summary[f"extract_rate_heldout_k{k}"] = extraction_rate(
-            extraction_scores(scorer, heldout, k)
-        )
         samples[f"extract_{k}"] = train_scores.tolist()
+        if len(heldout):
+            heldout_scores = extraction_scores(scorer, heldout, k)
+            summary[f"extract_rate_heldout_k{k}"] = extraction_rate(heldout_scores)
+            samples[f"heldout_extract_{k}"] = heldout_scores.tolist()
     return {"summary": summary, "samples": samples}
+
+
+def _loss(nll: list[NDArray[np.float64]]) -> float | None:
+    """Σ bits / Σ tokens (bits/token), or None for an empty split."""
+    if not nll:
+        return None
+    return corpus_bits_per_token([a.sum() for a in nll], [a.size for a in nll])
+
+
+def _attack_scores(
+    nll: list[NDArray[np.float64]],
+    bits: NDArray[np.float64],
+    texts: list[str],
+    ref_bits: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """Each SPEC 6 attack's membership score per sample (higher = more likely a member)."""
+    return {
+        "loss": loss_attack_scores([a.mean() for a in nll]),
+        "zlib": zlib_ratio_scores(bits, [zlib_bits(t) for t in texts]),
+        "reference": reference_calibrated_scores(bits, ref_bits),
+        "min_k": np.array([min_k_percent_score(-a) for a in nll]),
+    }
+
+
+def _roc_points(member: NDArray, nonmember: NDArray, max_points: int = 101) -> dict[str, list]:
+    """The ROC curve thinned to at most `max_points` points (enough to draw it)."""
+    fpr, tpr, _ = roc_curve(member, nonmember)
+    keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), max_points)).round().astype(int))
+    return {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist()}

@@ -195,3 +195,26 @@ def text_preset(name: str) -> TextSweepParams:
     if name not in TEXT_PRESETS:
         raise ValueError(f"unknown text preset {name!r}; choose one of {sorted(TEXT_PRESETS)}")
     return TextSweepParams(**TEXT_PRESETS[name])
+
+
+class ScoringParams(BaseModel):
+    """Score uploaded checkpoints on members (and optionally non-members) against a reference.
+
+    Several checkpoints of one model scored on the same data also give the Pythia-style
+    precision/recall of predicting the last one's memorized set from the earlier ones."""
+
+    name: str = Field(default="scoring", max_length=200)
+    checkpoint_ids: list[int] = Field(min_length=1, max_length=16)
+    # "demo" or the sha256 of an uploaded .txt/.jsonl corpus.
+    members: str = Field(default="demo", pattern=r"^(demo|[0-9a-f]{64})$")
+    nonmembers: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    # "zlib" / "lzma" (model-free) or "checkpoint:<id>" (another uploaded model).
+    reference: str = Field(default="zlib", pattern=r"^(zlib|lzma|checkpoint:[0-9]+)$")
+    seq_len: int = Field(default=64, ge=16, le=4096)
+    max_samples: int = Field(default=1000, ge=1, le=100_000)
+
+    @property
+    def reference_checkpoint_id(self) -> int | None:
+        return (
+            int(self.reference.split(":")[1]) if self.reference.startswith("checkpoint:") else None
+        )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import csv
+import io
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -15,6 +17,7 @@ from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep
 from app.figures.capacity import alpha_figure, plateau_figure
 from app.figures.text import double_descent_figure, mem_u_figure, membership_figure
+from app.scoring_report import scoring_report
 from app.sweeps import launch_capacity_sweep, launch_text_sweep
 from app.templating import render
 from app.transfer import ImportError_, export_sweep, import_sweep
@@ -171,8 +174,32 @@ def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResp
                 full_html=False, include_plotlyjs=False, div_id=f"fig-{name.replace('_', '-')}"
             )
         top_samples = queries.top_memorized_samples(session, sweep_id)
-    context = {**state, "figures": figures, "top_samples": top_samples}
+    report = scoring_report(session, state["runs"]) if sweep.kind == "scoring" else []
+    context = {**state, "figures": figures, "top_samples": top_samples, "report": report}
     return render(request, "sweep.html", context, block="live")
+
+
+@router.get("/api/sweeps/{sweep_id}/samples", response_model=None)
+def api_sweep_samples(
+    sweep_id: int, session: SessionDep, format: Literal["csv", "json"] = "csv"
+) -> Response:
+    """Every per-sample score of the sweep's runs, as CSV or JSON."""
+    if session.get(Sweep, sweep_id) is None:
+        raise HTTPException(404, f"no sweep {sweep_id}")
+    rows = list(queries.sweep_sample_rows(session, sweep_id))
+    if format == "json":
+        return JSONResponse(rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["run_id", "run", *queries.SAMPLE_COLUMNS])
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}-samples.csv"'
+        },
+    )
 
 
 @router.get("/api/sweeps/{sweep_id}/export")

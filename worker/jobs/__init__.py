@@ -16,6 +16,7 @@ JOB_KINDS = {
     "train": "worker.jobs.train",
     "train_group": "worker.jobs.train_group",
     "train_text": "worker.jobs.train_text",
+    "score": "worker.jobs.score",
 }
 
 

@@ -1,0 +1,175 @@
+"""Uploaded checkpoints: streamed to disk with a size limit, hashed (the same upload is kept
+once), validated in a separate process before they are accepted, then recorded.
+
+An upload is one file (a .zip / .tar / .tar.gz of a Hugging Face model folder, or a .gguf) or the
+folder's files themselves (config.json, *.safetensors, tokenizer files), which are packed here
+into a deterministic tar so the same files always hash the same. Validation (unpacking safely,
+refusing pickles, loading with transformers without remote code, checking that the weights
+cover the config and a tokenizer is there) runs `python -m worker.checkpoint_check`: the web
+process never imports torch, and a hostile file cannot take it down. A refused upload is
+deleted again, so it leaves nothing on disk or in the database.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Checkpoint
+from app.settings import Settings
+from app.storage import StoredFile, TooLarge, store_stream
+
+CHECK_TIMEOUT_S = 600
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".gguf")
+# Unpacked size allowed per byte uploaded: compressed safetensors rarely shrink below 1/2.
+UNPACK_FACTOR = 4
+
+
+class CheckpointUploadRejected(Exception):
+    def __init__(self, message: str, status_code: int = 422) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def _suffix(filename: str) -> str:
+    lower = filename.lower()
+    for suffix in ARCHIVE_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix
+    raise CheckpointUploadRejected(
+        f"{filename!r}: upload a .zip or .tar.gz of a Hugging Face model folder, a .gguf file, "
+        "or the folder's files (config.json, *.safetensors, tokenizer files)"
+    )
+
+
+def _pack_files(files: list[tuple[str, BinaryIO]], folder: Path, max_bytes: int) -> Path:
+    """The folder's loose files as one tar with fixed metadata (same files, same sha256)."""
+    names = [PurePosixPath(name).name for name, _ in files]
+    if len(set(names)) != len(names):
+        raise CheckpointUploadRejected("two uploaded files have the same name")
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(dir=folder, prefix=".pack-", suffix=".tar")
+    total = 0
+    try:
+        with open(handle, "wb") as out, tarfile.open(fileobj=out, mode="w") as bundle:
+            named = zip(names, (source for _, source in files), strict=True)
+            for name, source in sorted(named, key=lambda pair: pair[0]):
+                source.seek(0, io.SEEK_END)
+                size = source.tell()
+                source.seek(0)
+                total += size
+                if total > max_bytes:
+                    raise CheckpointUploadRejected(
+                        f"the upload is larger than the limit of {max_bytes:,} bytes", 413
+                    )
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime, info.mode = size, 0, 0o644
+                bundle.addfile(info, source)
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise
+    return Path(path)
+
+
+def _validate(stored: StoredFile, settings: Settings) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "worker.checkpoint_check",
+        str(stored.path),
+        "--max-unpacked-bytes",
+        str(max(settings.upload_max_bytes, stored.size_bytes * UNPACK_FACTOR)),
+    ]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise CheckpointUploadRejected(
+            f"validating the checkpoint took longer than {CHECK_TIMEOUT_S} s"
+        ) from None
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        raise CheckpointUploadRejected(f"the checkpoint could not be validated ({tail})")
+    verdict = json.loads(lines[-1])
+    if not verdict["ok"]:
+        raise CheckpointUploadRejected(verdict["error"])
+    return verdict["info"]
+
+
+def store_checkpoint_upload(
+    session: Session, settings: Settings, files: list[tuple[str, BinaryIO]], name: str = ""
+) -> tuple[Checkpoint, bool]:
+    """(the checkpoint, created?) — an identical earlier upload is returned as it is."""
+    if not files:
+        raise CheckpointUploadRejected("no file was uploaded")
+    folder = settings.uploads_dir / "checkpoints"
+    packed: Path | None = None
+    try:
+        if len(files) == 1:
+            filename, source = files[0]
+            suffix = _suffix(filename)
+        else:
+            packed = _pack_files(files, folder, settings.upload_max_bytes)
+            filename, source, suffix = "files.tar", packed.open("rb"), ".tar"
+        try:
+            stored = store_stream(source, folder, suffix, settings.upload_max_bytes)
+        except TooLarge as error:
+            raise CheckpointUploadRejected(f"the upload is {error}", 413) from None
+        finally:
+            if packed is not None:
+                source.close()
+    finally:
+        if packed is not None:
+            packed.unlink(missing_ok=True)
+    if stored.size_bytes == 0:
+        stored.path.unlink(missing_ok=True)
+        raise CheckpointUploadRejected("the file is empty")
+    existing = session.scalar(
+        select(Checkpoint).where(Checkpoint.kind == "uploaded", Checkpoint.sha256 == stored.sha256)
+    )
+    if existing is not None:
+        return existing, False
+    try:
+        info = _validate(stored, settings)
+    except BaseException:
+        stored.path.unlink(missing_ok=True)
+        raise
+    default_name = files[0][0] if len(files) == 1 else f"{info['model_type']} files"
+    checkpoint = Checkpoint(
+        kind="uploaded",
+        name=(name.strip() or PurePosixPath(default_name).name)[:200],
+        format=info["format"],
+        sha256=stored.sha256,
+        storage_path=str(stored.path),
+        size_bytes=stored.size_bytes,
+        config=info,
+    )
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint, True
+
+
+def uploaded_checkpoints(session: Session) -> list[Checkpoint]:
+    query = select(Checkpoint).where(Checkpoint.kind == "uploaded").order_by(Checkpoint.id.desc())
+    return list(session.scalars(query))
+
+
+def checkpoint_json(checkpoint: Checkpoint) -> dict[str, Any]:
+    return {
+        "id": checkpoint.id,
+        "name": checkpoint.name,
+        "sha256": checkpoint.sha256,
+        "size_bytes": checkpoint.size_bytes,
+        "format": checkpoint.format,
+        **checkpoint.config,
+        "created_at": checkpoint.created_at.isoformat(),
+    }

@@ -1,0 +1,81 @@
+"""`memdash score MODEL ...`: upload a checkpoint and corpora to a running server, score it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli_sweep import ServerOpt, _client, _fail, _request, follow, upload_corpus
+
+
+def _upload_checkpoint(paths: list[Path], server: str) -> dict:
+    for path in paths:
+        if not path.is_file():
+            _fail(f"{path}: no such file")
+    with _client(server) as client:
+        client.timeout = 900  # validation loads the model on the server
+        handles = [path.open("rb") for path in paths]
+        try:
+            files = [("file", (p.name, h)) for p, h in zip(paths, handles, strict=True)]
+            uploaded = _request(client, "POST", "/api/checkpoints", files=files)
+        finally:
+            for handle in handles:
+                handle.close()
+    typer.echo(
+        f"checkpoint #{uploaded['id']} {uploaded['name']}: {uploaded['model_type']}, "
+        f"{uploaded['n_params']:,} parameters"
+    )
+    return uploaded
+
+
+def score(
+    model: Annotated[
+        list[Path],
+        typer.Argument(help="A .zip/.tar.gz of a HF model folder, a .gguf, or the folder's files."),
+    ],
+    members: Annotated[
+        Path | None, typer.Option(help="Members: .txt or .jsonl (default: the demo corpus).")
+    ] = None,
+    nonmembers: Annotated[
+        Path | None, typer.Option(help="Non-members for membership inference (.txt/.jsonl).")
+    ] = None,
+    reference: Annotated[str, typer.Option(help="zlib, lzma, or checkpoint:<id>.")] = "zlib",
+    seq_len: Annotated[int, typer.Option(help="Sample length in tokens.")] = 64,
+    max_samples: Annotated[int, typer.Option(help="At most this many samples per side.")] = 1000,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Score a checkpoint: per-sample memorization, extraction and membership inference."""
+    checkpoint = _upload_checkpoint(model, server)
+    body = {
+        "name": f"scoring of {checkpoint['name']}",
+        "checkpoint_ids": [checkpoint["id"]],
+        "members": upload_corpus(members, server)["sha256"] if members else "demo",
+        "nonmembers": upload_corpus(nonmembers, server)["sha256"] if nonmembers else None,
+        "reference": reference,
+        "seq_len": seq_len,
+        "max_samples": max_samples,
+    }
+    with _client(server) as client:
+        launched = _request(client, "POST", "/api/scorings", json=body)
+        typer.echo(f"scoring {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}")
+        if not wait:
+            return
+        started = time.monotonic()
+        state = follow(client, launched["sweep_id"])
+    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
+    for run in state["runs"]:
+        if "mem_u_bits" in run:
+            typer.echo(
+                f"  {run['name']}: {run['n_train']} samples, Σ mem_U {run['mem_u_bits']:,.0f} bits,"
+                f" extraction (k=32) {run.get('extract_rate_train_k32', float('nan')):.3f}"
+                + (f", MI AUC (loss) {run['mi_loss_auc']:.3f}" if "mi_loss_auc" in run else "")
+            )
+    if state["status"] != "succeeded":
+        for job in state["jobs"]:
+            if job["error"]:
+                typer.echo(f"  job {job['id']}: {job['error'].strip().splitlines()[-1]}", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,107 @@
+"""Figures of one scored checkpoint: code-length distributions, membership ROC per attack,
+extraction by prefix length, and mem_U against TF-IDF rarity (SPEC 2, 5, 6, 7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from app.figures.capacity import COLORS, PLOT_LAYOUT
+from worker.metrics.extraction import PREFIX_LENGTHS
+
+ATTACK_NAMES = {
+    "loss": "loss",
+    "zlib": "zlib ratio",
+    "reference": "reference-calibrated",
+    "min_k": "Min-K% (20%)",
+}
+
+
+def distribution_figure(member_bits_per_token: list[float], nonmember_bits_per_token: list[float]):
+    """Per-sample loss (bits/token) of members and non-members: the gap is what MI exploits."""
+    figure = go.Figure()
+    for i, (name, values) in enumerate(
+        (("members", member_bits_per_token), ("non-members", nonmember_bits_per_token))
+    ):
+        if values:
+            figure.add_trace(
+                go.Histogram(x=values, name=name, opacity=0.6, marker={"color": COLORS[i]})
+            )
+    figure.update_layout(
+        **PLOT_LAYOUT,
+        barmode="overlay",
+        xaxis_title="sample loss (bits/token)",
+        yaxis_title="samples",
+    )
+    return figure
+
+
+def roc_figure(roc: dict[str, dict[str, list[float]]]) -> go.Figure:
+    """One ROC curve per membership attack, with the chance diagonal."""
+    figure = go.Figure()
+    for i, (attack, curve) in enumerate(roc.items()):
+        figure.add_trace(
+            go.Scatter(
+                x=curve["fpr"],
+                y=curve["tpr"],
+                mode="lines",
+                name=ATTACK_NAMES.get(attack, attack),
+                line={"color": COLORS[i % len(COLORS)]},
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dot", "color": "#999"}
+        )
+    )
+    figure.update_layout(
+        **PLOT_LAYOUT, xaxis_title="false-positive rate", yaxis_title="true-positive rate"
+    )
+    return figure
+
+
+def extraction_figure(summary: dict[str, Any]) -> go.Figure:
+    """Share of samples whose greedy continuation matches exactly (score 1), by prefix length."""
+    figure = go.Figure()
+    for i, split in enumerate(("train", "heldout")):
+        ks = [k for k in PREFIX_LENGTHS if f"extract_rate_{split}_k{k}" in summary]
+        if ks:
+            figure.add_trace(
+                go.Bar(
+                    x=[str(k) for k in ks],
+                    y=[summary[f"extract_rate_{split}_k{k}"] for k in ks],
+                    name="members" if split == "train" else "non-members",
+                    marker={"color": COLORS[i]},
+                )
+            )
+    figure.update_layout(
+        **PLOT_LAYOUT,
+        xaxis_title="prefix length k (tokens)",
+        yaxis_title="extraction rate",
+        yaxis_range=[0, 1],
+    )
+    return figure
+
+
+def mem_u_tfidf_figure(points: list[dict[str, Any]], rho: float | None) -> go.Figure:
+    """mem_U of each member sample against its TF-IDF rarity, hover shows the text."""
+    figure = go.Figure(
+        go.Scattergl(
+            x=[p["tfidf"] for p in points],
+            y=[p["mem_u_bits"] for p in points],
+            mode="markers",
+            marker={"size": 5, "color": COLORS[0], "opacity": 0.6},
+            text=[(p["text"] or "")[:120] for p in points],
+            hovertemplate="TF-IDF %{x:.2f}<br>mem_U %{y:.1f} bits<br>%{text}<extra></extra>",
+            name="member samples",
+        )
+    )
+    title = f"Spearman ρ = {rho:.2f}" if rho is not None else None
+    figure.update_layout(
+        **PLOT_LAYOUT,
+        title=title,
+        xaxis_title="TF-IDF rarity (SPEC 7)",
+        yaxis_title="mem_U (bits)",
+    )
+    return figure

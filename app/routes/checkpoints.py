@@ -1,0 +1,148 @@
+"""Upload checkpoints (HF folder archive, its files, or GGUF) and score them (API and pages)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.auth import AdminDep
+from app.checkpoints import (
+    CheckpointUploadRejected,
+    checkpoint_json,
+    store_checkpoint_upload,
+    uploaded_checkpoints,
+)
+from app.corpora import CorpusRejected, list_corpora, store_corpus
+from app.deps import SessionDep, SettingsDep
+from app.scoring import ScoringRejected, launch_scoring
+from app.templating import render
+from worker.params import ScoringParams
+
+router = APIRouter(tags=["checkpoints"])
+
+
+def _upload(session, settings, files: list[UploadFile], name: str):
+    pairs = [(f.filename or "", f.file) for f in files if f.filename]
+    try:
+        return store_checkpoint_upload(session, settings, pairs, name)
+    except CheckpointUploadRejected as error:
+        raise HTTPException(error.status_code, str(error)) from None
+
+
+@router.post("/api/checkpoints", status_code=201, response_model=None)
+def api_upload_checkpoint(
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    file: Annotated[list[UploadFile], File(description="an archive, a .gguf, or the files")],
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> JSONResponse:
+    checkpoint, created = _upload(session, settings, file, name)
+    session.commit()
+    return JSONResponse(checkpoint_json(checkpoint), status_code=201 if created else 200)
+
+
+@router.get("/api/checkpoints")
+def api_checkpoints(session: SessionDep) -> list[dict[str, Any]]:
+    return [checkpoint_json(c) for c in uploaded_checkpoints(session)]
+
+
+def _validated(body: dict[str, Any]) -> ScoringParams:
+    try:
+        return ScoringParams(**body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise HTTPException(422, f"{where}: {first['msg']}" if where else first["msg"]) from None
+
+
+@router.post("/api/scorings", status_code=201)
+def api_launch_scoring(body: dict[str, Any], session: SessionDep, _: AdminDep) -> dict:
+    try:
+        sweep = launch_scoring(session, _validated(body))
+    except ScoringRejected as error:
+        raise HTTPException(422, str(error)) from None
+    session.commit()
+    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+
+
+def _page(request: Request, session, errors: dict[str, str], form: dict, status: int = 200):
+    context = {
+        "checkpoints": uploaded_checkpoints(session),
+        "corpora": list_corpora(session),
+        "errors": errors,
+        "form": form,
+    }
+    return render(request, "checkpoints.html", context, status_code=status)
+
+
+@router.get("/checkpoints", response_class=HTMLResponse)
+def checkpoints_page(request: Request, session: SessionDep) -> HTMLResponse:
+    return _page(request, session, {}, {})
+
+
+@router.post("/checkpoints", response_model=None)
+def form_upload_checkpoint(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    file: Annotated[list[UploadFile], File()],
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        _upload(session, settings, file, name)
+    except HTTPException as error:
+        return _page(request, session, {"upload": error.detail}, {"name": name}, error.status_code)
+    session.commit()
+    return RedirectResponse("/checkpoints", status_code=303)
+
+
+@router.post("/scorings", response_model=None)
+def form_launch_scoring(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    checkpoint_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI form default)
+    members: Annotated[str, Form()] = "demo",
+    nonmembers: Annotated[str, Form()] = "",
+    members_file: Annotated[UploadFile | None, File()] = None,
+    nonmembers_file: Annotated[UploadFile | None, File()] = None,
+    reference: Annotated[str, Form()] = "zlib",
+    seq_len: Annotated[str, Form()] = "64",
+    max_samples: Annotated[str, Form()] = "1000",
+) -> Response:
+    form: dict[str, Any] = {
+        "members": members,
+        "nonmembers": nonmembers,
+        "reference": reference,
+        "seq_len": seq_len,
+        "max_samples": max_samples,
+        "checkpoint_ids": checkpoint_ids,
+    }
+    errors: dict[str, str] = {}
+    for field, upload in (("members", members_file), ("nonmembers", nonmembers_file)):
+        if upload is not None and upload.filename:
+            try:
+                corpus = store_corpus(session, settings, upload.file, upload.filename)
+                form[field] = corpus.content_sha256
+            except CorpusRejected as error:
+                errors[f"{field}_file"] = str(error)
+    if not errors:
+        body = {**form, "nonmembers": form["nonmembers"] or None}
+        try:
+            sweep = launch_scoring(session, _validated(body))
+            session.commit()
+            return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
+        except HTTPException as error:
+            field = next((f for f in form if error.detail.startswith(f)), "scoring")
+            errors[field] = error.detail
+        except ScoringRejected as error:
+            field = next((f for f in form if str(error).startswith(f)), "scoring")
+            errors[field] = str(error)
+    session.commit()  # corpora uploaded with the form stay, ready to pick
+    return _page(request, session, errors, form, 422)

@@ -1,0 +1,195 @@
+"""Uploading checkpoints: real transformers folders are accepted (once); every kind of bad
+upload gets a clear 4xx and leaves nothing on disk or in the database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.db.models import Checkpoint
+from app.settings import Settings
+from tests import checkpoint_factory as factory
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("models")
+    factory.train_planted_gpt2(root / "gpt2-early", root / "gpt2", steps=20)
+    factory.random_neox(root / "neox")
+    return {"gpt2": root / "gpt2", "neox": root / "neox", "root": root}
+
+
+def _left_behind(settings: Settings, session_factory) -> tuple[list[Path], int]:
+    folder = settings.uploads_dir / "checkpoints"
+    files = sorted(folder.iterdir()) if folder.exists() else []
+    with session_factory() as session:
+        return files, session.scalar(select(func.count()).select_from(Checkpoint))
+
+
+def _post(client: TestClient, *paths: Path):
+    handles = [("file", (p.name, p.read_bytes())) for p in paths]
+    return client.post("/api/checkpoints", files=handles)
+
+
+def test_folder_files_and_archives_are_accepted_once(
+    client: TestClient, models, tmp_path: Path, settings: Settings, session_factory
+) -> None:
+    files = sorted(models["gpt2"].iterdir())
+    first = _post(client, *files)
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["model_type"] == "gpt2" and body["format"] == "hf"
+    assert body["vocab_size"] == 400 and body["max_positions"] == 64
+    assert body["n_params"] > 100_000
+    again = _post(client, *reversed(files))  # the same files in another order: the same upload
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    neox = _post(client, factory.tar_gz(models["neox"], tmp_path / "neox.tar.gz"))
+    assert neox.status_code == 201, neox.text
+    assert neox.json()["model_type"] == "gpt_neox"
+    zipped = _post(client, factory.zip_folder(models["neox"], tmp_path / "neox.zip"))
+    assert zipped.status_code == 201 and zipped.json()["model_type"] == "gpt_neox"
+    stored, rows = _left_behind(settings, session_factory)
+    assert len(stored) == 3 and rows == 3
+    listed = [c["id"] for c in client.get("/api/checkpoints").json()]
+    assert listed == sorted(listed, reverse=True) and len(listed) == 3
+    page = BeautifulSoup(client.get("/checkpoints").text, "html.parser")
+    assert page.select_one(f"#checkpoint-{body['id']}") and page.select_one("#launch-scoring")
+
+
+def _mismatched(models, tmp_path: Path) -> Path:
+    folder = tmp_path / "mismatch"
+    shutil.copytree(models["gpt2"], folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["n_layer"] = 3
+    (folder / "config.json").write_text(json.dumps(config))
+    return factory.zip_folder(folder, tmp_path / "mismatch.zip")
+
+
+def _unsupported(models, tmp_path: Path) -> Path:
+    folder = tmp_path / "unsupported"
+    shutil.copytree(models["gpt2"], folder)
+    (folder / "config.json").write_text(json.dumps({"model_type": "frobnicator"}))
+    return factory.zip_folder(folder, tmp_path / "unsupported.zip")
+
+
+def _remote_code(models, tmp_path: Path) -> Path:
+    folder = tmp_path / "remote"
+    shutil.copytree(models["gpt2"], folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["auto_map"] = {"AutoModelForCausalLM": "evil.Model"}
+    config["model_type"] = "evil"
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "evil.py").write_text("raise SystemExit('remote code ran')\n")
+    return factory.zip_folder(folder, tmp_path / "remote.zip")
+
+
+def _no_tokenizer(models, tmp_path: Path) -> Path:
+    folder = tmp_path / "notok"
+    folder.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy(models["gpt2"] / name, folder / name)
+    return factory.zip_folder(folder, tmp_path / "notok.zip")
+
+
+def _pickle(models, tmp_path: Path) -> Path:
+    import pickle
+
+    payload = pickle.dumps({"weights": [1, 2, 3]})
+    return factory.zip_folder(
+        models["gpt2"], tmp_path / "pickle.zip", {"pytorch_model.bin": payload}
+    )
+
+
+def _truncated(models, tmp_path: Path) -> Path:
+    whole = factory.tar_gz(models["gpt2"], tmp_path / "whole.tar.gz").read_bytes()
+    path = tmp_path / "truncated.tar.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+def _dotdot(models, tmp_path: Path) -> Path:
+    info = tarfile.TarInfo("../../escape.txt")
+    info.size = 5
+    return factory.tar_with(tmp_path / "dotdot.tar.gz", [info], b"hello")
+
+
+def _absolute(models, tmp_path: Path) -> Path:
+    info = tarfile.TarInfo("/etc/memdash-escape")
+    info.size = 5
+    return factory.tar_with(tmp_path / "absolute.tar.gz", [info], b"hello")
+
+
+def _symlink(models, tmp_path: Path) -> Path:
+    info = tarfile.TarInfo("model/config.json")
+    info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    return factory.tar_with(tmp_path / "symlink.tar.gz", [info])
+
+
+def _empty(models, tmp_path: Path) -> Path:
+    path = tmp_path / "empty.zip"
+    path.write_bytes(b"")
+    return path
+
+
+def _wrong_format(models, tmp_path: Path) -> Path:
+    path = tmp_path / "notes.zip"
+    path.write_text("these are my notes, not a model\n")
+    return path
+
+
+def _bomb(models, tmp_path: Path) -> Path:
+    return factory.zip_bomb(tmp_path / "bomb.zip", 64 << 20)  # 64 MB of zeros, ~64 KB zipped
+
+
+def _too_big(models, tmp_path: Path) -> Path:
+    path = tmp_path / "big.gguf"
+    path.write_bytes(b"GGUF" + bytes(2 << 20))
+    return path
+
+
+BAD = {
+    "empty file": (_empty, 422, "empty"),
+    "wrong format": (_wrong_format, 422, "not a checkpoint"),
+    "truncated archive": (_truncated, 422, "damaged or truncated"),
+    "config/weights mismatch": (_mismatched, 422, "do not match the config"),
+    "unsupported architecture": (_unsupported, 422, "unsupported architecture"),
+    "remote code": (_remote_code, 422, "never runs"),
+    "no tokenizer": (_no_tokenizer, 422, "tokenizer"),
+    "pickle": (_pickle, 422, "pickle"),
+    "../ path": (_dotdot, 422, "outside the archive"),
+    "absolute path": (_absolute, 422, "absolute path"),
+    "symlink": (_symlink, 422, "is a link"),
+    "decompression bomb": (_bomb, 422, "decompression bomb"),
+    "over the size limit": (_too_big, 413, "larger than the limit"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_upload_is_refused_and_leaves_nothing(
+    case: str, client: TestClient, models, tmp_path: Path, settings: Settings, session_factory
+) -> None:
+    make, status, message = BAD[case]
+    client.app.state.settings.upload_max_bytes = 1 << 20  # 1 MB: the bomb unpacks past it
+    response = _post(client, make(models, tmp_path))
+    assert response.status_code == status, response.text
+    assert message in response.json()["detail"], response.json()["detail"]
+    assert _left_behind(settings, session_factory) == ([], 0)
+    assert not Path("/etc/memdash-escape").exists()
+
+
+def test_the_form_shows_the_error_beside_the_field(client: TestClient, tmp_path: Path) -> None:
+    response = client.post(
+        "/checkpoints", files=[("file", ("notes.zip", b"not a model"))], follow_redirects=False
+    )
+    assert response.status_code == 422
+    error = BeautifulSoup(response.text, "html.parser").select_one("#error-upload")
+    assert "not a checkpoint" in error.get_text()

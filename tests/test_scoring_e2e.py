@@ -1,0 +1,109 @@
+"""Scoring uploaded checkpoints end to end: CLI upload -> queue -> real worker -> report.
+
+A GPT-2 trained in the test to memorize eight planted sequences must show them at the top of
+its report with extraction score 1, while held-out text is neither memorized nor extracted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from tests import checkpoint_factory as factory
+from tests.live import LiveServer, LiveWorker, wait_for_sweep
+from tests.pg_cluster import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+
+
+def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) -> None:
+    factory.train_planted_gpt2(tmp_path / "early", tmp_path / "final", steps=150)
+    factory.random_neox(tmp_path / "neox")
+    data = factory.corpus()
+    members = tmp_path / "members.txt"
+    members.write_text("\n".join(data.planted + data.unseen_members) + "\n")
+    heldout = tmp_path / "heldout.txt"
+    heldout.write_text("\n".join(data.heldout) + "\n")
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    try:
+        cli = [sys.executable, "-m", "app.cli", "score", "--server", server.url]
+        final_files = [str(p) for p in sorted((tmp_path / "final").iterdir())]
+        options = ["--members", str(members), "--nonmembers", str(heldout)]
+        options += ["--seq-len", str(factory.SEQ_LEN), "--wait"]
+        out = subprocess.run(
+            [*cli, *final_files, *options], capture_output=True, text=True, timeout=600
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "gpt2, 1" in out.stdout and "status: succeeded" in out.stdout
+        sweep_id = int(out.stdout.split("scoring ")[1].split(":")[0])
+        state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
+        run = state["runs"][0]
+        tok = factory.tokenizer(data.planted + data.unseen_members + data.heldout)
+        chunks = lambda texts: sum(len(tok(t)["input_ids"]) // factory.SEQ_LEN for t in texts)  # noqa: E731
+        assert run["n_train"] == chunks(data.planted + data.unseen_members)
+        assert run["n_heldout"] == chunks(data.heldout)
+        assert run["extract_rate_train_k32"] == pytest.approx(8 / run["n_train"])
+        assert run["extract_rate_heldout_k32"] == 0.0
+        assert run["mi_loss_auc"] > 0.5 and set(run["mi_roc"]) == {
+            "loss",
+            "zlib",
+            "reference",
+            "min_k",
+        }
+
+        rows = httpx.get(f"{server.url}/api/sweeps/{sweep_id}/samples?format=json").json()
+        members_rows = sorted(
+            (r for r in rows if r["split"] == "train"), key=lambda r: -r["mem_u_bits"]
+        )
+        planted_prefixes = {" ".join(p.split()[:5]) for p in data.planted}
+        top8 = members_rows[:8]
+        assert all(r["extract_32"] == 1.0 for r in top8)
+        assert {" ".join(r["text"].split()[:5]) for r in top8} == planted_prefixes
+        assert all(r["extract_32"] < 1.0 for r in rows if r["split"] == "heldout")
+        csv_text = httpx.get(f"{server.url}/api/sweeps/{sweep_id}/samples?format=csv").text
+        assert csv_text.splitlines()[0].startswith("run_id,run,split,sample_index")
+        assert len(csv_text.splitlines()) == 1 + run["n_train"] + run["n_heldout"]
+
+        page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
+        section = page.select_one(f"#scored-{run['id']}")
+        for figure in ("distribution", "roc", "extraction", "mem-u-tfidf"):
+            assert section.select_one(f"#fig-{figure}-{run['id']}"), figure
+        first = section.select(f"#top-scored-{run['id']} tbody tr")[0].select("td")
+        assert first[6].get_text() == "1.00"  # k = 32
+
+        # Two checkpoints of the same model, with a model reference: prediction of the last.
+        ids = []
+        for folder in ("early", "final"):
+            files = [
+                ("file", (p.name, p.read_bytes())) for p in sorted((tmp_path / folder).iterdir())
+            ]
+            ids.append(
+                httpx.post(f"{server.url}/api/checkpoints", files=files, timeout=300).json()["id"]
+            )
+        neox_tar = factory.tar_gz(tmp_path / "neox", tmp_path / "neox.tar.gz")
+        upload = {"file": (neox_tar.name, neox_tar.read_bytes())}
+        neox = httpx.post(f"{server.url}/api/checkpoints", files=upload, timeout=300).json()
+        corpus_sha = state["params"]["members"]
+        body = {"checkpoint_ids": ids, "members": corpus_sha, "seq_len": factory.SEQ_LEN}
+        body["reference"] = f"checkpoint:{neox['id']}"
+        launched = httpx.post(f"{server.url}/api/scorings", json=body)
+        assert launched.status_code == 201, launched.text
+        pair = wait_for_sweep(server.url, launched.json()["sweep_id"], 300)
+        assert pair["status"] == "succeeded", pair["jobs"]
+        (row,) = pair["summary"]["prediction"]["rows"]
+        assert row["n_target"] == 8 and row["target"] == pair["runs"][1]["name"]
+        assert all(r["reference"] == "checkpoint" for r in pair["runs"])
+        bad = httpx.post(f"{server.url}/api/scorings", json={"checkpoint_ids": [9999]})
+        assert bad.status_code == 422 and "no uploaded checkpoint 9999" in bad.json()["detail"]
+        too_long = httpx.post(
+            f"{server.url}/api/scorings", json={"checkpoint_ids": ids[:1], "seq_len": 128}
+        )
+        assert too_long.status_code == 422 and "at most 64 tokens" in too_long.json()["detail"]
+    finally:
+        worker.stop()
+        server.stop()

@@ -1,0 +1,44 @@
+"""`python -m worker.checkpoint_check FILE --max-unpacked-bytes N`: validate an upload.
+
+The server runs this in a separate process (it never imports torch itself, and a hostile file
+cannot take the web process down). Prints one JSON line: {"ok": true, "info": {...}} or
+{"ok": false, "error": "..."}; exit code 0 either way, anything else means it crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def check(path: Path, max_unpacked_bytes: int) -> dict:
+    from worker.checkpoint_files import CheckpointRejected, inspect_folder, unpack
+    from worker.hf_load import load_causal_lm
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="memdash-check-") as scratch:
+            folder = unpack(path, Path(scratch), max_unpacked_bytes)
+            files = inspect_folder(folder)
+            info = load_causal_lm(files).info
+    except CheckpointRejected as error:
+        return {"ok": False, "error": str(error)}
+    return {"ok": True, "info": info}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--max-unpacked-bytes", type=int, required=True)
+    args = parser.parse_args()
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    result = check(args.path, args.max_unpacked_bytes)
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Load an uploaded causal LM and its tokenizer with transformers, never running its code.
+
+`trust_remote_code=False` always; safetensors only for HF folders (pickles were refused when the
+folder was inspected); GGUF through transformers' own GGUF reader (the `gguf` package), which
+dequantizes to float tensors. A checkpoint whose weights do not cover the config (missing,
+unexpected or mis-shaped tensors) is refused: transformers would otherwise fill the gaps with
+random weights and every number memdash reports would be wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
+
+
+@dataclass
+class LoadedModel:
+    model: Any  # a transformers PreTrainedModel in eval mode
+    tokenizer: Any  # a transformers tokenizer
+    info: dict[str, Any]
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+
+
+def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+    folder = str(files.folder)
+    kwargs: dict[str, Any] = {"trust_remote_code": False}
+    if files.format == "gguf":
+        kwargs["gguf_file"] = files.gguf_file
+    if files.format == "hf":
+        _refuse_remote_code(files.folder / "config.json")
+        if not files.has_tokenizer:
+            raise CheckpointRejected(
+                "no tokenizer in the upload: include tokenizer.json (or vocab.json + merges.txt, "
+                "or tokenizer.model) from the model's folder"
+            )
+    try:
+        config = AutoConfig.from_pretrained(folder, **kwargs)
+    except ValueError as error:
+        message = _first_line(error)
+        if "custom code" in message or "trust_remote_code" in str(error):
+            message = "the model needs its own Python code (auto_map), which memdash never runs"
+        raise CheckpointRejected(f"unsupported architecture: {message}") from None
+    except (OSError, KeyError, TypeError) as error:
+        raise CheckpointRejected(f"config.json cannot be read: {_first_line(error)}") from None
+    if type(config) not in MODEL_FOR_CAUSAL_LM_MAPPING:
+        raise CheckpointRejected(
+            f"unsupported architecture: {config.model_type!r} has no causal-LM head in transformers"
+        )
+    if files.format == "hf":
+        kwargs["use_safetensors"] = True
+    try:
+        model, loading = AutoModelForCausalLM.from_pretrained(
+            folder, config=config, output_loading_info=True, dtype=torch.float32, **kwargs
+        )
+    except (RuntimeError, ValueError, OSError, KeyError) as error:
+        raise CheckpointRejected(
+            f"the weights do not match the config: {_first_line(error)}"
+        ) from None
+    problems = {k: sorted(loading.get(k) or ()) for k in ("missing_keys", "unexpected_keys")}
+    problems["mismatched_keys"] = sorted(str(k) for k in loading.get("mismatched_keys") or ())
+    for kind, keys in problems.items():
+        if keys:
+            what = kind.replace("_keys", "").replace("_", " ")
+            raise CheckpointRejected(
+                f"the weights do not match the config: {len(keys)} {what} tensor(s), "
+                f"e.g. {', '.join(keys[:3])}"
+            )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise CheckpointRejected(
+            f"no usable tokenizer in the upload ({_first_line(error)}); include tokenizer.json "
+            "(or vocab.json + merges.txt) from the model's folder"
+        ) from None
+    if len(tokenizer) < 2:
+        raise CheckpointRejected("the tokenizer in the upload has no vocabulary")
+    if len(tokenizer) > config.vocab_size:
+        raise CheckpointRejected(
+            f"the tokenizer has {len(tokenizer):,} tokens but the model only {config.vocab_size:,}"
+        )
+    model.eval().to(device)
+    info = {
+        "format": files.format,
+        "model_type": config.model_type,
+        "architectures": list(getattr(config, "architectures", None) or []),
+        "n_params": int(sum(p.numel() for p in model.parameters())),
+        "vocab_size": int(config.vocab_size),
+        "max_positions": _max_positions(config),
+        "tokenizer": type(tokenizer).__name__,
+        "files": files.weights,
+    }
+    return LoadedModel(model, tokenizer, info)
+
+
+def _refuse_remote_code(config_path: Path) -> None:
+    try:
+        raw = json.loads(config_path.read_text())
+    except (OSError, ValueError) as error:
+        raise CheckpointRejected(f"config.json is not valid JSON ({error})") from None
+    if not isinstance(raw, dict):
+        raise CheckpointRejected("config.json must hold a JSON object")
+    if raw.get("auto_map"):
+        raise CheckpointRejected(
+            "unsupported architecture: the model needs its own Python code (auto_map), "
+            "which memdash never runs"
+        )
+
+
+def _max_positions(config: Any) -> int | None:
+    for name in ("max_position_embeddings", "n_positions", "n_ctx", "seq_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int):
+            return value
+    return None
