@@ -158,8 +158,13 @@ def store_checkpoint_upload(
     return checkpoint, True
 
 
-def uploaded_checkpoints(session: Session) -> list[Checkpoint]:
-    query = select(Checkpoint).where(Checkpoint.kind == "uploaded").order_by(Checkpoint.id.desc())
+def scorable_checkpoints(session: Session) -> list[Checkpoint]:
+    """Uploads and the Hugging Face models of trained runs, newest first."""
+    query = (
+        select(Checkpoint)
+        .where(Checkpoint.format.in_(("hf", "gguf")))
+        .order_by(Checkpoint.id.desc())
+    )
     return list(session.scalars(query))
 
 

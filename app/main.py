@@ -15,7 +15,17 @@ from app import __version__
 from app.db.engine import make_engine, make_session_factory
 from app.db.reaper import reap_forever
 from app.paths import STATIC_DIR
-from app.routes import checkpoints, corpora, docs, jobs, pages, sweeps, system, worker_api
+from app.routes import (
+    checkpoints,
+    corpora,
+    docs,
+    jobs,
+    pages,
+    runs,
+    sweeps,
+    system,
+    worker_api,
+)
 from app.settings import Settings
 from app.static_assets import plotly_js_path
 
@@ -66,5 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sweeps.router)
     app.include_router(corpora.router)
     app.include_router(checkpoints.router)
+    app.include_router(runs.router)
     app.include_router(worker_api.router)
     return app

@@ -31,7 +31,7 @@ def _corpus_input(session: Session, sha256: str, role: str) -> dict[str, Any]:
 
 def _checkpoint(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
     checkpoint = session.get(Checkpoint, checkpoint_id)
-    if checkpoint is None or checkpoint.kind != "uploaded":
+    if checkpoint is None or checkpoint.format not in ("hf", "gguf"):
         raise ScoringRejected(f"{role}: no uploaded checkpoint {checkpoint_id}")
     return checkpoint
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import httpx
@@ -163,6 +164,25 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
                 select(SampleScore.text).where(SampleScore.split == "train").limit(5)
             ).all()
             assert all(texts)
+        # Every run's final model: on its page, downloadable as a HF folder, scorable.
+        run_page = BeautifulSoup(httpx.get(f"{server.url}/runs/{run['id']}").text, "html.parser")
+        assert run_page.select_one("#fig-curves")
+        download = run_page.select_one("#models a.download")["href"]
+        archive = tmp_path / "run.tar.gz"
+        archive.write_bytes(httpx.get(f"{server.url}{download}").content)
+        with tarfile.open(archive) as bundle:
+            bundle.extractall(tmp_path / "run-model", filter="data")
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        model = AutoModelForCausalLM.from_pretrained(tmp_path / "run-model" / "model")
+        tokenizer = AutoTokenizer.from_pretrained(tmp_path / "run-model" / "model")
+        assert model.config.n_layer == 1 and model.config.n_embd == 32 and len(tokenizer) == 300
+        checkpoint_id = int(download.split("/")[2])
+        body = {"checkpoint_ids": [checkpoint_id], "seq_len": 16, "max_samples": 40}
+        scoring = httpx.post(f"{server.url}/api/scorings", json=body)
+        assert scoring.status_code == 201, scoring.text
+        scored = wait_for_sweep(server.url, scoring.json()["sweep_id"], 120)
+        assert scored["status"] == "succeeded" and scored["runs"][0]["n_train"] == 40
     finally:
         worker.stop()
         server.stop()

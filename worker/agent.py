@@ -118,6 +118,10 @@ class Agent:
                         self.client.upload_checkpoint(
                             job["id"], lease, message[2], Path(message[1])
                         )
+                    elif kind == "artifact":
+                        self.client.upload_model(
+                            job["id"], lease, message[2], message[3], Path(message[1])
+                        )
                     elif kind == "result":
                         self.client.post(
                             f"{job_path}/complete", lease_token=lease, result=message[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from pathlib import Path
@@ -65,6 +66,18 @@ class ServerClient:
                 f"/api/worker/jobs/{job_id}/checkpoint",
                 data={"lease_token": lease_token, "step": str(step)},
                 files={"file": (path.name, handle, "application/octet-stream")},
+            )
+        return int(response.json()["checkpoint_id"])
+
+    def upload_model(
+        self, job_id: int, lease_token: str, run_id: int, info: dict[str, Any], path: Path
+    ) -> int:
+        with open(path, "rb") as handle:
+            response = self.call(
+                "POST",
+                f"/api/worker/jobs/{job_id}/models",
+                data={"lease_token": lease_token, "run_id": str(run_id), "info": json.dumps(info)},
+                files={"file": (path.name, handle, "application/gzip")},
             )
         return int(response.json()["checkpoint_id"])
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from worker.inference import CausalScorer, greedy_continuations, token_nll_bits
+from worker.inference import BatchProgress, CausalScorer, greedy_continuations, token_nll_bits
 from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
 from worker.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorization_scores
 from worker.metrics.membership import loss_attack_scores, membership_report
@@ -20,11 +20,14 @@ from worker.metrics.memorization import synthetic_memorization_totals
 
 
 def extraction_scores(
-    scorer: CausalScorer, tokens: NDArray[np.int32], prefix_len: int
+    scorer: CausalScorer,
+    tokens: NDArray[np.int32],
+    prefix_len: int,
+    on_batch: BatchProgress | None = None,
 ) -> NDArray[np.float64]:
     """Pythia memorization score of each sample: prompt k tokens, greedily continue the rest."""
     continuation = greedy_continuations(
-        scorer, tokens[:, :prefix_len], tokens.shape[1] - prefix_len
+        scorer, tokens[:, :prefix_len], tokens.shape[1] - prefix_len, on_batch=on_batch
     )
     return memorization_scores(continuation, tokens[:, prefix_len:])
 

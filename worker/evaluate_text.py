@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from worker.evaluate import extraction_scores
-from worker.inference import CausalScorer, token_nll_bits
+from worker.inference import BatchProgress, CausalScorer, token_nll_bits
 from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
 from worker.metrics.compression import zlib_bits
 from worker.metrics.extraction import PREFIX_LENGTHS, extraction_rate
@@ -33,9 +33,35 @@ from worker.metrics.script import dominant_script
 from worker.metrics.tfidf import rank_correlation, tfidf_rarity
 
 
-def code_bits(scorer: CausalScorer, tokens: NDArray[np.int32], vocab_size: int) -> tuple:
+class PhaseProgress:
+    """Turns per-batch progress of weighted phases into one overall fraction and a message."""
+
+    def __init__(self, report: Callable[[float, str], None], weights: dict[str, float]) -> None:
+        self.report, self.total = report, sum(weights.values()) or 1.0
+        self.start: dict[str, float] = {}
+        self.weights = weights
+        offset = 0.0
+        for name, weight in weights.items():
+            self.start[name], offset = offset, offset + weight
+
+    def phase(self, name: str, total: int, offset: int = 0) -> BatchProgress:
+        """A callback for one pass over part of a phase's samples (those after `offset`)."""
+
+        def on_batch(done: int, _part_total: int) -> None:
+            fraction = self.start[name] + self.weights[name] * (offset + done) / max(total, 1)
+            self.report(fraction / self.total, f"{name}: {offset + done:,}/{total:,} samples")
+
+        return on_batch
+
+
+def code_bits(
+    scorer: CausalScorer,
+    tokens: NDArray[np.int32] | list,
+    vocab_size: int,
+    on_batch: BatchProgress | None = None,
+) -> tuple:
     """(per-sample H bits, per-sample per-token NLL bit arrays)."""
-    nll = token_nll_bits(scorer, tokens)
+    nll = token_nll_bits(scorer, tokens, on_batch=on_batch)
     return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll
 
 
@@ -52,10 +78,17 @@ def evaluate_text(
 ) -> dict[str, Any]:
     """Everything per run. `heldout` may be empty (no non-members): no membership inference and
     no held-out loss then. `on_progress(fraction, message)` is called between phases."""
-    report = on_progress or (lambda fraction, message: None)
-    report(0.0, "code lengths")
-    train_bits, train_nll = code_bits(scorer, train, vocab_size)
-    heldout_bits, heldout_nll = code_bits(scorer, heldout, vocab_size)
+    n_samples, seq_len = len(train) + len(heldout), train.shape[1]
+    prefixes = [k for k in PREFIX_LENGTHS if k < seq_len]
+    # Work in token positions: one forward per sample, then one decoding step per new token.
+    weights = {"code lengths": n_samples * seq_len}
+    weights.update({f"extraction k={k}": n_samples * (seq_len - k) for k in prefixes})
+    progress = PhaseProgress(on_progress or (lambda fraction, message: None), weights)
+    name = "code lengths"
+    train_bits, train_nll = code_bits(scorer, train, vocab_size, progress.phase(name, n_samples))
+    heldout_bits, heldout_nll = code_bits(
+        scorer, heldout, vocab_size, progress.phase(name, n_samples, len(train))
+    )
     mem_u = unintended_memorization_bits(ref_train_bits, train_bits)
     totals = memorization_totals(ref_train_bits, train_bits)
     tfidf = tfidf_rarity(list(train))
@@ -96,14 +129,15 @@ def evaluate_text(
         "heldout_text": heldout_text,
         "heldout_script": [dominant_script(t) for t in heldout_text],
     }
-    prefixes = [k for k in PREFIX_LENGTHS if k < train.shape[1]]
-    for i, k in enumerate(prefixes):
-        report(0.3 + 0.7 * i / len(prefixes), f"extraction with {k}-token prefixes")
-        train_scores = extraction_scores(scorer, train, k)
+    for k in prefixes:
+        name = f"extraction k={k}"
+        train_scores = extraction_scores(scorer, train, k, progress.phase(name, n_samples))
         summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)
         samples[f"extract_{k}"] = train_scores.tolist()
         if len(heldout):
-            heldout_scores = extraction_scores(scorer, heldout, k)
+            heldout_scores = extraction_scores(
+                scorer, heldout, k, progress.phase(name, n_samples, len(train))
+            )
             summary[f"extract_rate_heldout_k{k}"] = extraction_rate(heldout_scores)
             samples[f"heldout_extract_{k}"] = heldout_scores.tolist()
     return {"summary": summary, "samples": samples}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tarfile
 from pathlib import Path
 
 import torch
+from tokenizers import Tokenizer
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from worker.model import GPT
@@ -51,6 +53,18 @@ def to_hf_gpt2(model: GPT) -> GPT2LMHeadModel:
         raise RuntimeError(f"export mismatch: missing {missing}, unexpected {unexpected}")
     hf.tie_weights()
     return hf.eval()
+
+
+def pack_hf_model(model: GPT, tokenizer: Tokenizer, folder: Path, archive: Path) -> Path:
+    """A .tar.gz of a complete Hugging Face folder (weights, config, tokenizer) under `model/`:
+    what a run's page offers for download, and what the scoring job loads like any upload."""
+    from transformers import PreTrainedTokenizerFast
+
+    save_hf_folder(model, folder)
+    PreTrainedTokenizerFast(tokenizer_object=tokenizer).save_pretrained(folder)
+    with tarfile.open(archive, "w:gz") as bundle:
+        bundle.add(folder, arcname="model")
+    return archive
 
 
 def save_hf_folder(model: GPT, folder: Path) -> Path:

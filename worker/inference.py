@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +21,9 @@ from torch import Tensor
 from worker.model import GPT, KVCache
 
 LOG2E = 1.0 / math.log(2.0)
+
+
+BatchProgress = Callable[[int, int], None]  # (samples done, samples in all)
 
 
 class CausalScorer(Protocol):
@@ -95,13 +98,18 @@ def _length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[in
 
 @torch.inference_mode()
 def token_nll_bits(
-    scorer: CausalScorer, samples: Sequence[NDArray | Sequence[int]], batch_size: int = 64
+    scorer: CausalScorer,
+    samples: Sequence[NDArray | Sequence[int]],
+    batch_size: int = 64,
+    on_batch: BatchProgress | None = None,
 ) -> list[NDArray[np.float64]]:
-    """Per-sample arrays of −log2 p(x_t | x_<t) for t = 2..len (in the input order)."""
+    """Per-sample arrays of −log2 p(x_t | x_<t) for t = 2..len (in the input order).
+    `on_batch(done, total)` is called after each batch."""
     arrays = [np.asarray(s, dtype=np.int64) for s in samples]
     if any(a.size < 1 for a in arrays):
         raise ValueError("every sample needs at least one token")
     result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays)
+    done = 0
     for batch in _length_batches([a.size for a in arrays], batch_size):
         width = max(arrays[i].size for i in batch)
         idx = torch.zeros((len(batch), width), dtype=torch.long)
@@ -116,6 +124,9 @@ def token_nll_bits(
         bits = (nats * LOG2E).double().cpu().numpy()  # (B, T-1)
         for row, i in enumerate(batch):
             result[i] = bits[row, : arrays[i].size - 1]
+        done += len(batch)
+        if on_batch:
+            on_batch(done, len(arrays))
     return result
 
 
@@ -126,6 +137,7 @@ def greedy_continuations(
     n_new: int,
     batch_size: int = 64,
     use_cache: bool = True,
+    on_batch: BatchProgress | None = None,
 ) -> NDArray[np.int64]:
     """(N, m) greedy continuations of equal-length prompts (argmax, ties to the lowest id)."""
     prompts_t = torch.as_tensor(np.asarray(prompts), dtype=torch.long)
@@ -137,6 +149,8 @@ def greedy_continuations(
         with autocast_for(scorer.device):
             generated = _greedy_batch(scorer, idx, n_new, use_cache)
         out[start : start + idx.shape[0]] = generated.cpu().numpy()
+        if on_batch:
+            on_batch(start + idx.shape[0], prompts_t.shape[0])
     return out
 
 

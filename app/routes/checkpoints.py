@@ -12,8 +12,8 @@ from app.auth import AdminDep
 from app.checkpoints import (
     CheckpointUploadRejected,
     checkpoint_json,
+    scorable_checkpoints,
     store_checkpoint_upload,
-    uploaded_checkpoints,
 )
 from app.corpora import CorpusRejected, list_corpora, store_corpus
 from app.deps import SessionDep, SettingsDep
@@ -47,7 +47,7 @@ def api_upload_checkpoint(
 
 @router.get("/api/checkpoints")
 def api_checkpoints(session: SessionDep) -> list[dict[str, Any]]:
-    return [checkpoint_json(c) for c in uploaded_checkpoints(session)]
+    return [checkpoint_json(c) for c in scorable_checkpoints(session)]
 
 
 def _validated(body: dict[str, Any]) -> ScoringParams:
@@ -71,7 +71,7 @@ def api_launch_scoring(body: dict[str, Any], session: SessionDep, _: AdminDep) -
 
 def _page(request: Request, session, errors: dict[str, str], form: dict, status: int = 200):
     context = {
-        "checkpoints": uploaded_checkpoints(session),
+        "checkpoints": scorable_checkpoints(session),
         "corpora": list_corpora(session),
         "errors": errors,
         "form": form,
@@ -80,8 +80,9 @@ def _page(request: Request, session, errors: dict[str, str], form: dict, status:
 
 
 @router.get("/checkpoints", response_class=HTMLResponse)
-def checkpoints_page(request: Request, session: SessionDep) -> HTMLResponse:
-    return _page(request, session, {}, {})
+def checkpoints_page(request: Request, session: SessionDep, select: int | None = None):
+    """`?select=ID` pre-ticks a checkpoint (the "Score it" link of a run's page)."""
+    return _page(request, session, {}, {"checkpoint_ids": [select] if select else []})
 
 
 @router.post("/checkpoints", response_model=None)

@@ -7,6 +7,7 @@ the lease token from its claim, and a stale one is answered with 409 so the work
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from fastapi import (
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db import queue
@@ -223,6 +224,52 @@ def upload_checkpoint(
         session.add(checkpoint)
         session.flush()
         queue.record_checkpoint(session, job_id, lease_token, checkpoint.id)
+        return checkpoint.id
+
+    return {"checkpoint_id": _lease_call(request, action)}
+
+
+@router.post("/jobs/{job_id}/models")
+def upload_model(
+    job_id: int,
+    request: Request,
+    settings: SettingsDep,
+    _: WorkerAuth,
+    lease_token: Annotated[str, Form()],
+    run_id: Annotated[int, Form()],
+    info: Annotated[str, Form(max_length=10_000)],
+    file: Annotated[UploadFile, File()],
+) -> dict[str, int]:
+    """Store a run's final model (a .tar.gz of a Hugging Face folder) for download and scoring."""
+    _lease_call(request, lambda s: queue.heartbeat(s, job_id, lease_token, settings.lease_s))
+    try:
+        details = json.loads(info)
+        stored = store_stream(
+            file.file, settings.artifacts_dir / "models", ".tar.gz", settings.upload_max_bytes
+        )
+    except ValueError:
+        raise HTTPException(422, "info must be a JSON object") from None
+    except TooLarge as error:
+        raise HTTPException(413, f"model {error}") from None
+
+    def action(session: Session) -> int:
+        session.execute(
+            delete(Checkpoint).where(
+                Checkpoint.run_id == run_id, Checkpoint.kind == "trained", Checkpoint.format == "hf"
+            )
+        )  # a retried job replaces its earlier upload
+        checkpoint = Checkpoint(
+            run_id=run_id,
+            kind="trained",
+            format="hf",
+            name=details.get("name", f"run {run_id}")[:200],
+            sha256=stored.sha256,
+            storage_path=str(stored.path),
+            size_bytes=stored.size_bytes,
+            config=details,
+        )
+        session.add(checkpoint)
+        session.flush()
         return checkpoint.id
 
     return {"checkpoint_id": _lease_call(request, action)}

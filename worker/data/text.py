@@ -37,6 +37,7 @@ class TokenDataset:
     train_text: list[str] = field(default_factory=list)
     heldout_text: list[str] = field(default_factory=list)
     train_groups: list[str] = field(default_factory=list)
+    tokenizer: Tokenizer | None = None  # the tokenizer that made these samples
 
     @property
     def seq_len(self) -> int:
@@ -97,4 +98,5 @@ def build_text_dataset(
         train_text=decode([row.tolist() for row in samples[train_idx]]),
         heldout_text=decode([row.tolist() for row in samples[heldout_idx]]),
         train_groups=[groups[i] for i in train_idx],
+        tokenizer=tokenizer,
     )

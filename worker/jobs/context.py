@@ -31,6 +31,11 @@ class JobContext:
         """Tell the agent a resumable checkpoint is at `path`; it uploads it to the server."""
         self.connection.send(("checkpoint", str(path), int(step)))
 
+    def model_artifact(self, path: Path, run_id: int, info: dict[str, Any]) -> None:
+        """A run's final model as a packed Hugging Face folder; the agent uploads it, the server
+        lists it on the run's page (download, score)."""
+        self.connection.send(("artifact", str(path), int(run_id), info))
+
     def should_stop(self) -> bool:
         """True once cancellation arrived (SIGTERM) or the agent died (a kill -9 orphans us)."""
         return self.stop_requested or os.getppid() != self.parent_pid

@@ -98,6 +98,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.batched_train import train_many
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
+    from worker.hf_export import pack_hf_model
     from worker.inference import MemdashScorer
     from worker.metrics.compression import COMPRESSORS
     from worker.metrics.extraction import PREFIX_LENGTHS
@@ -167,6 +168,24 @@ def run(ctx: JobContext) -> dict[str, Any]:
             reference=params["reference"],
             device=str(device),
             checkpoint_prediction=snapshots.prediction(i, evaluation["samples"][f"extract_{k}"]),
+        )
+        archive = pack_hf_model(
+            results[i].model,
+            dataset.tokenizer,
+            ctx.work_dir / f"hf-{member['run_id']}",
+            ctx.work_dir / f"run-{member['run_id']}.tar.gz",
+        )
+        ctx.model_artifact(
+            archive,
+            member["run_id"],
+            {
+                "name": f"run {member['run_id']} final model",
+                "model_type": "gpt2",
+                "n_params": results[i].model.n_params(),
+                "vocab_size": vocab,
+                "max_positions": params["seq_len"],
+                "steps": results[i].steps,
+            },
         )
         runs[str(member["run_id"])] = {
             "n_params": results[i].model.n_params(),
