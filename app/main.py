@@ -19,6 +19,7 @@ from app.routes import (
     checkpoints,
     corpora,
     docs,
+    figures,
     jobs,
     pages,
     runs,
@@ -77,5 +78,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(corpora.router)
     app.include_router(checkpoints.router)
     app.include_router(runs.router)
+    app.include_router(figures.router)
     app.include_router(worker_api.router)
     return app

@@ -1,0 +1,84 @@
+"""Lines grouped by a config key: the mean over the group's runs at each x, with a min-max or
+± one standard deviation band, and hover text that names the runs and their config."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.figures.capacity import COLORS
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    value = hex_color.lstrip("#")
+    r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def add_grouped_lines(
+    figure: go.Figure,
+    rows: list[dict[str, Any]],
+    x: str,
+    y: str,
+    group_by: str,
+    band: str = "minmax",
+    dash: str | None = None,
+    suffix: str = "",
+    color_of: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Add one mean line (and band) per group; return the colour used for each group."""
+    groups: dict[str, dict[float, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        if row.get(x) is not None and row.get(y) is not None:
+            groups[str(row[group_by])][float(row[x])].append(row)
+    colors = dict(color_of or {})
+    for group, by_x in sorted(groups.items(), key=lambda kv: _natural(kv[0])):
+        color = colors.setdefault(group, COLORS[len(colors) % len(COLORS)])
+        xs = sorted(by_x)
+        values = [np.array([r[y] for r in by_x[v]], dtype=float) for v in xs]
+        means = [float(v.mean()) for v in values]
+        if band != "none" and any(len(v) > 1 for v in values):
+            if band == "std":
+                low = [float(v.mean() - v.std()) for v in values]
+                high = [float(v.mean() + v.std()) for v in values]
+            else:
+                low, high = [float(v.min()) for v in values], [float(v.max()) for v in values]
+            figure.add_trace(
+                go.Scatter(
+                    x=xs + xs[::-1],
+                    y=high + low[::-1],
+                    fill="toself",
+                    fillcolor=_rgba(color, 0.15),
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    name=f"{group}{suffix} band",
+                )
+            )
+        hover = [
+            "<br>".join(f"{r.get('run', '')}: {r[y]:.4g}" for r in by_x[v][:6])
+            + ("<br>…" if len(by_x[v]) > 6 else "")
+            for v in xs
+        ]
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=means,
+                mode="lines+markers",
+                name=f"{group_by}={group}{suffix}" if group_by != "run" else f"{group}{suffix}",
+                line={"color": color, "dash": dash} if dash else {"color": color},
+                text=hover,
+                hovertemplate=f"{x}=%{{x}}<br>mean %{{y:.4g}}<br>%{{text}}<extra>{group}</extra>",
+            )
+        )
+    return colors
+
+
+def _natural(key: str) -> tuple[int, float | str]:
+    try:
+        return (0, float(key))
+    except ValueError:
+        return (1, key)

@@ -1,0 +1,139 @@
+"""Figure views under /figures/NAME: the page, its htmx fragment, JSON / CSV twins, an
+embeddable variant, and share links (/v/SLUG) for states too long to pass around."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from app.db.models import SavedView, Sweep
+from app.deps import SessionDep
+from app.templating import render
+from app.views.registry import VIEWS, View
+from app.views.state import StateError, ViewState
+
+router = APIRouter(tags=["figures"])
+FORMATS = ("html", "json", "csv")
+
+
+def _view(name: str) -> View:
+    if name not in VIEWS:
+        raise HTTPException(404, f"no figure {name!r}; choose one of {sorted(VIEWS)}")
+    return VIEWS[name]
+
+
+def _state(view: View, query: dict[str, str]) -> ViewState:
+    try:
+        return ViewState.from_query(query, view.defaults)
+    except StateError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def render_view(
+    request: Request, session, name: str, query: dict[str, str], shared_slug: str | None = None
+) -> Response:
+    view = _view(name)
+    output = query.get("format", "html")
+    if output not in FORMATS:
+        raise HTTPException(422, f"format: choose one of {', '.join(FORMATS)}")
+    state = _state(view, query)
+    built = view.build(session, state)
+    if output == "json":
+        body = {
+            "view": name,
+            "state": state.model_dump(),
+            "rows": built.rows,
+            "tables": built.tables,
+            "total": built.total,
+        }
+        return JSONResponse(json.loads(json.dumps(body, default=str)))
+    if output == "csv":
+        return Response(
+            _csv(built.rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="memdash-{name}.csv"'},
+        )
+    sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(200)).all()
+    live = any(s.status in ("queued", "running") for s in sweeps if s.id in state.sweeps)
+    context = {
+        "view": view,
+        "views": VIEWS,
+        "state": state,
+        "query": state.query(),
+        "built": built,
+        "figure_json": built.figure.to_json() if built.figure else None,
+        "sweeps": sweeps,
+        "live": live,
+        "shared_slug": shared_slug,
+        "embed": query.get("embed") == "1",
+        "page_size": 50,
+    }
+    template = "figure_embed.html" if context["embed"] else "figure.html"
+    return render(request, template, context, block="view")
+
+
+@router.get("/figures", response_class=HTMLResponse)
+def figures_index(request: Request, session: SessionDep, sweeps: str = "") -> HTMLResponse:
+    recent = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(200)).all()
+    context = {"views": VIEWS, "sweeps": recent, "selected": sweeps}
+    return render(request, "figures.html", context)
+
+
+@router.get("/figures/{name}", response_model=None)
+def figure_page(name: str, request: Request, session: SessionDep) -> Response:
+    query = dict(request.query_params)
+    for key in ("sweeps", "runs"):  # a multi-select sends the key once per choice
+        if len(values := request.query_params.getlist(key)) > 1:
+            query[key] = ",".join(values)
+    return render_view(request, session, name, query)
+
+
+class ShareIn(BaseModel):
+    path: str = Field(pattern=r"^/figures/[a-z-]{1,40}$")
+    query: str = Field(default="", max_length=20_000)
+
+
+@router.post("/api/views", status_code=201)
+def save_view(body: ShareIn, session: SessionDep) -> dict[str, str]:
+    """A short link for a figure state; the same state always gets the same slug."""
+    name = body.path.removeprefix("/figures/")
+    view = _view(name)
+    canonical = _state(view, dict(parse_qsl(body.query))).query()
+    slug = hashlib.sha256(f"{body.path}?{canonical}".encode()).hexdigest()[:12]
+    if session.get(SavedView, slug) is None:
+        session.add(SavedView(slug=slug, path=body.path, query=canonical))
+        session.commit()
+    return {"slug": slug, "url": f"/v/{slug}"}
+
+
+@router.get("/v/{slug}", response_model=None)
+def shared_view(slug: str, request: Request, session: SessionDep) -> Response:
+    """A saved figure, open to anyone with the link (even when reading needs a token)."""
+    saved = session.get(SavedView, slug)
+    if saved is None:
+        raise HTTPException(404, f"no shared view {slug!r} (links are case-sensitive)")
+    query = dict(parse_qsl(saved.query))
+    for key in ("format", "embed"):
+        if key in request.query_params:
+            query[key] = request.query_params[key]
+    return render_view(request, session, saved.path.removeprefix("/figures/"), query, slug)

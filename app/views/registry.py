@@ -1,0 +1,320 @@
+"""Every figure view: what it shows, in two sentences with the source of its definition, which
+controls it has, and how it turns stored rows into a figure (and, where useful, tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Sweep
+from app.figures.capacity import PLOT_LAYOUT, alpha_figure
+from app.figures.grouped import add_grouped_lines
+from app.figures.scoring import mem_u_tfidf_figure, roc_figure
+from app.figures.text import membership_figure
+from app.views import data
+from app.views.state import ViewState
+from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16, fit_alpha
+from worker.metrics.scaling_law import fit_scaling_law
+from worker.metrics.tfidf import rank_correlation
+
+
+@dataclass
+class Built:
+    rows: list[dict[str, Any]]  # the plotted data: the JSON and CSV twins
+    figure: go.Figure | None
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    total: int = 0  # samples in all (paged tables)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    title: str
+    explain: str
+    source: str
+    controls: tuple[str, ...]
+    build: Callable[[Session, ViewState], Built]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+def _axes(figure: go.Figure, state: ViewState, x_title: str, y_title: str) -> go.Figure:
+    figure.update_layout(**PLOT_LAYOUT, xaxis_title=x_title, yaxis_title=y_title)
+    figure.update_xaxes(type="log" if state.log_x else "linear")
+    figure.update_yaxes(type="log" if state.log_y else "linear")
+    return figure
+
+
+def _plateau(session: Session, state: ViewState) -> Built:
+    rows = data.capacity_rows(data.selected_runs(session, state, ("capacity",)))
+    figure = go.Figure()
+    colors = add_grouped_lines(figure, rows, "n_train", "mem_u_bits", state.group_by, state.band)
+    if state.group_by == "shape":
+        for shape in data.shape_rows(session, state):
+            sizes = [r["n_train"] for r in rows if r["shape"] == shape["shape"]]
+            if sizes:
+                figure.add_trace(
+                    go.Scatter(
+                        x=[min(sizes), max(sizes)],
+                        y=[shape["capacity_bits"]] * 2,
+                        mode="lines",
+                        line={"dash": "dot", "color": colors.get(shape["shape"], "#999")},
+                        name=f"{shape['shape']} capacity",
+                    )
+                )
+    entropy = sorted({(r["n_train"], r["dataset_bits"]) for r in rows if r["dataset_bits"]})
+    if entropy:
+        figure.add_trace(
+            go.Scatter(
+                x=[n for n, _ in entropy],
+                y=[bits for _, bits in entropy],
+                mode="lines",
+                name="entropy of the data",
+                line={"color": "gray", "dash": "dash"},
+            )
+        )
+    return Built(rows, _axes(figure, state, "training samples N", "memorized bits (Σ mem_U)"))
+
+
+def _alpha(session: Session, state: ViewState) -> Built:
+    rows = data.shape_rows(session, state)
+    fit = None
+    if len(rows) >= 2:
+        result = fit_alpha([r["n_params"] for r in rows], [r["capacity_bits"] for r in rows])
+        fit = {"alpha": result.alpha, "ci95": list(result.alpha_ci95)}
+    figure = alpha_figure(rows, fit)
+    notes = (
+        [
+            f"memdash α = {fit['alpha']:.2f} bits/parameter (95% CI {fit['ci95'][0]:.2f}–"
+            f"{fit['ci95'][1]:.2f}); paper: 3.64 fitted, 3.51 / 3.83 per-configuration means"
+            " (bf16 / fp32)."
+        ]
+        if fit
+        else []
+    )
+    figure.update_xaxes(type="log" if state.log_x else "linear")
+    figure.update_yaxes(type="log" if state.log_y else "linear")
+    return Built(rows, figure, notes=notes)
+
+
+def _double_descent(session: Session, state: ViewState) -> Built:
+    rows = data.text_rows(data.selected_runs(session, state, ("text",)))
+    for row in rows:
+        row["ratio"] = row["dataset_bits"] / (PAPER_ALPHA_FITTED_BF16 * row["n_params"])
+    figure = go.Figure()
+    colors = add_grouped_lines(
+        figure, rows, "ratio", "heldout_loss_bits", state.group_by, state.band, suffix=" held-out"
+    )
+    add_grouped_lines(
+        figure,
+        rows,
+        "ratio",
+        "train_loss_bits",
+        state.group_by,
+        state.band,
+        dash="dash",
+        suffix=" train",
+        color_of=colors,
+    )
+    if rows:
+        figure.add_vline(x=1.0, line_dash="dot", annotation_text="data = capacity")
+    x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
+    return Built(rows, _axes(figure, state, x_title, "loss (bits/token)"))
+
+
+def _mem_u(session: Session, state: ViewState) -> Built:
+    rows = data.text_rows(data.selected_runs(session, state, ("text",)))
+    figure = go.Figure()
+    add_grouped_lines(figure, rows, "n_train", "mem_u_bits", state.group_by, state.band)
+    y_title = "unintended memorization Σ mem_U (bits)"
+    return Built(rows, _axes(figure, state, "training samples N", y_title))
+
+
+def _curves(session: Session, state: ViewState) -> Built:
+    runs = data.selected_runs(session, state)
+    rows = data.curve_rows(session, runs, state.metric)
+    figure = go.Figure()
+    add_grouped_lines(figure, rows, "step", state.metric, state.group_by, state.band)
+    return Built(rows, _axes(figure, state, "optimizer step", state.metric))
+
+
+def _membership(session: Session, state: ViewState) -> Built:
+    rows = [r for r in data.text_rows(data.selected_runs(session, state, ("text",))) if r["x"]]
+    points = [r for r in rows if r["mi_f1"] is not None]
+    fit, notes = None, []
+    if len(points) >= 3:
+        try:
+            result = fit_scaling_law([p["x"] for p in points], [p["mi_f1"] for p in points])
+            fit = {"c1": result.c1, "c2": result.c2, "c3": result.c3}
+        except (RuntimeError, ValueError) as error:
+            notes.append(f"the scaling law could not be fitted to these runs ({error})")
+    figure = membership_figure([{**r, "shape": str(r[state.group_by])} for r in points], fit)
+    figure.update_xaxes(type="log" if state.log_x else "linear")
+    return Built(rows, figure, notes=notes)
+
+
+def _roc(session: Session, state: ViewState) -> Built:
+    rows = data.roc_rows(session, state.run)
+    curves: dict[str, dict[str, list[float]]] = {}
+    for row in rows:
+        curve = curves.setdefault(row["attack"], {"fpr": [], "tpr": []})
+        curve["fpr"].append(row["fpr"])
+        curve["tpr"].append(row["tpr"])
+    figure = roc_figure(curves) if curves else go.Figure(layout=PLOT_LAYOUT)
+    return Built(rows, figure)
+
+
+def _extraction(session: Session, state: ViewState) -> Built:
+    runs = data.selected_runs(session, state)
+    rows = data.extraction_rows(runs)
+    figure = go.Figure()
+    train = [r for r in rows if r["split"] == "train"]
+    heldout = [r for r in rows if r["split"] == "heldout"]
+    colors = add_grouped_lines(
+        figure, train, "k", "rate", state.group_by, state.band, suffix=" train"
+    )
+    add_grouped_lines(
+        figure,
+        heldout,
+        "k",
+        "rate",
+        state.group_by,
+        state.band,
+        dash="dash",
+        suffix=" held-out",
+        color_of=colors,
+    )
+    figure = _axes(figure, state, "prefix length k (tokens)", "extraction rate")
+    tables: dict[str, list[dict[str, Any]]] = {"smaller models": [], "earlier checkpoints": []}
+    sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
+    for sweep in sweeps:
+        for row in (sweep.summary.get("prediction") or {}).get("rows", []):
+            tables["smaller models"].append({"sweep": sweep.id, **row})
+    for run in runs:
+        for row in run.summary.get("checkpoint_prediction", []):
+            tables["earlier checkpoints"].append({"run": run.name, **row})
+    return Built(rows, figure, tables={k: v for k, v in tables.items() if v})
+
+
+def _samples(session: Session, state: ViewState) -> Built:
+    runs = data.selected_runs(session, state)
+    points = data.sample_scatter_rows(session, runs, state.split)
+    rho = None
+    if len(points) > 2:
+        rho = rank_correlation([p["mem_u_bits"] for p in points], [p["tfidf"] for p in points])[0]
+    figure = mem_u_tfidf_figure(points, rho)
+    figure.update_xaxes(type="log" if state.log_x else "linear")
+    figure.update_yaxes(type="log" if state.log_y else "linear")
+    page, total = data.sample_table(session, runs, state)
+    notes = [
+        "ρ is over the drawn points (the extremes of each TF-IDF bucket and the most "
+        "memorized samples); each run's own ρ over all its samples is on its sweep page."
+    ]
+    return Built(points, figure, tables={"samples": page}, total=total, notes=notes)
+
+
+VIEWS: dict[str, View] = {
+    view.name: view
+    for view in (
+        View(
+            "capacity-plateau",
+            "Capacity plateau",
+            "Memorized bits (Σ mem_U against the uniform distribution) for each dataset size, "
+            "mean over seeds with a band. While the data fits a model memorizes all of it (the "
+            "entropy line); past its capacity the curve flattens (dotted).",
+            "Morris et al. 2025, Sec. 3 (SPEC 3)",
+            ("log_x", "log_y", "group_by", "band"),
+            _plateau,
+            {"log_y": True},
+        ),
+        View(
+            "capacity-params",
+            "Capacity vs parameters",
+            "Each shape's capacity (the most it memorized over dataset sizes) against its "
+            "parameter count, with α fitted through the origin and its 95% band. The paper's "
+            "3.64 (fitted, bf16) and per-configuration means 3.51 / 3.83 are drawn beside it.",
+            "Morris et al. 2025, Sec. 3.2 (SPEC 3)",
+            ("log_x", "log_y"),
+            _alpha,
+            {"log_x": False},
+        ),
+        View(
+            "double-descent",
+            "Double descent",
+            "Train (dashed) and held-out (solid) loss against the dataset-to-capacity ratio, "
+            "Σ H(x|reference) / (α·params). Held-out loss peaks where the data reaches capacity "
+            "and falls as the model starts to generalize.",
+            "Morris et al. 2025, Sec. 4 (SPEC 4)",
+            ("log_x", "log_y", "group_by", "band"),
+            _double_descent,
+        ),
+        View(
+            "memorization",
+            "Memorization vs training-set size",
+            "Σ mem_U = Σ max(0, H(x|reference) − H(x|model)) over each run's training set. It "
+            "rises while the set fits in the model's capacity and falls once the model must "
+            "generalize.",
+            "Morris et al. 2025, Sec. 2 and 4 (SPEC 2)",
+            ("log_x", "log_y", "group_by", "band"),
+            _mem_u,
+        ),
+        View(
+            "curves",
+            "Training curves",
+            "A metric over optimizer steps for each chosen run, or the mean of a group of runs "
+            "with a band across them. Sudden drops after a plateau are the grokking transitions "
+            "the paper ties to capacity saturation.",
+            "Morris et al. 2025, Sec. 4 (SPEC 4)",
+            ("log_x", "log_y", "group_by", "band", "metric"),
+            _curves,
+            {"group_by": "run", "log_x": False},
+        ),
+        View(
+            "membership",
+            "Membership inference",
+            "Loss-attack F1 at the median threshold (0.5 is a random guess) against training "
+            "sequences per 1,000 parameters. The paper's law in its corrected form is drawn "
+            "beside the same law fitted to these runs.",
+            "Morris et al. 2025, Sec. 5 (SPEC 6)",
+            ("log_x", "group_by"),
+            _membership,
+        ),
+        View(
+            "roc",
+            "Membership ROC per attack",
+            "The ROC curve of each membership attack (loss, zlib ratio, reference-calibrated, "
+            "Min-K%) of one run on its balanced member / non-member set. The diagonal is chance.",
+            "SPEC 6",
+            ("run",),
+            _roc,
+        ),
+        View(
+            "extraction",
+            "Extraction",
+            "Share of samples whose first k tokens make the model greedily reproduce the rest "
+            "exactly, on training (solid) and held-out (dashed) samples. The tables give the "
+            "precision and recall of predicting memorized sets from smaller models and earlier "
+            "checkpoints.",
+            "Biderman et al. 2023, Sec. 2-3 (SPEC 5)",
+            ("log_x", "group_by", "band"),
+            _extraction,
+            {"log_x": False},
+        ),
+        View(
+            "samples",
+            "Most memorized samples",
+            "Each sample's unintended memorization against its TF-IDF rarity, and the samples "
+            "in a sortable table with their text. The paper finds rare samples, such as text "
+            "in a rare script, memorized most.",
+            "Morris et al. 2025, App. A.3 (SPEC 7)",
+            ("log_x", "log_y", "split", "sort"),
+            _samples,
+            {"log_x": False},
+        ),
+    )
+}

@@ -1,0 +1,84 @@
+"""The state of a figure view, parsed from and written back to the query string.
+
+The address bar is the share link: every control of a view is a query parameter, parsed here
+with validation (bad values are a 422 with a message, never a 500) and written back in one
+canonical order, so the same figure always has the same address.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+SORT_COLUMNS = ("mem_u_bits", "tfidf", "nll_bits", "extract_8", "extract_16", "extract_32")
+GROUP_KEYS = ("shape", "n_train", "seed", "run", "sweep")
+
+
+class StateError(ValueError):
+    pass
+
+
+def _int_list(value: object) -> list[int]:
+    """ "1,2,3", ["1", "2,3"] or [1, 2] -> [1, 2, 3] (sorted, unique)."""
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list) else [value]
+    parts = [part.strip() for item in items for part in str(item).split(",")]
+    try:
+        return sorted({int(part) for part in parts if part})
+    except ValueError:
+        raise ValueError("must be comma-separated whole numbers, e.g. 1,2,3") from None
+
+
+class ViewState(BaseModel):
+    sweeps: list[int] = Field(default_factory=list, max_length=200)
+    runs: list[int] = Field(default_factory=list, max_length=2000)
+    run: int | None = None  # one run (ROC curves)
+    log_x: bool = True
+    log_y: bool = False
+    group_by: Literal[GROUP_KEYS] = "shape"  # type: ignore[valid-type]
+    band: Literal["minmax", "std", "none"] = "minmax"
+    metric: str = Field(default="train_loss_bits", pattern=r"^[a-z0-9_]{1,64}$")
+    split: Literal["train", "heldout"] = "train"
+    sort: Literal[SORT_COLUMNS] = "mem_u_bits"  # type: ignore[valid-type]
+    order: Literal["desc", "asc"] = "desc"
+    page: int = Field(default=1, ge=1, le=1_000_000)
+
+    @field_validator("sweeps", "runs", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> list[int]:
+        return _int_list(value)
+
+    @classmethod
+    def from_query(cls, query: dict[str, str], defaults: dict[str, object] | None = None):
+        values = {**(defaults or {}), **{k: v for k, v in query.items() if k in cls.model_fields}}
+        for flag in ("log_x", "log_y"):
+            if isinstance(values.get(flag), str):
+                values[flag] = values[flag] in ("1", "true", "on", "yes")
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise StateError(f"{where}: {first['msg']}") from None
+
+    def query(self, **changes: object) -> str:
+        """The canonical query string of this state (with `changes` applied)."""
+        state = self.model_copy(update=changes)
+        fields = {
+            "sweeps": ",".join(map(str, state.sweeps)),
+            "runs": ",".join(map(str, state.runs)),
+            "run": state.run,
+            "log_x": int(state.log_x),
+            "log_y": int(state.log_y),
+            "group_by": state.group_by,
+            "band": state.band,
+            "metric": state.metric,
+            "split": state.split,
+            "sort": state.sort,
+            "order": state.order,
+            "page": state.page,
+        }
+        return urlencode({k: v for k, v in fields.items() if v not in ("", None)})

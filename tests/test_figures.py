@@ -1,0 +1,194 @@
+"""Figure views: every view from stored rows, its JSON / CSV twins, bad states, empty states,
+share links that reproduce the figure, the paged sample table, and the builders alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import plotly.graph_objects as go
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from app.figures.grouped import add_grouped_lines
+from app.views.registry import VIEWS
+from tests.figure_data import add_capacity_sweep, add_text_sweep
+
+
+@pytest.fixture
+def sweeps(session_factory) -> dict[str, int]:
+    with session_factory.begin() as session:
+        return {"capacity": add_capacity_sweep(session).id, "text": add_text_sweep(session).id}
+
+
+def _figure(page: BeautifulSoup) -> dict:
+    return json.loads(page.select_one("#figure-data").get_text())
+
+
+def _get(client: TestClient, path: str, **headers: str) -> BeautifulSoup:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return BeautifulSoup(response.text, "html.parser")
+
+
+VIEW_SWEEP = {
+    "capacity-plateau": "capacity",
+    "capacity-params": "capacity",
+    "double-descent": "text",
+    "memorization": "text",
+    "curves": "capacity",
+    "membership": "text",
+    "extraction": "text",
+    "samples": "text",
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_SWEEP))
+def test_each_view_draws_its_sweep_with_explanation_and_twins(
+    client: TestClient, sweeps, name: str
+) -> None:
+    query = f"sweeps={sweeps[VIEW_SWEEP[name]]}"
+    page = _get(client, f"/figures/{name}?{query}")
+    assert page.select_one("#figure") and _figure(page)["data"], name
+    explain = page.select_one("#explain").get_text()
+    assert "Source:" in explain and explain.count(". ") >= 2
+    twin = client.get(f"/figures/{name}?{query}&format=json").json()
+    assert (
+        twin["view"] == name
+        and twin["rows"]
+        and twin["state"]["sweeps"] == [sweeps[VIEW_SWEEP[name]]]
+    )
+    table = list(
+        csv.DictReader(io.StringIO(client.get(f"/figures/{name}?{query}&format=csv").text))
+    )
+    assert len(table) == len(twin["rows"])
+    embed = _get(client, f"/figures/{name}?{query}&embed=1")
+    assert embed.select_one("#figure") and not embed.select_one("#controls")
+
+
+def test_plateau_groups_seeds_into_a_mean_with_a_band(client: TestClient, sweeps) -> None:
+    page = _get(client, f"/figures/capacity-plateau?sweeps={sweeps['capacity']}")
+    traces = {t.get("name"): t for t in _figure(page)["data"]}
+    line = traces["shape=L1-d8"]
+    assert line["x"] == [16, 64, 256] and line["y"][0] == pytest.approx(16 * 32 * 7.0 - 5)
+    assert "L1-d8 band" in traces and "L1-d8 capacity" in traces
+    assert _figure(page)["layout"]["yaxis"]["type"] == "log"  # the view's default
+    linear = _get(
+        client, f"/figures/capacity-plateau?sweeps={sweeps['capacity']}&log_y=0&band=none"
+    )
+    assert _figure(linear)["layout"]["yaxis"]["type"] == "linear"
+    assert not any("band" in (t.get("name") or "") for t in _figure(linear)["data"])
+
+
+def test_params_view_fits_alpha_beside_the_paper(client: TestClient, sweeps) -> None:
+    page = _get(client, f"/figures/capacity-params?sweeps={sweeps['capacity']}")
+    names = [t.get("name") for t in _figure(page)["data"]]
+    assert any(n.startswith("memdash α") for n in names) and "paper fit 3.64 (bf16)" in names
+    assert "3.64" in page.select_one(".note").get_text()
+
+
+def test_roc_view_draws_each_attack_of_one_run(client: TestClient, sweeps) -> None:
+    run_id = client.get(f"/figures/memorization?sweeps={sweeps['text']}&format=json").json()[
+        "rows"
+    ][0]["run_id"]
+    page = _get(client, f"/figures/roc?run={run_id}")
+    names = {t["name"] for t in _figure(page)["data"]}
+    assert {"loss", "zlib ratio", "chance"} <= names
+
+
+def test_extraction_view_has_the_prediction_tables(client: TestClient, sweeps) -> None:
+    page = _get(client, f"/figures/extraction?sweeps={sweeps['text']}")
+    assert page.select("#table-smaller-models tbody tr")
+    assert page.select("#table-earlier-checkpoints tbody tr")
+
+
+def test_sample_table_sorts_and_pages(client: TestClient, sweeps) -> None:
+    base = f"/figures/samples?sweeps={sweeps['text']}"
+    page = _get(client, base)
+    rows = page.select("#samples-table tbody tr")
+    assert len(rows) == 50 and "720 in all" in page.select_one("#samples-table h2").get_text()
+    values = [float(r.select("td")[2].get_text()) for r in rows]
+    assert values == sorted(values, reverse=True)
+    ascending = _get(client, base + "&sort=tfidf&order=asc&page=2")
+    tfidf = [
+        float(r.select("td")[3].get_text()) for r in ascending.select("#samples-table tbody tr")
+    ]
+    assert tfidf == sorted(tfidf) and ascending.select_one("#prev-page")
+    fragment = client.get(base + "&page=2", headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment and 'id="view"' in fragment
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("sweeps=x", "sweeps"),
+        ("band=wide", "band"),
+        ("page=0", "page"),
+        ("format=xml", "format"),
+        ("sort=text", "sort"),
+        ("metric=DROP%20TABLE", "metric"),
+    ],
+)
+def test_bad_state_is_a_422_with_a_message(client: TestClient, query: str, message: str) -> None:
+    response = client.get(f"/figures/samples?{query}")
+    assert response.status_code == 422 and message in response.json()["detail"]
+
+
+def test_unknown_view_and_empty_states(client: TestClient) -> None:
+    assert client.get("/figures/nope").status_code == 404
+    page = _get(client, "/figures/capacity-plateau")
+    assert "Choose one or more sweeps" in page.select_one("#empty").get_text()
+    assert "launch one" in page.select_one("#empty").get_text()
+    index = _get(client, "/figures")
+    assert len(index.select("#views li")) == len(VIEWS) and index.select_one("#no-sweeps")
+    missing = _get(client, "/figures/memorization?sweeps=999")
+    assert "Nothing to draw" in missing.select_one("#empty").get_text()
+
+
+def test_share_link_reproduces_the_figure_read_only(client: TestClient, sweeps) -> None:
+    query = f"sweeps={sweeps['text']}&log_x=0&group_by=n_train&band=std"
+    original = _get(client, f"/figures/memorization?{query}")
+    saved = client.post("/api/views", json={"path": "/figures/memorization", "query": query})
+    assert saved.status_code == 201
+    again = client.post("/api/views", json={"path": "/figures/memorization", "query": query})
+    assert again.json()["slug"] == saved.json()["slug"]
+    shared = _get(client, saved.json()["url"])
+    assert _figure(shared) == _figure(original)
+    assert shared.select_one("#read-only") and not shared.select_one("#controls")
+    assert client.get(saved.json()["url"] + "?format=json").json()["state"]["group_by"] == "n_train"
+    assert client.get("/v/doesnotexist").status_code == 404
+    bad = client.post("/api/views", json={"path": "/etc/passwd", "query": ""})
+    assert bad.status_code == 422
+
+
+def test_a_running_sweep_polls_and_a_finished_one_does_not(
+    client: TestClient, session_factory
+) -> None:
+    with session_factory.begin() as session:
+        running = add_capacity_sweep(session, status="running").id
+    page = _get(client, f"/figures/capacity-plateau?sweeps={running}")
+    assert page.select_one("#view")["hx-trigger"] == "every 3s"
+    with session_factory.begin() as session:
+        done = add_capacity_sweep(session).id
+    assert (
+        _get(client, f"/figures/capacity-plateau?sweeps={done}")
+        .select_one("#view")
+        .get("hx-trigger")
+        is None
+    )
+
+
+def test_grouped_lines_mean_and_bands_from_rows() -> None:
+    rows = [{"x": 1, "y": v, "g": "a", "run": f"r{v}"} for v in (1.0, 3.0)]
+    rows += [{"x": 2, "y": 5.0, "g": "a", "run": "r5"}, {"x": 1, "y": 9.0, "g": "b", "run": "r9"}]
+    figure = go.Figure()
+    colors = add_grouped_lines(figure, rows, "x", "y", "g", band="std")
+    traces = {t.name: t for t in figure.data}
+    assert list(traces["g=a"].y) == [2.0, 5.0] and list(traces["g=b"].y) == [9.0]
+    assert list(traces["a band"].y) == [3.0, 5.0, 5.0, 1.0]  # mean ± std (1.0), then back
+    assert "b band" not in traces and set(colors) == {"a", "b"}
+    minmax = go.Figure()
+    add_grouped_lines(minmax, rows, "x", "y", "g", band="minmax")
+    assert list({t.name: t for t in minmax.data}["a band"].y) == [3.0, 5.0, 5.0, 1.0]
