@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.deps import SettingsDep
 from app.settings import is_loopback
@@ -24,3 +25,33 @@ def require_admin(request: Request, settings: SettingsDep) -> None:
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+# Open even when reading needs a token: shared views, assets, the worker protocol (it has its
+# own tokens) and the health check.
+OPEN_PREFIXES = ("/v/", "/static/", "/api/worker/", "/-/health")
+
+
+async def read_gate(request: Request, call_next):
+    """With MEMDASH_READ_TOKEN set, every page and API needs the read (or admin) token, from the
+    Authorization header or the `memdash_token` cookie; `?token=...` sets that cookie once."""
+    settings = request.app.state.settings
+    path = request.url.path
+    if not settings.read_token or path.startswith(OPEN_PREFIXES):
+        return await call_next(request)
+    accepted = {settings.read_token, settings.token} - {None}
+    offered = request.query_params.get("token")
+    if offered in accepted:
+        query = "&".join(f"{k}={v}" for k, v in request.query_params.multi_items() if k != "token")
+        response = RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+        response.set_cookie("memdash_token", offered, httponly=True, samesite="lax")
+        return response
+    if _presented_token(request) in accepted:
+        return await call_next(request)
+    return JSONResponse(
+        {
+            "detail": "reading needs the read token (MEMDASH_READ_TOKEN): open any page once with "
+            "?token=..., or send Authorization: Bearer ..."
+        },
+        status_code=401,
+    )

@@ -192,3 +192,21 @@ def test_grouped_lines_mean_and_bands_from_rows() -> None:
     minmax = go.Figure()
     add_grouped_lines(minmax, rows, "x", "y", "g", band="minmax")
     assert list({t.name: t for t in minmax.data}["a band"].y) == [3.0, 5.0, 5.0, 1.0]
+
+
+def test_with_a_read_token_pages_need_it_but_shared_views_stay_open(
+    client: TestClient, sweeps
+) -> None:
+    saved = client.post(
+        "/api/views", json={"path": "/figures/memorization", "query": f"sweeps={sweeps['text']}"}
+    ).json()
+    client.app.state.settings.read_token = "reader"
+    assert client.get("/figures/memorization").status_code == 401
+    assert client.get("/").status_code == 401
+    assert client.get(saved["url"]).status_code == 200  # the share link needs no login
+    assert client.get("/-/health").status_code == 200
+    header = client.get("/", headers={"Authorization": "Bearer reader"})
+    assert header.status_code == 200
+    login = client.get("/figures?token=reader", follow_redirects=False)
+    assert login.status_code == 303 and login.headers["location"] == "/figures"
+    assert client.get("/figures").status_code == 200  # the cookie now carries the token
