@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # The demo corpus: real text from Debian's fortune packages (see worker/data/demo_corpus.py).
 DEMO_PACKAGES := fortunes fortunes-de fortunes-es fortunes-ru fortunes-zh
+# End-to-end tests drive Debian's Chromium with Playwright (no browser download).
+BROWSER_PACKAGES := chromium
 # This machine's pip config names local mirror folders that warn for every package: hide those.
 QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
 
@@ -23,10 +25,10 @@ serve: $(STAMP)
 	$(VENV)/bin/memdash serve
 
 test: $(STAMP)
-	scripts/os-deps.sh $(DEMO_PACKAGES)
+	scripts/os-deps.sh $(DEMO_PACKAGES) $(BROWSER_PACKAGES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	MEMDASH_REQUIRE_BROWSER=1 $(VENV)/bin/pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,118 @@
+"""End to end in a real browser: Playwright driving Debian's Chromium against a real server and
+worker. Launch a miniature sweep from the overview, watch it finish live, open a figure, change
+an axis, copy its link, open the link in a fresh browser context: the same figure, no console
+errors. Screenshots of each view land in $MEMDASH_SCREENSHOTS when it is set (docs/img)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.live import LiveServer, LiveWorker
+from tests.pg_cluster import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium on a machine with no network: no background connections, no first-run work.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("MEMDASH_REQUIRE_BROWSER"):
+            pytest.fail(f"no Chromium at {CHROMIUM}; `make test` installs it")
+        pytest.skip("no Chromium on this machine (`make test` installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def _watch_console(page, errors: list[str]) -> None:
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+
+def _figure_state(page) -> dict:
+    return json.loads(page.locator("#figure-data").text_content())
+
+
+def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser) -> None:
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    shots = os.environ.get("MEMDASH_SCREENSHOTS")
+    errors: list[str] = []
+    try:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+        page = context.new_page()
+        _watch_console(page, errors)
+        page.goto(server.url)
+        assert page.locator("#empty-state #demo-text").is_visible()  # an empty database: demos
+        page.select_option("#text-preset", "smoke")
+        page.select_option("#reference", "zlib")
+        page.click("#launch-text")
+        page.wait_for_url("**/sweeps/*")
+        page.wait_for_function(
+            "document.querySelector('#sweep-status').textContent.trim() === 'succeeded'",
+            timeout=180_000,
+        )
+        assert page.locator("#fig-mem-u .main-svg").first.is_visible()
+        page.click("#figure-links >> text=memorization vs N")
+        page.wait_for_selector("#figure .main-svg")
+        assert _figure_state(page)["layout"]["xaxis"]["type"] == "log"
+        page.select_option("#control-log-x", "0")
+        page.wait_for_url("**log_x=0**")
+        page.wait_for_function(
+            "JSON.parse(document.querySelector('#figure-data').textContent)"
+            ".layout.xaxis.type === 'linear'"
+        )
+        page.wait_for_selector("#figure .main-svg")
+        before = _figure_state(page)
+        page.click("#copy-link")
+        page.wait_for_function("document.querySelector('#share-url').value !== ''")
+        link = page.locator("#share-url").input_value()
+        # A long state is saved as a short /v/ link; a short one is the address itself.
+        assert link.startswith(server.url) and ("/v/" in link or "log_x=0" in link)
+        assert page.evaluate("navigator.clipboard.readText()") == link
+
+        fresh = browser.new_context()
+        other = fresh.new_page()
+        _watch_console(other, errors)
+        other.goto(link)
+        other.wait_for_selector("#figure .main-svg")
+        assert _figure_state(other) == before
+        assert _figure_state(other)["layout"]["xaxis"]["type"] == "linear"
+        if shots:
+            _screenshots(page, server.url, Path(shots), link)
+        fresh.close()
+        context.close()
+        assert errors == []
+    finally:
+        worker.stop()
+        server.stop()
+
+
+def _screenshots(page, url: str, folder: Path, link: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    sweep = link.split("sweeps=")[1].split("&")[0]
+    for name in ("memorization", "double-descent", "membership", "extraction", "samples", "curves"):
+        page.goto(f"{url}/figures/{name}?sweeps={sweep}")
+        page.wait_for_selector("#figure .main-svg")
+        page.screenshot(path=str(folder / f"view-{name}.png"), full_page=False)
