@@ -21,8 +21,8 @@ class CutSamples:
     tokens: NDArray[np.int64]  # (N, seq_len)
     texts: list[str] = field(default_factory=list)
     document_index: list[int] = field(default_factory=list)
-    n_documents: int = 0
-    n_dropped_docs: int = 0
+    n_documents: int = 0  # documents read (reading stops once max_samples are cut)
+    n_dropped_docs: int = 0  # of those, too short for one sample
 
 
 def cut_documents(
@@ -30,10 +30,11 @@ def cut_documents(
 ) -> CutSamples:
     rows: list[list[int]] = []
     origin: list[int] = []
-    dropped = 0
+    dropped = examined = 0
     for index, text in enumerate(documents):
         if len(rows) >= max_samples:
             break
+        examined += 1
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         n = len(ids) // seq_len
         if n == 0:
@@ -43,4 +44,4 @@ def cut_documents(
             origin.append(index)
     tokens = np.asarray(rows, dtype=np.int64).reshape(len(rows), seq_len)
     texts = tokenizer.batch_decode(tokens.tolist()) if len(rows) else []
-    return CutSamples(tokens, texts, origin, len(documents), dropped)
+    return CutSamples(tokens, texts, origin, examined, dropped)
