@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis import finish_sweep_if_done
 from app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, Sweep, utcnow
+from app.scatter import mark_scatter_rows
 
 
 def store_job_result(session: Session, job: Job, result: dict[str, Any]) -> None:
@@ -82,7 +83,19 @@ def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None
                 scores = samples.get(key)
                 row[f"extract_{k}"] = scores[index] if scores else None
             rows.append(row)
+    insert_sample_rows(session, evaluation, rows)
+
+
+def insert_sample_rows(session: Session, evaluation: Evaluation, rows: list[dict]) -> None:
+    """Insert an evaluation's per-sample rows with what pages need precomputed: the scatter's
+    samples (app/scatter.py) and the count per split."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        row["evaluation_id"] = evaluation.id
+        counts[row["split"]] = counts.get(row["split"], 0) + 1
+    evaluation.sample_counts = counts
     if rows:
+        mark_scatter_rows(rows)
         session.execute(SampleScore.__table__.insert(), rows)
 
 

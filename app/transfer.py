@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Evaluation, MetricPoint, Run, SampleScore, Sweep
+from app.results import insert_sample_rows
 
 FORMAT = "memdash-sweep-v1"
 SCORE_FIELDS = (
@@ -158,6 +159,5 @@ def import_sweep(session: Session, document: Any) -> Sweep:
                 {"evaluation_id": evaluation.id, **{f: s.get(f) for f in SCORE_FIELDS}}
                 for s in evaluation_doc.get("scores", [])
             ]
-            if rows:
-                session.execute(SampleScore.__table__.insert(), rows)
+            insert_sample_rows(session, evaluation, rows)
     return sweep

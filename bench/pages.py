@@ -27,7 +27,8 @@ from sqlalchemy import insert
 
 from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade_to_head
-from app.db.models import Evaluation, MetricPoint, Run, SampleScore, Sweep
+from app.db.models import Evaluation, MetricPoint, Run, Sweep
+from app.results import insert_sample_rows
 
 N_SWEEPS, RUNS_PER_SWEEP = 10, 100
 
@@ -82,25 +83,23 @@ def fill(database_url: str, samples_per_run: int) -> list[int]:
             for evaluation in evaluations:
                 mem = np.random.default_rng(evaluation.id).exponential(20, samples_per_run)
                 tfidf = np.random.default_rng([evaluation.id, 1]).uniform(0.5, 4, samples_per_run)
-                session.execute(
-                    insert(SampleScore),
-                    [
-                        {
-                            "evaluation_id": evaluation.id,
-                            "split": "train",
-                            "sample_index": i,
-                            "n_tokens": 64,
-                            "nll_bits": 100.0,
-                            "ref_bits": 100.0 + float(mem[i]),
-                            "mem_u_bits": float(mem[i]),
-                            "tfidf": float(tfidf[i]),
-                            "extract_8": 0.0,
-                            "script": "Latin",
-                            "text": f"sample {i} of evaluation {evaluation.id}",
-                        }
-                        for i in range(samples_per_run)
-                    ],
-                )
+                rows = [
+                    {
+                        "evaluation_id": evaluation.id,
+                        "split": "train",
+                        "sample_index": i,
+                        "n_tokens": 64,
+                        "nll_bits": 100.0,
+                        "ref_bits": 100.0 + float(mem[i]),
+                        "mem_u_bits": float(mem[i]),
+                        "tfidf": float(tfidf[i]),
+                        "extract_8": 0.0,
+                        "script": "Latin",
+                        "text": f"sample {i} of evaluation {evaluation.id}",
+                    }
+                    for i in range(samples_per_run)
+                ]
+                insert_sample_rows(session, evaluation, rows)
     engine.dispose()
     return sweep_ids
 
@@ -159,6 +158,7 @@ def main() -> None:
         "extraction, 1,000 runs": f"/figures/extraction?sweeps={all_}",
         f"samples, {n_samples:,} rows": f"/figures/samples?sweeps={all_}",
         "samples page 50 by TF-IDF": f"/figures/samples?sweeps={all_}&page=50&sort=tfidf",
+        "samples of 1 run, by TF-IDF": "/figures/samples?runs=5&sort=tfidf&order=asc",
         "samples JSON twin": f"/figures/samples?sweeps={all_}&format=json",
     }
     process = serve(folder, url, args.port)

@@ -8,7 +8,8 @@ import random
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Evaluation, MetricPoint, Run, SampleScore, Sweep
+from app.db.models import Evaluation, MetricPoint, Run, Sweep
+from app.results import insert_sample_rows
 
 
 def add_capacity_sweep(session: Session, status: str = "succeeded") -> Sweep:
@@ -131,26 +132,24 @@ def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
             evaluation = Evaluation(run_id=run.id, status="succeeded")
             session.add(evaluation)
             session.flush()
-            session.execute(
-                SampleScore.__table__.insert(),
-                [
-                    {
-                        "evaluation_id": evaluation.id,
-                        "split": split,
-                        "sample_index": i,
-                        "n_tokens": 32,
-                        "nll_bits": rng.uniform(10, 200),
-                        "ref_bits": 200.0,
-                        "mem_u_bits": rng.uniform(0, 190),
-                        "tfidf": rng.uniform(0.5, 3.0),
-                        "extract_8": rng.choice([0.0, 0.5, 1.0]),
-                        "extract_16": None,
-                        "extract_32": None,
-                        "script": "Latin",
-                        "text": f"{shape} sample {split} {i}",
-                    }
-                    for split in ("train", "heldout")
-                    for i in range(n_samples)
-                ],
-            )
+            rows = [
+                {
+                    "evaluation_id": evaluation.id,
+                    "split": split,
+                    "sample_index": i,
+                    "n_tokens": 32,
+                    "nll_bits": rng.uniform(10, 200),
+                    "ref_bits": 200.0,
+                    "mem_u_bits": rng.uniform(0, 190),
+                    "tfidf": rng.uniform(0.5, 3.0),
+                    "extract_8": rng.choice([0.0, 0.5, 1.0]),
+                    "extract_16": None,
+                    "extract_32": None,
+                    "script": "Latin",
+                    "text": f"{shape} sample {split} {i}",
+                }
+                for split in ("train", "heldout")
+                for i in range(n_samples)
+            ]
+            insert_sample_rows(session, evaluation, rows)
     return sweep

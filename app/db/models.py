@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -216,6 +217,8 @@ class Evaluation(Base):
     reference: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # {"train": N, "heldout": M}: stored with the rows so pages never count 10^6 rows
+    sample_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -227,6 +230,17 @@ class SampleScore(Base):
         UniqueConstraint("evaluation_id", "split", "sample_index", name="uq_sample_scores_sample"),
         Index("ix_sample_scores_eval_split_mem", "evaluation_id", "split", "mem_u_bits"),
         Index("ix_sample_scores_eval_split_tfidf", "evaluation_id", "split", "tfidf"),
+        # Covering: the scatter's candidates are read from the index alone.
+        Index(
+            "ix_sample_scores_scatter",
+            "evaluation_id",
+            "split",
+            "in_scatter",
+            "tfidf",
+            "mem_u_bits",
+        ),
+        Index("ix_sample_scores_split_mem", "split", "mem_u_bits"),
+        Index("ix_sample_scores_split_tfidf", "split", "tfidf"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"))
@@ -243,6 +257,9 @@ class SampleScore(Base):
     extract_32: Mapped[float | None] = mapped_column(Float)
     script: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str | None] = mapped_column(Text)
+    # Drawn in the mem_U vs TF-IDF scatter: its run's extremes per TF-IDF bucket, or one of its
+    # most memorized samples (app/scatter.py), chosen when the results are stored.
+    in_scatter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SavedView(Base):

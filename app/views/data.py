@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+import numpy as np
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Evaluation, MetricPoint, Run, SampleScore, Sweep
+from app.scatter import extreme_indices
 from app.views.state import ViewState
 from worker.metrics.extraction import PREFIX_LENGTHS
 
@@ -127,64 +129,83 @@ def roc_rows(session: Session, run_id: int | None) -> list[dict[str, Any]]:
     ]
 
 
-def _samples_query(runs: list[Run], split: str) -> Select:
+def _evaluation_ids(session: Session, runs: list[Run]) -> list[int]:
+    """Filtering sample rows by evaluation id (not by a join on runs) lets the database use the
+    (evaluation_id, split, ...) indexes directly."""
+    query = select(Evaluation.id).where(Evaluation.run_id.in_([r.id for r in runs]))
+    return list(session.scalars(query))
+
+
+def _samples_query(evaluation_ids: list[int], split: str) -> Select:
     return (
         select(SampleScore, Run.name)
         .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
         .join(Run, Run.id == Evaluation.run_id)
-        .where(Evaluation.run_id.in_([r.id for r in runs]), SampleScore.split == split)
+        .where(SampleScore.evaluation_id.in_(evaluation_ids), SampleScore.split == split)
     )
 
 
 def sample_scatter_rows(session: Session, runs: list[Run], split: str) -> list[dict[str, Any]]:
-    """The extremes of mem_U per TF-IDF bucket, plus the top samples by mem_U."""
+    """The samples marked for the scatter when stored (app/scatter.py), thinned again to the
+    extremes of this figure's own TF-IDF buckets plus the most memorized overall. Only ids and
+    the two coordinates are read for the candidates; the rest only for the points kept."""
     if not runs:
         return []
-    base = _samples_query(runs, split).where(SampleScore.tfidf.is_not(None)).subquery()
-    low, high = session.execute(select(func.min(base.c.tfidf), func.max(base.c.tfidf))).one()
-    if low is None:
-        return []
-    width = (high - low) / SCATTER_BUCKETS or 1.0
-    bucket = func.floor((base.c.tfidf - low) / width).label("bucket")
-    extremes = (
-        select(
-            bucket, func.min(base.c.mem_u_bits).label("lo"), func.max(base.c.mem_u_bits).label("hi")
-        )
-        .group_by(bucket)
-        .subquery()
-    )
-    picked = (
-        session.execute(
-            select(base).join(
-                extremes,
-                and_(
-                    func.floor((base.c.tfidf - low) / width) == extremes.c.bucket,
-                    or_(base.c.mem_u_bits == extremes.c.lo, base.c.mem_u_bits == extremes.c.hi),
-                ),
+    candidates = (
+        session.connection()
+        .execute(
+            select(SampleScore.id, SampleScore.tfidf, SampleScore.mem_u_bits).where(
+                SampleScore.evaluation_id.in_(_evaluation_ids(session, runs)),
+                SampleScore.split == split,
+                SampleScore.in_scatter.is_(True),  # "IS 1": the scatter index serves it
             )
         )
-        .mappings()
         .all()
     )
-    top = (
-        session.execute(select(base).order_by(base.c.mem_u_bits.desc()).limit(SCATTER_TOP))
-        .mappings()
-        .all()
-    )
-    seen, rows = set(), []
-    for row in [*top, *picked]:
-        if row["id"] not in seen:
-            seen.add(row["id"])
-            rows.append(_sample_dict(row, row["name"]))
-    return rows
+    # Plain tuples: numpy would probe SQLAlchemy rows as mappings, key by key.
+    table = np.array([tuple(row) for row in candidates], dtype=float).reshape(-1, 3)
+    picked = extreme_indices(table[:, 1], table[:, 2], SCATTER_BUCKETS, SCATTER_TOP)
+    kept = [int(table[i, 0]) for i in sorted(picked)]
+    columns = [getattr(SampleScore, key) for key in SAMPLE_KEYS]
+    rows = []
+    for start in range(0, len(kept), 500):  # bounded IN lists
+        rows += session.execute(
+            select(Run.name, *columns)
+            .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
+            .join(Run, Run.id == Evaluation.run_id)
+            .where(SampleScore.id.in_(kept[start : start + 500]))
+        ).all()
+    return [{"run": row[0], **dict(zip(SAMPLE_KEYS, row[1:], strict=True))} for row in rows]
+
+
+def sample_count(session: Session, runs: list[Run], split: str) -> int:
+    """Samples of the runs in one split: from the counts stored with each evaluation, counting
+    rows only for evaluations stored before those counts existed."""
+    evaluations = session.execute(
+        select(Evaluation.id, Evaluation.sample_counts).where(
+            Evaluation.run_id.in_([r.id for r in runs])
+        )
+    ).all()
+    known = sum(counts[split] for _, counts in evaluations if counts and split in counts)
+    unknown = [i for i, counts in evaluations if not counts or split not in counts]
+    if unknown:
+        known += (
+            session.scalar(
+                select(func.count())
+                .select_from(SampleScore)
+                .where(SampleScore.evaluation_id.in_(unknown), SampleScore.split == split)
+            )
+            or 0
+        )
+    return known
 
 
 def sample_table(session: Session, runs: list[Run], state: ViewState) -> tuple[list[dict], int]:
     """One page of samples sorted by the chosen column, and the number of samples in all."""
     if not runs:
         return [], 0
-    query = _samples_query(runs, state.split)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = _samples_query(_evaluation_ids(session, runs), state.split)
+    total = sample_count(session, runs, state.split)
     column = getattr(SampleScore, state.sort)
     ordered = column.desc().nulls_last() if state.order == "desc" else column.asc().nulls_last()
     page = session.execute(
