@@ -12,7 +12,7 @@ BROWSER_PACKAGES := chromium
 # This machine's pip config names local mirror folders that warn for every package: hide those.
 QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
 
-.PHONY: serve test lint format bench clean
+.PHONY: serve test lint format bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.engine --out bench/results-cpu.md
+
+bench-pages: $(STAMP)
+	$(PY) -m bench.pages --repeats 30 --out bench/results-pages.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
