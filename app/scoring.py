@@ -3,13 +3,17 @@ of kind "scoring" (so several checkpoints of one model on the same data can be c
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.corpora import corpus_by_sha
+from app.corpora import corpus_by_sha, store_corpus
 from app.db import queue
-from app.db.models import Checkpoint, Run, Sweep
+from app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
+from app.settings import Settings
 from worker.params import ScoringParams
 
 
@@ -36,7 +40,45 @@ def _checkpoint(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
     return checkpoint
 
 
-def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
+def sweep_corpus(session: Session, settings: Settings, sweep_id: int, split: str) -> str:
+    """A text sweep's samples as a stored .jsonl corpus (one document per sample): the training
+    set of its run with the most training samples (nested sets: it holds all the others), or
+    the held-out set. Returns the corpus's sha256."""
+    sweep = session.get(Sweep, sweep_id)
+    if sweep is None or sweep.kind != "text":
+        raise ScoringRejected(f"sweep {sweep_id} is not a text sweep (only those have text)")
+    runs = session.scalars(select(Run).where(Run.sweep_id == sweep_id, Run.status == "succeeded"))
+    largest = max(runs, key=lambda r: r.n_train or 0, default=None)
+    if largest is None:
+        raise ScoringRejected(f"sweep {sweep_id} has no finished run yet")
+    texts = session.scalars(
+        select(SampleScore.text)
+        .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
+        .where(Evaluation.run_id == largest.id, SampleScore.split == split)
+        .order_by(SampleScore.sample_index)
+    ).all()
+    lines = "".join(json.dumps({"text": t}) + "\n" for t in texts if t)
+    role = "members" if split == "train" else "non-members"
+    corpus = store_corpus(
+        session,
+        settings,
+        io.BytesIO(lines.encode()),
+        f"sweep-{sweep_id}-{role}.jsonl",
+        f"sweep {sweep_id} {role} ({largest.name})",
+    )
+    return corpus.content_sha256
+
+
+def launch_scoring(session: Session, settings: Settings, params: ScoringParams) -> Sweep:
+    """Raises ScoringRejected (or CorpusRejected) with a message for the user."""
+    if params.members.startswith("sweep:"):
+        sweep_id = int(params.members.split(":")[1])
+        params.members = sweep_corpus(session, settings, sweep_id, "train")
+        params.nonmembers = params.nonmembers or f"sweep:{sweep_id}"
+    if params.nonmembers and params.nonmembers.startswith("sweep:"):
+        params.nonmembers = sweep_corpus(
+            session, settings, int(params.nonmembers.split(":")[1]), "heldout"
+        )
     inputs: dict[str, Any] = {}
     if params.members != "demo":
         inputs["members"] = _corpus_input(session, params.members, "members")

@@ -44,7 +44,13 @@ def add_capacity_sweep(session: Session, status: str = "succeeded") -> Sweep:
                     n_train=n,
                     n_params=params,
                     status="succeeded",
-                    config={"shape": shape, "n_samples": n, "seed": seed},
+                    config={
+                        "shape": shape,
+                        "n_samples": n,
+                        "seed": seed,
+                        "vocab_size": 128,
+                        "seq_len": 32,
+                    },
                     summary={
                         "mem_u_bits": min(entropy, capacity) - 10 * seed,
                         "dataset_bits": entropy,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 import plotly.graph_objects as go
 import pytest
@@ -210,3 +211,13 @@ def test_with_a_read_token_pages_need_it_but_shared_views_stay_open(
     login = client.get("/figures?token=reader", follow_redirects=False)
     assert login.status_code == 303 and login.headers["location"] == "/figures"
     assert client.get("/figures").status_code == 200  # the cookie now carries the token
+
+
+def test_memorized_bits_over_steps_come_from_the_training_loss(client: TestClient, sweeps) -> None:
+    query = f"sweeps={sweeps['capacity']}&metric=memorized_bits&group_by=run&band=none"
+    rows = client.get(f"/figures/curves?{query}&format=json").json()["rows"]
+    first = next(r for r in rows if r["run"] == "L1-d8 N=16 seed=0" and r["step"] == 100)
+    loss = 7.0 * math.exp(-100 / 300)  # the fixture's curve; V = 128, S = 32, N = 16
+    assert first["memorized_bits"] == pytest.approx(16 * 31 * (math.log2(128) - loss))
+    text = client.get(f"/figures/curves?sweeps={sweeps['text']}&metric=memorized_bits&format=json")
+    assert text.json()["rows"] == []  # text runs: the reference is not uniform

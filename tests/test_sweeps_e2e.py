@@ -179,10 +179,20 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
         assert model.config.n_layer == 1 and model.config.n_embd == 32 and len(tokenizer) == 300
         checkpoint_id = int(download.split("/")[2])
         body = {"checkpoint_ids": [checkpoint_id], "seq_len": 16, "max_samples": 40}
-        scoring = httpx.post(f"{server.url}/api/scorings", json=body)
+        scoring = httpx.post(f"{server.url}/api/scorings", json=body)  # on the demo corpus
         assert scoring.status_code == 201, scoring.text
         scored = wait_for_sweep(server.url, scoring.json()["sweep_id"], 120)
         assert scored["status"] == "succeeded" and scored["runs"][0]["n_train"] == 40
+        # On the sweep's own data: its training set as members, its held-out set as non-members.
+        body["members"] = f"sweep:{sweep_id}"
+        own = httpx.post(f"{server.url}/api/scorings", json=body)
+        assert own.status_code == 201, own.text
+        scored = wait_for_sweep(server.url, own.json()["sweep_id"], 120)
+        run_scored = scored["runs"][0]
+        assert scored["status"] == "succeeded" and run_scored["n_heldout"] > 0
+        assert 0 <= run_scored["mi_loss_auc"] <= 1
+        capacity = httpx.post(f"{server.url}/api/scorings", json={**body, "members": "sweep:999"})
+        assert capacity.status_code == 422 and "not a text sweep" in capacity.json()["detail"]
     finally:
         worker.stop()
         server.stop()

@@ -205,9 +205,10 @@ class ScoringParams(BaseModel):
 
     name: str = Field(default="scoring", max_length=200)
     checkpoint_ids: list[int] = Field(min_length=1, max_length=16)
-    # "demo" or the sha256 of an uploaded .txt/.jsonl corpus.
-    members: str = Field(default="demo", pattern=r"^(demo|[0-9a-f]{64})$")
-    nonmembers: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    # "demo", "sweep:<id>" (a text sweep's training set; its held-out set for non-members) or
+    # the sha256 of an uploaded .txt/.jsonl corpus.
+    members: str = Field(default="demo", pattern=r"^(demo|sweep:[0-9]+|[0-9a-f]{64})$")
+    nonmembers: str | None = Field(default=None, pattern=r"^(sweep:[0-9]+|[0-9a-f]{64})$")
     # "zlib" / "lzma" (model-free) or "checkpoint:<id>" (another uploaded model).
     reference: str = Field(default="zlib", pattern=r"^(zlib|lzma|checkpoint:[0-9]+)$")
     seq_len: int = Field(default=64, ge=16, le=4096)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from app.auth import AdminDep
 from app.checkpoints import (
@@ -16,6 +17,7 @@ from app.checkpoints import (
     store_checkpoint_upload,
 )
 from app.corpora import CorpusRejected, list_corpora, store_corpus
+from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep
 from app.scoring import ScoringRejected, launch_scoring
 from app.templating import render
@@ -60,10 +62,12 @@ def _validated(body: dict[str, Any]) -> ScoringParams:
 
 
 @router.post("/api/scorings", status_code=201)
-def api_launch_scoring(body: dict[str, Any], session: SessionDep, _: AdminDep) -> dict:
+def api_launch_scoring(
+    body: dict[str, Any], session: SessionDep, settings: SettingsDep, _: AdminDep
+) -> dict:
     try:
-        sweep = launch_scoring(session, _validated(body))
-    except ScoringRejected as error:
+        sweep = launch_scoring(session, settings, _validated(body))
+    except (ScoringRejected, CorpusRejected) as error:
         raise HTTPException(422, str(error)) from None
     session.commit()
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
@@ -73,6 +77,9 @@ def _page(request: Request, session, errors: dict[str, str], form: dict, status:
     context = {
         "checkpoints": scorable_checkpoints(session),
         "corpora": list_corpora(session),
+        "text_sweeps": session.scalars(
+            select(Sweep).where(Sweep.kind == "text", Sweep.status == "succeeded")
+        ).all(),
         "errors": errors,
         "form": form,
     }
@@ -136,13 +143,13 @@ def form_launch_scoring(
     if not errors:
         body = {**form, "nonmembers": form["nonmembers"] or None}
         try:
-            sweep = launch_scoring(session, _validated(body))
+            sweep = launch_scoring(session, settings, _validated(body))
             session.commit()
             return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
         except HTTPException as error:
             field = next((f for f in form if error.detail.startswith(f)), "scoring")
             errors[field] = error.detail
-        except ScoringRejected as error:
+        except (ScoringRejected, CorpusRejected) as error:
             field = next((f for f in form if str(error).startswith(f)), "scoring")
             errors[field] = str(error)
     session.commit()  # corpora uploaded with the form stay, ready to pick

@@ -7,6 +7,7 @@ figure over 10^6 samples stays a few thousand points; the table is paged and sor
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -95,16 +96,35 @@ def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
     ]
 
 
+def memorized_bits_from_loss(run: Run, loss_bits: float) -> float | None:
+    """Σ over a uniform-token training set of H_uniform(x) − H(x | model), unclipped, from the
+    mean training loss (bits per predicted token; the first token is coded uniformly by both):
+    N·(S − 1)·(log2 V − loss). Only for capacity runs, whose reference is uniform (SPEC 2, 3)."""
+    config = run.config
+    if "corpus" in config or not {"vocab_size", "seq_len"} <= config.keys() or not run.n_train:
+        return None
+    return run.n_train * (config["seq_len"] - 1) * (math.log2(config["vocab_size"]) - loss_bits)
+
+
 def curve_rows(session: Session, runs: list[Run], metric: str) -> list[dict[str, Any]]:
+    """A stored metric over steps, or "memorized_bits" derived from the training loss."""
     if not runs:
         return []
-    by_id = {r.id: _base(r) for r in runs}
+    by_id = {r.id: r for r in runs}
+    stored = "train_loss_bits" if metric == "memorized_bits" else metric
     points = session.execute(
         select(MetricPoint.run_id, MetricPoint.step, MetricPoint.value)
-        .where(MetricPoint.run_id.in_(by_id), MetricPoint.name == metric)
+        .where(MetricPoint.run_id.in_(by_id), MetricPoint.name == stored)
         .order_by(MetricPoint.run_id, MetricPoint.step)
     )
-    return [{**by_id[run_id], "step": step, metric: value} for run_id, step, value in points]
+    rows = []
+    for run_id, step, value in points:
+        run = by_id[run_id]
+        if metric == "memorized_bits":
+            value = memorized_bits_from_loss(run, value)
+        if value is not None:
+            rows.append({**_base(run), "step": step, metric: value})
+    return rows
 
 
 def extraction_rows(runs: list[Run]) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """End to end in a real browser: Playwright driving Debian's Chromium against a real server and
 worker. Launch a miniature sweep from the overview, watch it finish live, open a figure, change
 an axis, copy its link, open the link in a fresh browser context: the same figure, no console
-errors. Screenshots of each view land in $MEMDASH_SCREENSHOTS when it is set (docs/img)."""
+errors. (Screenshots for the docs: scripts/screenshots.py.)"""
 
 from __future__ import annotations
 
@@ -56,7 +56,6 @@ def _figure_state(page) -> dict:
 def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser) -> None:
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     worker = LiveWorker(server.url, "w1", tmp_path)
-    shots = os.environ.get("MEMDASH_SCREENSHOTS")
     errors: list[str] = []
     try:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -99,20 +98,9 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         other.wait_for_selector("#figure .main-svg")
         assert _figure_state(other) == before
         assert _figure_state(other)["layout"]["xaxis"]["type"] == "linear"
-        if shots:
-            _screenshots(page, server.url, Path(shots), link)
         fresh.close()
         context.close()
         assert errors == []
     finally:
         worker.stop()
         server.stop()
-
-
-def _screenshots(page, url: str, folder: Path, link: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    sweep = link.split("sweeps=")[1].split("&")[0]
-    for name in ("memorization", "double-descent", "membership", "extraction", "samples", "curves"):
-        page.goto(f"{url}/figures/{name}?sweeps={sweep}")
-        page.wait_for_selector("#figure .main-svg")
-        page.screenshot(path=str(folder / f"view-{name}.png"), full_page=False)
