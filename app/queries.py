@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Dataset, Evaluation, Job, Run, SampleScore, Sweep, Worker
+from app.db.models import (
+    SAMPLE_FIELDS,
+    Checkpoint,
+    Dataset,
+    Evaluation,
+    Job,
+    Run,
+    SampleScore,
+    Sweep,
+    Worker,
+)
 
 
 @dataclass(frozen=True)
@@ -122,22 +132,7 @@ def run_sample_points(session: Session, run_id: int, limit: int = 20_000) -> lis
     ]
 
 
-SAMPLE_COLUMNS = tuple(
-    [
-        "split",
-        "sample_index",
-        "n_tokens",
-        "nll_bits",
-        "ref_bits",
-        "mem_u_bits",
-        "tfidf",
-        "extract_8",
-        "extract_16",
-        "extract_32",
-        "script",
-        "text",
-    ]
-)
+SAMPLE_COLUMNS = SAMPLE_FIELDS
 
 
 def sweep_sample_rows(session: Session, sweep_id: int) -> Iterator[dict]:

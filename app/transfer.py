@@ -13,25 +13,11 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Evaluation, MetricPoint, Run, SampleScore, Sweep
+from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from app.results import insert_sample_rows
 
 FORMAT = "memdash-sweep-v1"
-SCORE_FIELDS = (
-    "split",
-    "sample_index",
-    "n_tokens",
-    "n_bytes",
-    "nll_bits",
-    "ref_bits",
-    "mem_u_bits",
-    "tfidf",
-    "extract_8",
-    "extract_16",
-    "extract_32",
-    "script",
-    "text",
-)
+SCORE_FIELDS = SAMPLE_FIELDS
 
 
 class ImportError_(ValueError):

@@ -262,6 +262,24 @@ class SampleScore(Base):
     in_scatter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+# The per-sample fields pages, downloads and exports carry (everything but the keys).
+SAMPLE_FIELDS = (
+    "split",
+    "sample_index",
+    "n_tokens",
+    "n_bytes",
+    "nll_bits",
+    "ref_bits",
+    "mem_u_bits",
+    "tfidf",
+    "extract_8",
+    "extract_16",
+    "extract_32",
+    "script",
+    "text",
+)
+
+
 class SavedView(Base):
     """A share link for a long figure state: /v/{slug} -> path?query."""
 

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Evaluation, MetricPoint, Run, SampleScore, Sweep
+from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from app.scatter import extreme_indices
 from app.views.state import ViewState
 from worker.metrics.extraction import PREFIX_LENGTHS
@@ -236,20 +236,7 @@ def sample_table(session: Session, runs: list[Run], state: ViewState) -> tuple[l
     return [_sample_dict(score, name) for score, name in page], total
 
 
-SAMPLE_KEYS = tuple(
-    [
-        "sample_index",
-        "mem_u_bits",
-        "tfidf",
-        "nll_bits",
-        "ref_bits",
-        "extract_8",
-        "extract_16",
-        "extract_32",
-        "script",
-        "text",
-    ]
-)
+SAMPLE_KEYS = tuple(f for f in SAMPLE_FIELDS if f != "split")
 
 
 def _sample_dict(score: SampleScore | Any, run_name: str) -> dict[str, Any]:

@@ -7,25 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.chromium import CHROMIUM, FLAGS
 from tests.live import LiveServer, LiveWorker
 from tests.pg_cluster import free_port
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Chromium on a machine with no network: no background connections, no first-run work.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 

@@ -1,6 +1,6 @@
 """Screenshots of every figure view of a running memdash, for docs/img and the README.
 
-    .venv/bin/python scripts/screenshots.py --server http://127.0.0.1:8000 \\
+    .venv/bin/python -m tests.e2e.screenshots --server http://127.0.0.1:8000 \\
         --capacity-sweep 2 --text-sweep 1 [--scoring-sweep 3] [--out docs/img]
 
 Drives Debian's Chromium (/usr/bin/chromium) with Playwright, headless, no network.
@@ -13,15 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.e2e.chromium import CHROMIUM, FLAGS
 
 
 def main() -> None:
@@ -49,7 +41,7 @@ def main() -> None:
         pages["scoring-report"] = f"/sweeps/{args.scoring_sweep}"
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1000})
         for name, path in pages.items():
             page.goto(args.server.rstrip("/") + path)
