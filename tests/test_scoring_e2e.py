@@ -98,6 +98,8 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         (row,) = pair["summary"]["prediction"]["rows"]
         assert row["n_target"] == 8 and row["target"] == pair["runs"][1]["name"]
         assert all(r["reference"] == "checkpoint" for r in pair["runs"])
+        page = httpx.get(f"{server.url}/sweeps/{launched.json()['sweep_id']}")  # no non-members
+        assert page.status_code == 200 and "no membership inference" in page.text
         bad = httpx.post(f"{server.url}/api/scorings", json={"checkpoint_ids": [9999]})
         assert bad.status_code == 422 and "no uploaded checkpoint 9999" in bad.json()["detail"]
         too_long = httpx.post(
