@@ -221,3 +221,16 @@ def test_memorized_bits_over_steps_come_from_the_training_loss(client: TestClien
     assert first["memorized_bits"] == pytest.approx(16 * 31 * (math.log2(128) - loss))
     text = client.get(f"/figures/curves?sweeps={sweeps['text']}&metric=memorized_bits&format=json")
     assert text.json()["rows"] == []  # text runs: the reference is not uniform
+
+
+def test_run_pages_link_their_figures_and_say_when_there_is_no_model(
+    client: TestClient, sweeps
+) -> None:
+    rows = client.get(f"/figures/memorization?sweeps={sweeps['text']}&format=json").json()["rows"]
+    page = _get(client, f"/runs/{rows[0]['run_id']}")
+    assert page.select_one(f"#run-figures a[href='/figures/roc?run={rows[0]['run_id']}']")
+    assert page.select_one("#no-model")
+    curves = client.get(f"/figures/curves?sweeps={sweeps['capacity']}&format=json").json()["rows"]
+    assert _get(client, f"/runs/{curves[0]['run_id']}").select_one("#fig-curves")
+    assert client.get("/runs/99999").status_code == 404
+    assert client.get("/checkpoints/99999/download").status_code == 404
