@@ -4,6 +4,7 @@ uploading need the admin token whenever the server listens beyond loopback."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -42,7 +43,7 @@ async def read_gate(request: Request, call_next):
     accepted = {settings.read_token, settings.token} - {None}
     offered = request.query_params.get("token")
     if offered in accepted:
-        query = "&".join(f"{k}={v}" for k, v in request.query_params.multi_items() if k != "token")
+        query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
         response = RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
         response.set_cookie("memdash_token", offered, httponly=True, samesite="lax")
         return response
@@ -55,3 +56,26 @@ async def read_gate(request: Request, call_next):
         },
         status_code=401,
     )
+
+
+# Routes that take uploads; anything else has small bodies.
+UPLOAD_PATHS = ("/api/checkpoints", "/checkpoints", "/api/corpora", "/sweeps/text", "/scorings")
+MULTIPART_OVERHEAD_BYTES = 1 << 20
+
+
+async def upload_size_gate(request: Request, call_next):
+    """Refuse an upload whose declared size is over MEMDASH_UPLOAD_MAX_BYTES before reading it,
+    so a too-large file is never spooled to disk (streamed uploads are still cut off while
+    they are stored)."""
+    if request.method == "POST" and request.url.path in UPLOAD_PATHS:
+        limit = request.app.state.settings.upload_max_bytes + MULTIPART_OVERHEAD_BYTES
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return JSONResponse(
+                {
+                    "detail": f"the upload is larger than the limit of "
+                    f"{request.app.state.settings.upload_max_bytes:,} bytes"
+                },
+                status_code=413,
+            )
+    return await call_next(request)

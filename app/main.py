@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.auth import read_gate
+from app.auth import read_gate, upload_size_gate
 from app.db.engine import make_engine, make_session_factory
 from app.db.reaper import reap_forever
 from app.paths import STATIC_DIR
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Served from the installed plotly package: no CDN, works offline, matches its version.
         return FileResponse(plotly_js_path(), media_type="text/javascript")
 
+    app.middleware("http")(upload_size_gate)
     app.middleware("http")(read_gate)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(system.router)

@@ -110,3 +110,17 @@ def test_form_uploads_then_launches_or_shows_the_error_beside_the_field(
         "whole numbers"
         in BeautifulSoup(sizes.text, "html.parser").select_one("#error-train-sizes").get_text()
     )
+
+
+def test_a_declared_size_over_the_limit_is_refused_before_reading(
+    client: TestClient, settings: Settings, session_factory
+) -> None:
+    client.app.state.settings.upload_max_bytes = 1000
+    body = b"x" * (3 << 20)  # over the limit plus the multipart allowance
+    response = client.post(
+        "/api/corpora",
+        content=body,
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 413 and "larger than the limit" in response.json()["detail"]
+    assert _files(settings) == [] and _n_datasets(session_factory) == 0

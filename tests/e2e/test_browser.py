@@ -72,6 +72,10 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         )
         page.wait_for_selector("#figure .main-svg")
         before = _figure_state(page)
+        with page.expect_download() as download:
+            page.click("#download-svg")
+        assert download.value.suggested_filename == "memdash-memorization.svg"
+        assert "<svg" in Path(download.value.path()).read_text()[:2000]
         page.click("#copy-link")
         page.wait_for_function("document.querySelector('#share-url').value !== ''")
         link = page.locator("#share-url").input_value()
