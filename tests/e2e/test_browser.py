@@ -96,3 +96,31 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
     finally:
         worker.stop()
         server.stop()
+
+
+def test_upload_a_checkpoint_in_the_browser(tmp_path: Path, database_url, engine, browser) -> None:
+    from tests import checkpoint_factory as factory
+
+    factory.random_neox(tmp_path / "neox")
+    bad = tmp_path / "notes.zip"
+    bad.write_text("not a model")
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    errors: list[str] = []
+    try:
+        page = browser.new_page()
+        _watch_console(page, errors)
+        page.goto(f"{server.url}/checkpoints")
+        assert page.locator("#no-checkpoints").is_visible()
+        page.set_input_files("#file", str(bad))
+        page.click("#upload-checkpoint")
+        page.wait_for_selector("#error-upload")
+        assert "not a checkpoint" in page.locator("#error-upload").text_content()
+        page.set_input_files("#file", [str(p) for p in sorted((tmp_path / "neox").iterdir())])
+        page.click("#upload-checkpoint")
+        page.wait_for_selector("#checkpoints tbody tr", timeout=120_000)
+        assert "gpt_neox" in page.locator("#checkpoints tbody tr").first.text_content()
+        assert page.url.endswith("/checkpoints")
+        # The 422 answer is an expected page, not an error worth a console message.
+        assert [e for e in errors if "422" not in e] == []
+    finally:
+        server.stop()
