@@ -100,6 +100,8 @@ def fill(database_url: str, samples_per_run: int) -> list[int]:
                     for i in range(samples_per_run)
                 ]
                 insert_sample_rows(session, evaluation, rows)
+    with engine.begin() as connection:  # statistics, as autovacuum (or SQLite's optimize) keeps
+        connection.exec_driver_sql("ANALYZE")
     engine.dispose()
     return sweep_ids
 
@@ -140,9 +142,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="memdash-bench-"))
     url = f"sqlite:///{folder / 'memdash.db'}"
+    cluster = None
+    if args.postgres:
+        from sqlalchemy import create_engine, text
+
+        from tests.pg_cluster import PgCluster
+
+        cluster = PgCluster.start()
+        admin = create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("CREATE DATABASE memdash_bench"))
+        admin.dispose()
+        url = cluster.url("memdash_bench")
     started = time.perf_counter()
     sweeps = fill(url, args.samples_per_run)
     fill_s = time.perf_counter() - started
@@ -177,12 +194,15 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait()
+        if cluster is not None:
+            cluster.stop()
     figure = next(r for r in rows if r[0].startswith("samples, "))
     lines = [
         "# Page latency at scale (bench/pages.py)",
         "",
         f"`{' '.join(['.venv/bin/python -m bench.pages', *sys.argv[1:]])}` on "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, SQLite; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}; "
         f"{N_SWEEPS * RUNS_PER_SWEEP:,} runs, {n_samples:,} sample rows "
         f"(filled in {fill_s:.0f} s); "
         f"{args.repeats} requests per page over HTTP after a warm-up.",

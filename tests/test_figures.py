@@ -234,3 +234,11 @@ def test_run_pages_link_their_figures_and_say_when_there_is_no_model(
     assert _get(client, f"/runs/{curves[0]['run_id']}").select_one("#fig-curves")
     assert client.get("/runs/99999").status_code == 404
     assert client.get("/checkpoints/99999/download").status_code == 404
+
+
+def test_samples_without_a_value_for_the_sort_column_come_last(client: TestClient, sweeps) -> None:
+    base = f"/figures/samples?sweeps={sweeps['text']}&sort=extract_16"  # no value in any row
+    first = client.get(base + "&format=json").json()
+    assert len(first["tables"]["samples"]) == 50 and first["total"] == 720
+    last = client.get(base + "&page=15&format=json").json()["tables"]["samples"]
+    assert len(last) == 20  # 720 = 14 pages of 50 and 20
