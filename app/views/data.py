@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from app.scatter import extreme_indices
@@ -24,8 +24,11 @@ SCATTER_TOP = 1000  # the most memorized samples are always drawn
 PAGE_SIZE = 50
 
 
-def selected_runs(session: Session, state: ViewState, kinds: tuple[str, ...] = ()) -> list[Run]:
-    """Finished runs of the chosen sweeps plus the chosen runs (of the given sweep kinds)."""
+def selected_runs(
+    session: Session, state: ViewState, kinds: tuple[str, ...] = (), ids_only: bool = False
+) -> list[Run]:
+    """Finished runs of the chosen sweeps plus the chosen runs (of the given sweep kinds);
+    with `ids_only`, their config and results are not loaded (per-sample views need only ids)."""
     conditions = []
     if state.sweeps:
         conditions.append(Run.sweep_id.in_(state.sweeps))
@@ -34,6 +37,8 @@ def selected_runs(session: Session, state: ViewState, kinds: tuple[str, ...] = (
     if not conditions:
         return []
     query = select(Run).where(or_(*conditions), Run.status == "succeeded").order_by(Run.id)
+    if ids_only:
+        query = query.options(load_only(Run.id, Run.name))
     if kinds:
         query = query.join(Sweep, Sweep.id == Run.sweep_id).where(Sweep.kind.in_(kinds))
     return list(session.scalars(query))

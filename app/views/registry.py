@@ -202,7 +202,7 @@ def _extraction(session: Session, state: ViewState) -> Built:
 
 
 def _samples(session: Session, state: ViewState) -> Built:
-    runs = data.selected_runs(session, state)
+    runs = data.selected_runs(session, state, ids_only=True)
     points = data.sample_scatter_rows(session, runs, state.split)
     rho = None
     if len(points) > 2:
