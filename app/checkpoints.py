@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -105,12 +106,68 @@ def _validate(stored: StoredFile, settings: Settings) -> dict[str, Any]:
     return verdict["info"]
 
 
+TOKENIZER_NAMES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.json",
+    "merges.txt",
+    "tokenizer.model",
+    "added_tokens.json",
+)
+MAX_TOKENIZER_FILE_BYTES = 200 << 20
+
+
+def tokenizer_files(checkpoint: Checkpoint) -> list[tuple[str, BinaryIO]]:
+    """The tokenizer files of a stored (already validated) Hugging Face checkpoint archive."""
+    path = Path(checkpoint.storage_path)
+    found: dict[str, bytes] = {}
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as bundle:
+            for member in bundle.infolist():
+                name = PurePosixPath(member.filename).name
+                if name in TOKENIZER_NAMES and member.file_size <= MAX_TOKENIZER_FILE_BYTES:
+                    found[name] = bundle.read(member)
+    else:
+        with tarfile.open(path, mode="r:*") as bundle:
+            for member in bundle:
+                name = PurePosixPath(member.name).name
+                if (
+                    member.isfile()
+                    and name in TOKENIZER_NAMES
+                    and member.size <= MAX_TOKENIZER_FILE_BYTES
+                ):
+                    found[name] = bundle.extractfile(member).read()
+    if (
+        "tokenizer.json" not in found
+        and "vocab.json" not in found
+        and "tokenizer.model" not in found
+    ):
+        raise CheckpointUploadRejected(f"checkpoint {checkpoint.id} has no tokenizer to lend")
+    return [(name, io.BytesIO(data)) for name, data in sorted(found.items())]
+
+
 def store_checkpoint_upload(
-    session: Session, settings: Settings, files: list[tuple[str, BinaryIO]], name: str = ""
+    session: Session,
+    settings: Settings,
+    files: list[tuple[str, BinaryIO]],
+    name: str = "",
+    tokenizer_from: Checkpoint | None = None,
 ) -> tuple[Checkpoint, bool]:
-    """(the checkpoint, created?) — an identical earlier upload is returned as it is."""
+    """(the checkpoint, created?) — an identical earlier upload is returned as it is.
+    `tokenizer_from`: a stored checkpoint whose tokenizer completes loose files without one."""
     if not files:
         raise CheckpointUploadRejected("no file was uploaded")
+    if tokenizer_from is not None:
+        names = {PurePosixPath(n).name for n, _ in files}
+        if names & set(TOKENIZER_NAMES):
+            raise CheckpointUploadRejected("the upload has its own tokenizer files; lend none")
+        if any(n.lower().endswith(ARCHIVE_SUFFIXES) for n in names):
+            raise CheckpointUploadRejected(
+                "to add another checkpoint's tokenizer, upload the folder's files "
+                "(config.json, *.safetensors), not an archive"
+            )
+        files = [*files, *tokenizer_files(tokenizer_from)]
     folder = settings.uploads_dir / "checkpoints"
     packed: Path | None = None
     try:

@@ -11,7 +11,7 @@ import typer
 from app.cli_sweep import ServerOpt, _client, _fail, _request, follow, upload_corpus
 
 
-def _upload_checkpoint(paths: list[Path], server: str) -> dict:
+def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None) -> dict:
     for path in paths:
         if not path.is_file():
             _fail(f"{path}: no such file")
@@ -20,7 +20,8 @@ def _upload_checkpoint(paths: list[Path], server: str) -> dict:
         handles = [path.open("rb") for path in paths]
         try:
             files = [("file", (p.name, h)) for p, h in zip(paths, handles, strict=True)]
-            uploaded = _request(client, "POST", "/api/checkpoints", files=files)
+            form = {"tokenizer_from": str(tokenizer_from)} if tokenizer_from else {}
+            uploaded = _request(client, "POST", "/api/checkpoints", files=files, data=form)
         finally:
             for handle in handles:
                 handle.close()
@@ -45,11 +46,14 @@ def score(
     reference: Annotated[str, typer.Option(help="zlib, lzma, or checkpoint:<id>.")] = "zlib",
     seq_len: Annotated[int, typer.Option(help="Sample length in tokens.")] = 64,
     max_samples: Annotated[int, typer.Option(help="At most this many samples per side.")] = 1000,
+    tokenizer_from: Annotated[
+        int | None, typer.Option(help="Checkpoint id whose tokenizer completes files without one.")
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
     """Score a checkpoint: per-sample memorization, extraction and membership inference."""
-    checkpoint = _upload_checkpoint(model, server)
+    checkpoint = _upload_checkpoint(model, server, tokenizer_from)
     body = {
         "name": f"scoring of {checkpoint['name']}",
         "checkpoint_ids": [checkpoint["id"]],

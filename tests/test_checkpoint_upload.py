@@ -193,3 +193,25 @@ def test_the_form_shows_the_error_beside_the_field(client: TestClient, tmp_path:
     assert response.status_code == 422
     error = BeautifulSoup(response.text, "html.parser").select_one("#error-upload")
     assert "not a checkpoint" in error.get_text()
+
+
+def test_files_without_a_tokenizer_can_borrow_one(
+    client: TestClient, models, tmp_path: Path
+) -> None:
+    lender = _post(client, factory.tar_gz(models["neox"], tmp_path / "neox.tar.gz")).json()
+    weights = [models["gpt2"] / "config.json", models["gpt2"] / "model.safetensors"]
+    alone = _post(client, *weights)
+    assert alone.status_code == 422 and "no tokenizer" in alone.json()["detail"]
+    handles = [("file", (p.name, p.read_bytes())) for p in weights]
+    borrowed = client.post("/api/checkpoints", files=handles, data={"tokenizer_from": lender["id"]})
+    assert borrowed.status_code == 201, borrowed.text
+    assert borrowed.json()["model_type"] == "gpt2" and borrowed.json()["tokenizer"]
+    unknown = client.post("/api/checkpoints", files=handles, data={"tokenizer_from": 999})
+    assert unknown.status_code == 422 and "tokenizer_from" in unknown.json()["detail"]
+    archive = factory.zip_folder(models["gpt2"], tmp_path / "gpt2.zip")
+    refused = client.post(
+        "/api/checkpoints",
+        files=[("file", (archive.name, archive.read_bytes()))],
+        data={"tokenizer_from": lender["id"]},
+    )
+    assert refused.status_code == 422

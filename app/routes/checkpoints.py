@@ -17,7 +17,7 @@ from app.checkpoints import (
     store_checkpoint_upload,
 )
 from app.corpora import CorpusRejected, list_corpora, store_corpus
-from app.db.models import Sweep
+from app.db.models import Checkpoint, Sweep
 from app.deps import SessionDep, SettingsDep
 from app.scoring import ScoringRejected, launch_scoring
 from app.templating import render
@@ -26,10 +26,15 @@ from worker.params import ScoringParams
 router = APIRouter(tags=["checkpoints"])
 
 
-def _upload(session, settings, files: list[UploadFile], name: str):
+def _upload(session, settings, files: list[UploadFile], name: str, tokenizer_from: int | None):
     pairs = [(f.filename or "", f.file) for f in files if f.filename]
+    lender = None
+    if tokenizer_from is not None:
+        lender = session.get(Checkpoint, tokenizer_from)
+        if lender is None or lender.format != "hf":
+            raise HTTPException(422, f"tokenizer_from: no Hugging Face checkpoint {tokenizer_from}")
     try:
-        return store_checkpoint_upload(session, settings, pairs, name)
+        return store_checkpoint_upload(session, settings, pairs, name, lender)
     except CheckpointUploadRejected as error:
         raise HTTPException(error.status_code, str(error)) from None
 
@@ -41,8 +46,11 @@ def api_upload_checkpoint(
     _: AdminDep,
     file: Annotated[list[UploadFile], File(description="an archive, a .gguf, or the files")],
     name: Annotated[str, Form(max_length=200)] = "",
+    tokenizer_from: Annotated[
+        int | None, Form(description="a checkpoint whose tokenizer completes files without one")
+    ] = None,
 ) -> JSONResponse:
-    checkpoint, created = _upload(session, settings, file, name)
+    checkpoint, created = _upload(session, settings, file, name, tokenizer_from)
     session.commit()
     return JSONResponse(checkpoint_json(checkpoint), status_code=201 if created else 200)
 
@@ -100,9 +108,11 @@ def form_upload_checkpoint(
     _: AdminDep,
     file: Annotated[list[UploadFile], File()],
     name: Annotated[str, Form()] = "",
+    tokenizer_from: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        _upload(session, settings, file, name)
+        lender = int(tokenizer_from) if tokenizer_from.isdigit() else None
+        _upload(session, settings, file, name, lender)
     except HTTPException as error:
         return _page(request, session, {"upload": error.detail}, {"name": name}, error.status_code)
     session.commit()
