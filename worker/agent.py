@@ -11,7 +11,6 @@ the job back (release), so a clean shutdown loses nothing.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import platform
 import signal
 import socket
@@ -21,14 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from worker import input_cache
 from worker.child import child_main
 from worker.client import LeaseLost, ServerClient, Stopping
 
 CANCEL_GRACE_S = 10.0
 # Uploaded corpora and checkpoints, kept between jobs (content-addressed, checked on download).
-INPUT_CACHE_DIR = Path(
-    os.environ.get("MEMDASH_WORKER_CACHE", Path(tempfile.gettempdir()) / "memdash-inputs")
-)
 _spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads/locks
 
 
@@ -162,11 +159,14 @@ class Agent:
 
     def fetch_inputs(self, job: dict[str, Any]) -> dict[str, str]:
         """Download the files a job names in params["inputs"] ({name: {kind, sha256}})."""
-        cache = INPUT_CACHE_DIR
-        return {
-            name: str(self.client.download_input(spec["kind"], spec["sha256"], cache))
+        paths = {
+            name: input_cache.touch(
+                self.client.download_input(spec["kind"], spec["sha256"], input_cache.CACHE_DIR)
+            )
             for name, spec in (job["params"].get("inputs") or {}).items()
         }
+        input_cache.prune(input_cache.CACHE_DIR, input_cache.MAX_BYTES, keep=set(paths.values()))
+        return {name: str(path) for name, path in paths.items()}
 
     @staticmethod
     def _terminate(child: multiprocessing.process.BaseProcess, grace_s: float = 5.0) -> None:
