@@ -215,3 +215,31 @@ def test_files_without_a_tokenizer_can_borrow_one(
         data={"tokenizer_from": lender["id"]},
     )
     assert refused.status_code == 422
+
+
+def test_delete_keeps_results_and_refuses_while_a_job_needs_it(
+    client: TestClient, models, tmp_path: Path, settings: Settings, session_factory
+) -> None:
+    from app.db import queue
+    from app.db.models import Evaluation
+
+    body = _post(client, factory.tar_gz(models["neox"], tmp_path / "neox.tar.gz")).json()
+    with session_factory.begin() as session:
+        session.add(Evaluation(checkpoint_id=body["id"], status="succeeded", summary={"x": 1}))
+        job = queue.enqueue(
+            session,
+            "score",
+            {"inputs": {"model": {"kind": "checkpoint", "sha256": body["sha256"]}}},
+        )
+        job_id = job.id
+    busy = client.delete(f"/api/checkpoints/{body['id']}")
+    assert busy.status_code == 409 and f"job {job_id}" in busy.json()["detail"]
+    with session_factory.begin() as session:
+        queue.request_cancel(session, job_id)
+    done = client.delete(f"/api/checkpoints/{body['id']}")
+    assert done.status_code == 200, done.text
+    assert _left_behind(settings, session_factory) == ([], 0)
+    with session_factory() as session:
+        kept = session.scalars(select(Evaluation)).one()
+        assert kept.checkpoint_id is None and kept.summary == {"x": 1}
+    assert client.delete(f"/api/checkpoints/{body['id']}").status_code == 404

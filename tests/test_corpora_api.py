@@ -124,3 +124,10 @@ def test_a_declared_size_over_the_limit_is_refused_before_reading(
     )
     assert response.status_code == 413 and "larger than the limit" in response.json()["detail"]
     assert _files(settings) == [] and _n_datasets(session_factory) == 0
+
+
+def test_delete_a_corpus(client: TestClient, settings: Settings, session_factory) -> None:
+    corpus = client.post("/api/corpora", files={"file": ("mine.txt", LINES.encode())}).json()
+    assert client.delete(f"/api/corpora/{corpus['id']}").status_code == 200
+    assert _files(settings) == [] and _n_datasets(session_factory) == 0
+    assert client.delete(f"/api/corpora/{corpus['id']}").status_code == 404

@@ -18,6 +18,7 @@ from app.checkpoints import (
 )
 from app.corpora import CorpusRejected, list_corpora, store_corpus
 from app.db.models import Checkpoint, Sweep
+from app.deletion import InUse, delete_checkpoint
 from app.deps import SessionDep, SettingsDep
 from app.scoring import ScoringRejected, launch_scoring
 from app.templating import render
@@ -164,3 +165,28 @@ def form_launch_scoring(
             errors[field] = str(error)
     session.commit()  # corpora uploaded with the form stay, ready to pick
     return _page(request, session, errors, form, 422)
+
+
+@router.delete("/api/checkpoints/{checkpoint_id}")
+def api_delete_checkpoint(checkpoint_id: int, session: SessionDep, _: AdminDep) -> dict[str, str]:
+    """Delete an uploaded checkpoint and its file; scores computed from it are kept."""
+    checkpoint = session.get(Checkpoint, checkpoint_id)
+    if checkpoint is None or checkpoint.kind != "uploaded":
+        raise HTTPException(404, f"no uploaded checkpoint {checkpoint_id}")
+    try:
+        delete_checkpoint(session, checkpoint)
+    except InUse as error:
+        raise HTTPException(409, str(error)) from None
+    session.commit()
+    return {"deleted": f"checkpoint {checkpoint_id}"}
+
+
+@router.post("/checkpoints/{checkpoint_id}/delete", response_model=None)
+def form_delete_checkpoint(
+    checkpoint_id: int, request: Request, session: SessionDep, _: AdminDep
+) -> Response:
+    try:
+        api_delete_checkpoint(checkpoint_id, session, None)
+    except HTTPException as error:
+        return _page(request, session, {"scoring": error.detail}, {}, error.status_code)
+    return RedirectResponse("/checkpoints", status_code=303)

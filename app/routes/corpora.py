@@ -8,6 +8,8 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 
 from app.auth import AdminDep
 from app.corpora import CorpusRejected, corpus_json, list_corpora, store_corpus
+from app.db.models import Dataset
+from app.deletion import InUse, delete_corpus
 from app.deps import SessionDep, SettingsDep
 
 router = APIRouter(tags=["corpora"])
@@ -32,3 +34,17 @@ def api_upload_corpus(
 @router.get("/api/corpora")
 def api_corpora(session: SessionDep) -> list[dict[str, Any]]:
     return [corpus_json(d) for d in list_corpora(session)]
+
+
+@router.delete("/api/corpora/{corpus_id}")
+def api_delete_corpus(corpus_id: int, session: SessionDep, _: AdminDep) -> dict[str, str]:
+    """Delete an uploaded corpus and its file; sweeps and scores made from it are kept."""
+    corpus = session.get(Dataset, corpus_id)
+    if corpus is None or corpus.kind != "corpus":
+        raise HTTPException(404, f"no uploaded corpus {corpus_id}")
+    try:
+        delete_corpus(session, corpus)
+    except InUse as error:
+        raise HTTPException(409, str(error)) from None
+    session.commit()
+    return {"deleted": f"corpus {corpus_id}"}
