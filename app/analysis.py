@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import TERMINAL_JOB_STATES, Evaluation, Job, Run, SampleScore, Sweep, utcnow
+from app.views.data import text_rows
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
@@ -50,9 +51,17 @@ def capacity_summary(runs: list[Run]) -> dict[str, Any]:
             "alpha_mean_fp32": PAPER_ALPHA_MEAN_FP32,
         },
     }
+    if (fit := alpha_fit_summary(shapes)) is not None:
+        summary["alpha_fit"] = fit
+    return summary
+
+
+def alpha_fit_summary(shapes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """α through the origin (with CI, intercept fit and R²) over shapes' capacities; one shape
+    gives its own bits/parameter; none gives None."""
     if len(shapes) >= 2:
         fit = fit_alpha([s["n_params"] for s in shapes], [s["capacity_bits"] for s in shapes])
-        summary["alpha_fit"] = {
+        return {
             "alpha": fit.alpha,
             "ci95": list(fit.alpha_ci95),
             "r2_origin": fit.r2_origin,
@@ -62,9 +71,22 @@ def capacity_summary(runs: list[Run]) -> dict[str, Any]:
             "mean_ratio": fit.mean_ratio,
             "n_configs": fit.n_configs,
         }
-    elif shapes:
-        summary["alpha_fit"] = {"alpha": shapes[0]["bits_per_param"], "n_configs": 1}
-    return summary
+    if shapes:
+        return {"alpha": shapes[0]["bits_per_param"], "n_configs": 1}
+    return None
+
+
+def scaling_law_summary(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The MI scaling law (SPEC 6, corrected form) fitted to points with `x` and `mi_f1`: its
+    constants, or {"error": ...} when the fit fails; None below three points."""
+    usable = [p for p in points if p.get("mi_f1") is not None and p.get("x")]
+    if len(usable) < 3:
+        return None
+    try:
+        fit = fit_scaling_law([p["x"] for p in usable], [p["mi_f1"] for p in usable])
+    except (RuntimeError, ValueError) as error:  # curve_fit may not converge on few points
+        return {"error": str(error)}
+    return {"c1": fit.c1, "c2": fit.c2, "c3": fit.c3, "rmse": fit.rmse, "n_points": fit.n_points}
 
 
 def finish_sweep_if_done(session: Session, sweep_id: int | None) -> None:
@@ -107,36 +129,9 @@ def _memorized_sets(session: Session, runs: list[Run], k: int) -> dict[int, set[
 def text_summary(session: Session, runs: list[Run]) -> dict[str, Any]:
     """Double-descent data, the MI scaling-law fit, and Pythia-style prediction (SPEC 4-6)."""
     done = [r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary]
-    summary: dict[str, Any] = {
-        "points": [
-            {
-                "run_id": r.id,
-                "shape": r.config["shape"],
-                "n_params": r.n_params,
-                "n_train": r.n_train,
-                "mem_u_bits": r.summary["mem_u_bits"],
-                "train_loss_bits": r.summary["train_loss_bits"],
-                "heldout_loss_bits": r.summary["heldout_loss_bits"],
-                "dataset_bits": r.summary.get("dataset_bits", 0.0),
-                "mi_f1": r.summary.get("mi_f1"),
-                "x": 1000 * (r.n_train or 0) / r.n_params if r.n_params else None,
-            }
-            for r in done
-        ]
-    }
-    points = [p for p in summary["points"] if p["mi_f1"] is not None and p["x"]]
-    if len(points) >= 3:
-        try:
-            fit = fit_scaling_law([p["x"] for p in points], [p["mi_f1"] for p in points])
-            summary["scaling_law_fit"] = {
-                "c1": fit.c1,
-                "c2": fit.c2,
-                "c3": fit.c3,
-                "rmse": fit.rmse,
-                "n_points": fit.n_points,
-            }
-        except (RuntimeError, ValueError) as error:  # curve_fit may not converge on few points
-            summary["scaling_law_fit"] = {"error": str(error)}
+    summary: dict[str, Any] = {"points": text_rows(done)}
+    if (fit := scaling_law_summary(summary["points"])) is not None:
+        summary["scaling_law_fit"] = fit
     seq_len = done[0].config["seq_len"] if done else 0
     k = max((k for k in (8, 16, 32) if k < seq_len), default=None)
     if k is not None and done:

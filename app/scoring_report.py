@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import queries
+from app.figures import figure_div
 from app.figures.scoring import (
     distribution_figure,
     extraction_figure,
@@ -15,10 +16,6 @@ from app.figures.scoring import (
 )
 
 TOP_SAMPLES = 25
-
-
-def _html(figure: Any, div_id: str) -> str:
-    return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
 
 
 def scoring_report(session: Session, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -32,18 +29,18 @@ def scoring_report(session: Session, runs: list[dict[str, Any]]) -> list[dict[st
         nonmembers = [p for p in points if p["split"] == "heldout"]
         per_token = lambda rows: [p["nll_bits"] / p["n_tokens"] for p in rows]  # noqa: E731
         figures = {
-            "distribution": _html(
+            "distribution": figure_div(
                 distribution_figure(per_token(members), per_token(nonmembers)),
                 f"fig-distribution-{run['id']}",
             ),
-            "extraction": _html(extraction_figure(run), f"fig-extraction-{run['id']}"),
-            "mem_u_tfidf": _html(
+            "extraction": figure_div(extraction_figure(run), f"fig-extraction-{run['id']}"),
+            "mem_u_tfidf": figure_div(
                 mem_u_tfidf_figure(members, run.get("mem_u_tfidf_spearman")),
                 f"fig-mem-u-tfidf-{run['id']}",
             ),
         }
         if run.get("mi_roc"):
-            figures["roc"] = _html(roc_figure(run["mi_roc"]), f"fig-roc-{run['id']}")
+            figures["roc"] = figure_div(roc_figure(run["mi_roc"]), f"fig-roc-{run['id']}")
         top = sorted(members, key=lambda p: -(p["mem_u_bits"] or 0))[:TOP_SAMPLES]
         report.append({"run": run, "figures": figures, "top": top})
     return report

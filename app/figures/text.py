@@ -1,4 +1,4 @@
-"""Text-sweep figures: memorization vs training-set size, double descent, membership law."""
+"""Membership inference against the scaling law (SPEC 6; Morris et al. Sec. 5)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.capacity import COLORS, PLOT_LAYOUT
-from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from worker.metrics.scaling_law import f1_from_x
 
 
@@ -18,64 +17,6 @@ def _by_shape(points: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     for point in sorted(points, key=lambda p: p["n_train"]):
         groups[point["shape"]].append(point)
     return groups
-
-
-def mem_u_figure(points: list[dict[str, Any]]) -> go.Figure:
-    """Σ mem_U per run against its training-set size (SPEC 4): rises, then falls past capacity."""
-    figure = go.Figure()
-    for i, (shape, rows) in enumerate(_by_shape(points).items()):
-        figure.add_trace(
-            go.Scatter(
-                x=[r["n_train"] for r in rows],
-                y=[r["mem_u_bits"] for r in rows],
-                mode="lines+markers",
-                name=shape,
-                line={"color": COLORS[i % len(COLORS)]},
-            )
-        )
-    figure.update_layout(
-        **PLOT_LAYOUT,
-        xaxis_title="training samples N",
-        yaxis_title="unintended memorization Σ mem_U (bits)",
-    )
-    figure.update_xaxes(type="log")
-    return figure
-
-
-def double_descent_figure(
-    points: list[dict[str, Any]], alpha: float = PAPER_ALPHA_FITTED_BF16
-) -> go.Figure:
-    """Train (dashed) and held-out (solid) bits/token against dataset bits / (α·params)."""
-    figure = go.Figure()
-    for i, (shape, rows) in enumerate(_by_shape(points).items()):
-        color = COLORS[i % len(COLORS)]
-        ratio = [r["dataset_bits"] / (alpha * r["n_params"]) for r in rows]
-        figure.add_trace(
-            go.Scatter(
-                x=ratio,
-                y=[r["heldout_loss_bits"] for r in rows],
-                mode="lines+markers",
-                name=f"{shape} held-out",
-                line={"color": color},
-            )
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=ratio,
-                y=[r["train_loss_bits"] for r in rows],
-                mode="lines+markers",
-                name=f"{shape} train",
-                line={"color": color, "dash": "dash"},
-            )
-        )
-    figure.add_vline(x=1.0, line_dash="dot", annotation_text="data = capacity")
-    figure.update_layout(
-        **PLOT_LAYOUT,
-        xaxis_title=f"dataset-to-capacity ratio (α = {alpha})",
-        yaxis_title="loss (bits/token)",
-    )
-    figure.update_xaxes(type="log")
-    return figure
 
 
 def membership_figure(points: list[dict[str, Any]], fit: dict[str, Any] | None) -> go.Figure:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.db.models import Checkpoint, MetricPoint, Run
 from app.deps import SessionDep
+from app.figures import figure_div
 from app.figures.run import curves_figure
 from app.templating import render
 
@@ -28,11 +29,7 @@ def run_page(run_id: int, request: Request, session: SessionDep) -> HTMLResponse
     curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for point in points:
         curves[point.name].append((point.step, point.value))
-    figure = (
-        curves_figure(curves).to_html(full_html=False, include_plotlyjs=False, div_id="fig-curves")
-        if curves
-        else None
-    )
+    figure = figure_div(curves_figure(curves), "fig-curves") if curves else None
     models = session.scalars(
         select(Checkpoint).where(Checkpoint.run_id == run_id, Checkpoint.format == "hf")
     ).all()

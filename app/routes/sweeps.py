@@ -15,12 +15,13 @@ from app.auth import AdminDep
 from app.corpora import CorpusRejected, store_corpus
 from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep
-from app.figures.capacity import alpha_figure, plateau_figure
-from app.figures.text import double_descent_figure, mem_u_figure, membership_figure
+from app.figures import figure_div
 from app.scoring_report import scoring_report
 from app.sweeps import launch_capacity_sweep, launch_text_sweep
 from app.templating import render
 from app.transfer import ImportError_, export_sweep, import_sweep
+from app.views.registry import VIEWS
+from app.views.state import ViewState
 from worker.params import PRESETS, TEXT_PRESETS, CapacitySweepParams, TextSweepParams
 
 router = APIRouter(tags=["sweeps"])
@@ -147,33 +148,28 @@ def api_sweep(sweep_id: int, session: SessionDep) -> JSONResponse:
     return JSONResponse(sweep_json(sweep_state(session, sweep_id)))
 
 
+# The figures a sweep page embeds: the same builders as the figure views (/figures/NAME).
+SWEEP_FIGURES = {
+    "capacity": (("plateau", "capacity-plateau"), ("alpha", "capacity-params")),
+    "text": (
+        ("mem_u", "memorization"),
+        ("double_descent", "double-descent"),
+        ("membership", "membership"),
+    ),
+}
+
+
 @router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
 def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResponse:
     state = sweep_state(session, sweep_id)
     sweep = state["sweep"]
     figures = {}
-    done_runs = [r for r in state["runs"] if "mem_u_bits" in r]
-    if sweep.kind == "capacity" and done_runs:
-        shapes = sweep.summary.get("shapes", [])
-        figures["plateau"] = plateau_figure(done_runs, shapes).to_html(
-            full_html=False, include_plotlyjs=False, div_id="fig-plateau"
-        )
-        if shapes:
-            figures["alpha"] = alpha_figure(shapes, sweep.summary.get("alpha_fit")).to_html(
-                full_html=False, include_plotlyjs=False, div_id="fig-alpha"
-            )
-    top_samples = []
-    if sweep.kind == "text" and sweep.summary.get("points"):
-        points, fit = sweep.summary["points"], sweep.summary.get("scaling_law_fit")
-        for name, figure in (
-            ("mem_u", mem_u_figure(points)),
-            ("double_descent", double_descent_figure(points)),
-            ("membership", membership_figure(points, fit)),
-        ):
-            figures[name] = figure.to_html(
-                full_html=False, include_plotlyjs=False, div_id=f"fig-{name.replace('_', '-')}"
-            )
-        top_samples = queries.top_memorized_samples(session, sweep_id)
+    for key, name in SWEEP_FIGURES.get(sweep.kind, ()):
+        view = VIEWS[name]
+        built = view.build(session, ViewState.from_query({"sweeps": str(sweep_id)}, view.defaults))
+        if built.rows and built.figure is not None:
+            figures[key] = figure_div(built.figure, f"fig-{key.replace('_', '-')}")
+    top_samples = queries.top_memorized_samples(session, sweep_id) if sweep.kind == "text" else []
     report = scoring_report(session, state["runs"]) if sweep.kind == "scoring" else []
     context = {**state, "figures": figures, "top_samples": top_samples, "report": report}
     return render(request, "sweep.html", context, block="live")

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.analysis import alpha_fit_summary, scaling_law_summary
 from app.db.models import Sweep
 from app.figures.capacity import PLOT_LAYOUT, alpha_figure
 from app.figures.grouped import add_grouped_lines
@@ -18,8 +19,7 @@ from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.text import membership_figure
 from app.views import data
 from app.views.state import ViewState
-from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16, fit_alpha
-from worker.metrics.scaling_law import fit_scaling_law
+from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from worker.metrics.tfidf import rank_correlation
 
 
@@ -83,10 +83,8 @@ def _plateau(session: Session, state: ViewState) -> Built:
 
 def _alpha(session: Session, state: ViewState) -> Built:
     rows = data.shape_rows(session, state)
-    fit = None
-    if len(rows) >= 2:
-        result = fit_alpha([r["n_params"] for r in rows], [r["capacity_bits"] for r in rows])
-        fit = {"alpha": result.alpha, "ci95": list(result.alpha_ci95)}
+    fit = alpha_fit_summary(rows)
+    fit = fit if fit and "ci95" in fit else None  # one shape: no fit to draw
     figure = alpha_figure(rows, fit)
     notes = (
         [
@@ -147,13 +145,9 @@ def _curves(session: Session, state: ViewState) -> Built:
 def _membership(session: Session, state: ViewState) -> Built:
     rows = [r for r in data.text_rows(data.selected_runs(session, state, ("text",))) if r["x"]]
     points = [r for r in rows if r["mi_f1"] is not None]
-    fit, notes = None, []
-    if len(points) >= 3:
-        try:
-            result = fit_scaling_law([p["x"] for p in points], [p["mi_f1"] for p in points])
-            fit = {"c1": result.c1, "c2": result.c2, "c3": result.c3}
-        except (RuntimeError, ValueError) as error:
-            notes.append(f"the scaling law could not be fitted to these runs ({error})")
+    fit, notes = scaling_law_summary(points), []
+    if fit and "error" in fit:
+        notes.append(f"the scaling law could not be fitted to these runs ({fit['error']})")
     figure = membership_figure([{**r, "shape": str(r[state.group_by])} for r in points], fit)
     figure.update_xaxes(type="log" if state.log_x else "linear")
     return Built(rows, figure, notes=notes)
