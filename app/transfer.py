@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from app.results import insert_sample_rows
+from app.validation import first_error
 
 FORMAT = "memdash-sweep-v1"
 SCORE_FIELDS = SAMPLE_FIELDS
@@ -99,9 +100,7 @@ def import_sweep(session: Session, document: Any) -> Sweep:
     try:
         doc = _SweepDoc.model_validate(document)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ImportError_(f"not a memdash sweep export ({where}: {first['msg']})") from None
+        raise ImportError_(f"not a memdash sweep export ({first_error(error)})") from None
     if doc.format != FORMAT:
         raise ImportError_(f"unsupported export format {doc.format!r}; expected {FORMAT!r}")
     fields = doc.sweep

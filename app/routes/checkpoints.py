@@ -22,6 +22,7 @@ from app.deletion import InUse, delete_checkpoint
 from app.deps import SessionDep, SettingsDep
 from app.scoring import ScoringRejected, launch_scoring
 from app.templating import render
+from app.validation import first_error
 from worker.params import ScoringParams
 
 router = APIRouter(tags=["checkpoints"])
@@ -65,9 +66,7 @@ def _validated(body: dict[str, Any]) -> ScoringParams:
     try:
         return ScoringParams(**body)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise HTTPException(422, f"{where}: {first['msg']}" if where else first["msg"]) from None
+        raise HTTPException(422, first_error(error)) from None
 
 
 @router.post("/api/scorings", status_code=201)

@@ -20,6 +20,7 @@ from app.scoring_report import scoring_report
 from app.sweeps import launch_capacity_sweep, launch_text_sweep
 from app.templating import render
 from app.transfer import ImportError_, export_sweep, import_sweep
+from app.validation import first_error
 from app.views.registry import VIEWS
 from app.views.state import ViewState
 from worker.params import PRESETS, TEXT_PRESETS, CapacitySweepParams, TextSweepParams
@@ -40,9 +41,7 @@ def _params(launch: Launch, presets: dict[str, dict], model: type[BaseModel]) ->
     try:
         return model(**{**base, **launch.params})
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise HTTPException(422, f"{where}: {first['msg']}" if where else first["msg"]) from None
+        raise HTTPException(422, first_error(error)) from None
 
 
 @router.post("/api/sweeps/capacity", status_code=201)

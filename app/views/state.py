@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from app.validation import first_error
+
 SORT_COLUMNS = ("mem_u_bits", "tfidf", "nll_bits", "extract_8", "extract_16", "extract_32")
 GROUP_KEYS = ("shape", "n_train", "seed", "run", "sweep")
 
@@ -60,9 +62,7 @@ class ViewState(BaseModel):
         try:
             return cls(**values)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise StateError(f"{where}: {first['msg']}") from None
+            raise StateError(first_error(error)) from None
 
     def query(self, **changes: object) -> str:
         """The canonical query string of this state (with `changes` applied)."""
