@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.corpora import list_corpora
 from app.db.models import (
     SAMPLE_FIELDS,
     Checkpoint,
@@ -46,10 +47,9 @@ def overview(session: Session, *, recent_sweeps: int = 20) -> Overview:
     )
     jobs_by_state = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
     workers = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc()).limit(20)).all()
-    corpora = session.scalars(
-        select(Dataset).where(Dataset.kind == "corpus").order_by(Dataset.id.desc()).limit(50)
-    ).all()
-    return Overview(list(sweeps), n_runs, n_uploads, jobs_by_state, list(workers), list(corpora))
+    return Overview(
+        list(sweeps), n_runs, n_uploads, jobs_by_state, list(workers), list_corpora(session)
+    )
 
 
 ACTIVE_STATES = ("queued", "running")

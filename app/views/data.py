@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from app.scatter import extreme_indices
@@ -24,21 +24,21 @@ SCATTER_TOP = 1000  # the most memorized samples are always drawn
 PAGE_SIZE = 50
 
 
-def selected_runs(
-    session: Session, state: ViewState, kinds: tuple[str, ...] = (), ids_only: bool = False
-) -> list[Run]:
-    """Finished runs of the chosen sweeps plus the chosen runs (of the given sweep kinds);
-    with `ids_only`, their config and results are not loaded (per-sample views need only ids)."""
+def _chosen(state: ViewState) -> list:
+    """Conditions on Run: finished, in the chosen sweeps or among the chosen runs."""
     conditions = []
     if state.sweeps:
         conditions.append(Run.sweep_id.in_(state.sweeps))
     if state.runs:
         conditions.append(Run.id.in_(state.runs))
-    if not conditions:
+    return [or_(*conditions), Run.status == "succeeded"] if conditions else []
+
+
+def selected_runs(session: Session, state: ViewState, kinds: tuple[str, ...] = ()) -> list[Run]:
+    """Finished runs of the chosen sweeps plus the chosen runs (of the given sweep kinds)."""
+    if not (conditions := _chosen(state)):
         return []
-    query = select(Run).where(or_(*conditions), Run.status == "succeeded").order_by(Run.id)
-    if ids_only:
-        query = query.options(load_only(Run.id, Run.name))
+    query = select(Run).where(*conditions).order_by(Run.id)
     if kinds:
         query = query.join(Sweep, Sweep.id == Run.sweep_id).where(Sweep.kind.in_(kinds))
     return list(session.scalars(query))
@@ -154,10 +154,12 @@ def roc_rows(session: Session, run_id: int | None) -> list[dict[str, Any]]:
     ]
 
 
-def _evaluation_ids(session: Session, runs: list[Run]) -> list[int]:
-    """Filtering sample rows by evaluation id (not by a join on runs) lets the database use the
-    (evaluation_id, split, ...) indexes directly."""
-    query = select(Evaluation.id).where(Evaluation.run_id.in_([r.id for r in runs]))
+def selected_evaluation_ids(session: Session, state: ViewState) -> list[int]:
+    """The evaluations of the chosen runs. Per-sample queries filter on these ids (not a join on
+    runs), so the database uses the (evaluation_id, split, ...) indexes directly."""
+    if not (conditions := _chosen(state)):
+        return []
+    query = select(Evaluation.id).join(Run, Run.id == Evaluation.run_id).where(*conditions)
     return list(session.scalars(query))
 
 
@@ -170,17 +172,19 @@ def _samples_query(evaluation_ids: list[int], split: str) -> Select:
     )
 
 
-def sample_scatter_rows(session: Session, runs: list[Run], split: str) -> list[dict[str, Any]]:
+def sample_scatter_rows(
+    session: Session, evaluation_ids: list[int], split: str
+) -> list[dict[str, Any]]:
     """The samples marked for the scatter when stored (app/scatter.py), thinned again to the
     extremes of this figure's own TF-IDF buckets plus the most memorized overall. Only ids and
     the two coordinates are read for the candidates; the rest only for the points kept."""
-    if not runs:
+    if not evaluation_ids:
         return []
     candidates = (
         session.connection()
         .execute(
             select(SampleScore.id, SampleScore.tfidf, SampleScore.mem_u_bits).where(
-                SampleScore.evaluation_id.in_(_evaluation_ids(session, runs)),
+                SampleScore.evaluation_id.in_(evaluation_ids),
                 SampleScore.split == split,
                 SampleScore.in_scatter.is_(True),  # "IS 1": the scatter index serves it
             )
@@ -203,13 +207,11 @@ def sample_scatter_rows(session: Session, runs: list[Run], split: str) -> list[d
     return [{"run": row[0], **dict(zip(SAMPLE_KEYS, row[1:], strict=True))} for row in rows]
 
 
-def sample_count(session: Session, runs: list[Run], split: str) -> int:
-    """Samples of the runs in one split: from the counts stored with each evaluation, counting
-    rows only for evaluations stored before those counts existed."""
+def sample_count(session: Session, evaluation_ids: list[int], split: str) -> int:
+    """Samples of the evaluations in one split: from the counts stored with each evaluation,
+    counting rows only for evaluations stored before those counts existed."""
     evaluations = session.execute(
-        select(Evaluation.id, Evaluation.sample_counts).where(
-            Evaluation.run_id.in_([r.id for r in runs])
-        )
+        select(Evaluation.id, Evaluation.sample_counts).where(Evaluation.id.in_(evaluation_ids))
     ).all()
     known = sum(counts[split] for _, counts in evaluations if counts and split in counts)
     unknown = [i for i, counts in evaluations if not counts or split not in counts]
@@ -225,17 +227,19 @@ def sample_count(session: Session, runs: list[Run], split: str) -> int:
     return known
 
 
-def sample_table(session: Session, runs: list[Run], state: ViewState) -> tuple[list[dict], int]:
+def sample_table(
+    session: Session, evaluation_ids: list[int], state: ViewState
+) -> tuple[list[dict], int]:
     """One page of samples sorted by the chosen column, and the number of samples in all.
 
     Samples with a value come first, in the chosen order, then those without one (random-token
     samples have no TF-IDF, for instance). Sorting only the rows with a value, in the column's
     plain order, lets SQLite and PostgreSQL both walk the (split, column) index instead of
     sorting 10^6 rows."""
-    if not runs:
+    if not evaluation_ids:
         return [], 0
-    query = _samples_query(_evaluation_ids(session, runs), state.split)
-    total = sample_count(session, runs, state.split)
+    query = _samples_query(evaluation_ids, state.split)
+    total = sample_count(session, evaluation_ids, state.split)
     column = getattr(SampleScore, state.sort)
     offset = (state.page - 1) * PAGE_SIZE
     valued = query.where(column.is_not(None))
@@ -257,8 +261,5 @@ def sample_table(session: Session, runs: list[Run], state: ViewState) -> tuple[l
 SAMPLE_KEYS = tuple(f for f in SAMPLE_FIELDS if f != "split")
 
 
-def _sample_dict(score: SampleScore | Any, run_name: str) -> dict[str, Any]:
-    """A sample's row from an ORM object or a result mapping of the same columns."""
-    if isinstance(score, SampleScore):
-        return {"run": run_name, **{key: getattr(score, key) for key in SAMPLE_KEYS}}
-    return {"run": run_name, **{key: score[key] for key in SAMPLE_KEYS}}
+def _sample_dict(score: SampleScore, run_name: str) -> dict[str, Any]:
+    return {"run": run_name, **{key: getattr(score, key) for key in SAMPLE_KEYS}}

@@ -197,15 +197,15 @@ def _extraction(session: Session, state: ViewState) -> Built:
 
 
 def _samples(session: Session, state: ViewState) -> Built:
-    runs = data.selected_runs(session, state, ids_only=True)
-    points = data.sample_scatter_rows(session, runs, state.split)
+    evaluation_ids = data.selected_evaluation_ids(session, state)
+    points = data.sample_scatter_rows(session, evaluation_ids, state.split)
     rho = None
     if len(points) > 2:
         rho = rank_correlation([p["mem_u_bits"] for p in points], [p["tfidf"] for p in points])[0]
     figure = mem_u_tfidf_figure(points, rho)
     figure.update_xaxes(type="log" if state.log_x else "linear")
     figure.update_yaxes(type="log" if state.log_y else "linear")
-    page, total = data.sample_table(session, runs, state)
+    page, total = data.sample_table(session, evaluation_ids, state)
     notes = [
         "ρ is over the drawn points (the extremes of each TF-IDF bucket and the most "
         "memorized samples); each run's own ρ over all its samples is on its sweep page."

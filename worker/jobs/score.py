@@ -38,7 +38,7 @@ def documents(params: dict[str, Any], inputs: dict[str, Path], which: str) -> li
     return [text for text, _ in parsed.documents]
 
 
-def reference_bits(params: dict[str, Any], ctx: JobContext, texts: list[str], reference: Any):
+def reference_bits(params: dict[str, Any], texts: list[str], reference: Any):
     """H(x | reference) in bits for each sample's text."""
     from worker.metrics.compression import COMPRESSORS
 
@@ -83,8 +83,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
     if ctx.should_stop():
         raise JobCancelled()
     ctx.progress(0.05, f"reference code lengths ({params['reference']})")
-    ref_train = reference_bits(params, ctx, members.texts, reference)
-    ref_heldout = reference_bits(params, ctx, heldout.texts, reference)
+    ref_train = reference_bits(params, members.texts, reference)
+    ref_heldout = reference_bits(params, heldout.texts, reference)
     evaluation = evaluate_text(
         HFScorer(target.model),
         target.model.config.vocab_size,
