@@ -261,10 +261,11 @@ VIEWS: dict[str, View] = {
         View(
             "curves",
             "Training curves",
-            "Training loss, or memorized bits (capacity runs: unclipped N·(S−1)·(log2 V − loss), "
-            "against the uniform reference), over optimizer steps for each chosen run or the "
-            "mean of a group of runs with a band. Memorized bits climbing to a plateau and sudden loss "
-            "drops after one are the saturation and grokking the paper ties to capacity.",
+            "Training loss, or memorized bits (capacity runs: the unclipped "
+            "N·(S−1)·(log2 V − loss) against the uniform reference), over optimizer steps for "
+            "each chosen run or the mean of a group of runs with a band. Memorized bits "
+            "climbing to a plateau and sudden loss drops after one are the saturation and "
+            "grokking the paper ties to capacity.",
             "Morris et al. 2025, Sec. 4 (SPEC 4)",
             ("log_x", "log_y", "group_by", "band", "metric"),
             _curves,
