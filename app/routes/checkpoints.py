@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.auth import AdminDep
 from app.checkpoints import (
@@ -166,8 +167,7 @@ def form_launch_scoring(
     return _page(request, session, errors, form, 422)
 
 
-@router.delete("/api/checkpoints/{checkpoint_id}")
-def api_delete_checkpoint(checkpoint_id: int, session: SessionDep, _: AdminDep) -> dict[str, str]:
+def _delete(session: Session, checkpoint_id: int) -> None:
     """Delete an uploaded checkpoint and its file; scores computed from it are kept."""
     checkpoint = session.get(Checkpoint, checkpoint_id)
     if checkpoint is None or checkpoint.kind != "uploaded":
@@ -177,6 +177,11 @@ def api_delete_checkpoint(checkpoint_id: int, session: SessionDep, _: AdminDep) 
     except InUse as error:
         raise HTTPException(409, str(error)) from None
     session.commit()
+
+
+@router.delete("/api/checkpoints/{checkpoint_id}")
+def api_delete_checkpoint(checkpoint_id: int, session: SessionDep, _: AdminDep) -> dict[str, str]:
+    _delete(session, checkpoint_id)
     return {"deleted": f"checkpoint {checkpoint_id}"}
 
 
@@ -185,7 +190,7 @@ def form_delete_checkpoint(
     checkpoint_id: int, request: Request, session: SessionDep, _: AdminDep
 ) -> Response:
     try:
-        api_delete_checkpoint(checkpoint_id, session, None)
+        _delete(session, checkpoint_id)
     except HTTPException as error:
         return _page(request, session, {"scoring": error.detail}, {}, error.status_code)
     return RedirectResponse("/checkpoints", status_code=303)
