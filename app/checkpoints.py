@@ -19,6 +19,8 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -147,15 +149,32 @@ def tokenizer_files(checkpoint: Checkpoint) -> list[tuple[str, BinaryIO]]:
     return [(name, io.BytesIO(data)) for name, data in sorted(found.items())]
 
 
+Writes = Callable[[], AbstractContextManager[Session]]
+
+
+def _find_upload(session: Session, sha256: str) -> Checkpoint | None:
+    return session.scalar(
+        select(Checkpoint).where(Checkpoint.kind == "uploaded", Checkpoint.sha256 == sha256)
+    )
+
+
+def _stored_upload(writes: Writes, sha256: str) -> Checkpoint | None:
+    with writes() as session:
+        return _find_upload(session, sha256)
+
+
 def store_checkpoint_upload(
-    session: Session,
+    writes: Writes,
     settings: Settings,
     files: list[tuple[str, BinaryIO]],
     name: str = "",
     tokenizer_from: Checkpoint | None = None,
 ) -> tuple[Checkpoint, bool]:
     """(the checkpoint, created?) — an identical earlier upload is returned as it is.
-    `tokenizer_from`: a stored checkpoint whose tokenizer completes loose files without one."""
+    `tokenizer_from`: a stored checkpoint whose tokenizer completes loose files without one.
+
+    Packing, hashing and validation (seconds to minutes) run outside any transaction; `writes()`
+    opens the two short ones that look for an identical upload and record this one."""
     if not files:
         raise CheckpointUploadRejected("no file was uploaded")
     if tokenizer_from is not None:
@@ -190,15 +209,14 @@ def store_checkpoint_upload(
     if stored.size_bytes == 0:
         stored.path.unlink(missing_ok=True)
         raise CheckpointUploadRejected("the file is empty")
-    existing = session.scalar(
-        select(Checkpoint).where(Checkpoint.kind == "uploaded", Checkpoint.sha256 == stored.sha256)
-    )
-    if existing is not None:
+    if (existing := _stored_upload(writes, stored.sha256)) is not None:
+        _drop_if_other_file(stored.path, existing)
         return existing, False
     try:
         info = _validate(stored, settings)
     except BaseException:
-        stored.path.unlink(missing_ok=True)
+        if _stored_upload(writes, stored.sha256) is None:  # not a file another upload kept
+            stored.path.unlink(missing_ok=True)
         raise
     default_name = files[0][0] if len(files) == 1 else f"{info['model_type']} files"
     checkpoint = Checkpoint(
@@ -210,9 +228,21 @@ def store_checkpoint_upload(
         size_bytes=stored.size_bytes,
         config=info,
     )
-    session.add(checkpoint)
-    session.flush()
-    return checkpoint, True
+    with writes() as session:
+        # The same file uploaded concurrently and recorded first?
+        existing = _find_upload(session, stored.sha256)
+        if existing is None:
+            session.add(checkpoint)
+            session.flush()
+            return checkpoint, True
+    _drop_if_other_file(stored.path, existing)
+    return existing, False
+
+
+def _drop_if_other_file(path: Path, kept: Checkpoint) -> None:
+    """The same bytes under another file name (suffix) are not kept twice."""
+    if Path(kept.storage_path) != path:
+        path.unlink(missing_ok=True)
 
 
 def scorable_checkpoints(session: Session) -> list[Checkpoint]:

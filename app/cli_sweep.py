@@ -28,21 +28,50 @@ def _client(server: str) -> httpx.Client:
     return httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30)
 
 
-def _request(client: httpx.Client, method: str, path: str, **kwargs: object) -> dict:
-    try:
-        response = client.request(method, path, **kwargs)
-    except httpx.TransportError as error:
-        _fail(
-            f"cannot reach the memdash server at {client.base_url} ({error}); "
-            "is `memdash serve` running?"
+# Following a sweep rides out a server restart: connection errors and 5xx answers are retried
+# with backoff (reads only: a launch is never sent twice).
+RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
+RETRY_FOR_S = 600.0
+
+
+def _error_detail(response: httpx.Response) -> str:
+    if "json" in response.headers.get("content-type", ""):
+        body = response.json()
+        detail = body.get("detail") or body.get("error") if isinstance(body, dict) else None
+        if detail:
+            return detail if isinstance(detail, str) else json.dumps(detail)[:300]
+    return response.text[:300]
+
+
+def _request(
+    client: httpx.Client, method: str, path: str, *, retry: bool = False, **kwargs: object
+) -> dict:
+    """One API call; a 4xx is the server's message. With `retry` (idempotent reads), a server
+    that is down or answers 5xx is retried with a visible "server unavailable" line."""
+    deadline, attempt = time.monotonic() + RETRY_FOR_S, 0
+    while True:
+        try:
+            response = client.request(method, path, **kwargs)
+            problem = None if response.status_code < 500 else f"HTTP {response.status_code}"
+        except httpx.TransportError as error:
+            response, problem = None, f"{type(error).__name__}"
+        if problem is None:
+            break
+        if not retry or time.monotonic() >= deadline:
+            if response is None:
+                _fail(
+                    f"cannot reach the memdash server at {client.base_url} ({problem}); "
+                    "is `memdash serve` running?"
+                )
+            _fail(f"{response.status_code}: {_error_detail(response)}")
+        delay_s = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+        typer.secho(
+            f"server unavailable ({problem}); retrying in {delay_s:.0f} s", fg="yellow", err=True
         )
+        time.sleep(delay_s)
+        attempt += 1
     if response.status_code >= 400:
-        detail = (
-            response.json().get("detail")
-            if "json" in response.headers.get("content-type", "")
-            else None
-        )
-        _fail(f"{response.status_code}: {detail or response.text[:300]}")
+        _fail(f"{response.status_code}: {_error_detail(response)}")
     return response.json()
 
 
@@ -57,7 +86,7 @@ def follow(client: httpx.Client, sweep_id: int, poll_s: float = 2.0) -> dict:
     ) as bar:
         task = bar.add_task(f"sweep {sweep_id}", total=1.0, note="")
         while True:
-            state = _request(client, "GET", f"/api/sweeps/{sweep_id}")
+            state = _request(client, "GET", f"/api/sweeps/{sweep_id}", retry=True)
             running = [j["message"] for j in state["jobs"] if j["state"] == "running"]
             bar.update(
                 task,

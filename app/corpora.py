@@ -7,6 +7,8 @@ upload leaves nothing on disk or in the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,9 +31,14 @@ class CorpusRejected(Exception):
         self.status_code = status_code
 
 
+Writes = Callable[[], AbstractContextManager[Session]]
+
+
 def store_corpus(
-    session: Session, settings: Settings, source: BinaryIO, filename: str, name: str = ""
+    writes: Writes, settings: Settings, source: BinaryIO, filename: str, name: str = ""
 ) -> Dataset:
+    """Stream, hash and parse the upload outside any transaction, then record it in a short
+    one; `writes()` opens that transaction (app/deps.py)."""
     try:
         suffix = corpus_format(filename)
     except CorpusError as error:
@@ -41,8 +48,10 @@ def store_corpus(
         stored = store_stream(source, folder, suffix, settings.upload_max_bytes)
     except TooLarge as error:
         raise CorpusRejected(f"{filename!r} is {error}", 413) from None
-    existing = session.scalar(select(Dataset).where(Dataset.content_sha256 == stored.sha256))
+    with writes() as session:
+        existing = corpus_by_sha(session, stored.sha256)
     if existing is not None:
+        _drop_if_other_file(stored.path, existing)
         return existing
     try:
         parsed = parse_corpus(stored.path.read_bytes(), filename)
@@ -64,9 +73,20 @@ def store_corpus(
             "groups": dict(sorted(parsed.groups.items(), key=lambda kv: -kv[1])[:20]),
         },
     )
-    session.add(dataset)
-    session.flush()
-    return dataset
+    with writes() as session:
+        existing = corpus_by_sha(session, stored.sha256)  # a concurrent upload of the same file
+        if existing is None:
+            session.add(dataset)
+            session.flush()
+            return dataset
+    _drop_if_other_file(stored.path, existing)
+    return existing
+
+
+def _drop_if_other_file(path: Path, kept: Dataset) -> None:
+    """The same bytes under another file name (suffix) are not kept twice."""
+    if kept.storage_path and Path(kept.storage_path) != path:
+        path.unlink(missing_ok=True)
 
 
 def corpus_by_sha(session: Session, sha256: str) -> Dataset | None:

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.auth import read_gate, upload_size_gate
-from app.db.engine import make_engine, make_session_factory
+from app.db import queue
+from app.db.engine import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+    session_scope,
+)
 from app.db.reaper import reap_forever
+from app.errors import ERROR_RESPONSES, install_error_handlers
 from app.paths import STATIC_DIR
 from app.routes import (
     checkpoints,
@@ -31,18 +39,14 @@ from app.routes import (
 from app.settings import Settings
 from app.static_assets import plotly_js_path
 
-
-def _validation_message(error: RequestValidationError) -> str:
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query"))
-        parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
-    return "; ".join(parts)
+log = logging.getLogger("memdash")
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the lease reaper: it requeues jobs whose worker stopped heartbeating."""
+    """Start the lease reaper: it requeues jobs whose worker stopped heartbeating. Leases that
+    ran out while this server was down are renewed first, so their workers can reconnect."""
+    await run_in_threadpool(_grant_restart_grace, app)
     reaper = asyncio.create_task(reap_forever(app.state.session_factory, app.state.settings))
     try:
         yield
@@ -52,18 +56,24 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await reaper
 
 
+def _grant_restart_grace(app: FastAPI) -> None:
+    with session_scope(app.state.session_factory) as session:
+        renewed = queue.grant_restart_grace(session, app.state.settings.lease_s)
+    if renewed:
+        log.warning("start-up: %d running job(s) get one lease period to reconnect", renewed)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="memdash", version=__version__, lifespan=_lifespan)
+    app = FastAPI(
+        title="memdash", version=__version__, lifespan=_lifespan, responses=ERROR_RESPONSES
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.read_session_factory = make_read_session_factory(app.state.engine)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
-            {"error": _validation_message(error), "detail": error.errors()}, status_code=422
-        )
+    install_error_handlers(app)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def _plotly_js() -> FileResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from app.db.models import (
     SampleScore,
     Sweep,
     Worker,
+    utcnow,
 )
 
 
@@ -59,8 +61,18 @@ def recent_jobs(session: Session, limit: int = 200) -> list[Job]:
     return list(session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)).all())
 
 
+# A worker not heard from for this long has left the list (it registers anew when it returns).
+WORKER_AGE_OUT = timedelta(minutes=10)
+
+
 def workers(session: Session) -> list[Worker]:
-    return list(session.scalars(select(Worker).order_by(Worker.last_seen_at.desc())).all())
+    """Workers seen recently, most recent first."""
+    query = (
+        select(Worker)
+        .where(Worker.last_seen_at > utcnow() - WORKER_AGE_OUT)
+        .order_by(Worker.last_seen_at.desc())
+    )
+    return list(session.scalars(query).all())
 
 
 def any_active_jobs(session: Session) -> bool:

@@ -1,44 +1,46 @@
 """Storing what a finished job produced. Idempotent: storing the same result twice leaves the
-database as storing it once (a run's metric points and evaluations are replaced, not appended)."""
+database as storing it once (a run's metric points and evaluations are replaced, not appended).
+Called by app/db/queue.py when a job completes, in the same transaction."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.analysis import finish_sweep_if_done
-from app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, Sweep, utcnow
+from app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, utcnow
 from app.scatter import mark_scatter_rows
+from worker.contract import GroupResult, RunResult
 
 
-def store_job_result(session: Session, job: Job, result: dict[str, Any]) -> None:
-    if job.run_id is not None:
+def store_job_result(session: Session, job: Job, result: BaseModel) -> None:
+    """`result` is the job kind's typed result (worker/contract.py), already validated."""
+    if isinstance(result, GroupResult):
+        for run_id, run_result in result.runs.items():
+            _store_run(session, run_id, run_result)
+    elif isinstance(result, RunResult) and job.run_id is not None:
         _store_run(session, job.run_id, result)
-    for run_id, run_result in result.get("runs", {}).items():
-        _store_run(session, int(run_id), run_result)
     session.flush()
-    finish_sweep_if_done(session, job.sweep_id)
 
 
-def _store_run(session: Session, run_id: int, result: dict[str, Any]) -> None:
+def _store_run(session: Session, run_id: int, result: RunResult) -> None:
     run = session.get(Run, run_id)
     if run is None:
         return
-    run.summary = result.get("summary", {})
-    run.n_params = result.get("n_params", run.n_params)
+    run.summary = result.summary.model_dump(mode="json", exclude_unset=True)
+    run.n_params = result.n_params if result.n_params is not None else run.n_params
     run.status, run.finished_at = "succeeded", utcnow()
     session.execute(delete(MetricPoint).where(MetricPoint.run_id == run.id))
     session.add_all(
-        MetricPoint(run_id=run.id, name=name, step=int(point["step"]), value=float(value))
-        for point in result.get("curve", [])
-        for name, value in point.items()
-        if name != "step" and value is not None
+        MetricPoint(run_id=run.id, name=name, step=int(point.step), value=float(value))
+        for point in result.curve
+        for name, value in point.model_dump(exclude={"step"}).items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
     )
-    if "samples" in result:
-        _store_samples(session, run, result["samples"])
+    if result.samples is not None:
+        _store_samples(session, run, result.samples.model_dump(exclude_none=True))
 
 
 def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None:
@@ -97,17 +99,3 @@ def insert_sample_rows(session: Session, evaluation: Evaluation, rows: list[dict
     if rows:
         mark_scatter_rows(rows)
         session.execute(SampleScore.__table__.insert(), rows)
-
-
-def mark_run(session: Session, job: Job, status: str) -> None:
-    """Reflect a job's state on the runs and sweep it works for."""
-    run_ids = [job.run_id] if job.run_id else [m["run_id"] for m in job.params.get("members", [])]
-    for run_id in run_ids:
-        if (run := session.get(Run, run_id)) is not None and run.status != "succeeded":
-            run.status = status
-    if job.sweep_id and (sweep := session.get(Sweep, job.sweep_id)) is not None:
-        if status == "running" and sweep.status == "queued":
-            sweep.status = "running"
-        elif status in ("failed", "cancelled"):
-            session.flush()
-            finish_sweep_if_done(session, job.sweep_id)

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.corpora import corpus_by_sha, store_corpus
+from app.corpora import Writes, corpus_by_sha, store_corpus
 from app.db import queue
 from app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
 from app.settings import Settings
+from worker.contract import ScoreJob
 from worker.params import ScoringParams
 
 
@@ -40,7 +41,9 @@ def _checkpoint(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
     return checkpoint
 
 
-def sweep_corpus(session: Session, settings: Settings, sweep_id: int, split: str) -> str:
+def sweep_corpus(
+    session: Session, writes: Writes, settings: Settings, sweep_id: int, split: str
+) -> str:
     """A text sweep's samples as a stored .jsonl corpus (one document per sample): the training
     set of its run with the most training samples (nested sets: it holds all the others), or
     the held-out set. Returns the corpus's sha256."""
@@ -60,7 +63,7 @@ def sweep_corpus(session: Session, settings: Settings, sweep_id: int, split: str
     lines = "".join(json.dumps({"text": t}) + "\n" for t in texts if t)
     role = "members" if split == "train" else "non-members"
     corpus = store_corpus(
-        session,
+        writes,
         settings,
         io.BytesIO(lines.encode()),
         f"sweep-{sweep_id}-{role}.jsonl",
@@ -69,16 +72,26 @@ def sweep_corpus(session: Session, settings: Settings, sweep_id: int, split: str
     return corpus.content_sha256
 
 
-def launch_scoring(session: Session, settings: Settings, params: ScoringParams) -> Sweep:
-    """Raises ScoringRejected (or CorpusRejected) with a message for the user."""
+def store_sweep_data(
+    session: Session, writes: Writes, settings: Settings, params: ScoringParams
+) -> None:
+    """Replace `sweep:<id>` members/non-members by stored corpora of that sweep's samples.
+    `session` reads (outside any write transaction); `writes()` stores the corpora."""
     if params.members.startswith("sweep:"):
         sweep_id = int(params.members.split(":")[1])
-        params.members = sweep_corpus(session, settings, sweep_id, "train")
+        params.members = sweep_corpus(session, writes, settings, sweep_id, "train")
         params.nonmembers = params.nonmembers or f"sweep:{sweep_id}"
     if params.nonmembers and params.nonmembers.startswith("sweep:"):
         params.nonmembers = sweep_corpus(
-            session, settings, int(params.nonmembers.split(":")[1]), "heldout"
+            session, writes, settings, int(params.nonmembers.split(":")[1]), "heldout"
         )
+
+
+def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
+    """Raises ScoringRejected (or CorpusRejected) with a message for the user. Call
+    `store_sweep_data` first when the data may name a sweep."""
+    if params.members.startswith("sweep:") or (params.nonmembers or "").startswith("sweep:"):
+        raise ValueError("store_sweep_data must turn sweep data into corpora first")
     inputs: dict[str, Any] = {}
     if params.members != "demo":
         inputs["members"] = _corpus_input(session, params.members, "members")
@@ -126,17 +139,14 @@ def launch_scoring(session: Session, settings: Settings, params: ScoringParams) 
         queue.enqueue(
             session,
             "score",
-            {
-                "run_id": run.id,
-                "seq_len": params.seq_len,
-                "max_samples": params.max_samples,
-                "members": params.members,
-                "reference": reference_kind,
-                "inputs": {
-                    **inputs,
-                    "model": {"kind": "checkpoint", "sha256": checkpoint.sha256},
-                },
-            },
+            ScoreJob(
+                run_id=run.id,
+                seq_len=params.seq_len,
+                max_samples=params.max_samples,
+                members=params.members,
+                reference=reference_kind,
+                inputs={**inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
+            ),
             idempotency_key=f"sweep-{sweep.id}-score-{run.id}",
             sweep_id=sweep.id,
             run_id=run.id,

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     claim_wait_s: float = Field(default=20.0, ge=0)  # long-poll time of an idle claim
     upload_max_bytes: int = Field(default=2 * 1024**3, gt=0)
+    # A sweep whose largest job would need more memory than this (estimated) is refused at
+    # launch, unless a registered worker reports more.
+    max_job_bytes: int = Field(default=64 * 1024**3, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

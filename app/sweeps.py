@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from app.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
 from app.db import queue
 from app.db.models import Run, Sweep
+from worker.contract import LayerShape, Member, ModelShape, TrainGroupJob, TrainTextJob
 from worker.params import CapacitySweepParams, TextSweepParams
 
 
@@ -61,12 +62,12 @@ def launch_capacity_sweep(
             queue.enqueue(
                 session,
                 "train_group",
-                {
-                    "model": model,
-                    "train": params.train.model_dump(),
-                    "members": members[start : start + size],
-                    "n_heldout": params.n_heldout,
-                },
+                TrainGroupJob(
+                    model=ModelShape(**model),
+                    train=params.train,
+                    members=[Member(**m) for m in members[start : start + size]],
+                    n_heldout=params.n_heldout,
+                ),
                 idempotency_key=f"sweep-{sweep.id}-shape-{index}-part-{part}",
                 sweep_id=sweep.id,
                 priority=-params.n_params(shape),
@@ -132,11 +133,11 @@ def launch_text_sweep(session: Session, params: TextSweepParams, preset: str | N
         queue.enqueue(
             session,
             "train_text",
-            {
+            TrainTextJob(
                 **shared,
-                "model": {"n_layer": shape.n_layer, "d_model": shape.d_model},
-                "members": members,
-            },
+                model=LayerShape(n_layer=shape.n_layer, d_model=shape.d_model),
+                members=[Member(**m) for m in members],
+            ),
             idempotency_key=f"sweep-{sweep.id}-shape-{index}",
             sweep_id=sweep.id,
             priority=-shape.d_model * shape.n_layer,

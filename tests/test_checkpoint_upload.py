@@ -229,7 +229,14 @@ def test_delete_keeps_results_and_refuses_while_a_job_needs_it(
         job = queue.enqueue(
             session,
             "score",
-            {"inputs": {"model": {"kind": "checkpoint", "sha256": body["sha256"]}}},
+            {
+                "run_id": 1,
+                "seq_len": 16,
+                "max_samples": 1,
+                "members": "demo",
+                "reference": "zlib",
+                "inputs": {"model": {"kind": "checkpoint", "sha256": body["sha256"]}},
+            },
         )
         job_id = job.id
     busy = client.delete(f"/api/checkpoints/{body['id']}")

@@ -51,27 +51,35 @@ def test_lease_tokens_guard_every_write(session_factory, worker_id) -> None:
         assert queue.heartbeat(session, job_id, job.lease_token, 60, 0.5, "half") is False
     with pytest.raises(queue.StaleLease), session_factory.begin() as session:
         queue.complete(session, job_id, "not-the-token", {})
+    with pytest.raises(queue.InvalidResult), session_factory.begin() as session:
+        queue.complete(session, job_id, job.lease_token, {"ok": 1})  # not a sleep job's result
     with session_factory.begin() as session:
-        queue.complete(session, job_id, job.lease_token, {"ok": 1})
+        queue.complete(session, job_id, job.lease_token, {"steps": 1, "resumed_from": 0})
     with pytest.raises(queue.StaleLease), session_factory.begin() as session:
         queue.heartbeat(session, job_id, job.lease_token, 60)  # ended jobs take no writes
     with session_factory() as session:
         done = session.get(Job, job_id)
-        assert (done.state, done.result, done.progress_frac) == (JobState.succeeded, {"ok": 1}, 1.0)
+        assert (done.state, done.progress_frac) == (JobState.succeeded, 1.0)
+        assert done.result == {"steps": 1, "resumed_from": 0}
 
 
 def test_reaper_requeues_expired_leases_then_fails_them(session_factory, worker_id) -> None:
     with session_factory.begin() as session:
         job_id = queue.enqueue(session, "sleep", {}, max_attempts=2).id
+    old_tokens = []
     for attempt in (1, 2):
         job = _claim(session_factory, worker_id, lease_s=60)
         assert job.attempts == attempt
+        for old in old_tokens:  # claimed by another lease: the old one is dead
+            with pytest.raises(queue.StaleLease), session_factory.begin() as session:
+                queue.heartbeat(session, job_id, old, 60)
         with session_factory.begin() as session:
             assert queue.reap(session) == (0, 0)  # lease still valid
             later = utcnow() + timedelta(seconds=61)
             assert queue.reap(session, now=later) == ((1, 0) if attempt == 1 else (0, 1))
-        with pytest.raises(queue.StaleLease), session_factory.begin() as session:
-            queue.heartbeat(session, job_id, job.lease_token, 60)  # the old lease is dead
+        old_tokens.append(job.lease_token)
+    with pytest.raises(queue.StaleLease), session_factory.begin() as session:
+        queue.heartbeat(session, job_id, old_tokens[-1], 60)  # failed jobs take no writes
     with session_factory() as session:
         job = session.get(Job, job_id)
         assert job.state == JobState.failed and "lease expired" in job.error
@@ -125,4 +133,29 @@ def test_sqlite_transactions_take_the_write_lock_up_front(tmp_path) -> None:
     session.close()
     other.execute("BEGIN IMMEDIATE")  # free again once the session ends
     other.execute("ROLLBACK")
+    engine.dispose()
+
+
+def test_sqlite_reads_take_no_lock_and_refuse_writes(tmp_path) -> None:
+    """A page's read transaction lets a writer in; a write through a read session fails at once
+    instead of upgrading its lock half-way."""
+    import sqlite3
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from app.db.engine import make_engine, make_read_session_factory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    reader = make_read_session_factory(engine)()
+    reader.execute(text("SELECT count(*) FROM t"))
+    other = sqlite3.connect(tmp_path / "read.db", timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # not blocked by the open read
+    other.execute("INSERT INTO t VALUES (1)")
+    other.execute("COMMIT")
+    with pytest.raises(OperationalError, match="readonly"):
+        reader.execute(text("INSERT INTO t VALUES (2)"))
+    reader.close()
     engine.dispose()

@@ -27,7 +27,7 @@ def test_jobs_show_and_poll_while_active(client: TestClient, session_factory) ->
         session.add(worker)
         session.flush()
         first = queue.enqueue(session, "sleep", {"seconds": 1}).id
-        queue.enqueue(session, "train", {})
+        queue.enqueue(session, "sleep", {"seconds": 2})
         job = queue.claim(session, worker.id, 60)
         queue.heartbeat(session, job.id, job.lease_token, 60, 0.25, "step 5")
     page = _page(client)

@@ -96,8 +96,6 @@ TRAIN_PARAMS = {
         "kind": "uniform",
         "n_samples": 32,
         "n_heldout": 8,
-        "seq_len": 16,
-        "vocab_size": 64,
         "seed": 1,
     },
 }

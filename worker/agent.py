@@ -11,7 +11,9 @@ the job back (release), so a clean shutdown loses nothing.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import platform
+import shutil
 import signal
 import socket
 import tempfile
@@ -23,8 +25,12 @@ from typing import Any
 from worker import input_cache
 from worker.child import child_main
 from worker.client import LeaseLost, ServerClient, Stopping
+from worker.contract import first_problem, job_params
 
 CANCEL_GRACE_S = 10.0
+# Each job works in <tmp>/memdash-worker-<pid>-job-<id>-*; a worker killed with -9 leaves its
+# folder behind, and the next worker that starts on the machine removes it.
+WORK_DIR_PREFIX = "memdash-worker-"
 # Uploaded corpora and checkpoints, kept between jobs (content-addressed, checked on download).
 _spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads/locks
 
@@ -45,12 +51,41 @@ def run_agent(server_url: str, token: str, name: str | None, device: str) -> Non
         print(f"worker {agent.name}: stopped", flush=True)
 
 
+def remove_orphaned_work_dirs(temp_dir: Path) -> int:
+    """Remove job work folders whose worker process no longer exists; returns how many."""
+    removed = 0
+    for folder in temp_dir.glob(f"{WORK_DIR_PREFIX}*-job-*"):
+        pid_text = folder.name.removeprefix(WORK_DIR_PREFIX).split("-", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)) and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 class Agent:
     def __init__(self, client: ServerClient, name: str, device: str, stop: threading.Event):
         self.client, self.name, self.device, self.stop = client, name, device, stop
 
     def run(self) -> None:
-        info = {"host": socket.gethostname(), "python": platform.python_version()}
+        removed = remove_orphaned_work_dirs(Path(tempfile.gettempdir()))
+        if removed:
+            print(f"worker {self.name}: removed {removed} work folder(s) of dead workers")
+        info = {
+            "host": socket.gethostname(),
+            "python": platform.python_version(),
+            "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+            "pid": os.getpid(),
+        }
         worker_id = self.client.post(
             "/api/worker/register", name=self.name, device=self.device, info=info
         )["worker_id"]
@@ -61,7 +96,8 @@ class Agent:
                 continue
             job = response.json()
             print(f"worker {self.name}: running job {job['id']} ({job['kind']})", flush=True)
-            with tempfile.TemporaryDirectory(prefix=f"memdash-job-{job['id']}-") as work_dir:
+            prefix = f"{WORK_DIR_PREFIX}{os.getpid()}-job-{job['id']}-"
+            with tempfile.TemporaryDirectory(prefix=prefix) as work_dir:
                 try:
                     self.run_job(job, Path(work_dir))
                 except LeaseLost as error:
@@ -70,6 +106,12 @@ class Agent:
     def run_job(self, job: dict[str, Any], work_dir: Path) -> None:
         job_path = f"/api/worker/jobs/{job['id']}"
         lease = job["lease_token"]
+        try:
+            job_params(job["kind"], job["params"])  # the contract, checked before any work
+        except ValueError as error:
+            message = f"this worker cannot run the job: {first_problem(error)}"
+            self.client.post(f"{job_path}/fail", lease_token=lease, error=message)
+            return
         resume = None
         if job.get("resume_checkpoint_id"):
             resume = self.client.download_checkpoint(

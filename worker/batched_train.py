@@ -11,12 +11,19 @@ draws its own deterministic batches from its own dataset, its gradient is clippe
 norm, and the AdamW update below is torch's AdamW formula applied per model, with a mask so a
 model that has saturated stops updating while the others go on. Each model stops by the same
 saturation rule as a single run.
+
+Checkpoints: every `checkpoint_every` steps, and when asked to stop, the whole stack is written
+atomically (weights, both AdamW moments and step counts, the active mask, every model's
+saturation state, curves and stop steps, the step, torch's RNG state, and the caller's `extra`
+state). Batches are a pure function of (seed, step), so a stack resumed from a checkpoint ends
+bit for bit where an uninterrupted one would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,7 +33,16 @@ from torch import Tensor
 from worker.batches import EpochBatches
 from worker.model import GPT, GPTConfig
 from worker.stacked_model import stack_state, stacked_losses, unstack_state
-from worker.train import Saturation, TrainConfig, TrainResult, build_model, mean_loss_bits
+from worker.train import (
+    CheckpointFn,
+    Saturation,
+    TrainConfig,
+    TrainResult,
+    build_model,
+    load_checkpoint,
+    mean_loss_bits,
+    save_checkpoint,
+)
 
 EPS = 1e-8
 ManyProgressFn = Callable[[int, int, int], None]  # step, max_steps, models still training
@@ -69,6 +85,21 @@ def _per_model_clip(params: dict[str, Tensor], max_norm: float) -> None:
         p.grad.mul_(scale.to(p.dtype).view((-1,) + (1,) * (p.ndim - 1)))
 
 
+STACK_FORMAT = "memdash-stack-v1"
+
+
+def _fingerprint(
+    model_config: GPTConfig, config: TrainConfig, datasets: Sequence[NDArray], seeds: Sequence[int]
+) -> dict:
+    """What a checkpoint must agree on to be resumed by this call."""
+    return {
+        "model": model_config.to_dict(),
+        "train": asdict(config),
+        "sizes": [int(d.shape[0]) for d in datasets],
+        "seeds": [int(s) for s in seeds],
+    }
+
+
 def train_many(
     model_config: GPTConfig,
     config: TrainConfig,
@@ -79,8 +110,17 @@ def train_many(
     on_progress: ManyProgressFn | None = None,
     on_eval: EvalFn | None = None,
     should_stop: Callable[[], bool] | None = None,
+    checkpoint_path: Path | None = None,
+    resume_from: Path | None = None,
+    on_checkpoint: CheckpointFn | None = None,
+    extra_state: Callable[[], dict] | None = None,
 ) -> list[TrainResult]:
-    """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i]."""
+    """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i].
+
+    With `checkpoint_path` the stack is saved there (and `on_checkpoint(path, step)` told) every
+    `config.checkpoint_every` steps and when `should_stop` ends it early; `resume_from` continues
+    from such a file. `extra_state()` is saved with each checkpoint (read it back with
+    `checkpoint_extra`)."""
     if len(datasets) != len(seeds) or not datasets:
         raise ValueError("give one seed per dataset, and at least one of each")
     device = device or torch.device("cpu")
@@ -97,9 +137,54 @@ def train_many(
     stopped_at = [0] * n_models
     active = torch.ones(n_models, dtype=torch.bool, device=device)
     step = 0
+    fingerprint = _fingerprint(model_config, config, datasets, seeds)
+
+    if resume_from is not None:
+        state = load_checkpoint(resume_from)
+        if state.get("format") != STACK_FORMAT or state.get("fingerprint") != fingerprint:
+            raise ValueError("the resume checkpoint belongs to another stack of models")
+        with torch.no_grad():
+            for name, value in state["params"].items():
+                params[name].copy_(value.to(device))
+            for name, value in state["exp_avg"].items():
+                optimizer.exp_avg[name].copy_(value.to(device))
+            for name, value in state["exp_avg_sq"].items():
+                optimizer.exp_avg_sq[name].copy_(value.to(device))
+        optimizer.steps = state["adam_steps"].clone()
+        active = state["active"].to(device)
+        saturations = [Saturation(**s) for s in state["saturations"]]
+        curves, stopped_at = state["curves"], list(state["stopped_at"])
+        step = int(state["step"])
+        torch.set_rng_state(state["rng"])
+    resumed_from_step = step
+
+    def checkpoint() -> None:
+        if checkpoint_path is None:
+            return
+        save_checkpoint(
+            checkpoint_path,
+            {
+                "format": STACK_FORMAT,
+                "fingerprint": fingerprint,
+                "params": {k: v.detach().cpu() for k, v in params.items()},
+                "exp_avg": {k: v.cpu() for k, v in optimizer.exp_avg.items()},
+                "exp_avg_sq": {k: v.cpu() for k, v in optimizer.exp_avg_sq.items()},
+                "adam_steps": optimizer.steps.clone(),
+                "active": active.cpu(),
+                "saturations": [asdict(s) for s in saturations],
+                "curves": curves,
+                "stopped_at": stopped_at,
+                "step": step,
+                "rng": torch.get_rng_state(),
+                "extra": extra_state() if extra_state else {},
+            },
+        )
+        if on_checkpoint:
+            on_checkpoint(checkpoint_path, step)
 
     while bool(active.any()) and step < config.max_steps:
         if should_stop and should_stop():
+            checkpoint()
             break
         batch = torch.stack(
             [
@@ -133,13 +218,22 @@ def train_many(
                     stopped_at[i] = step
             if on_progress:
                 on_progress(step, config.max_steps, int(active.sum()))
+        if step % config.checkpoint_every == 0 and bool(active.any()):
+            checkpoint()
 
     results = []
     for i in range(n_models):
         reason = saturations[i].reason or ("max_steps" if step >= config.max_steps else "cancelled")
         model = _unstack(model_config, params, i, device)
-        results.append(TrainResult(model, stopped_at[i] or step, reason, curves[i]))
+        results.append(
+            TrainResult(model, stopped_at[i] or step, reason, curves[i], resumed_from_step)
+        )
     return results
+
+
+def checkpoint_extra(path: Path | None) -> dict:
+    """The caller's `extra_state` saved in a stack checkpoint ({} without one)."""
+    return load_checkpoint(path).get("extra", {}) if path is not None else {}
 
 
 def _unstack(

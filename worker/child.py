@@ -9,6 +9,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from worker.contract import job_params
 from worker.jobs import runner_for
 from worker.jobs.context import JobCancelled, JobContext
 
@@ -26,7 +27,7 @@ def child_main(
     threads = os.environ.get("MEMDASH_TORCH_THREADS", "1")
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = threads
     ctx = JobContext(
-        job["params"],
+        job_params(job["kind"], job["params"]),
         Path(work_dir),
         Path(resume_path) if resume_path else None,
         device,
@@ -44,7 +45,9 @@ def child_main(
         connection.send(("result", result))
     except JobCancelled:
         connection.send(("cancelled",))
-    except BaseException:
-        connection.send(("error", traceback.format_exc()))
+    except BaseException as error:
+        # The first line is the cause people read; the traceback follows for the details.
+        cause = f"{type(error).__name__}: {error}".strip().splitlines()[0]
+        connection.send(("error", f"{cause}\n\n{traceback.format_exc()}"))
     finally:
         connection.close()

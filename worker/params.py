@@ -8,25 +8,72 @@ No torch here: the web server imports this module.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from worker.metrics.capacity import gpt2_param_count
 
 
-class TrainParams(BaseModel):
+class Strict(BaseModel):
+    """Unknown keys are refused (a misspelt knob must not be silently ignored), and every
+    float must be finite (`allow_inf_nan=False`)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class TrainParams(Strict):
+    """The trainer's knobs; the one place their defaults are defined (worker.train.TrainConfig
+    takes its defaults from here)."""
+
     max_steps: int = Field(default=3000, ge=1, le=10_000_000)
     batch_size: int = Field(default=64, ge=1, le=65_536)
     lr: float = Field(default=3e-3, gt=0, le=1)
-    warmup_steps: int = Field(default=50, ge=0)
+    warmup_steps: int = Field(default=50, ge=0, le=10_000_000)
+    weight_decay: float = Field(default=0.0, ge=0, le=10)
+    beta2: float = Field(default=0.98, gt=0, lt=1)
+    grad_clip: float = Field(default=1.0, ge=0, le=1e6)
     precision: Literal["fp32", "bf16"] = "fp32"
-    eval_every: int = Field(default=100, ge=1)
-    patience_evals: int = Field(default=4, ge=1)
-    min_improvement_bits: float = Field(default=0.005, ge=0)
+    eval_every: int = Field(default=100, ge=1, le=10_000_000)
+    patience_evals: int = Field(default=4, ge=1, le=10_000)
+    min_improvement_bits: float = Field(default=0.005, ge=0, le=100)  # per token
+    floor_bits: float = Field(default=0.001, ge=0, le=100)  # per token: all memorized
+    checkpoint_every: int = Field(default=500, ge=1, le=10_000_000)
+    max_eval_samples: int = Field(default=2048, ge=1, le=10_000_000)
 
 
-class Shape(BaseModel):
+# Memory of one stacked training job (an estimate, for refusing sweeps no worker can hold):
+# fp32 weight, gradient and both AdamW moments per parameter; int64 tokens of every dataset;
+# activations of one step (about 16 floats per layer, channel and token, kept for backward).
+BYTES_PER_TRAINED_PARAM = 16
+ACTIVATION_FLOATS_PER_LAYER_CHANNEL = 16
+
+
+def stack_job_bytes(
+    n_models: int,
+    n_params: int,
+    n_tokens_stored: int,
+    batch_size: int,
+    seq_len: int,
+    n_layer: int,
+    d_model: int,
+) -> int:
+    """Estimated peak memory in bytes of training `n_models` same-shape models together."""
+    weights = n_models * n_params * BYTES_PER_TRAINED_PARAM
+    data = n_tokens_stored * 8
+    activations = (
+        n_models
+        * batch_size
+        * seq_len
+        * n_layer
+        * d_model
+        * ACTIVATION_FLOATS_PER_LAYER_CHANNEL
+        * 4
+    )
+    return weights + data + activations
+
+
+class Shape(Strict):
     n_layer: int = Field(ge=1, le=64)
     d_model: int = Field(ge=4, le=8192)
 
@@ -39,16 +86,21 @@ class Shape(BaseModel):
         return d_model
 
 
-class CapacitySweepParams(BaseModel):
+class CapacitySweepParams(Strict):
     """A grid of model shapes × dataset sizes × seeds on uniform random tokens (SPEC 3-4)."""
 
     name: str = Field(default="capacity sweep", max_length=200)
     vocab_size: int = Field(default=2048, ge=2, le=1_000_000)
     seq_len: int = Field(default=64, ge=2, le=4096)
     shapes: list[Shape] = Field(min_length=1, max_length=64)
-    dataset_sizes: list[int] | None = None  # None: chosen around each shape's capacity
-    capacity_multiples: list[float] = Field(default=[0.25, 0.5, 1, 2, 4], min_length=1)
-    alpha_guess: float = Field(default=3.64, gt=0)  # bits/param used to place dataset sizes
+    # None: chosen around each shape's capacity
+    dataset_sizes: list[Annotated[int, Field(ge=1, le=100_000_000)]] | None = Field(
+        default=None, max_length=64
+    )
+    capacity_multiples: list[Annotated[float, Field(gt=0, le=1000)]] = Field(
+        default=[0.25, 0.5, 1, 2, 4], min_length=1, max_length=32
+    )
+    alpha_guess: float = Field(default=3.64, gt=0, le=64)  # bits/param to place dataset sizes
     seeds: int = Field(default=2, ge=1, le=20)
     n_heldout: int = Field(default=64, ge=0, le=100_000)
     max_models_per_job: int = Field(default=16, ge=1, le=1024)
@@ -71,6 +123,28 @@ class CapacitySweepParams(BaseModel):
     def n_params(self, shape: Shape) -> int:
         return gpt2_param_count(self.vocab_size, self.seq_len, shape.d_model, shape.n_layer)
 
+    def largest_job_bytes(self) -> int:
+        """Estimated memory of the sweep's largest stacked job (worst case: its largest sizes
+        and every seed in one job)."""
+        largest = 0
+        for shape in self.shapes:
+            sizes = sorted(self.sizes_for(shape), reverse=True)
+            runs = [n for n in sizes for _ in range(self.seeds)][: self.max_models_per_job]
+            heldout = len(runs) * self.n_heldout
+            largest = max(
+                largest,
+                stack_job_bytes(
+                    len(runs),
+                    self.n_params(shape),
+                    (sum(runs) + heldout) * self.seq_len,
+                    self.train.batch_size,
+                    self.seq_len,
+                    shape.n_layer,
+                    shape.d_model,
+                ),
+            )
+        return largest
+
     def sizes_for(self, shape: Shape) -> list[int]:
         """Dataset sizes N for one shape: given, or multiples of its expected capacity in samples.
 
@@ -92,6 +166,9 @@ PRESETS: dict[str, dict] = {
         "shapes": [{"n_layer": n, "d_model": d} for n in (1, 2, 4, 8) for d in (32, 64, 128, 256)],
         "seeds": 5,
         "capacity_multiples": [0.25, 0.5, 1, 2, 4, 8],
+        # At batch 2048 an L8-d256 model keeps ~17 GB of activations for its backward pass
+        # (stack_job_bytes): two per job fit a 40 GB GPU, and more jobs spread over more GPUs.
+        "max_models_per_job": 2,
         "train": {
             "max_steps": 100_000,
             "batch_size": 2048,
@@ -131,7 +208,7 @@ def capacity_preset(name: str) -> CapacitySweepParams:
     return CapacitySweepParams(**PRESETS[name])
 
 
-class TextSweepParams(BaseModel):
+class TextSweepParams(Strict):
     """Model shapes × nested training-set sizes on a real corpus, with held-out non-members and
     a reference model (SPEC 2, 4-7)."""
 
@@ -141,13 +218,36 @@ class TextSweepParams(BaseModel):
     vocab_size: int = Field(default=512, ge=260, le=65_536)  # byte-level BPE: 256 bytes + merges
     seq_len: int = Field(default=32, ge=8, le=1024)
     shapes: list[Shape] = Field(min_length=1, max_length=16)
-    train_sizes: list[int] = Field(min_length=1, max_length=32)
+    train_sizes: list[Annotated[int, Field(ge=2, le=10_000_000)]] = Field(
+        min_length=1, max_length=32
+    )
     n_heldout: int = Field(default=256, ge=8, le=100_000)
     # "full": a same-shape model trained on every training sample (the paper's choice);
     # "zlib"/"lzma": a model-free compressor of the sample's UTF-8 bytes.
     reference: Literal["full", "zlib", "lzma"] = "full"
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
     train: TrainParams = TrainParams()
+
+    def largest_job_bytes(self) -> int:
+        """Estimated memory of the largest job: one shape's runs and its full-data reference."""
+        largest = 0
+        for shape in self.shapes:
+            n_params = gpt2_param_count(self.vocab_size, self.seq_len, shape.d_model, shape.n_layer)
+            n_models = len(self.train_sizes) + (self.reference == "full")
+            tokens = (sum(self.train_sizes) + 2 * max(self.train_sizes)) * self.seq_len
+            largest = max(
+                largest,
+                stack_job_bytes(
+                    n_models,
+                    n_params,
+                    tokens,
+                    self.train.batch_size,
+                    self.seq_len,
+                    shape.n_layer,
+                    shape.d_model,
+                ),
+            )
+        return largest
 
     @field_validator("train_sizes")
     @classmethod
@@ -197,14 +297,16 @@ def text_preset(name: str) -> TextSweepParams:
     return TextSweepParams(**TEXT_PRESETS[name])
 
 
-class ScoringParams(BaseModel):
+class ScoringParams(Strict):
     """Score uploaded checkpoints on members (and optionally non-members) against a reference.
 
     Several checkpoints of one model scored on the same data also give the Pythia-style
     precision/recall of predicting the last one's memorized set from the earlier ones."""
 
     name: str = Field(default="scoring", max_length=200)
-    checkpoint_ids: list[int] = Field(min_length=1, max_length=16)
+    checkpoint_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        min_length=1, max_length=16
+    )
     # "demo", "sweep:<id>" (a text sweep's training set; its held-out set for non-members) or
     # the sha256 of an uploaded .txt/.jsonl corpus.
     members: str = Field(default="demo", pattern=r"^(demo|sweep:[0-9]+|[0-9a-f]{64})$")

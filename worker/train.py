@@ -31,25 +31,32 @@ from numpy.typing import NDArray
 from worker.batches import EpochBatches
 from worker.inference import MemdashScorer, token_nll_bits
 from worker.model import GPT, GPTConfig
+from worker.params import TrainParams
+
+_DEFAULTS = TrainParams()  # every default is defined once, in the job contract's TrainParams
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    max_steps: int = 2000
-    batch_size: int = 64
-    lr: float = 3e-3
-    warmup_steps: int = 50
-    weight_decay: float = 0.0
-    beta2: float = 0.98
-    grad_clip: float = 1.0
-    precision: Literal["fp32", "bf16"] = "fp32"
-    eval_every: int = 100
-    patience_evals: int = 4
-    min_improvement_bits: float = 0.005  # per token
-    floor_bits: float = 0.001  # per token: the training set is memorized
-    checkpoint_every: int = 500
-    max_eval_samples: int = 2048  # the saturation rule's training-loss estimate
+    max_steps: int = _DEFAULTS.max_steps
+    batch_size: int = _DEFAULTS.batch_size
+    lr: float = _DEFAULTS.lr
+    warmup_steps: int = _DEFAULTS.warmup_steps
+    weight_decay: float = _DEFAULTS.weight_decay
+    beta2: float = _DEFAULTS.beta2
+    grad_clip: float = _DEFAULTS.grad_clip
+    precision: Literal["fp32", "bf16"] = _DEFAULTS.precision
+    eval_every: int = _DEFAULTS.eval_every
+    patience_evals: int = _DEFAULTS.patience_evals
+    min_improvement_bits: float = _DEFAULTS.min_improvement_bits  # per token
+    floor_bits: float = _DEFAULTS.floor_bits  # per token: the training set is memorized
+    checkpoint_every: int = _DEFAULTS.checkpoint_every
+    max_eval_samples: int = _DEFAULTS.max_eval_samples  # the saturation rule's loss estimate
     seed: int = 0
+
+    @classmethod
+    def from_params(cls, params: TrainParams, seed: int = 0) -> TrainConfig:
+        return cls(**params.model_dump(), seed=seed)
 
     def lr_at(self, step: int) -> float:
         if step < self.warmup_steps:

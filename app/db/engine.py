@@ -1,4 +1,17 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+"""Engine and session factories for SQLite (embedded default) and PostgreSQL.
+
+Two kinds of transaction, so that reading never waits for writing:
+
+- **Reads** (`make_read_session_factory`, every page and JSON GET): on SQLite a plain deferred
+  `BEGIN` under WAL, which takes no lock — a page reads its snapshot while a writer commits.
+  The connection is `query_only` for the transaction, so a write through a read session fails
+  at once and loudly instead of upgrading the lock half-way (an upgrade that busy_timeout does
+  not retry). On PostgreSQL the transaction is READ ONLY.
+- **Writes** (`make_session_factory`): on SQLite `BEGIN IMMEDIATE` takes the single write lock
+  up front, so a claim is atomic and a transaction never fails on a lock upgrade. Writers keep
+  their transactions short: nothing slow (hashing, unpacking, validation, subprocesses) happens
+  inside one — see app/checkpoints.py and app/corpora.py, which do their file work first.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +21,14 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Longer than any write transaction should take; a writer that waits this long is a bug.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "memdash_read_only"
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
     # WAL lets pages read while a worker writes; foreign keys are off by default in SQLite.
-    # isolation_level=None hands transaction control to us, so queue.py can BEGIN IMMEDIATE.
+    # isolation_level=None hands transaction control to us (see _on_sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -25,16 +40,19 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 
 def _on_sqlite_begin(conn) -> None:
     # With the driver's own transaction handling off, SQLAlchemy's BEGIN must be emitted here.
-    # IMMEDIATE takes the write lock up front: a claim is then atomic, and a transaction never
-    # fails half-way on a read-to-write lock upgrade (which busy_timeout does not retry).
-    # Under WAL, reads outside a transaction still run while a writer holds the lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("PRAGMA query_only=ON")
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("PRAGMA query_only=OFF")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings each backend needs for many concurrent writers."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        timeout_s = SQLITE_BUSY_TIMEOUT_MS / 1000
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout_s})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
@@ -42,7 +60,16 @@ def make_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that write (and read what they write): short transactions only."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read: no lock on SQLite, READ ONLY on PostgreSQL."""
+    options = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 @contextmanager

@@ -167,6 +167,9 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=3)
     lease_token: Mapped[str | None] = mapped_column(String(64))
+    # The token of a lease that ran out (the job went back to the queue): while no other worker
+    # has claimed the job, its old holder's heartbeat takes it back and its result is accepted.
+    last_lease_token: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
     progress_frac: Mapped[float] = mapped_column(Float, default=0.0)

@@ -1,9 +1,18 @@
-"""The job queue: the only module that changes a job's state. Server clock only.
+"""The job queue and the one owner of the job lifecycle. Server clock only.
 
 States: queued -> running -> succeeded | failed | cancelled; running -> queued when a lease
 expires (attempts < max_attempts) or a worker releases it on shutdown. A claim hands out a lease
 token; every later write must present it, and a stale one raises StaleLease (HTTP 409), so a
 worker that lost its lease can never overwrite the job's new owner.
+
+Every transition here also updates the job's runs and its sweep in the same transaction
+(`_sync`): a run is running while its job runs, ends with it, and a sweep is "running" exactly
+while one of its jobs has not ended; when its last job ends its summary is computed. Nothing
+else writes run or sweep status (results.py marks the runs a result stored as succeeded).
+
+A lease that ran out while its worker was only cut off (or the server was down) is not lost
+work: the job keeps the old token as `last_lease_token`, and until another worker claims it,
+the old holder's heartbeat takes the lease back and its finished result is accepted.
 
 Claiming is one atomic step: `FOR UPDATE SKIP LOCKED` on PostgreSQL (workers never wait for each
 other), and on SQLite a `BEGIN IMMEDIATE` transaction (see engine.py), which serializes writers.
@@ -15,11 +24,15 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import TERMINAL_JOB_STATES, Job, JobState, Worker, utcnow
+from app.db.models import TERMINAL_JOB_STATES, Job, JobState, Run, Sweep, Worker, utcnow
+from app.results import store_job_result
+from app.summaries import summarize
+from worker.contract import first_problem, job_params, job_result
 
 
 class StaleLease(Exception):
@@ -34,10 +47,14 @@ class InvalidTransition(Exception):
     """The job is not in a state that allows this action."""
 
 
+class InvalidResult(Exception):
+    """A worker's result does not fit its job kind's contract."""
+
+
 def enqueue(
     session: Session,
     kind: str,
-    params: dict[str, Any],
+    params: dict[str, Any] | BaseModel,
     *,
     idempotency_key: str | None = None,
     priority: int = 0,
@@ -45,7 +62,10 @@ def enqueue(
     sweep_id: int | None = None,
     run_id: int | None = None,
 ) -> Job:
-    """Add a job; with an idempotency key, a second enqueue returns the first job."""
+    """Add a job; with an idempotency key, a second enqueue returns the first job. The
+    parameters must fit the kind's contract (worker/contract.py: ValueError otherwise); they
+    are stored with every default filled in, so the worker sees exactly what was meant."""
+    params = job_params(kind, params).model_dump(mode="json")
     if idempotency_key is not None:
         existing = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
         if existing is not None:
@@ -87,15 +107,30 @@ def claim(
     job.attempts += 1
     job.started_at = job.started_at or now
     job.updated_at = now
-    job.error = None
-    session.flush()
+    job.error, job.last_lease_token = None, None
+    job.progress_frac, job.progress_message = 0.0, ""  # a reclaimed job starts its report afresh
+    _sync(session, job)
     return job
 
 
-def _leased(session: Session, job_id: int, lease_token: str) -> Job:
+def _leased(
+    session: Session, job_id: int, lease_token: str, take_back_s: float | None = None
+) -> Job:
+    """The job, if `lease_token` holds it. With `take_back_s`, a lease that ran out and went
+    back to the queue unclaimed is taken back by its old holder for that many seconds."""
     job = session.get(Job, job_id, with_for_update=_locks(session))
     if job is None:
         raise JobNotFound(job_id)
+    if (
+        take_back_s is not None
+        and job.state == JobState.queued
+        and job.last_lease_token is not None
+        and job.last_lease_token == lease_token
+        and not job.cancel_requested
+    ):
+        job.state, job.lease_token, job.last_lease_token = JobState.running, lease_token, None
+        job.lease_expires_at = utcnow() + timedelta(seconds=take_back_s)
+        _sync(session, job)
     if job.state != JobState.running or job.lease_token != lease_token:
         raise StaleLease(f"job {job_id} is not leased with this token (state {job.state})")
     return job
@@ -114,7 +149,7 @@ def heartbeat(
     message: str | None = None,
 ) -> bool:
     """Renew the lease and record progress; returns whether cancellation was requested."""
-    job = _leased(session, job_id, lease_token)
+    job = _leased(session, job_id, lease_token, take_back_s=lease_s)
     now = utcnow()
     job.lease_expires_at = now + timedelta(seconds=lease_s)
     if progress_frac is not None:
@@ -132,9 +167,18 @@ def record_checkpoint(session: Session, job_id: int, lease_token: str, checkpoin
 
 
 def complete(session: Session, job_id: int, lease_token: str, result: dict[str, Any]) -> Job:
-    job = _leased(session, job_id, lease_token)
+    """Store the result (its runs succeed) and end the job; the last holder of a lease that ran
+    out may still deliver while no other worker has claimed the job. A result that does not fit
+    the kind's contract raises InvalidResult and changes nothing."""
+    job = _leased(session, job_id, lease_token, take_back_s=0)
+    try:
+        typed = job_result(job.kind, result)
+    except ValueError as error:
+        raise InvalidResult(f"job {job_id} ({job.kind}): {first_problem(error)}") from None
+    store_job_result(session, job, typed)
     _finish(job, JobState.succeeded)
     job.result, job.progress_frac = result, 1.0
+    _sync(session, job)
     return job
 
 
@@ -142,12 +186,14 @@ def fail(session: Session, job_id: int, lease_token: str, error: str) -> Job:
     job = _leased(session, job_id, lease_token)
     _finish(job, JobState.failed)
     job.error = error[-20_000:]
+    _sync(session, job)
     return job
 
 
 def acknowledge_cancel(session: Session, job_id: int, lease_token: str) -> Job:
     job = _leased(session, job_id, lease_token)
     _finish(job, JobState.cancelled)
+    _sync(session, job)
     return job
 
 
@@ -157,13 +203,17 @@ def release(session: Session, job_id: int, lease_token: str) -> Job:
     job.state, job.lease_token, job.lease_expires_at = JobState.queued, None, None
     job.attempts = max(0, job.attempts - 1)
     job.worker_id, job.updated_at = None, utcnow()
+    job.progress_message = "given back by its worker; waiting for the next one"
+    _sync(session, job)
     return job
 
 
 def _finish(job: Job, state: JobState) -> None:
     now = utcnow()
     job.state, job.lease_token, job.lease_expires_at = state, None, None
+    job.last_lease_token = None
     job.finished_at = job.updated_at = now
+    job.progress_message = ""  # the state says it now
 
 
 def request_cancel(session: Session, job_id: int) -> Job:
@@ -173,6 +223,7 @@ def request_cancel(session: Session, job_id: int) -> Job:
         raise JobNotFound(job_id)
     if job.state == JobState.queued:
         _finish(job, JobState.cancelled)
+        _sync(session, job)
     elif job.state == JobState.running:
         job.cancel_requested = True
         job.updated_at = utcnow()
@@ -190,6 +241,8 @@ def requeue(session: Session, job_id: int) -> Job:
         raise InvalidTransition(f"job {job_id} is {job.state}; only ended jobs can be requeued")
     job.state, job.attempts, job.error = JobState.queued, 0, None
     job.cancel_requested, job.finished_at, job.updated_at = False, None, utcnow()
+    job.progress_frac, job.progress_message = 0.0, ""
+    _sync(session, job)
     return job
 
 
@@ -204,8 +257,10 @@ def reap(session: Session, now: datetime | None = None) -> tuple[int, int]:
         if job.cancel_requested:
             _finish(job, JobState.cancelled)
         elif job.attempts < job.max_attempts:
+            job.last_lease_token = job.lease_token
             job.state, job.lease_token, job.lease_expires_at = JobState.queued, None, None
-            job.worker_id, job.updated_at = None, now
+            job.updated_at = now
+            job.progress_message = "its worker stopped answering; waiting for a worker"
             requeued += 1
         else:
             _finish(job, JobState.failed)
@@ -213,4 +268,75 @@ def reap(session: Session, now: datetime | None = None) -> tuple[int, int]:
                 f"the worker stopped answering (lease expired) on all {job.attempts} attempts"
             )
             failed += 1
+        _sync(session, job)
     return requeued, failed
+
+
+def grant_restart_grace(session: Session, lease_s: float, now: datetime | None = None) -> int:
+    """At server start: leases that ran out while the server was down get `lease_s` more, so
+    their workers (retrying all along) reconnect before the reaper gives their jobs away."""
+    now = now or utcnow()
+    renewed = session.execute(
+        update(Job)
+        .where(
+            Job.state == JobState.running, Job.lease_expires_at < now + timedelta(seconds=lease_s)
+        )
+        .values(lease_expires_at=now + timedelta(seconds=lease_s))
+    )
+    return renewed.rowcount or 0
+
+
+def job_run_ids(job: Job) -> list[int]:
+    """The runs a job works for: its own, or the members of a stacked job."""
+    if job.run_id:
+        return [job.run_id]
+    members = (job.params or {}).get("members")  # a stacked job's runs (a score job's is data)
+    return [int(m["run_id"]) for m in members] if isinstance(members, list) else []
+
+
+# How a run's status follows its job's state (a run a result already stored stays succeeded).
+RUN_STATUS_OF_JOB = {
+    JobState.queued: "queued",
+    JobState.running: "running",
+    JobState.failed: "failed",
+    JobState.cancelled: "cancelled",
+}
+
+
+def _sync(session: Session, job: Job) -> None:
+    """Mirror the job's state on its runs and its sweep (the only place that does)."""
+    status = RUN_STATUS_OF_JOB.get(JobState(job.state))
+    if status is not None:
+        for run_id in job_run_ids(job):
+            run = session.get(Run, run_id)
+            if run is not None and run.status != "succeeded":
+                run.status = status
+                run.finished_at = utcnow() if job.state in TERMINAL_JOB_STATES else None
+    if job.sweep_id is not None:
+        session.flush()
+        _sync_sweep(session, job.sweep_id)
+
+
+def _sync_sweep(session: Session, sweep_id: int) -> None:
+    sweep = session.get(Sweep, sweep_id)
+    if sweep is None:
+        return
+    states = session.scalars(select(Job.state).where(Job.sweep_id == sweep_id)).all()
+    if not states:
+        return
+    if all(s in TERMINAL_JOB_STATES for s in states):
+        if sweep.status in ("queued", "running"):
+            sweep.summary = summarize(session, sweep)
+            sweep.finished_at = utcnow()
+        sweep.status = (
+            "succeeded"
+            if all(s == JobState.succeeded for s in states)
+            else (
+                "cancelled"
+                if all(s in (JobState.succeeded, JobState.cancelled) for s in states)
+                else "failed"
+            )
+        )
+    else:
+        started = any(s != JobState.queued for s in states)
+        sweep.status, sweep.finished_at = ("running" if started else "queued"), None

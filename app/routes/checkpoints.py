@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -17,11 +17,21 @@ from app.checkpoints import (
     scorable_checkpoints,
     store_checkpoint_upload,
 )
-from app.corpora import CorpusRejected, list_corpora, store_corpus
+from app.corpora import CorpusRejected, Writes, list_corpora, store_corpus
 from app.db.models import Checkpoint, Sweep
 from app.deletion import InUse, delete_checkpoint
-from app.deps import SessionDep, SettingsDep
-from app.scoring import ScoringRejected, launch_scoring
+from app.deps import (
+    MAX_DB_ID,
+    DbId,
+    SessionDep,
+    SettingsDep,
+    WritesDep,
+    WriteSessionDep,
+    read_scope,
+)
+from app.routes.openapi import FORM
+from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
+from app.settings import Settings
 from app.templating import render
 from app.validation import first_error
 from worker.params import ScoringParams
@@ -29,15 +39,23 @@ from worker.params import ScoringParams
 router = APIRouter(tags=["checkpoints"])
 
 
-def _upload(session, settings, files: list[UploadFile], name: str, tokenizer_from: int | None):
+def _upload(
+    session: Session,
+    writes: Writes,
+    settings: Settings,
+    files: list[UploadFile],
+    name: str,
+    tokenizer_from: int | None,
+) -> tuple[Checkpoint, bool]:
     pairs = [(f.filename or "", f.file) for f in files if f.filename]
     lender = None
     if tokenizer_from is not None:
-        lender = session.get(Checkpoint, tokenizer_from)
+        in_range = 1 <= tokenizer_from <= MAX_DB_ID
+        lender = session.get(Checkpoint, tokenizer_from) if in_range else None
         if lender is None or lender.format != "hf":
             raise HTTPException(422, f"tokenizer_from: no Hugging Face checkpoint {tokenizer_from}")
     try:
-        return store_checkpoint_upload(session, settings, pairs, name, lender)
+        return store_checkpoint_upload(writes, settings, pairs, name, lender)
     except CheckpointUploadRejected as error:
         raise HTTPException(error.status_code, str(error)) from None
 
@@ -45,16 +63,17 @@ def _upload(session, settings, files: list[UploadFile], name: str, tokenizer_fro
 @router.post("/api/checkpoints", status_code=201, response_model=None)
 def api_upload_checkpoint(
     session: SessionDep,
+    writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
     file: Annotated[list[UploadFile], File(description="an archive, a .gguf, or the files")],
     name: Annotated[str, Form(max_length=200)] = "",
     tokenizer_from: Annotated[
-        int | None, Form(description="a checkpoint whose tokenizer completes files without one")
+        int | None,
+        Form(ge=1, le=MAX_DB_ID, description="a checkpoint whose tokenizer completes files"),
     ] = None,
 ) -> JSONResponse:
-    checkpoint, created = _upload(session, settings, file, name, tokenizer_from)
-    session.commit()
+    checkpoint, created = _upload(session, writes, settings, file, name, tokenizer_from)
     return JSONResponse(checkpoint_json(checkpoint), status_code=201 if created else 200)
 
 
@@ -70,15 +89,24 @@ def _validated(body: dict[str, Any]) -> ScoringParams:
         raise HTTPException(422, first_error(error)) from None
 
 
+def _launch(session: Session, writes: Writes, settings: Settings, params: ScoringParams) -> Sweep:
+    store_sweep_data(session, writes, settings, params)
+    with writes() as write_session:
+        return launch_scoring(write_session, params)
+
+
 @router.post("/api/scorings", status_code=201)
 def api_launch_scoring(
-    body: dict[str, Any], session: SessionDep, settings: SettingsDep, _: AdminDep
+    body: dict[str, Any],
+    session: SessionDep,
+    writes: WritesDep,
+    settings: SettingsDep,
+    _: AdminDep,
 ) -> dict:
     try:
-        sweep = launch_scoring(session, settings, _validated(body))
+        sweep = _launch(session, writes, settings, _validated(body))
     except (ScoringRejected, CorpusRejected) as error:
         raise HTTPException(422, str(error)) from None
-    session.commit()
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
 
@@ -96,15 +124,20 @@ def _page(request: Request, session, errors: dict[str, str], form: dict, status:
 
 
 @router.get("/checkpoints", response_class=HTMLResponse)
-def checkpoints_page(request: Request, session: SessionDep, select: int | None = None):
+def checkpoints_page(
+    request: Request,
+    session: SessionDep,
+    select: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
+):
     """`?select=ID` pre-ticks a checkpoint (the "Score it" link of a run's page)."""
     return _page(request, session, {}, {"checkpoint_ids": [select] if select else []})
 
 
-@router.post("/checkpoints", response_model=None)
+@router.post("/checkpoints", response_model=None, **FORM)
 def form_upload_checkpoint(
     request: Request,
     session: SessionDep,
+    writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
     file: Annotated[list[UploadFile], File()],
@@ -113,17 +146,17 @@ def form_upload_checkpoint(
 ) -> Response:
     try:
         lender = int(tokenizer_from) if tokenizer_from.isdigit() else None
-        _upload(session, settings, file, name, lender)
+        _upload(session, writes, settings, file, name, lender)
     except HTTPException as error:
         return _page(request, session, {"upload": error.detail}, {"name": name}, error.status_code)
-    session.commit()
     return RedirectResponse("/checkpoints", status_code=303)
 
 
-@router.post("/scorings", response_model=None)
+@router.post("/scorings", response_model=None, **FORM)
 def form_launch_scoring(
     request: Request,
     session: SessionDep,
+    writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
     checkpoint_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI form default)
@@ -147,15 +180,14 @@ def form_launch_scoring(
     for field, upload in (("members", members_file), ("nonmembers", nonmembers_file)):
         if upload is not None and upload.filename:
             try:
-                corpus = store_corpus(session, settings, upload.file, upload.filename)
+                corpus = store_corpus(writes, settings, upload.file, upload.filename)
                 form[field] = corpus.content_sha256
             except CorpusRejected as error:
                 errors[f"{field}_file"] = str(error)
     if not errors:
         body = {**form, "nonmembers": form["nonmembers"] or None}
         try:
-            sweep = launch_scoring(session, settings, _validated(body))
-            session.commit()
+            sweep = _launch(session, writes, settings, _validated(body))
             return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
         except HTTPException as error:
             field = next((f for f in form if error.detail.startswith(f)), "scoring")
@@ -163,11 +195,12 @@ def form_launch_scoring(
         except (ScoringRejected, CorpusRejected) as error:
             field = next((f for f in form if str(error).startswith(f)), "scoring")
             errors[field] = str(error)
-    session.commit()  # corpora uploaded with the form stay, ready to pick
-    return _page(request, session, errors, form, 422)
+    # Corpora uploaded with the form stay, ready to pick: a fresh read shows them.
+    with read_scope(request) as fresh:
+        return _page(request, fresh, errors, form, 422)
 
 
-def _delete(session: Session, checkpoint_id: int) -> None:
+def _delete(session: Session, checkpoint_id: DbId) -> None:  # a write session
     """Delete an uploaded checkpoint and its file; scores computed from it are kept."""
     checkpoint = session.get(Checkpoint, checkpoint_id)
     if checkpoint is None or checkpoint.kind != "uploaded":
@@ -180,14 +213,16 @@ def _delete(session: Session, checkpoint_id: int) -> None:
 
 
 @router.delete("/api/checkpoints/{checkpoint_id}")
-def api_delete_checkpoint(checkpoint_id: int, session: SessionDep, _: AdminDep) -> dict[str, str]:
+def api_delete_checkpoint(
+    checkpoint_id: DbId, session: WriteSessionDep, _: AdminDep
+) -> dict[str, str]:
     _delete(session, checkpoint_id)
     return {"deleted": f"checkpoint {checkpoint_id}"}
 
 
-@router.post("/checkpoints/{checkpoint_id}/delete", response_model=None)
+@router.post("/checkpoints/{checkpoint_id}/delete", response_model=None, **FORM)
 def form_delete_checkpoint(
-    checkpoint_id: int, request: Request, session: SessionDep, _: AdminDep
+    checkpoint_id: DbId, request: Request, session: WriteSessionDep, _: AdminDep
 ) -> Response:
     try:
         _delete(session, checkpoint_id)

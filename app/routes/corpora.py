@@ -10,24 +10,23 @@ from app.auth import AdminDep
 from app.corpora import CorpusRejected, corpus_json, list_corpora, store_corpus
 from app.db.models import Dataset
 from app.deletion import InUse, delete_corpus
-from app.deps import SessionDep, SettingsDep
+from app.deps import DbId, SessionDep, SettingsDep, WritesDep, WriteSessionDep
 
 router = APIRouter(tags=["corpora"])
 
 
 @router.post("/api/corpora", status_code=201)
 def api_upload_corpus(
-    session: SessionDep,
+    writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
     file: Annotated[UploadFile, File(description="a .txt or .jsonl corpus")],
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> dict[str, Any]:
     try:
-        dataset = store_corpus(session, settings, file.file, file.filename or "", name)
+        dataset = store_corpus(writes, settings, file.file, file.filename or "", name)
     except CorpusRejected as error:
         raise HTTPException(error.status_code, str(error)) from None
-    session.commit()
     return corpus_json(dataset)
 
 
@@ -37,7 +36,7 @@ def api_corpora(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.delete("/api/corpora/{corpus_id}")
-def api_delete_corpus(corpus_id: int, session: SessionDep, _: AdminDep) -> dict[str, str]:
+def api_delete_corpus(corpus_id: DbId, session: WriteSessionDep, _: AdminDep) -> dict[str, str]:
     """Delete an uploaded corpus and its file; sweeps and scores made from it are kept."""
     corpus = session.get(Dataset, corpus_id)
     if corpus is None or corpus.kind != "corpus":

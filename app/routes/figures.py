@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.db.models import SavedView, Sweep
-from app.deps import SessionDep
+from app.deps import SessionDep, WriteSessionDep
+from app.routes.openapi import PAGE_WITH_TWINS
 from app.templating import render
 from app.views.registry import VIEWS, View
 from app.views.state import StateError, ViewState
@@ -99,7 +100,7 @@ def figures_index(request: Request, session: SessionDep, sweeps: str = "") -> HT
     return render(request, "figures.html", context)
 
 
-@router.get("/figures/{name}", response_model=None)
+@router.get("/figures/{name}", response_model=None, **PAGE_WITH_TWINS)
 def figure_page(name: str, request: Request, session: SessionDep) -> Response:
     query = dict(request.query_params)
     for key in ("sweeps", "runs"):  # a multi-select sends the key once per choice
@@ -114,7 +115,7 @@ class ShareIn(BaseModel):
 
 
 @router.post("/api/views", status_code=201)
-def save_view(body: ShareIn, session: SessionDep) -> dict[str, str]:
+def save_view(body: ShareIn, session: WriteSessionDep) -> dict[str, str]:
     """A short link for a figure state; the same state always gets the same slug."""
     name = body.path.removeprefix("/figures/")
     view = _view(name)
@@ -126,7 +127,7 @@ def save_view(body: ShareIn, session: SessionDep) -> dict[str, str]:
     return {"slug": slug, "url": f"/v/{slug}"}
 
 
-@router.get("/v/{slug}", response_model=None)
+@router.get("/v/{slug}", response_model=None, **PAGE_WITH_TWINS)
 def shared_view(slug: str, request: Request, session: SessionDep) -> Response:
     """A saved figure, open to anyone with the link (even when reading needs a token)."""
     saved = session.get(SavedView, slug)

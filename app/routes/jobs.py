@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -12,8 +12,8 @@ from app import queries
 from app.auth import AdminDep
 from app.db import queue
 from app.db.models import Job, utcnow
-from app.deps import SessionDep
-from app.results import mark_run
+from app.deps import DbId, SessionDep, WriteSessionDep, read_scope
+from app.routes.openapi import FORM, PAGE_WITH_TWINS
 from app.templating import is_htmx, render
 
 router = APIRouter(tags=["jobs"])
@@ -45,8 +45,10 @@ def _ago(moment: datetime) -> str:
     return f"{seconds // 60} min ago" if seconds < 7200 else f"{seconds // 3600} h ago"
 
 
-@router.get("/queue", response_model=None)
-def queue_page(request: Request, session: SessionDep, format: str = "html") -> Response:
+@router.get("/queue", response_model=None, **PAGE_WITH_TWINS)
+def queue_page(
+    request: Request, session: SessionDep, format: Literal["html", "json"] = "html"
+) -> Response:
     jobs = queries.recent_jobs(session)
     if format == "json":
         return JSONResponse(
@@ -63,8 +65,6 @@ def queue_page(request: Request, session: SessionDep, format: str = "html") -> R
                 ],
             }
         )
-    if format != "html":
-        raise HTTPException(400, "format must be html or json")
     context = {
         "jobs": jobs,
         "workers": queries.workers(session),
@@ -74,38 +74,37 @@ def queue_page(request: Request, session: SessionDep, format: str = "html") -> R
     return render(request, "queue.html", context, block="live")
 
 
-def _after_action(request: Request, session: SessionDep) -> Response:
+def _after_action(request: Request) -> Response:
     if is_htmx(request):
-        return queue_page(request, session)
+        with read_scope(request) as session:
+            return queue_page(request, session)
     return RedirectResponse("/queue", status_code=303)
 
 
-def _job_action(job_id: int, request: Request, session: SessionDep, action) -> Response:
+def _job_action(job_id: DbId, request: Request, session: WriteSessionDep, action) -> Response:
     """Apply a queue action; unknown jobs are 404, impossible transitions 409."""
     try:
-        job = action(session, job_id)
+        action(session, job_id)  # the job's runs and sweep follow in the same transaction
     except queue.JobNotFound:
         raise HTTPException(404, f"no job {job_id}") from None
     except queue.InvalidTransition as error:
         raise HTTPException(409, str(error)) from None
-    if job.state == "cancelled":  # a queued job ends at once; its runs and sweep follow
-        mark_run(session, job, "cancelled")
     session.commit()
-    return _after_action(request, session)
+    return _after_action(request)
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=None)
-def cancel_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
+@router.post("/jobs/{job_id}/cancel", response_model=None, **FORM)
+def cancel_job(job_id: DbId, request: Request, session: WriteSessionDep, _: AdminDep) -> Response:
     return _job_action(job_id, request, session, queue.request_cancel)
 
 
-@router.post("/jobs/{job_id}/requeue", response_model=None)
-def requeue_job(job_id: int, request: Request, session: SessionDep, _: AdminDep) -> Response:
+@router.post("/jobs/{job_id}/requeue", response_model=None, **FORM)
+def requeue_job(job_id: DbId, request: Request, session: WriteSessionDep, _: AdminDep) -> Response:
     return _job_action(job_id, request, session, queue.requeue)
 
 
 @router.get("/jobs/{job_id}", response_model=None)
-def job_detail(job_id: int, session: SessionDep) -> JSONResponse:
+def job_detail(job_id: DbId, session: SessionDep) -> JSONResponse:
     job = session.get(Job, job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id}")

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import select
 
 from app.db.models import Checkpoint, MetricPoint, Run
-from app.deps import SessionDep
+from app.deps import DbId, SessionDep
 from app.figures import figure_div
 from app.figures.run import curves_figure
 from app.templating import render
@@ -19,7 +19,7 @@ router = APIRouter(tags=["runs"])
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def run_page(run_id: DbId, request: Request, session: SessionDep) -> HTMLResponse:
     run = session.get(Run, run_id)
     if run is None:
         raise HTTPException(404, f"no run {run_id}")
@@ -39,7 +39,7 @@ def run_page(run_id: int, request: Request, session: SessionDep) -> HTMLResponse
 
 
 @router.get("/checkpoints/{checkpoint_id}/download")
-def download_model(checkpoint_id: int, session: SessionDep) -> FileResponse:
+def download_model(checkpoint_id: DbId, session: SessionDep) -> FileResponse:
     """A trained run's Hugging Face folder (.tar.gz), or an upload as it was uploaded."""
     checkpoint = session.get(Checkpoint, checkpoint_id)
     if checkpoint is None or checkpoint.format not in ("hf", "gguf"):

@@ -6,55 +6,77 @@ import csv
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 
 from app import queries
 from app.auth import AdminDep
 from app.corpora import CorpusRejected, store_corpus
 from app.db.models import Sweep
-from app.deps import SessionDep, SettingsDep
+from app.deps import DbId, SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
 from app.figures import figure_div
+from app.launch_limits import TooLargeForWorkers, check_job_memory
+from app.routes.openapi import CSV_OR_JSON, FORM
 from app.scoring_report import scoring_report
+from app.settings import Settings
 from app.sweeps import launch_capacity_sweep, launch_text_sweep
 from app.templating import render
 from app.transfer import ImportError_, export_sweep, import_sweep
 from app.validation import first_error
 from app.views.registry import VIEWS
 from app.views.state import ViewState
-from worker.params import PRESETS, TEXT_PRESETS, CapacitySweepParams, TextSweepParams
+from worker.params import PRESETS, TEXT_PRESETS, CapacitySweepParams, Strict, TextSweepParams
 
 router = APIRouter(tags=["sweeps"])
 
 
-class Launch(BaseModel):
-    preset: str | None = "quick"
-    params: dict[str, Any] = {}
+class Launch(Strict):
+    """A preset and overrides of its parameters (under `params`; anything else is refused)."""
+
+    preset: str | None = Field(default="quick", max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
-def _params(launch: Launch, presets: dict[str, dict], model: type[BaseModel]) -> Any:
-    """The preset's parameters with the caller's overrides on top, validated."""
-    if launch.preset is not None and launch.preset not in presets:
-        raise HTTPException(422, f"unknown preset {launch.preset!r}; choose {sorted(presets)}")
-    base = presets[launch.preset] if launch.preset else {}
+def _params(
+    preset: str | None,
+    overrides: dict[str, Any],
+    presets: dict[str, dict],
+    model: type[BaseModel],
+    session: Session,
+    settings: Settings,
+) -> Any:
+    """The preset's parameters with the caller's overrides on top, validated, and refused when
+    no worker could hold the sweep's largest job."""
+    if preset is not None and preset not in presets:
+        raise HTTPException(422, f"unknown preset {preset[:40]!r}; choose {sorted(presets)}")
+    base = presets[preset] if preset else {}
     try:
-        return model(**{**base, **launch.params})
+        params = model(**{**base, **overrides})
+        check_job_memory(session, settings, params.largest_job_bytes())
     except ValidationError as error:
         raise HTTPException(422, first_error(error)) from None
+    except TooLargeForWorkers as error:
+        raise HTTPException(422, str(error)) from None
+    return params
 
 
 @router.post("/api/sweeps/capacity", status_code=201)
-def api_launch_capacity(launch: Launch, session: SessionDep, _: AdminDep) -> dict:
-    params = _params(launch, PRESETS, CapacitySweepParams)
+def api_launch_capacity(
+    launch: Launch, session: WriteSessionDep, settings: SettingsDep, _: AdminDep
+) -> dict:
+    params = _params(launch.preset, launch.params, PRESETS, CapacitySweepParams, session, settings)
     sweep = launch_capacity_sweep(session, params, launch.preset)
     session.commit()
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
 
 @router.post("/api/sweeps/text", status_code=201)
-def api_launch_text(launch: Launch, session: SessionDep, _: AdminDep) -> dict:
-    params = _params(launch, TEXT_PRESETS, TextSweepParams)
+def api_launch_text(
+    launch: Launch, session: WriteSessionDep, settings: SettingsDep, _: AdminDep
+) -> dict:
+    params = _params(launch.preset, launch.params, TEXT_PRESETS, TextSweepParams, session, settings)
     try:
         sweep = launch_text_sweep(session, params, launch.preset)
     except CorpusRejected as error:
@@ -63,10 +85,11 @@ def api_launch_text(launch: Launch, session: SessionDep, _: AdminDep) -> dict:
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
 
-@router.post("/sweeps/capacity", response_model=None)
+@router.post("/sweeps/capacity", response_model=None, **FORM)
 def form_launch_capacity(
     request: Request,
-    session: SessionDep,
+    session: WriteSessionDep,
+    settings: SettingsDep,
     _: AdminDep,
     preset: str = Form("quick"),
     name: str = Form(""),
@@ -83,7 +106,7 @@ def form_launch_capacity(
             overrides["seeds"] = int(seeds)
     if not errors:
         try:
-            params = _params(Launch(preset=preset, params=overrides), PRESETS, CapacitySweepParams)
+            params = _params(preset, overrides, PRESETS, CapacitySweepParams, session, settings)
         except HTTPException as error:
             field = "seeds" if "seeds" in error.detail else "preset"
             errors[field] = error.detail
@@ -99,7 +122,7 @@ def form_launch_capacity(
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
 
 
-def sweep_state(session: SessionDep, sweep_id: int) -> dict[str, Any]:
+def sweep_state(session: SessionDep, sweep_id: DbId) -> dict[str, Any]:
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         raise HTTPException(404, f"no sweep {sweep_id}")
@@ -143,7 +166,7 @@ def sweep_json(state: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/sweeps/{sweep_id}")
-def api_sweep(sweep_id: int, session: SessionDep) -> JSONResponse:
+def api_sweep(sweep_id: DbId, session: SessionDep) -> JSONResponse:
     return JSONResponse(sweep_json(sweep_state(session, sweep_id)))
 
 
@@ -159,7 +182,7 @@ SWEEP_FIGURES = {
 
 
 @router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
-def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def sweep_page(sweep_id: DbId, request: Request, session: SessionDep) -> HTMLResponse:
     state = sweep_state(session, sweep_id)
     sweep = state["sweep"]
     figures = {}
@@ -174,9 +197,9 @@ def sweep_page(sweep_id: int, request: Request, session: SessionDep) -> HTMLResp
     return render(request, "sweep.html", context, block="live")
 
 
-@router.get("/api/sweeps/{sweep_id}/samples", response_model=None)
+@router.get("/api/sweeps/{sweep_id}/samples", response_model=None, **CSV_OR_JSON)
 def api_sweep_samples(
-    sweep_id: int, session: SessionDep, format: Literal["csv", "json"] = "csv"
+    sweep_id: DbId, session: SessionDep, format: Literal["csv", "json"] = "csv"
 ) -> Response:
     """Every per-sample score of the sweep's runs, as CSV or JSON."""
     if session.get(Sweep, sweep_id) is None:
@@ -198,7 +221,7 @@ def api_sweep_samples(
 
 
 @router.get("/api/sweeps/{sweep_id}/export")
-def api_export(sweep_id: int, session: SessionDep) -> JSONResponse:
+def api_export(sweep_id: DbId, session: SessionDep) -> JSONResponse:
     document = export_sweep(session, sweep_id)
     if document is None:
         raise HTTPException(404, f"no sweep {sweep_id}")
@@ -209,11 +232,11 @@ def api_export(sweep_id: int, session: SessionDep) -> JSONResponse:
 
 
 @router.post("/api/sweeps/import", status_code=201)
-async def api_import(request: Request, session: SessionDep, _: AdminDep) -> dict:
-    try:
-        document = await request.json()
-    except ValueError:
-        raise HTTPException(422, "the body is not JSON") from None
+def api_import(
+    document: Annotated[dict[str, Any], Body(description="a sweep exported by memdash")],
+    session: WriteSessionDep,
+    _: AdminDep,
+) -> dict:
     try:
         sweep = import_sweep(session, document)
     except ImportError_ as error:
@@ -222,10 +245,11 @@ async def api_import(request: Request, session: SessionDep, _: AdminDep) -> dict
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
 
-@router.post("/sweeps/text", response_model=None)
+@router.post("/sweeps/text", response_model=None, **FORM)
 def form_launch_text(
     request: Request,
     session: SessionDep,
+    writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
     preset: Annotated[str, Form()] = "quick",
@@ -240,7 +264,7 @@ def form_launch_text(
     overrides: dict[str, Any] = {"reference": reference}
     if corpus_file is not None and corpus_file.filename:
         try:
-            uploaded = store_corpus(session, settings, corpus_file.file, corpus_file.filename)
+            uploaded = store_corpus(writes, settings, corpus_file.file, corpus_file.filename)
             overrides["corpus"] = form["corpus"] = uploaded.content_sha256
         except CorpusRejected as error:
             errors["corpus_file"] = str(error)
@@ -253,8 +277,9 @@ def form_launch_text(
             errors["train_sizes"] = "training-set sizes must be whole numbers, e.g. 64, 256, 1024"
     if not errors:
         try:
-            params = _params(Launch(preset=preset, params=overrides), TEXT_PRESETS, TextSweepParams)
-            sweep = launch_text_sweep(session, params, preset)
+            params = _params(preset, overrides, TEXT_PRESETS, TextSweepParams, session, settings)
+            with writes() as write_session:
+                sweep = launch_text_sweep(write_session, params, preset)
         except HTTPException as error:
             field = next(
                 (f for f in ("reference", "train_sizes", "corpus") if f in error.detail),
@@ -263,9 +288,8 @@ def form_launch_text(
             errors[field] = error.detail
         except CorpusRejected as error:
             errors["corpus"] = str(error)
-    if errors:
-        session.commit()  # a corpus uploaded with the form stays, ready to pick
-        context = {"overview": queries.overview(session), "errors": errors, "form": form}
-        return render(request, "overview.html", context, status_code=422)
-    session.commit()
+    if errors:  # a corpus uploaded with the form stays, ready to pick: a fresh read shows it
+        with read_scope(request) as fresh:
+            context = {"overview": queries.overview(fresh), "errors": errors, "form": form}
+            return render(request, "overview.html", context, status_code=422)
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)

@@ -24,17 +24,17 @@ from fastapi import (
 )
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db import queue
 from app.db.engine import session_scope
 from app.db.models import Checkpoint, Dataset, Job, Worker
-from app.deps import SettingsDep
-from app.results import mark_run, store_job_result
+from app.deps import MAX_DB_ID, DbId, SettingsDep
 from app.settings import Settings
 from app.storage import TooLarge, store_stream
+from worker.params import Strict
 
 router = APIRouter(prefix="/api/worker", tags=["worker protocol"])
 
@@ -50,32 +50,32 @@ def require_worker_token(
 WorkerAuth = Annotated[None, Depends(require_worker_token)]
 
 
-class RegisterIn(BaseModel):
+class RegisterIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     device: str = Field(default="cpu", max_length=64)
     info: dict[str, Any] = Field(default_factory=dict)
 
 
-class ClaimIn(BaseModel):
-    worker_id: int
-    kinds: list[str] | None = None
+class ClaimIn(Strict):
+    worker_id: int = Field(ge=1, le=MAX_DB_ID)
+    kinds: list[str] | None = Field(default=None, max_length=64)
 
 
-class LeaseIn(BaseModel):
-    lease_token: str
+class LeaseIn(Strict):
+    lease_token: str = Field(min_length=1, max_length=64)
 
 
 class HeartbeatIn(LeaseIn):
     progress_frac: float | None = Field(default=None, ge=0, le=1)
-    message: str | None = None
+    message: str | None = Field(default=None, max_length=10_000)
 
 
 class CompleteIn(LeaseIn):
-    result: dict[str, Any] = Field(default_factory=dict)
+    result: dict[str, Any] = Field(default_factory=dict)  # checked against the kind's contract
 
 
 class FailIn(LeaseIn):
-    error: str
+    error: str = Field(max_length=1_000_000)
 
 
 def _factory(request: Request):
@@ -104,7 +104,9 @@ def register(body: RegisterIn, request: Request, _: WorkerAuth) -> dict[str, int
         return {"worker_id": worker.id}
 
 
-@router.post("/claim", response_model=None)
+@router.post(
+    "/claim", response_model=None, responses={204: {"description": "no job came within the wait"}}
+)
 async def claim(
     body: ClaimIn, request: Request, settings: SettingsDep, _: WorkerAuth
 ) -> dict[str, Any] | Response:
@@ -118,8 +120,6 @@ async def claim(
                 raise HTTPException(404, f"worker {body.worker_id} is not registered")
             worker.last_seen_at = queue.utcnow()
             job = queue.claim(session, body.worker_id, settings.lease_s, body.kinds)
-            if job is not None:
-                mark_run(session, job, "running")
             return None if job is None else _job_payload(job, settings)
 
     while True:
@@ -140,11 +140,13 @@ def _lease_call(request: Request, action) -> Any:
         raise HTTPException(409, str(error)) from None
     except queue.JobNotFound:
         raise HTTPException(404, "no such job") from None
+    except queue.InvalidResult as error:
+        raise HTTPException(422, str(error)) from None
 
 
 @router.post("/jobs/{job_id}/heartbeat")
 def heartbeat(
-    job_id: int, body: HeartbeatIn, request: Request, settings: SettingsDep, _: WorkerAuth
+    job_id: DbId, body: HeartbeatIn, request: Request, settings: SettingsDep, _: WorkerAuth
 ) -> dict[str, bool]:
     cancel = _lease_call(
         request,
@@ -156,43 +158,32 @@ def heartbeat(
 
 
 @router.post("/jobs/{job_id}/complete")
-def complete(job_id: int, body: CompleteIn, request: Request, _: WorkerAuth) -> dict[str, str]:
-    def action(session: Session) -> None:
-        job = queue.complete(session, job_id, body.lease_token, body.result)
-        store_job_result(session, job, body.result)
-
-    _lease_call(request, action)
+def complete(job_id: DbId, body: CompleteIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+    _lease_call(request, lambda s: queue.complete(s, job_id, body.lease_token, body.result))
     return {"state": "succeeded"}
 
 
 @router.post("/jobs/{job_id}/fail")
-def fail(job_id: int, body: FailIn, request: Request, _: WorkerAuth) -> dict[str, str]:
-    def action(session: Session) -> None:
-        mark_run(session, queue.fail(session, job_id, body.lease_token, body.error), "failed")
-
-    _lease_call(request, action)
+def fail(job_id: DbId, body: FailIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+    _lease_call(request, lambda s: queue.fail(s, job_id, body.lease_token, body.error))
     return {"state": "failed"}
 
 
 @router.post("/jobs/{job_id}/cancelled")
-def cancelled(job_id: int, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
-    def action(session: Session) -> None:
-        job = queue.acknowledge_cancel(session, job_id, body.lease_token)
-        mark_run(session, job, "cancelled")
-
-    _lease_call(request, action)
+def cancelled(job_id: DbId, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+    _lease_call(request, lambda s: queue.acknowledge_cancel(s, job_id, body.lease_token))
     return {"state": "cancelled"}
 
 
 @router.post("/jobs/{job_id}/release")
-def release(job_id: int, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+def release(job_id: DbId, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
     _lease_call(request, lambda s: queue.release(s, job_id, body.lease_token))
     return {"state": "queued"}
 
 
 @router.post("/jobs/{job_id}/checkpoint")
 def upload_checkpoint(
-    job_id: int,
+    job_id: DbId,
     request: Request,
     settings: SettingsDep,
     _: WorkerAuth,
@@ -231,12 +222,12 @@ def upload_checkpoint(
 
 @router.post("/jobs/{job_id}/models")
 def upload_model(
-    job_id: int,
+    job_id: DbId,
     request: Request,
     settings: SettingsDep,
     _: WorkerAuth,
     lease_token: Annotated[str, Form()],
-    run_id: Annotated[int, Form()],
+    run_id: Annotated[int, Form(ge=1, le=MAX_DB_ID)],
     info: Annotated[str, Form(max_length=10_000)],
     file: Annotated[UploadFile, File()],
 ) -> dict[str, int]:
@@ -276,7 +267,7 @@ def upload_model(
 
 
 @router.get("/checkpoints/{checkpoint_id}")
-def download_checkpoint(checkpoint_id: int, request: Request, _: WorkerAuth) -> FileResponse:
+def download_checkpoint(checkpoint_id: DbId, request: Request, _: WorkerAuth) -> FileResponse:
     with session_scope(_factory(request)) as session:
         checkpoint = session.get(Checkpoint, checkpoint_id)
         if checkpoint is None:

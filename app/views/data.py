@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
+from app.run_rows import run_row
 from app.scatter import extreme_indices
 from app.views.state import ViewState
 from worker.metrics.extraction import PREFIX_LENGTHS
@@ -44,49 +45,16 @@ def selected_runs(session: Session, state: ViewState, kinds: tuple[str, ...] = (
     return list(session.scalars(query))
 
 
-def _base(run: Run) -> dict[str, Any]:
-    return {
-        "run_id": run.id,
-        "run": run.name,
-        "sweep": run.sweep_id,
-        "shape": run.config.get("shape", run.name),
-        "n_params": run.n_params,
-        "n_train": run.n_train or run.summary.get("n_train"),
-        "seed": run.seed,
-    }
-
-
 def capacity_rows(runs: list[Run]) -> list[dict[str, Any]]:
     return [
         {
-            **_base(r),
+            **run_row(r),
             "mem_u_bits": r.summary["mem_u_bits"],
             "dataset_bits": r.summary.get("dataset_bits"),
         }
         for r in runs
         if "mem_u_bits" in r.summary
     ]
-
-
-def text_rows(runs: list[Run]) -> list[dict[str, Any]]:
-    rows = []
-    for r in runs:
-        s = r.summary
-        if "mem_u_bits" not in s or s.get("heldout_loss_bits") is None:
-            continue
-        n = r.n_train or s.get("n_train") or 0
-        rows.append(
-            {
-                **_base(r),
-                "mem_u_bits": s["mem_u_bits"],
-                "dataset_bits": s.get("dataset_bits", 0.0),
-                "train_loss_bits": s["train_loss_bits"],
-                "heldout_loss_bits": s["heldout_loss_bits"],
-                "mi_f1": s.get("mi_f1"),
-                "x": 1000 * n / r.n_params if r.n_params else None,
-            }
-        )
-    return rows
 
 
 def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
@@ -128,7 +96,7 @@ def curve_rows(session: Session, runs: list[Run], metric: str) -> list[dict[str,
         if metric == "memorized_bits":
             value = memorized_bits_from_loss(run, value)
         if value is not None:
-            rows.append({**_base(run), "step": step, metric: value})
+            rows.append({**run_row(run), "step": step, metric: value})
     return rows
 
 
@@ -139,7 +107,7 @@ def extraction_rows(runs: list[Run]) -> list[dict[str, Any]]:
             for k in PREFIX_LENGTHS:
                 rate = r.summary.get(f"extract_rate_{split}_k{k}")
                 if rate is not None:
-                    rows.append({**_base(r), "split": split, "k": k, "rate": rate})
+                    rows.append({**run_row(r), "split": split, "k": k, "rate": rate})
     return rows
 
 

@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.analysis import alpha_fit_summary, scaling_law_summary
 from app.db.models import Sweep
 from app.figures.capacity import PLOT_LAYOUT, alpha_figure
 from app.figures.grouped import add_grouped_lines
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.text import membership_figure
+from app.run_rows import text_rows
+from app.summaries import alpha_fit_summary, scaling_law_summary
 from app.views import data
 from app.views.state import ViewState
 from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
@@ -102,7 +103,7 @@ def _alpha(session: Session, state: ViewState) -> Built:
 
 
 def _double_descent(session: Session, state: ViewState) -> Built:
-    rows = data.text_rows(data.selected_runs(session, state, ("text",)))
+    rows = text_rows(data.selected_runs(session, state, ("text",)))
     for row in rows:
         row["ratio"] = row["dataset_bits"] / (PAPER_ALPHA_FITTED_BF16 * row["n_params"])
     figure = go.Figure()
@@ -127,7 +128,7 @@ def _double_descent(session: Session, state: ViewState) -> Built:
 
 
 def _mem_u(session: Session, state: ViewState) -> Built:
-    rows = data.text_rows(data.selected_runs(session, state, ("text",)))
+    rows = text_rows(data.selected_runs(session, state, ("text",)))
     figure = go.Figure()
     add_grouped_lines(figure, rows, "n_train", "mem_u_bits", state.group_by, state.band)
     y_title = "unintended memorization Σ mem_U (bits)"
@@ -143,7 +144,7 @@ def _curves(session: Session, state: ViewState) -> Built:
 
 
 def _membership(session: Session, state: ViewState) -> Built:
-    rows = [r for r in data.text_rows(data.selected_runs(session, state, ("text",))) if r["x"]]
+    rows = [r for r in text_rows(data.selected_runs(session, state, ("text",))) if r["x"]]
     points = [r for r in rows if r["mi_f1"] is not None]
     fit, notes = scaling_law_summary(points), []
     if fit and "error" in fit:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from worker.contract import ScoreJob
 from worker.jobs.context import JobCancelled, JobContext
 
 
@@ -26,24 +27,24 @@ def unpack_and_load(archive: Path, scratch: Path, device: Any):
     return load_causal_lm(inspect_folder(folder), device=str(device))
 
 
-def documents(params: dict[str, Any], inputs: dict[str, Path], which: str) -> list[str]:
-    if which == "members" and params["members"] == "demo":
+def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[str]:
+    if which == "members" and params.members == "demo":
         from worker.data.demo_corpus import demo_corpus
 
         return [line.text for line in demo_corpus(seed=0)]
     from worker.formats.corpus import parse_corpus
 
-    spec = params["inputs"][which]
-    parsed = parse_corpus(inputs[which].read_bytes(), f"{spec['name']}{spec['format']}")
+    spec = params.inputs[which]
+    parsed = parse_corpus(inputs[which].read_bytes(), f"{spec.name}{spec.format}")
     return [text for text, _ in parsed.documents]
 
 
-def reference_bits(params: dict[str, Any], texts: list[str], reference: Any):
+def reference_bits(params: ScoreJob, texts: list[str], reference: Any):
     """H(x | reference) in bits for each sample's text."""
     from worker.metrics.compression import COMPRESSORS
 
     if reference is None:
-        compress = COMPRESSORS[params["reference"]]
+        compress = COMPRESSORS[params.reference]
         return np.array([compress(t) for t in texts])
     from worker.evaluate_text import code_bits
     from worker.inference import HFScorer
@@ -63,10 +64,10 @@ def run(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(0.0, "loading the model")
     target = unpack_and_load(ctx.inputs["model"], ctx.work_dir / "model", device)
     reference = None
-    if params["reference"] == "checkpoint":
+    if params.reference == "checkpoint":
         ctx.progress(0.02, "loading the reference model")
         reference = unpack_and_load(ctx.inputs["reference_model"], ctx.work_dir / "ref", device)
-    seq_len, limit = params["seq_len"], params["max_samples"]
+    seq_len, limit = params.seq_len, params.max_samples
     members = cut_documents(
         target.tokenizer, documents(params, ctx.inputs, "members"), seq_len, limit
     )
@@ -76,13 +77,13 @@ def run(ctx: JobContext) -> dict[str, Any]:
             "choose a shorter sample length"
         )
     heldout = cut_documents(target.tokenizer, [], seq_len, limit)
-    if "nonmembers" in params["inputs"]:
+    if "nonmembers" in params.inputs:
         heldout = cut_documents(
             target.tokenizer, documents(params, ctx.inputs, "nonmembers"), seq_len, limit
         )
     if ctx.should_stop():
         raise JobCancelled()
-    ctx.progress(0.05, f"reference code lengths ({params['reference']})")
+    ctx.progress(0.05, f"reference code lengths ({params.reference})")
     ref_train = reference_bits(params, members.texts, reference)
     ref_heldout = reference_bits(params, heldout.texts, reference)
     evaluation = evaluate_text(
@@ -101,7 +102,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         n_heldout=len(heldout.tokens),
         n_member_documents=members.n_documents,
         n_dropped_member_documents=members.n_dropped_docs,
-        reference=params["reference"],
+        reference=params.reference,
         device=str(device),
         model=target.info,
     )

@@ -1,7 +1,7 @@
 """A trivial job for tests and smoke checks: sleeps in steps, with progress and checkpoints.
 
-params: seconds (total), steps, marker (optional path created exclusively: a second execution
-of the same job fails loudly), fail (optional message to raise).
+params (worker.contract.SleepJob): seconds (total), steps, marker (optional path created
+exclusively: a second execution of the same job fails loudly), fail (optional message to raise).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from worker.jobs.context import JobCancelled, JobContext
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
-    seconds, steps = float(ctx.params.get("seconds", 0.0)), int(ctx.params.get("steps", 1))
-    if marker := ctx.params.get("marker"):
+    seconds, steps = ctx.params.seconds, ctx.params.steps
+    if marker := ctx.params.marker:
         os.close(
             os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         )  # FileExistsError: ran twice
-    if message := ctx.params.get("fail"):
+    if message := ctx.params.fail:
         raise RuntimeError(message)
     done = json.loads(ctx.resume_path.read_text())["done"] if ctx.resume_path else 0
     for step in range(done, steps):

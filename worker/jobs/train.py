@@ -1,7 +1,7 @@
 """Train one model on a dataset (uniform random tokens for now) and measure its memorization.
 
-params: model (GPTConfig fields), train (TrainConfig fields), data {kind: "uniform", n_samples,
-n_heldout, seq_len, vocab_size, seed}. A re-claimed job resumes from its last checkpoint.
+params (worker.contract.TrainJob): model shape, train knobs, data {kind: "uniform", n_samples,
+n_heldout, seed}. A re-claimed job resumes from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -25,14 +25,12 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.model import GPTConfig
     from worker.train import TrainConfig, train
 
-    model_config = GPTConfig(**ctx.params["model"])
-    config = TrainConfig(**ctx.params.get("train", {}))
-    data = ctx.params["data"]
-    if data.get("kind", "uniform") != "uniform":
-        raise ValueError(f"unsupported dataset kind {data.get('kind')!r}")
-    n_train, n_heldout = int(data["n_samples"]), int(data.get("n_heldout", 0))
+    model_config = GPTConfig(**ctx.params.model.model_dump())
+    config = TrainConfig.from_params(ctx.params.train)
+    data = ctx.params.data
+    n_train, n_heldout = data.n_samples, data.n_heldout
     tokens = uniform_tokens(
-        n_train + n_heldout, model_config.seq_len, model_config.vocab_size, int(data.get("seed", 0))
+        n_train + n_heldout, model_config.seq_len, model_config.vocab_size, data.seed
     )
     train_tokens, heldout_tokens = tokens[:n_train], tokens[n_train:]
     device = pick_device(ctx.device)

@@ -1,9 +1,10 @@
 """Train all runs of one model shape in a capacity sweep together, then evaluate each.
 
-params: model (GPTConfig fields), train (TrainConfig fields), members [{run_id, n_samples,
-seed}], n_heldout. Run (N, seed) trains on uniform_tokens(N, S, V, seed) (nested in N for a
-seed) and is tested on held-out samples from an independent stream. The stacked trainer keeps no
-checkpoint: a re-claimed group starts again (a quick group takes minutes).
+params (worker.contract.TrainGroupJob): model shape, train knobs, members [{run_id,
+n_samples, seed}], n_heldout. Run (N, seed) trains on uniform_tokens(N, S, V, seed) (nested in N
+for a seed) and is tested on held-out samples from an independent stream. The stack is
+checkpointed every `checkpoint_every` steps; a re-claimed job resumes from the last checkpoint
+and ends bit for bit as an uninterrupted one would.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.model import GPTConfig
     from worker.train import TrainConfig
 
-    model_config = GPTConfig(**ctx.params["model"])
-    config = TrainConfig(**ctx.params["train"])
-    members = ctx.params["members"]
+    model_config = GPTConfig(**ctx.params.model.model_dump())
+    config = TrainConfig.from_params(ctx.params.train)
+    members = ctx.params.members
     V, S = model_config.vocab_size, model_config.seq_len
-    datasets = [uniform_tokens(m["n_samples"], S, V, m["seed"]) for m in members]
+    datasets = [uniform_tokens(m.n_samples, S, V, m.seed) for m in members]
     heldouts = [
-        uniform_tokens(ctx.params.get("n_heldout", 0), S, V, m["seed"] + HELDOUT_SEED_OFFSET)
-        for m in members
+        uniform_tokens(ctx.params.n_heldout, S, V, m.seed + HELDOUT_SEED_OFFSET) for m in members
     ]
     device = pick_device(ctx.device)
     ctx.progress(0.0, f"training {len(members)} models together")
@@ -40,27 +40,31 @@ def run(ctx: JobContext) -> dict[str, Any]:
         model_config,
         config,
         datasets,
-        [m["seed"] for m in members],
+        [m.seed for m in members],
         device=device,
         on_progress=lambda step, total, active: ctx.progress(
             0.9 * step / total, f"step {step}/{total}, {active} still improving"
         ),
         should_stop=ctx.should_stop,
+        checkpoint_path=ctx.work_dir / "stack.pt",
+        resume_from=ctx.resume_path,
+        on_checkpoint=ctx.checkpoint,
     )
     if ctx.should_stop():
         raise JobCancelled()
     runs = {}
     for i, (member, result) in enumerate(zip(members, results, strict=True)):
-        ctx.progress(0.9 + 0.1 * i / len(members), f"evaluating run {member['run_id']}")
+        ctx.progress(0.9 + 0.1 * i / len(members), f"evaluating run {member.run_id}")
         evaluation = evaluate_uniform(MemdashScorer(result.model), datasets[i], heldouts[i], V)
         evaluation["summary"].update(
             steps=result.steps,
             stop_reason=result.stop_reason,
-            n_train=member["n_samples"],
-            dataset_bits=synthetic_dataset_bits(member["n_samples"], S, V),
+            resumed_from_step=result.resumed_from_step,
+            n_train=member.n_samples,
+            dataset_bits=synthetic_dataset_bits(member.n_samples, S, V),
             device=str(device),
         )
-        runs[str(member["run_id"])] = {
+        runs[str(member.run_id)] = {
             "n_params": result.model.n_params(),
             "curve": result.curve,
             **evaluation,

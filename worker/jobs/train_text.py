@@ -1,11 +1,12 @@
 """Train one model shape on nested training sets of a text corpus, plus its reference, and
 evaluate every run against that reference (SPEC 2, 4-7).
 
-params: model (shape fields), corpus, vocab_size, seq_len, n_heldout, seed, reference,
-train (TrainConfig fields), members [{run_id, n_samples}]. The dataset (BPE tokenizer, samples,
+params (worker.contract.TrainTextJob): model shape, corpus, vocab_size, seq_len, n_heldout,
+seed, reference, train knobs, members [{run_id, n_samples}]. The dataset (BPE tokenizer, samples,
 split) is rebuilt deterministically in every job and checked against `dataset_sha256` when
 given. With reference "full" a same-shape model is trained on every training sample in the same
-stack; "zlib"/"lzma" code each sample's UTF-8 bytes instead.
+stack; "zlib"/"lzma" code each sample's UTF-8 bytes instead. The stack (with the early
+memorized sets) is checkpointed every `checkpoint_every` steps; a re-claimed job resumes there.
 """
 
 from __future__ import annotations
@@ -15,38 +16,40 @@ from typing import Any
 
 import numpy as np
 
+from worker.contract import TrainTextJob
 from worker.jobs.context import JobCancelled, JobContext
+from worker.params import TrainParams
 
 
-def corpus_documents(params: dict[str, Any], inputs: dict[str, Path]) -> list:
+def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
     """The demo corpus, or the uploaded .txt/.jsonl corpus the agent downloaded."""
     from worker.data.text import Document
 
-    if params.get("corpus", "demo") == "demo":
+    if params.corpus == "demo":
         from worker.data.demo_corpus import demo_corpus
 
-        return [line.document() for line in demo_corpus(seed=params.get("seed", 0))]
+        return [line.document() for line in demo_corpus(seed=params.seed)]
     from worker.formats.corpus import parse_corpus
 
-    spec = params["inputs"]["corpus"]
-    parsed = parse_corpus(inputs["corpus"].read_bytes(), f"{spec['name']}{spec['format']}")
+    spec = params.inputs["corpus"]
+    parsed = parse_corpus(inputs["corpus"].read_bytes(), f"{spec.name}{spec.format}")
     return [Document(text, group) for text, group in parsed.documents]
 
 
-def build_dataset(params: dict[str, Any], inputs: dict[str, Path] | None = None):
+def build_dataset(params: TrainTextJob, inputs: dict[str, Path] | None = None):
     from worker.data.text import build_text_dataset
     from worker.data.tokenizer import train_byte_bpe
 
     documents = corpus_documents(params, inputs or {})
-    tokenizer = train_byte_bpe([doc.text for doc in documents], params["vocab_size"])
+    tokenizer = train_byte_bpe([doc.text for doc in documents], params.vocab_size)
     dataset = build_text_dataset(
         documents,
         tokenizer,
-        params["seq_len"],
-        params["n_heldout"],
-        params.get("seed", 0),
+        params.seq_len,
+        params.n_heldout,
+        params.seed,
     )
-    expected = params.get("dataset_sha256")
+    expected = params.dataset_sha256
     if expected and dataset.content_sha256() != expected:
         raise RuntimeError(
             "this worker built a different dataset than the server recorded "
@@ -59,11 +62,26 @@ class EarlyMemorized:
     """Which training samples each run has memorized at 1/4, 1/2 and 3/4 of its step budget:
     the "earlier checkpoints" that predict the final memorized set (Pythia Sec. 2.3)."""
 
-    def __init__(self, datasets: list, train: dict[str, Any], k: int) -> None:
-        every, total = train.get("eval_every", 100), train.get("max_steps", 3000)
+    def __init__(self, datasets: list, train: TrainParams, k: int) -> None:
+        every, total = train.eval_every, train.max_steps
         self.steps = {max(every, round(f * total / every) * every) for f in (0.25, 0.5, 0.75)}
         self.datasets, self.k = datasets, k
         self.sets: dict[int, dict[int, set[int]]] = {}
+
+    def state(self) -> dict:
+        """Saved with the stack's checkpoints, so a resumed job predicts from the same sets."""
+        return {
+            "early_memorized": {
+                index: {step: sorted(found) for step, found in by_step.items()}
+                for index, by_step in self.sets.items()
+            }
+        }
+
+    def restore(self, state: dict) -> None:
+        self.sets = {
+            int(index): {int(step): set(found) for step, found in by_step.items()}
+            for index, by_step in state.get("early_memorized", {}).items()
+        }
 
     def record(self, index: int, step: int, model: Any) -> None:
         if index >= len(self.datasets) or step not in self.steps:
@@ -95,7 +113,7 @@ class EarlyMemorized:
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
-    from worker.batched_train import train_many
+    from worker.batched_train import checkpoint_extra, train_many
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
     from worker.hf_export import pack_hf_model
@@ -109,31 +127,36 @@ def run(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(0.0, "building the dataset")
     dataset = build_dataset(params, ctx.inputs)
     vocab = dataset.vocab_size
-    model_config = GPTConfig(vocab_size=vocab, seq_len=params["seq_len"], **params["model"])
-    members = params["members"]
-    sizes = [m["n_samples"] for m in members]
+    model_config = GPTConfig(vocab_size=vocab, seq_len=params.seq_len, **params.model.model_dump())
+    members = params.members
+    sizes = [m.n_samples for m in members]
     if max(sizes) > dataset.train.shape[0]:
         raise ValueError(
             f"the corpus has {dataset.train.shape[0]} training samples; a run asks for {max(sizes)}"
         )
     datasets = [dataset.train[:n] for n in sizes]
-    with_reference = params["reference"] == "full"
+    with_reference = params.reference == "full"
     if with_reference:
         datasets.append(dataset.train)
     device = pick_device(ctx.device)
-    k = max(k for k in PREFIX_LENGTHS if k < params["seq_len"])
-    snapshots = EarlyMemorized(datasets[: len(members)], params["train"], k)
+    k = max(k for k in PREFIX_LENGTHS if k < params.seq_len)
+    snapshots = EarlyMemorized(datasets[: len(members)], params.train, k)
+    snapshots.restore(checkpoint_extra(ctx.resume_path))
     results = train_many(
         model_config,
-        TrainConfig(**params["train"], seed=params.get("seed", 0)),
+        TrainConfig.from_params(params.train, seed=params.seed),
         datasets,
-        [params.get("seed", 0)] * len(datasets),
+        [params.seed] * len(datasets),
         device=device,
         on_progress=lambda step, total, active: ctx.progress(
             0.8 * step / total, f"step {step}/{total}, {active} still improving"
         ),
         should_stop=ctx.should_stop,
         on_eval=snapshots.record,
+        checkpoint_path=ctx.work_dir / "stack.pt",
+        resume_from=ctx.resume_path,
+        on_checkpoint=ctx.checkpoint,
+        extra_state=snapshots.state,
     )
     if ctx.should_stop():
         raise JobCancelled()
@@ -143,14 +166,14 @@ def run(ctx: JobContext) -> dict[str, Any]:
         ref_train = code_bits(reference, dataset.train, vocab)[0]
         ref_heldout = code_bits(reference, dataset.heldout, vocab)[0]
     else:
-        compress = COMPRESSORS[params["reference"]]
+        compress = COMPRESSORS[params.reference]
         ref_train = np.array([compress(t) for t in dataset.train_text])
         ref_heldout = np.array([compress(t) for t in dataset.heldout_text])
 
     runs = {}
     for i, member in enumerate(members):
-        ctx.progress(0.8 + 0.2 * i / len(members), f"evaluating run {member['run_id']}")
-        n = member["n_samples"]
+        ctx.progress(0.8 + 0.2 * i / len(members), f"evaluating run {member.run_id}")
+        n = member.n_samples
         evaluation = evaluate_text(
             MemdashScorer(results[i].model),
             vocab,
@@ -164,30 +187,31 @@ def run(ctx: JobContext) -> dict[str, Any]:
         evaluation["summary"].update(
             steps=results[i].steps,
             stop_reason=results[i].stop_reason,
+            resumed_from_step=results[i].resumed_from_step,
             n_train=n,
-            reference=params["reference"],
+            reference=params.reference,
             device=str(device),
             checkpoint_prediction=snapshots.prediction(i, evaluation["samples"][f"extract_{k}"]),
         )
         archive = pack_hf_model(
             results[i].model,
             dataset.tokenizer,
-            ctx.work_dir / f"hf-{member['run_id']}",
-            ctx.work_dir / f"run-{member['run_id']}.tar.gz",
+            ctx.work_dir / f"hf-{member.run_id}",
+            ctx.work_dir / f"run-{member.run_id}.tar.gz",
         )
         ctx.model_artifact(
             archive,
-            member["run_id"],
+            member.run_id,
             {
-                "name": f"run {member['run_id']} final model",
+                "name": f"run {member.run_id} final model",
                 "model_type": "gpt2",
                 "n_params": results[i].model.n_params(),
                 "vocab_size": vocab,
-                "max_positions": params["seq_len"],
+                "max_positions": params.seq_len,
                 "steps": results[i].steps,
             },
         )
-        runs[str(member["run_id"])] = {
+        runs[str(member.run_id)] = {
             "n_params": results[i].model.n_params(),
             "curve": results[i].curve,
             **evaluation,

@@ -1,4 +1,5 @@
 """Per-sweep quantities computed from the stored runs once a sweep's jobs have ended (SPEC 3).
+Part of the write path: app/db/queue.py calls `summarize` when a sweep's last job ends.
 
 Capacity of each shape = max over dataset sizes of the seed mean of memorized bits; α is fitted
 through the origin across shapes (with an intercept fit and R² beside it) and shown next to the
@@ -12,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import TERMINAL_JOB_STATES, Evaluation, Job, Run, SampleScore, Sweep, utcnow
-from app.views.data import text_rows
+from app.db.models import Evaluation, Run, SampleScore, Sweep
+from app.run_rows import text_rows
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
@@ -89,27 +90,16 @@ def scaling_law_summary(points: list[dict[str, Any]]) -> dict[str, Any] | None:
     return {"c1": fit.c1, "c2": fit.c2, "c3": fit.c3, "rmse": fit.rmse, "n_points": fit.n_points}
 
 
-def finish_sweep_if_done(session: Session, sweep_id: int | None) -> None:
-    """When every job of the sweep has ended, compute its summary and final status."""
-    if sweep_id is None:
-        return
-    states = session.scalars(select(Job.state).where(Job.sweep_id == sweep_id)).all()
-    if not states or any(s not in TERMINAL_JOB_STATES for s in states):
-        return
-    sweep = session.get(Sweep, sweep_id)
-    runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep_id)).all())
+def summarize(session: Session, sweep: Sweep) -> dict[str, Any]:
+    """The sweep's summary from its finished runs (called when its last job has ended)."""
+    runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep.id)).all())
     if sweep.kind == "capacity":
-        sweep.summary = capacity_summary(runs)
-    elif sweep.kind == "text":
-        sweep.summary = text_summary(session, runs)
-    elif sweep.kind == "scoring":
-        sweep.summary = scoring_summary(session, runs)
-    sweep.status = (
-        "succeeded"
-        if all(s == "succeeded" for s in states)
-        else ("cancelled" if all(s in ("succeeded", "cancelled") for s in states) else "failed")
-    )
-    sweep.finished_at = utcnow()
+        return capacity_summary(runs)
+    if sweep.kind == "text":
+        return text_summary(session, runs)
+    if sweep.kind == "scoring":
+        return scoring_summary(session, runs)
+    return {}
 
 
 def _memorized_sets(session: Session, runs: list[Run], k: int) -> dict[int, set[int]]:

@@ -1,0 +1,44 @@
+"""One row per finished run, as the summaries store them and the figures draw them.
+
+Shared by the write path (app/summaries.py, when a sweep ends) and the read path (app/views):
+plain functions of a Run, no queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db.models import Run
+
+
+def run_row(run: Run) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "run": run.name,
+        "sweep": run.sweep_id,
+        "shape": run.config.get("shape", run.name),
+        "n_params": run.n_params,
+        "n_train": run.n_train or run.summary.get("n_train"),
+        "seed": run.seed,
+    }
+
+
+def text_rows(runs: list[Run]) -> list[dict[str, Any]]:
+    rows = []
+    for r in runs:
+        s = r.summary
+        if "mem_u_bits" not in s or s.get("heldout_loss_bits") is None:
+            continue
+        n = r.n_train or s.get("n_train") or 0
+        rows.append(
+            {
+                **run_row(r),
+                "mem_u_bits": s["mem_u_bits"],
+                "dataset_bits": s.get("dataset_bits", 0.0),
+                "train_loss_bits": s["train_loss_bits"],
+                "heldout_loss_bits": s["heldout_loss_bits"],
+                "mi_f1": s.get("mi_f1"),
+                "x": 1000 * n / r.n_params if r.n_params else None,
+            }
+        )
+    return rows

@@ -1,0 +1,131 @@
+"""The job lifecycle owns run and sweep status: every transition in app/db/queue.py updates
+them in the same transaction (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import queue
+from app.db.models import Job, JobState, Run, Sweep, Worker, utcnow
+
+
+@pytest.fixture
+def sweep_with_jobs(session_factory: sessionmaker[Session]) -> tuple[int, list[int], list[int]]:
+    """A capacity sweep with two runs and a job for each."""
+    with session_factory.begin() as session:
+        session.add(Worker(name="w"))
+        sweep = Sweep(name="s", kind="capacity", status="queued")
+        session.add(sweep)
+        session.flush()
+        run_ids, job_ids = [], []
+        for i in range(2):
+            run = Run(sweep_id=sweep.id, name=f"r{i}", status="queued", config={"shape": "L1"})
+            session.add(run)
+            session.flush()
+            job = queue.enqueue(
+                session, "sleep", {}, sweep_id=sweep.id, run_id=run.id, max_attempts=1
+            )
+            run_ids.append(run.id)
+            job_ids.append(job.id)
+        return sweep.id, run_ids, job_ids
+
+
+def _statuses(factory, sweep_id: int, run_ids: list[int]) -> tuple[str, list[str]]:
+    with factory() as session:
+        return session.get(Sweep, sweep_id).status, [session.get(Run, r).status for r in run_ids]
+
+
+def _worker(factory) -> int:
+    with factory() as session:
+        return session.query(Worker).first().id
+
+
+@pytest.fixture
+def worker(session_factory, sweep_with_jobs) -> int:
+    return _worker(session_factory)
+
+
+def test_claim_and_finish_move_runs_and_sweep(session_factory, sweep_with_jobs, worker) -> None:
+    sweep_id, run_ids, _job_ids = sweep_with_jobs
+    with session_factory.begin() as session:
+        first = queue.claim(session, worker, 60)
+    assert _statuses(session_factory, sweep_id, run_ids) == ("running", ["running", "queued"])
+    with session_factory.begin() as session:
+        queue.complete(session, first.id, first.lease_token, {"steps": 1, "resumed_from": 0})
+        second = queue.claim(session, worker, 60)
+        queue.fail(session, second.id, second.lease_token, "boom")
+    sweep_status, run_statuses = _statuses(session_factory, sweep_id, run_ids)
+    assert (sweep_status, run_statuses[1]) == ("failed", "failed")
+    with session_factory.begin() as session:  # running it again reopens the sweep
+        queue.requeue(session, second.id)
+    assert _statuses(session_factory, sweep_id, run_ids)[0] == "running"
+
+
+def test_the_reaper_failing_the_last_attempt_ends_run_and_sweep(
+    session_factory, sweep_with_jobs, worker
+) -> None:
+    sweep_id, run_ids, job_ids = sweep_with_jobs
+    with session_factory.begin() as session:
+        queue.request_cancel(session, job_ids[1])  # the other job ends at once
+        job = queue.claim(session, worker, 60)
+    with session_factory.begin() as session:
+        assert queue.reap(session, now=utcnow() + timedelta(seconds=61)) == (0, 1)
+    assert _statuses(session_factory, sweep_id, run_ids) == ("failed", ["failed", "cancelled"])
+    with session_factory() as session:
+        assert session.get(Job, job.id).progress_message == ""
+
+
+def test_a_lost_lease_is_taken_back_by_its_holder_until_someone_else_claims(
+    session_factory, sweep_with_jobs, worker
+) -> None:
+    sweep_id, run_ids, job_ids = sweep_with_jobs
+    with session_factory.begin() as session:
+        queue.request_cancel(session, job_ids[1])
+        job = queue.claim(session, worker, 60)
+    with session_factory.begin() as session:
+        session.get(Job, job.id).max_attempts = 3
+    later = utcnow() + timedelta(seconds=61)
+    with session_factory.begin() as session:
+        assert queue.reap(session, now=later) == (1, 0)
+    assert _statuses(session_factory, sweep_id, run_ids)[1][0] == "queued"
+    with session_factory.begin() as session:  # the worker was only cut off: it is back
+        queue.heartbeat(session, job.id, job.lease_token, 60)
+    assert _statuses(session_factory, sweep_id, run_ids)[1][0] == "running"
+    with session_factory.begin() as session:
+        assert queue.reap(session, now=later) == (1, 0)
+    with session_factory.begin() as session:  # it finished meanwhile: the result is kept
+        queue.complete(session, job.id, job.lease_token, {"steps": 1, "resumed_from": 0})
+    with session_factory() as session:
+        assert session.get(Job, job.id).state == JobState.succeeded
+
+
+def test_a_lost_lease_claimed_by_another_worker_is_dead(
+    session_factory, sweep_with_jobs, worker
+) -> None:
+    _sweep_id, _run_ids, job_ids = sweep_with_jobs
+    with session_factory.begin() as session:
+        queue.request_cancel(session, job_ids[1])
+        job = queue.claim(session, worker, 60)
+        job.max_attempts = 3  # attempts left: the reaper requeues
+    with session_factory.begin() as session:
+        queue.reap(session, now=utcnow() + timedelta(seconds=61))
+    with session_factory.begin() as session:
+        other = queue.claim(session, worker, 60)
+    assert other.id == job.id
+    with pytest.raises(queue.StaleLease), session_factory.begin() as session:
+        queue.complete(session, job.id, job.lease_token, {"steps": 1, "resumed_from": 0})
+
+
+def test_restart_grace_renews_leases_that_ran_out(session_factory, sweep_with_jobs, worker) -> None:
+    _, _, _job_ids = sweep_with_jobs
+    with session_factory.begin() as session:
+        job = queue.claim(session, worker, 60)
+        session.get(Job, job.id).lease_expires_at = utcnow() - timedelta(seconds=600)
+    with session_factory.begin() as session:
+        assert queue.grant_restart_grace(session, 90) == 1
+    with session_factory.begin() as session:
+        assert queue.reap(session) == (0, 0)
+        assert session.get(Job, job.id).state == JobState.running
