@@ -70,7 +70,7 @@ async def upload_size_gate(request: Request, call_next):
     if request.method == "POST" and request.url.path in UPLOAD_PATHS:
         limit = request.app.state.settings.upload_max_bytes + MULTIPART_OVERHEAD_BYTES
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             return JSONResponse(
                 {
                     "detail": f"the upload is larger than the limit of "

@@ -42,16 +42,20 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def wants_html(request: Request) -> bool:
-    """An error page rather than JSON: the route answers with pages (and no `?format=` twin was
-    asked for), or a browser asks for a page outside the JSON API; never for htmx fragments."""
+    """An error page rather than JSON: the route answers with pages (unless a `?format=` twin or
+    JSON alone was asked for), or a browser asks for a page outside the JSON API; never for
+    htmx fragments."""
     if request.headers.get("HX-Request") == "true" or request.url.path.startswith("/api/"):
         return False
+    accept = request.headers.get("accept", "")
     if request.query_params.get("format") in ("json", "csv"):
+        return False
+    if "application/json" in accept and "text/html" not in accept:
         return False
     route = request.scope.get("route")
     if getattr(route, "response_class", None) is HTMLResponse:
         return True
-    return "text/html" in request.headers.get("accept", "")
+    return "text/html" in accept
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

@@ -57,8 +57,12 @@ def test_folder_files_and_archives_are_accepted_once(
     assert neox.json()["model_type"] == "gpt_neox"
     zipped = _post(client, factory.zip_folder(models["neox"], tmp_path / "neox.zip"))
     assert zipped.status_code == 201 and zipped.json()["model_type"] == "gpt_neox"
+    renamed = tmp_path / "neox-again.tgz"  # the same bytes under another suffix
+    renamed.write_bytes((tmp_path / "neox.tar.gz").read_bytes())
+    same = _post(client, renamed)
+    assert same.status_code == 200 and same.json()["id"] == neox.json()["id"]
     stored, rows = _left_behind(settings, session_factory)
-    assert len(stored) == 3 and rows == 3
+    assert len(stored) == 3 and rows == 3  # no second file for a duplicate
     listed = [c["id"] for c in client.get("/api/checkpoints").json()]
     assert listed == sorted(listed, reverse=True) and len(listed) == 3
     page = BeautifulSoup(client.get("/checkpoints").text, "html.parser")

@@ -133,8 +133,11 @@ def test_sample_table_sorts_and_pages(client: TestClient, sweeps) -> None:
     ],
 )
 def test_bad_state_is_a_422_with_a_message(client: TestClient, query: str, message: str) -> None:
-    response = client.get(f"/figures/samples?{query}")
+    response = client.get(f"/figures/samples?{query}", headers={"Accept": "application/json"})
     assert response.status_code == 422 and message in response.json()["detail"]
+    page = client.get(f"/figures/samples?{query}")  # a page's errors are pages
+    assert page.status_code == 422 and message in page.text
+    assert page.headers["content-type"].startswith("text/html")
 
 
 def test_unknown_view_and_empty_states(client: TestClient) -> None:

@@ -129,3 +129,51 @@ def test_restart_grace_renews_leases_that_ran_out(session_factory, sweep_with_jo
     with session_factory.begin() as session:
         assert queue.reap(session) == (0, 0)
         assert session.get(Job, job.id).state == JobState.running
+
+
+def test_a_reaped_sweep_page_stops_polling(client, session_factory) -> None:
+    """The page of a sweep whose last job the reaper failed shows it ended, and polls no more."""
+    with session_factory.begin() as session:
+        worker = Worker(name="gone")
+        sweep = Sweep(name="s", kind="capacity", status="queued")
+        session.add_all([worker, sweep])
+        session.flush()
+        run = Run(sweep_id=sweep.id, name="r", status="queued", config={"shape": "L1"})
+        session.add(run)
+        session.flush()
+        queue.enqueue(session, "sleep", {}, sweep_id=sweep.id, run_id=run.id, max_attempts=1)
+        queue.claim(session, worker.id, 60)
+        sweep_id = sweep.id
+    polling = client.get(f"/sweeps/{sweep_id}").text
+    assert 'hx-trigger="every 2s"' in polling
+    with session_factory.begin() as session:
+        queue.reap(session, now=utcnow() + timedelta(seconds=61))
+    page = client.get(f"/sweeps/{sweep_id}").text
+    assert 'hx-trigger="every 2s"' not in page
+    assert client.get(f"/api/sweeps/{sweep_id}").json()["status"] == "failed"
+
+
+def test_work_folders_of_dead_workers_are_removed(tmp_path) -> None:
+    import os
+    import subprocess
+
+    from worker.agent import WORK_DIR_PREFIX, remove_orphaned_work_dirs
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = tmp_path / f"{WORK_DIR_PREFIX}{dead.pid}-job-7-abc"
+    mine = tmp_path / f"{WORK_DIR_PREFIX}{os.getpid()}-job-8-def"
+    other = tmp_path / "something-else"
+    for folder in (orphan, mine, other):
+        folder.mkdir()
+        (folder / "stack.pt").write_bytes(b"x")
+    assert remove_orphaned_work_dirs(tmp_path) == 1
+    assert not orphan.exists() and mine.exists() and other.exists()
+
+
+def test_workers_not_seen_for_a_while_leave_the_list(client, session_factory) -> None:
+    with session_factory.begin() as session:
+        session.add(Worker(name="fresh"))
+        session.add(Worker(name="stale", last_seen_at=utcnow() - timedelta(hours=1)))
+    names = [w["name"] for w in client.get("/queue?format=json").json()["workers"]]
+    assert names == ["fresh"]

@@ -147,6 +147,25 @@ def test_server_restart_mid_job(live, session_factory, tmp_path) -> None:
     assert "server unreachable" in workers[0].output()
 
 
+def test_a_result_finished_while_the_server_was_down_is_kept(
+    live, session_factory, tmp_path
+) -> None:
+    """Down for longer than the lease (3 s) while the job finishes: the worker retries its
+    result until the server is back, and the server keeps it (the job is not redone)."""
+    server, workers = live
+    job_id = _enqueue(session_factory, "sleep", {"seconds": 3, "steps": 30})
+    workers.append(LiveWorker(server.url, "w1", tmp_path))
+    wait_for(lambda: _job(session_factory, job_id).progress_frac > 0.1, 60, "the job to run")
+    server.stop()
+    import time
+
+    time.sleep(8)  # the job ends meanwhile; its lease ran out long ago
+    server.start()
+    job = wait_for(lambda: _ended(session_factory, job_id), 120, "the result to arrive")
+    assert job.state == "succeeded", job.error
+    assert job.attempts == 1 and job.result == {"steps": 30, "resumed_from": 0}
+
+
 def _race(session_factory, server, workers, tmp_path, n_workers: int, n_jobs: int) -> None:
     markers = tmp_path / "markers"
     markers.mkdir()

@@ -13,6 +13,8 @@ from worker.contract import job_params
 from worker.jobs import runner_for
 from worker.jobs.context import JobCancelled, JobContext
 
+JOB_NICENESS = 10  # added to the job process's nice value (lower CPU priority)
+
 
 def child_main(
     job: dict[str, Any],
@@ -24,6 +26,9 @@ def child_main(
 ) -> None:
     # One thread per job by default: two 1-thread jobs beat one 2-thread job on a shared CPU
     # (DESIGN). Set before torch is imported in this fresh (spawned) interpreter.
+    # Jobs yield the CPU to everything else on the machine: on a laptop or a shared server the
+    # dashboard (and the worker agent's heartbeats) stay responsive while models train.
+    os.nice(JOB_NICENESS)
     threads = os.environ.get("MEMDASH_TORCH_THREADS", "1")
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = threads
     ctx = JobContext(

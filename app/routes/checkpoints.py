@@ -145,7 +145,9 @@ def form_upload_checkpoint(
     tokenizer_from: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        lender = int(tokenizer_from) if tokenizer_from.isdigit() else None
+        lender = (
+            int(tokenizer_from) if tokenizer_from.isascii() and tokenizer_from.isdigit() else None
+        )
         _upload(session, writes, settings, file, name, lender)
     except HTTPException as error:
         return _page(request, session, {"upload": error.detail}, {"name": name}, error.status_code)

@@ -100,7 +100,7 @@ def form_launch_capacity(
         overrides["name"] = name.strip()
     errors: dict[str, str] = {}
     if seeds.strip():
-        if not seeds.strip().isdigit():
+        if not (seeds.strip().isascii() and seeds.strip().isdigit()):
             errors["seeds"] = "seeds must be a whole number"
         else:
             overrides["seeds"] = int(seeds)
