@@ -57,7 +57,15 @@ def test_a_body_that_is_not_json_is_a_415(client) -> None:
 
 
 def test_ids_beyond_the_database_range_are_a_422(client) -> None:
-    for path in (f"/api/sweeps/{HUGE_ID}", f"/jobs/{HUGE_ID}", f"/runs/{HUGE_ID}"):
+    for path in (
+        f"/api/sweeps/{HUGE_ID}",
+        f"/jobs/{HUGE_ID}",
+        f"/runs/{HUGE_ID}",
+        f"/checkpoints?select={HUGE_ID}",
+        f"/figures/samples?sweeps={HUGE_ID}",
+        f"/figures/capacity-plateau?runs=1,{HUGE_ID}&format=json",
+        "/figures/memorization?sweeps=-1",
+    ):
         answer = client.get(path)
         assert answer.status_code == 422, (path, answer.text)
     answer = client.post("/api/scorings", json={"checkpoint_ids": [HUGE_ID], "members": "demo"})

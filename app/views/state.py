@@ -7,7 +7,7 @@ canonical order, so the same figure always has the same address.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -34,10 +34,13 @@ def _int_list(value: object) -> list[int]:
         raise ValueError("must be comma-separated whole numbers, e.g. 1,2,3") from None
 
 
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # the databases' integer range
+
+
 class ViewState(BaseModel):
-    sweeps: list[int] = Field(default_factory=list, max_length=200)
-    runs: list[int] = Field(default_factory=list, max_length=2000)
-    run: int | None = None  # one run (ROC curves)
+    sweeps: list[RecordId] = Field(default_factory=list, max_length=200)
+    runs: list[RecordId] = Field(default_factory=list, max_length=2000)
+    run: RecordId | None = None  # one run (ROC curves)
     log_x: bool = True
     log_y: bool = False
     group_by: Literal[GROUP_KEYS] = "shape"  # type: ignore[valid-type]
