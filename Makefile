@@ -12,7 +12,7 @@ BROWSER_PACKAGES := chromium
 # This machine's pip config names local mirror folders that warn for every package: hide those.
 QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
 
-.PHONY: serve test lint format bench bench-pages clean
+.PHONY: serve test test-fast lint format bench bench-pages bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,6 +30,12 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
+# The edit loop (under a minute): pure functions, engine, layers, the app on SQLite; no servers
+# in subprocesses, no PostgreSQL, no browser, no fuzzing (those are marked slow or postgres).
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q -m "not slow and not postgres"
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -39,6 +45,9 @@ bench: $(STAMP)
 
 bench-pages: $(STAMP)
 	$(PY) -m bench.pages --repeats 30 --out bench/results-pages.md
+
+bench-load: $(STAMP)
+	$(PY) -m bench.load --postgres --label after --out bench/results-load.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

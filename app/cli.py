@@ -10,8 +10,8 @@ import sys
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from app.cli_output import fail, load_settings
 from app.cli_score import score as score_command
 from app.cli_sweep import export as export_sweep_command
 from app.cli_sweep import import_ as import_sweep_command
@@ -31,23 +31,6 @@ cli.add_typer(sweep_cli, name="sweep")
 cli.command("export")(export_sweep_command)
 cli.command("import")(import_sweep_command)
 cli.command("score")(score_command)
-
-
-def fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment plus CLI overrides; a bad value is one line, not a trace."""
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        where = f"MEMDASH_{field.upper()}: " if field else ""
-        fail(f"{where}{first['msg'].removeprefix('Value error, ')}")
-        raise  # unreachable: fail() exits
 
 
 def prepare_database(settings: Settings) -> None:
@@ -143,11 +126,17 @@ def worker(
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
 ) -> None:
     """Pull jobs from a memdash server over HTTP and run them."""
-    from worker.agent import run_agent
+    from worker.agent import WorkerOptions, run_agent
 
     if not token:
         fail("a worker token is needed: --token or MEMDASH_WORKER_TOKEN")
-    run_agent(server_url=server.rstrip("/"), token=token, name=name, device=device)
+    settings = load_settings()
+    options = WorkerOptions(
+        torch_threads=settings.torch_threads,
+        cache_bytes=settings.worker_cache_bytes,
+        **({"cache_dir": settings.worker_cache} if settings.worker_cache else {}),
+    )
+    run_agent(server_url=server.rstrip("/"), token=token, name=name, device=device, options=options)
 
 
 @db_cli.command("upgrade")

@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from app.cli_sweep import ServerOpt, _client, _fail, _request, follow, upload_corpus
+from app.cli_sweep import ServerOpt, _client, _request, fail, follow, upload_corpus
 
 
 def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None) -> dict:
     for path in paths:
         if not path.is_file():
-            _fail(f"{path}: no such file")
+            fail(f"{path}: no such file")
     with _client(server) as client:
         client.timeout = 900  # validation loads the model on the server
         handles = [path.open("rb") for path in paths]

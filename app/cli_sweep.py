@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -12,18 +11,22 @@ import httpx
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.cli_output import fail, load_settings
+
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
+
+
+def _kind_names() -> list[str]:
+    from app.sweep_kinds import KINDS
+
+    return sorted(name for name, kind in KINDS.items() if kind.launchable)
+
 
 ServerOpt = Annotated[str, typer.Option(envvar="MEMDASH_SERVER", help="URL of the memdash server.")]
 
 
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
-
-
 def _client(server: str) -> httpx.Client:
-    token = os.environ.get("MEMDASH_TOKEN")
+    token = load_settings().token  # MEMDASH_TOKEN, read by the one settings class
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30)
 
@@ -59,11 +62,11 @@ def _request(
             break
         if not retry or time.monotonic() >= deadline:
             if response is None:
-                _fail(
+                fail(
                     f"cannot reach the memdash server at {client.base_url} ({problem}); "
                     "is `memdash serve` running?"
                 )
-            _fail(f"{response.status_code}: {_error_detail(response)}")
+            fail(f"{response.status_code}: {_error_detail(response)}")
         delay_s = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
         typer.secho(
             f"server unavailable ({problem}); retrying in {delay_s:.0f} s", fg="yellow", err=True
@@ -71,7 +74,7 @@ def _request(
         time.sleep(delay_s)
         attempt += 1
     if response.status_code >= 400:
-        _fail(f"{response.status_code}: {_error_detail(response)}")
+        fail(f"{response.status_code}: {_error_detail(response)}")
     return response.json()
 
 
@@ -99,7 +102,7 @@ def follow(client: httpx.Client, sweep_id: int, poll_s: float = 2.0) -> dict:
             time.sleep(poll_s)
 
 
-def _launch(kind: str, preset: str, params: dict, wait: bool, server: str) -> dict | None:
+def _launch(kind: str, preset: str | None, params: dict, wait: bool, server: str) -> dict | None:
     """POST the sweep; with `wait`, follow it with a progress bar and return its final state."""
     with _client(server) as client:
         body = {"preset": preset, "params": params}
@@ -161,7 +164,7 @@ def text(
         try:
             params["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
         except ValueError:
-            _fail(f"--train-sizes: whole numbers expected, got {train_sizes!r}")
+            fail(f"--train-sizes: whole numbers expected, got {train_sizes!r}")
     if corpus is not None:
         params["corpus"] = upload_corpus(corpus, server)["sha256"]
     state = _launch("text", preset, params, wait, server)
@@ -177,9 +180,40 @@ def text(
         raise typer.Exit(1)
 
 
+def _parse_settings(pairs: list[str]) -> dict:
+    """`key=value` pairs; a value is read as JSON when it parses (numbers, lists, objects)."""
+    params: dict = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--set {pair!r}: expected key=value, e.g. --set seeds=3")
+        try:
+            params[key.strip()] = json.loads(raw)
+        except ValueError:
+            params[key.strip()] = raw
+    return params
+
+
+@sweep_cli.command("launch")
+def launch_any(
+    kind: Annotated[str, typer.Argument(help=f"A sweep kind: {', '.join(_kind_names())}.")],
+    preset: Annotated[str | None, typer.Option(help="One of the kind's presets.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A parameter over the preset, key=value (JSON values)."),
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Launch a sweep of any registered kind (app/sweep_kinds) from a preset and overrides."""
+    state = _launch(kind, preset, _parse_settings(set_ or []), wait, server)
+    if state is not None and state["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
 def upload_corpus(path: Path, server: str) -> dict:
     if not path.is_file():
-        _fail(f"{path}: no such file")
+        fail(f"{path}: no such file")
     with _client(server) as client, path.open("rb") as handle:
         uploaded = _request(client, "POST", "/api/corpora", files={"file": (path.name, handle)})
     typer.echo(
@@ -210,7 +244,7 @@ def import_(
     try:
         document = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        _fail(f"cannot read {path}: {error}")
+        fail(f"cannot read {path}: {error}")
     with _client(server) as client:
         created = _request(client, "POST", "/api/sweeps/import", json=document)
     typer.echo(f"imported as sweep {created['sweep_id']}: {server.rstrip('/')}{created['url']}")

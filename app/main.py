@@ -32,6 +32,7 @@ from app.routes import (
     jobs,
     pages,
     runs,
+    sweep_launch,
     sweeps,
     system,
     worker_api,
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(docs.router)
     app.include_router(jobs.router)
-    app.include_router(sweeps.router)
+    app.include_router(sweeps.router)  # before the launch routes: /api/sweeps/import
+    app.include_router(sweep_launch.router)
     app.include_router(corpora.router)
     app.include_router(checkpoints.router)
     app.include_router(runs.router)

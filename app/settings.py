@@ -36,11 +36,13 @@ class Settings(BaseSettings):
     # Tokens accepted from remote workers (comma separated); local workers get their own.
     worker_tokens: str = ""
     local_workers: int = Field(default=1, ge=0, le=64)
-    torch_threads: int = Field(default=1, ge=1, le=256)
+    torch_threads: int = Field(default=1, ge=1, le=256)  # per job, in the worker
+    # A worker's cache of downloaded corpora and checkpoints (empty: <tmp>/memdash-inputs).
+    worker_cache: Path | None = None
+    worker_cache_bytes: int = Field(default=20 * 1024**3, gt=0)
     lease_s: float = Field(default=90.0, gt=0)
     heartbeat_s: float = Field(default=15.0, gt=0)
     reaper_interval_s: float = Field(default=5.0, gt=0)
-    max_attempts: int = Field(default=3, ge=1)
     claim_wait_s: float = Field(default=20.0, ge=0)  # long-poll time of an idle claim
     upload_max_bytes: int = Field(default=2 * 1024**3, gt=0)
     # A sweep whose largest job would need more memory than this (estimated) is refused at

@@ -17,7 +17,7 @@ from app.db.models import Checkpoint
 from app.settings import Settings
 from tests import checkpoint_factory as factory
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
 
 @pytest.fixture(scope="module")

@@ -76,3 +76,10 @@ def test_a_launch_is_never_retried(flaky_server, capsys) -> None:
     with httpx.Client(base_url=flaky_server) as client, pytest.raises(typer.Exit):
         cli_sweep._request(client, "GET", "/api/sweeps/1")  # retry=False: one try
     assert Flaky.seen == 1 and "503" in capsys.readouterr().err
+
+
+def test_launch_settings_read_json_values() -> None:
+    parsed = cli_sweep._parse_settings(["seeds=3", "name=my sweep", 'shapes=[{"n_layer": 1}]'])
+    assert parsed == {"seeds": 3, "name": "my sweep", "shapes": [{"n_layer": 1}]}
+    with pytest.raises(typer.Exit):
+        cli_sweep._parse_settings(["seeds"])

@@ -43,7 +43,7 @@ IO_MODULES = (
     "pickle",
     "sqlalchemy",
 )
-WRITE_PATH = ("app.results", "app.summaries", "app.db.queue", "app.run_rows")
+WRITE_PATH = ("app.results", "app.summaries", "app.db.queue", "app.run_rows", "app.sweep_kinds")
 READ_PATH = ("app.views", "app.figures", "app.routes", "app.templating", "app.queries")
 
 
@@ -196,3 +196,22 @@ def test_importing_the_server_loads_no_torch() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_settings_are_read_in_one_place() -> None:
+    """Only app/settings.py reads the environment; others may pass it on or set torch's."""
+    readers = []
+    for module, path in project_modules().items():
+        if module == "app.settings":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            call = node if isinstance(node, ast.Call) else None
+            if call is not None and ast.unparse(call.func) in ("os.getenv", "os.environ.get"):
+                readers.append(f"{module}: {ast.unparse(call)}")
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Load)
+                and ast.unparse(node.value) == "os.environ"
+            ):
+                readers.append(f"{module}: {ast.unparse(node)}")
+    assert readers == []

@@ -19,6 +19,7 @@ import socket
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,35 @@ WORK_DIR_PREFIX = "memdash-worker-"
 _spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads/locks
 
 
-def run_agent(server_url: str, token: str, name: str | None, device: str) -> None:
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How this worker runs jobs (from the process settings: app/settings.py via `memdash
+    worker`). The worker reads no environment of its own."""
+
+    torch_threads: int = 1
+    cache_dir: Path = input_cache.DEFAULT_CACHE_DIR
+    cache_bytes: int = 20 * 1024**3
+
+
+def run_agent(
+    server_url: str,
+    token: str,
+    name: str | None,
+    device: str,
+    options: WorkerOptions | None = None,
+) -> None:
     """Run until SIGTERM/SIGINT."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # local workers ignore Ctrl-C
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-    agent = Agent(ServerClient(server_url, token, stop), name or socket.gethostname(), device, stop)
+    agent = Agent(
+        ServerClient(server_url, token, stop),
+        name or socket.gethostname(),
+        device,
+        stop,
+        options or WorkerOptions(),
+    )
     try:
         agent.run()
     except Stopping:
@@ -73,8 +96,16 @@ def _alive(pid: int) -> bool:
 
 
 class Agent:
-    def __init__(self, client: ServerClient, name: str, device: str, stop: threading.Event):
+    def __init__(
+        self,
+        client: ServerClient,
+        name: str,
+        device: str,
+        stop: threading.Event,
+        options: WorkerOptions,
+    ) -> None:
         self.client, self.name, self.device, self.stop = client, name, device, stop
+        self.options = options
 
     def run(self) -> None:
         removed = remove_orphaned_work_dirs(Path(tempfile.gettempdir()))
@@ -126,7 +157,15 @@ class Agent:
         child = _spawn.Process(
             target=child_main,
             daemon=True,
-            args=(job, str(work_dir), str(resume) if resume else None, self.device, sender, inputs),
+            args=(
+                job,
+                str(work_dir),
+                str(resume) if resume else None,
+                self.device,
+                sender,
+                inputs,
+                self.options.torch_threads,
+            ),
         )
         child.start()
         sender.close()
@@ -203,11 +242,13 @@ class Agent:
         """Download the files a job names in params["inputs"] ({name: {kind, sha256}})."""
         paths = {
             name: input_cache.touch(
-                self.client.download_input(spec["kind"], spec["sha256"], input_cache.CACHE_DIR)
+                self.client.download_input(spec["kind"], spec["sha256"], self.options.cache_dir)
             )
             for name, spec in (job["params"].get("inputs") or {}).items()
         }
-        input_cache.prune(input_cache.CACHE_DIR, input_cache.MAX_BYTES, keep=set(paths.values()))
+        input_cache.prune(
+            self.options.cache_dir, self.options.cache_bytes, keep=set(paths.values())
+        )
         return {name: str(path) for name, path in paths.items()}
 
     @staticmethod

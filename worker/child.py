@@ -23,14 +23,14 @@ def child_main(
     device: str,
     connection: Connection,
     inputs: dict[str, str] | None = None,
+    torch_threads: int = 1,
 ) -> None:
     # One thread per job by default: two 1-thread jobs beat one 2-thread job on a shared CPU
     # (DESIGN). Set before torch is imported in this fresh (spawned) interpreter.
     # Jobs yield the CPU to everything else on the machine: on a laptop or a shared server the
     # dashboard (and the worker agent's heartbeats) stay responsive while models train.
     os.nice(JOB_NICENESS)
-    threads = os.environ.get("MEMDASH_TORCH_THREADS", "1")
-    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = threads
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(torch_threads)
     ctx = JobContext(
         job_params(job["kind"], job["params"]),
         Path(work_dir),

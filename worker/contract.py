@@ -172,6 +172,16 @@ def job_params(kind: str, params: dict[str, Any] | BaseModel) -> Strict:
 
 # ---- results ------------------------------------------------------------------------------
 
+# Why a run stopped (RunSummary.stop_reason): the saturation rule stopped it (worker.train:
+# "plateau" after its learning-rate cuts, or "memorized"), or a budget did ("max_steps": the
+# run was still improving, so what it measured is a lower bound), or a person ("cancelled").
+SATURATED_REASONS = ("plateau", "memorized")
+
+
+def saturated(stop_reason: str | None) -> bool:
+    """Did the run stop because it stopped improving (not because a budget ran out)?"""
+    return stop_reason in SATURATED_REASONS
+
 
 class RunSummary(Open):
     """A run's totals that pages read. Typed fields plus the per-attack and per-k numbers."""

@@ -1,8 +1,9 @@
 """The worker's cache of job inputs (uploaded corpora and checkpoints), named by sha256.
 
 Files are kept between jobs so a sweep's jobs download a corpus once; after each download the
-cache is pruned, least recently used first, to at most MEMDASH_WORKER_CACHE_BYTES (default
-20 GB). A file in use is never removed: the one just fetched is the newest.
+cache is pruned, least recently used first, to at most its size limit (the worker's
+MEMDASH_WORKER_CACHE_BYTES, 20 GB by default). A file in use is never removed: the one just
+fetched is the newest.
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-CACHE_DIR = Path(
-    os.environ.get("MEMDASH_WORKER_CACHE", Path(tempfile.gettempdir()) / "memdash-inputs")
-)
-MAX_BYTES = int(os.environ.get("MEMDASH_WORKER_CACHE_BYTES", 20 * 1024**3))
+DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "memdash-inputs"
 
 
 def touch(path: Path) -> Path:

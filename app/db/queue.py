@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import TERMINAL_JOB_STATES, Job, JobState, Run, Sweep, Worker, utcnow
 from app.results import store_job_result
-from app.summaries import summarize
+from app.sweep_kinds import KINDS
 from worker.contract import first_problem, job_params, job_result
 
 
@@ -294,10 +294,12 @@ def job_run_ids(job: Job) -> list[int]:
     return [int(m["run_id"]) for m in members] if isinstance(members, list) else []
 
 
-# How a run's status follows its job's state (a run a result already stored stays succeeded).
+# How a run's status follows its job's state (a run a result already stored stays succeeded;
+# a job that succeeds without a result for one of its runs still ends it).
 RUN_STATUS_OF_JOB = {
     JobState.queued: "queued",
     JobState.running: "running",
+    JobState.succeeded: "succeeded",
     JobState.failed: "failed",
     JobState.cancelled: "cancelled",
 }
@@ -325,8 +327,10 @@ def _sync_sweep(session: Session, sweep_id: int) -> None:
     if not states:
         return
     if all(s in TERMINAL_JOB_STATES for s in states):
+        if sweep.status in ("queued", "running") and (kind := KINDS.get(sweep.kind)):
+            runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep.id)))
+            sweep.summary = kind.summarize(session, runs)
         if sweep.status in ("queued", "running"):
-            sweep.summary = summarize(session, sweep)
             sweep.finished_at = utcnow()
         sweep.status = (
             "succeeded"

@@ -1,0 +1,166 @@
+"""Launching sweeps of any registered kind (app/sweep_kinds): the JSON API
+`POST /api/sweeps/{kind}` and the overview's forms. The text form also takes a corpus upload."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import Field, ValidationError
+from sqlalchemy.orm import Session
+
+from app import queries
+from app.auth import AdminDep
+from app.corpora import CorpusRejected, store_corpus
+from app.db.models import Sweep
+from app.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
+from app.launch_limits import TooLargeForWorkers, check_job_memory
+from app.routes.openapi import FORM
+from app.settings import Settings
+from app.sweep_kinds import KINDS, LaunchRejected, SweepKind
+from app.templating import render
+from app.validation import first_error
+from worker.params import Strict
+
+router = APIRouter(tags=["sweeps"])
+
+
+class Launch(Strict):
+    """A preset and overrides of its parameters (under `params`; anything else is refused)."""
+
+    preset: str | None = Field(default="quick", max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def launchable_kind(name: str) -> SweepKind:
+    kind = KINDS.get(name)
+    if kind is None or not kind.launchable:
+        choices = sorted(k.name for k in KINDS.values() if k.launchable)
+        raise HTTPException(404, f"no sweep kind {name[:40]!r} to launch; choose one of {choices}")
+    return kind
+
+
+def checked_params(
+    kind: SweepKind, preset: str | None, overrides: dict[str, Any], session: Session, settings
+) -> Any:
+    """The preset's parameters with the caller's overrides on top, validated, and refused when
+    no worker could hold the sweep's largest job (HTTP 422 with a message)."""
+    try:
+        params = kind.params(preset, overrides)
+    except ValidationError as error:
+        raise HTTPException(422, first_error(error)) from None
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    if hasattr(params, "largest_job_bytes"):
+        try:
+            check_job_memory(session, settings, params.largest_job_bytes())
+        except TooLargeForWorkers as error:
+            raise HTTPException(422, str(error)) from None
+    return params
+
+
+def launch_sweep(
+    session: Session, settings: Settings, kind: SweepKind, preset: str | None, overrides: dict
+) -> Sweep:
+    params = checked_params(kind, preset, overrides, session, settings)
+    try:
+        return kind.launch(session, params, preset)
+    except LaunchRejected as error:
+        raise HTTPException(422, str(error)) from None
+
+
+@router.post("/api/sweeps/{kind}", status_code=201)
+def api_launch(
+    kind: Annotated[str, Path(max_length=40)],
+    launch: Launch,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    _: AdminDep,
+) -> dict:
+    """Launch a sweep of a registered kind (capacity, text, ...) from a preset and overrides."""
+    sweep = launch_sweep(session, settings, launchable_kind(kind), launch.preset, launch.params)
+    session.commit()
+    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+
+
+def _overview_with_errors(request: Request, errors: dict[str, str], form: dict) -> Response:
+    # A corpus uploaded with the form stays, ready to pick: a fresh read shows it.
+    with read_scope(request) as fresh:
+        context = {"overview": queries.overview(fresh), "errors": errors, "form": form}
+        return render(request, "overview.html", context, status_code=422)
+
+
+@router.post("/sweeps/text", response_model=None, **FORM)
+def form_launch_text(
+    request: Request,
+    session: SessionDep,
+    writes: WritesDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    preset: Annotated[str, Form()] = "quick",
+    reference: Annotated[str, Form()] = "full",
+    corpus: Annotated[str, Form()] = "demo",
+    train_sizes: Annotated[str, Form()] = "",
+    corpus_file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The text form: an optional corpus file is uploaded first, then the sweep is launched."""
+    form = {"preset": "quick", "reference": reference, "corpus": corpus, "train_sizes": train_sizes}
+    errors: dict[str, str] = {}
+    overrides: dict[str, Any] = {"reference": reference}
+    if corpus_file is not None and corpus_file.filename:
+        try:
+            uploaded = store_corpus(writes, settings, corpus_file.file, corpus_file.filename)
+            overrides["corpus"] = form["corpus"] = uploaded.content_sha256
+        except CorpusRejected as error:
+            errors["corpus_file"] = str(error)
+    elif corpus != "demo":
+        overrides["corpus"] = corpus
+    if train_sizes.strip():
+        try:
+            overrides["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
+        except ValueError:
+            errors["train_sizes"] = "training-set sizes must be whole numbers, e.g. 64, 256, 1024"
+    if not errors:
+        try:
+            with writes() as write_session:
+                sweep = launch_sweep(write_session, settings, KINDS["text"], preset, overrides)
+        except HTTPException as error:
+            fields = ("reference", "train_sizes", "corpus")
+            errors[next((f for f in fields if f in error.detail), "text_preset")] = error.detail
+    if errors:
+        return _overview_with_errors(request, errors, form)
+    return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
+
+
+@router.post("/sweeps/{kind}", response_model=None, **FORM)
+def form_launch(
+    kind: Annotated[str, Path(max_length=40)],
+    request: Request,
+    writes: WritesDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    preset: Annotated[str, Form(max_length=40)] = "quick",
+    name: Annotated[str, Form(max_length=200)] = "",
+    seeds: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The overview's form for a kind: a preset, an optional name and number of seeds."""
+    chosen = launchable_kind(kind)
+    overrides: dict[str, Any] = {"name": name.strip()} if name.strip() else {}
+    errors: dict[str, str] = {}
+    if seeds.strip():
+        if not (seeds.strip().isascii() and seeds.strip().isdigit()):
+            errors["seeds"] = "seeds must be a whole number"
+        else:
+            overrides["seeds"] = int(seeds)
+    if not errors:
+        try:
+            with writes() as write_session:
+                sweep = launch_sweep(write_session, settings, chosen, preset, overrides)
+        except HTTPException as error:
+            errors["seeds" if "seeds" in error.detail else "preset"] = error.detail
+    if errors:
+        return _overview_with_errors(
+            request, errors, {"kind": kind, "preset": preset, "name": name, "seeds": seeds}
+        )
+    return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)

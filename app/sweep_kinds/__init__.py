@@ -1,0 +1,77 @@
+"""The registry of sweep kinds: each kind is one module in this package that declares, in one
+place, its parameter model and presets, how it launches (runs and jobs), its job kinds, how its
+results are summarized when its last job ends, and which figures and page sections its sweep
+page shows. Routes, templates, the overview's forms, the queue and the CLI read it.
+
+Adding a kind is writing one module here that calls `register(SweepKind(...))`; the package
+imports every module in it (docs/developing.md has a minimal example, used in a test).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app.db.models import Run, Sweep
+
+Launch = Callable[[Session, Any, str | None], Sweep]
+Summarize = Callable[[Session, list[Run]], dict[str, Any]]
+
+
+class LaunchRejected(Exception):
+    """The parameters are valid but this installation cannot launch them (a message)."""
+
+
+@dataclass(frozen=True)
+class SweepKind:
+    name: str  # the URL part and `Sweep.kind`: /api/sweeps/{name}
+    title: str  # "capacity sweep"
+    summarize: Summarize
+    job_kinds: tuple[str, ...]
+    params_model: type[BaseModel] | None = None  # None: launched elsewhere (scoring)
+    presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    preset_notes: dict[str, str] = field(default_factory=dict)  # one line per preset
+    launch: Launch | None = None  # raises LaunchRejected with a message
+    # The sweep page: figures drawn on it ((element key, figure view name)), figures linked
+    # from it ((view name, label)), and page sections by name (app/routes/sweep_sections.py).
+    figures: tuple[tuple[str, str], ...] = ()
+    figure_links: tuple[tuple[str, str], ...] = ()
+    sections: tuple[str, ...] = ()
+
+    @property
+    def launchable(self) -> bool:
+        return self.params_model is not None and self.launch is not None
+
+    def params(self, preset: str | None, overrides: dict[str, Any]) -> BaseModel:
+        """The preset's parameters with `overrides` on top, validated (ValueError if not)."""
+        if self.params_model is None:
+            raise ValueError(f"{self.title}s are not launched from parameters")
+        if preset is not None and preset not in self.presets:
+            raise ValueError(
+                f"unknown preset {preset[:40]!r}; choose one of {sorted(self.presets)}"
+            )
+        return self.params_model(**{**(self.presets[preset] if preset else {}), **overrides})
+
+
+KINDS: dict[str, SweepKind] = {}
+
+
+def register(kind: SweepKind) -> SweepKind:
+    if kind.name in KINDS and KINDS[kind.name] is not kind:
+        raise ValueError(f"sweep kind {kind.name!r} is registered twice")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kind_of(sweep: Sweep) -> SweepKind | None:
+    return KINDS.get(sweep.kind)
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,160 @@
+"""Text sweeps (Morris et al. Sec. 4-6): model shapes × nested training-set sizes on a real
+corpus with held-out non-members and a reference; one stacked `train_text` job per shape.
+Summarized as double-descent points, the membership-inference scaling-law fit and the
+Pythia-style prediction of the largest model's memorized set (Biderman et al.)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
+from app.db import queue
+from app.db.models import Run, Sweep
+from app.run_rows import text_rows
+from app.summaries import memorized_sets, scaling_law_summary
+from app.sweep_kinds import LaunchRejected, SweepKind, register
+from app.sweep_kinds.capacity import shape_key
+from worker.contract import LayerShape, Member, TrainTextJob
+from worker.metrics.extraction import prediction_precision_recall
+from worker.params import TEXT_PRESETS, TextSweepParams
+
+
+def launch(session: Session, params: TextSweepParams, preset: str | None) -> Sweep:
+    """Raises LaunchRejected when an uploaded corpus is unknown or too small for the sweep."""
+    inputs = {}
+    if params.corpus != "demo":
+        corpus = corpus_by_sha(session, params.corpus)
+        if corpus is None:
+            raise LaunchRejected(f"corpus: no uploaded corpus with sha256 {params.corpus}")
+        needed = max(params.train_sizes) + params.n_heldout
+        try:
+            check_corpus_fits(corpus, needed, params.seq_len)
+        except CorpusRejected as error:
+            raise LaunchRejected(str(error)) from None
+        inputs["corpus"] = {
+            "kind": "corpus",
+            "sha256": params.corpus,
+            "name": corpus.name,
+            "format": corpus.params["format"],
+        }
+    sweep = Sweep(
+        name=params.name,
+        kind="text",
+        preset=preset,
+        params=params.model_dump(mode="json"),
+        status="queued",
+    )
+    session.add(sweep)
+    session.flush()
+    shared = {
+        "corpus": params.corpus,
+        "vocab_size": params.vocab_size,
+        "seq_len": params.seq_len,
+        "n_heldout": params.n_heldout,
+        "seed": params.seed,
+        "reference": params.reference,
+        "train": params.train.model_dump(),
+        "inputs": inputs,
+    }
+    for index, shape in enumerate(params.shapes):
+        key = shape_key(shape.n_layer, shape.d_model)
+        members = []
+        for n_samples in params.train_sizes:
+            run = Run(
+                sweep_id=sweep.id,
+                name=f"{key} N={n_samples}",
+                seed=params.seed,
+                n_train=n_samples,
+                status="queued",
+                config={
+                    **shared,
+                    "n_layer": shape.n_layer,
+                    "d_model": shape.d_model,
+                    "shape": key,
+                    "n_samples": n_samples,
+                },
+            )
+            session.add(run)
+            session.flush()
+            members.append({"run_id": run.id, "n_samples": n_samples})
+        queue.enqueue(
+            session,
+            "train_text",
+            TrainTextJob(
+                **shared,
+                model=LayerShape(n_layer=shape.n_layer, d_model=shape.d_model),
+                members=[Member(**m) for m in members],
+            ),
+            idempotency_key=f"sweep-{sweep.id}-shape-{index}",
+            sweep_id=sweep.id,
+            priority=-shape.d_model * shape.n_layer,
+        )
+    return sweep
+
+
+def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
+    """Double-descent data, the MI scaling-law fit, and Pythia-style prediction (SPEC 4-6)."""
+    done = [r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary]
+    summary: dict[str, Any] = {"points": text_rows(done)}
+    if (fit := scaling_law_summary(summary["points"])) is not None:
+        summary["scaling_law_fit"] = fit
+    seq_len = done[0].config["seq_len"] if done else 0
+    k = max((k for k in (8, 16, 32) if k < seq_len), default=None)
+    if k is not None and done:
+        memorized = memorized_sets(session, done, k)
+        largest = max(done, key=lambda r: r.n_params or 0).config["shape"]
+        prediction = []
+        for n in sorted({r.n_train for r in done}):
+            target = next(
+                (r for r in done if r.n_train == n and r.config["shape"] == largest), None
+            )
+            for predictor in (r for r in done if r.n_train == n and r is not target):
+                if target is None:
+                    continue
+                quality = prediction_precision_recall(memorized[predictor.id], memorized[target.id])
+                prediction.append(
+                    {
+                        "n_train": n,
+                        "predictor": predictor.config["shape"],
+                        "target": largest,
+                        "precision": quality.precision,
+                        "recall": quality.recall,
+                        "n_predicted": quality.n_predicted,
+                        "n_target": quality.n_target,
+                    }
+                )
+        summary["prediction"] = {"k": k, "rows": prediction}
+    return summary
+
+
+KIND = register(
+    SweepKind(
+        name="text",
+        title="text sweep",
+        params_model=TextSweepParams,
+        presets=TEXT_PRESETS,
+        preset_notes={
+            "quick": "two small models, about 5 minutes on 2 CPU cores",
+            "smoke": "one tiny model in seconds (checks an installation or a corpus)",
+        },
+        launch=launch,
+        summarize=summarize,
+        job_kinds=("train_text",),
+        figures=(
+            ("mem_u", "memorization"),
+            ("double_descent", "double-descent"),
+            ("membership", "membership"),
+        ),
+        figure_links=(
+            ("memorization", "memorization vs N"),
+            ("double-descent", "double descent"),
+            ("membership", "membership inference"),
+            ("extraction", "extraction"),
+            ("samples", "samples"),
+            ("curves", "training curves"),
+        ),
+        sections=("top_samples",),
+    )
+)

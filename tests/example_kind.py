@@ -1,0 +1,57 @@
+"""A minimal sweep kind, as docs/developing.md shows it: a few sleep jobs, summarized by how
+many finished. Registering it is all it takes for the API, the queue and the sweep page to
+serve it (tests/test_sweep_kinds.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from app.db import queue
+from app.db.models import Run, Sweep
+from app.sweep_kinds import KINDS, SweepKind, register
+from worker.contract import SleepJob
+from worker.params import Strict
+
+
+class CountdownParams(Strict):
+    name: str = Field(default="countdown", max_length=200)
+    n_jobs: int = Field(default=2, ge=1, le=10)
+    seconds: float = Field(default=0.0, ge=0, le=5)
+
+
+def launch(session: Session, params: CountdownParams, preset: str | None) -> Sweep:
+    sweep = Sweep(name=params.name, kind="countdown", preset=preset, params=params.model_dump())
+    session.add(sweep)
+    session.flush()
+    for i in range(params.n_jobs):
+        run = Run(sweep_id=sweep.id, name=f"sleeper {i}", status="queued")
+        session.add(run)
+        session.flush()
+        job = SleepJob(seconds=params.seconds)
+        queue.enqueue(session, "sleep", job, sweep_id=sweep.id, run_id=run.id)
+    return sweep
+
+
+def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
+    return {"finished": sum(run.status == "succeeded" for run in runs), "of": len(runs)}
+
+
+def install() -> SweepKind:
+    """Register the kind (an app module would call `register` at import time)."""
+    if "countdown" in KINDS:
+        return KINDS["countdown"]
+    return register(
+        SweepKind(
+            name="countdown",
+            title="countdown",
+            params_model=CountdownParams,
+            presets={"two": {"n_jobs": 2}},
+            preset_notes={"two": "two sleep jobs"},
+            launch=launch,
+            summarize=summarize,
+            job_kinds=("sleep",),
+        )
+    )

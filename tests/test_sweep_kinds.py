@@ -1,0 +1,86 @@
+"""The sweep-kind registry: a kind written as one module (tests/example_kind.py) is launched
+over the API, runs through the real queue and worker protocol, is summarized when its last
+job ends, and has a page; the built-in kinds declare what their pages show."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.sweep_kinds import KINDS
+from tests import example_kind
+
+WORKER = {"Authorization": "Bearer test-worker-token"}
+
+
+def test_the_built_in_kinds_are_registered() -> None:
+    assert {"capacity", "text", "scoring"} <= set(KINDS)
+    assert KINDS["capacity"].launchable and KINDS["text"].launchable
+    assert not KINDS["scoring"].launchable  # launched from uploads (/api/scorings)
+    for kind in KINDS.values():
+        assert set(kind.preset_notes) == set(kind.presets)
+
+
+def _run_jobs(client: TestClient, n: int) -> None:
+    worker = client.post("/api/worker/register", json={"name": "w"}, headers=WORKER).json()
+    for _ in range(n):
+        job = client.post("/api/worker/claim", json=worker, headers=WORKER).json()
+        done = client.post(
+            f"/api/worker/jobs/{job['id']}/complete",
+            json={"lease_token": job["lease_token"], "result": {"steps": 1, "resumed_from": 0}},
+            headers=WORKER,
+        )
+        assert done.status_code == 200, done.text
+
+
+def test_a_kind_in_one_module_is_served_end_to_end(client: TestClient) -> None:
+    example_kind.install()
+    try:
+        launched = client.post("/api/sweeps/countdown", json={"preset": "two", "params": {}})
+        assert launched.status_code == 201, launched.text
+        sweep_id = launched.json()["sweep_id"]
+        assert client.get(f"/api/sweeps/{sweep_id}").json()["status"] == "queued"
+        _run_jobs(client, 2)
+        state = client.get(f"/api/sweeps/{sweep_id}").json()
+        assert state["status"] == "succeeded"
+        assert state["summary"] == {"finished": 2, "of": 2}
+        assert {run["status"] for run in state["runs"]} == {"succeeded"}
+        page = client.get(f"/sweeps/{sweep_id}")
+        assert page.status_code == 200 and "countdown" in page.text
+        body = {"preset": None, "params": {"n_jobs": 99}}
+        refused = client.post("/api/sweeps/countdown", json=body)
+        assert refused.status_code == 422 and "n_jobs" in refused.json()["error"]
+    finally:
+        KINDS.pop("countdown", None)
+
+
+def test_unknown_and_unlaunchable_kinds_are_a_404(client: TestClient) -> None:
+    for name in ("nope", "scoring"):
+        answer = client.post(f"/api/sweeps/{name}", json={"preset": None, "params": {}})
+        assert answer.status_code == 404 and "capacity" in answer.json()["error"]
+
+
+def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
+    from app.db.models import Run
+    from app.sweep_kinds.capacity import summarize
+
+    def run(shape: str, n: int, bits: float, reason: str) -> Run:
+        return Run(
+            name=f"{shape} {n}",
+            status="succeeded",
+            n_train=n,
+            n_params=1000 if shape == "small" else 4000,
+            config={"shape": shape},
+            summary={"mem_u_bits": bits, "stop_reason": reason},
+        )
+
+    runs = [
+        run("small", 10, 2000, "memorized"),
+        run("small", 40, 3500, "plateau"),  # the peak: saturated
+        run("large", 10, 2000, "memorized"),
+        run("large", 40, 9000, "max_steps"),  # the peak, still improving: a lower bound
+    ]
+    summary = summarize(None, runs)
+    by_shape = {s["shape"]: s for s in summary["shapes"]}
+    assert by_shape["small"]["saturated"] and not by_shape["large"]["saturated"]
+    assert summary["n_shapes_lower_bound"] == 1 and summary["n_runs_not_saturated"] == 1
+    assert summary["stop_reasons"] == {"memorized": 2, "plateau": 1, "max_steps": 1}
