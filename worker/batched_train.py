@@ -39,6 +39,7 @@ from worker.train import (
     TrainConfig,
     TrainResult,
     build_model,
+    compute_dtype,
     load_checkpoint,
     mean_loss_bits,
     save_checkpoint,
@@ -59,11 +60,13 @@ class MaskedAdamW:
         self.steps = torch.zeros(n_models, dtype=torch.float64)
 
     @torch.no_grad()
-    def step(self, lr: float, active: Tensor) -> None:
+    def step(self, lr: Tensor, active: Tensor) -> None:
+        """One update; `lr` is each model's learning rate, (M,) float64."""
         beta1, beta2, wd = 0.9, self.config.beta2, self.config.weight_decay
         self.steps += active.double().cpu()
         bias1 = (1 - beta1 ** self.steps.clamp(min=1)).to(active.device)
         bias2 = (1 - beta2 ** self.steps.clamp(min=1)).to(active.device)
+        lr = lr.to(active.device)
         for name, param in self.params.items():
             grad = param.grad
             shape = (-1,) + (1,) * (param.ndim - 1)
@@ -73,7 +76,7 @@ class MaskedAdamW:
             v.copy_(torch.where(on, v * beta2 + grad * grad * (1 - beta2), v))
             step_size = (lr / bias1).to(param.dtype).view(shape)
             denom = (v.sqrt() / bias2.sqrt().to(param.dtype).view(shape)) + EPS
-            update = param * (lr * wd) + step_size * m / denom
+            update = param * (lr * wd).to(param.dtype).view(shape) + step_size * m / denom
             param.sub_(torch.where(on, update, torch.zeros_like(update)))
 
 
@@ -138,6 +141,7 @@ def train_many(
     active = torch.ones(n_models, dtype=torch.bool, device=device)
     step = 0
     fingerprint = _fingerprint(model_config, config, datasets, seeds)
+    dtype = compute_dtype(config)
 
     if resume_from is not None:
         state = load_checkpoint(resume_from)
@@ -192,18 +196,21 @@ def train_many(
                 for i in range(n_models)
             ]
         )  # (M, B, S)
-        losses = stacked_losses(params, model_config, batch)  # (M,)
+        # bf16: the forward and backward run on bf16 casts of the fp32 masters (train.compute_dtype)
+        weights = params if dtype == torch.float32 else {k: v.to(dtype) for k, v in params.items()}
+        losses = stacked_losses(weights, model_config, batch)  # (M,)
         for p in params.values():
             p.grad = None
         (losses * active).sum().backward()  # per-model gradients; inactive models get zeros
         if config.grad_clip > 0:
             _per_model_clip(params, config.grad_clip)
-        optimizer.step(config.lr_at(step), active)
+        scales = torch.tensor([sat.lr_scale(config) for sat in saturations], dtype=torch.float64)
+        optimizer.step(config.lr_at(step) * scales, active)
         step += 1
 
         if step % config.eval_every == 0 or step == config.max_steps:
             for i in torch.nonzero(active).flatten().tolist():
-                model = _unstack(model_config, params, i, device)
+                model = _unstack(model_config, params, i, device, dtype)
                 point = {
                     "step": float(step),
                     "train_loss_bits": mean_loss_bits(
@@ -224,7 +231,7 @@ def train_many(
     results = []
     for i in range(n_models):
         reason = saturations[i].reason or ("max_steps" if step >= config.max_steps else "cancelled")
-        model = _unstack(model_config, params, i, device)
+        model = _unstack(model_config, params, i, device, dtype)
         results.append(
             TrainResult(model, stopped_at[i] or step, reason, curves[i], resumed_from_step)
         )
@@ -237,9 +244,14 @@ def checkpoint_extra(path: Path | None) -> dict:
 
 
 def _unstack(
-    model_config: GPTConfig, params: dict[str, Tensor], index: int, device: torch.device
+    model_config: GPTConfig,
+    params: dict[str, Tensor],
+    index: int,
+    device: torch.device,
+    dtype: torch.dtype = torch.float32,
 ) -> GPT:
-    """Model `index` of the stack as an ordinary GPT (a copy of its current weights)."""
-    model = GPT(model_config).to(device=device, dtype=next(iter(params.values())).dtype)
+    """Model `index` of the stack as an ordinary GPT (a copy of its current weights, in the
+    precision it is evaluated and kept in)."""
+    model = GPT(model_config).to(device=device, dtype=dtype)
     model.load_state_dict(unstack_state(params, index))
     return model.eval()

@@ -37,6 +37,10 @@ class TrainParams(Strict):
     eval_every: int = Field(default=100, ge=1, le=10_000_000)
     patience_evals: int = Field(default=4, ge=1, le=10_000)
     min_improvement_bits: float = Field(default=0.005, ge=0, le=100)  # per token
+    # At a plateau the learning rate is cut (×lr_cut_factor) up to lr_cuts times before the
+    # run counts as saturated (worker.train.Saturation).
+    lr_cuts: int = Field(default=3, ge=0, le=20)
+    lr_cut_factor: float = Field(default=0.3, gt=0, lt=1)
     floor_bits: float = Field(default=0.001, ge=0, le=100)  # per token: all memorized
     checkpoint_every: int = Field(default=500, ge=1, le=10_000_000)
     max_eval_samples: int = Field(default=2048, ge=1, le=10_000_000)
