@@ -1,6 +1,7 @@
 """Refuse at launch what no worker could run: a sweep whose largest job needs more memory
 (worker.params' estimate) than the largest worker seen recently has, or than
-MEMDASH_MAX_JOB_BYTES when no worker reported its memory."""
+MEMDASH_MAX_JOB_BYTES when no worker reported its memory; or more training compute at its full
+step budget than MEMDASH_MAX_JOB_FLOPS (a job that would run for days on one GPU)."""
 
 from __future__ import annotations
 
@@ -35,4 +36,19 @@ def check_job_memory(session: Session, settings: Settings, needed_bytes: int) ->
             f"the sweep's largest job would need about {needed_bytes / 1e9:,.1f} GB of memory, "
             f"more than the {limit / 1e9:,.1f} GB any worker has (MEMDASH_MAX_JOB_BYTES); "
             "use fewer or smaller shapes, smaller datasets, or fewer models per job"
+        )
+
+
+# What a job's hours are quoted in: one H200 at a third of its dense bf16 peak (~990 TFLOP/s).
+REFERENCE_FLOPS_PER_S = 330e12
+
+
+def check_job_compute(settings: Settings, needed_flops: float) -> None:
+    if needed_flops > settings.max_job_flops:
+        hours = needed_flops / REFERENCE_FLOPS_PER_S / 3600
+        raise TooLargeForWorkers(
+            f"the sweep's largest job would train for about {needed_flops:.1e} FLOPs at its full "
+            f"step budget (~{hours:,.0f} hours of one H200), over the limit of "
+            f"{settings.max_job_flops:.1e} (MEMDASH_MAX_JOB_FLOPS); "
+            "lower max_steps, or use smaller shapes or fewer models per job"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -35,7 +36,9 @@ class Settings(BaseSettings):
     read_token: str | None = None
     # Tokens accepted from remote workers (comma separated); local workers get their own.
     worker_tokens: str = ""
-    local_workers: int = Field(default=1, ge=0, le=64)
+    # One local worker per core (each job runs one torch thread: two 1-thread jobs beat one
+    # 2-thread job on a shared CPU, DESIGN).
+    local_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=0, le=64)
     torch_threads: int = Field(default=1, ge=1, le=256)  # per job, in the worker
     # A worker's cache of downloaded corpora and checkpoints (empty: <tmp>/memdash-inputs).
     worker_cache: Path | None = None
@@ -48,6 +51,9 @@ class Settings(BaseSettings):
     # A sweep whose largest job would need more memory than this (estimated) is refused at
     # launch, unless a registered worker reports more.
     max_job_bytes: int = Field(default=64 * 1024**3, gt=0)
+    # ... or more training compute than this (at its full step budget): 3e19 FLOPs is about a
+    # day of one H200 at a third of its bf16 peak; the paper preset's largest job is 1.1e18.
+    max_job_flops: float = Field(default=3e19, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -55,6 +55,7 @@ def add_capacity_sweep(session: Session, status: str = "succeeded") -> Sweep:
                         "mem_u_bits": min(entropy, capacity) - 10 * seed,
                         "dataset_bits": entropy,
                         "train_loss_bits": 1.0,
+                        "heldout_loss_bits": 7.0 + 0.01 * n,  # random tokens: ~log2 V
                     },
                 )
                 session.add(run)

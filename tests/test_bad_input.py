@@ -36,8 +36,15 @@ SHAPES = [{"n_layer": 1, "d_model": 8}]
             "memory",
         ),
         ({"preset": "quick", "params": {"train": {"lr": "NaN"}}}, "lr"),
+        (
+            {
+                "preset": "paper",
+                "params": {"train": {"max_steps": 10_000_000, "batch_size": 2048}},
+            },
+            "FLOPs",
+        ),
     ],
-    ids=["top-level", "unknown-key", "huge-float", "huge-size", "huge-model", "nan"],
+    ids=["top-level", "unknown-key", "huge-float", "huge-size", "huge-model", "nan", "days"],
 )
 def test_capacity_launches_that_cannot_run_are_refused(client, body, expected) -> None:
     answer = client.post("/api/sweeps/capacity", json=body)

@@ -140,6 +140,14 @@ def test_bad_state_is_a_422_with_a_message(client: TestClient, query: str, messa
     assert page.headers["content-type"].startswith("text/html")
 
 
+def test_double_descent_has_points_for_a_capacity_sweep(client, session_factory) -> None:
+    with session_factory.begin() as session:
+        sweep_id = add_capacity_sweep(session).id
+    data = client.get(f"/figures/double-descent?sweeps={sweep_id}&format=json").json()
+    assert len(data["rows"]) == 12 and all(r["heldout_loss_bits"] > 7 for r in data["rows"])
+    assert {r["shape"] for r in data["rows"]} == {"L1-d8", "L1-d16"}
+
+
 def test_unknown_view_and_empty_states(client: TestClient) -> None:
     assert client.get("/figures/nope").status_code == 404
     page = _get(client, "/figures/capacity-plateau")

@@ -84,3 +84,36 @@ def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
     assert by_shape["small"]["saturated"] and not by_shape["large"]["saturated"]
     assert summary["n_shapes_lower_bound"] == 1 and summary["n_runs_not_saturated"] == 1
     assert summary["stop_reasons"] == {"memorized": 2, "plateau": 1, "max_steps": 1}
+
+
+def test_a_capacity_sweep_can_train_both_precisions_side_by_side(client, session_factory):
+    from app.db.models import Job, Run
+    from app.sweep_kinds.capacity import summarize
+
+    params = {
+        "shapes": [{"n_layer": 1, "d_model": 8}],
+        "vocab_size": 64,
+        "seq_len": 16,
+        "dataset_sizes": [8, 16],
+        "seeds": 1,
+        "precisions": ["fp32", "bf16"],
+    }
+    launched = client.post("/api/sweeps/capacity", json={"preset": None, "params": params})
+    assert launched.status_code == 201, launched.text
+    with session_factory() as session:
+        runs = session.query(Run).filter_by(sweep_id=launched.json()["sweep_id"]).all()
+        jobs = session.query(Job).filter_by(sweep_id=launched.json()["sweep_id"]).all()
+        assert {r.config["shape"] for r in runs} == {"L1-d8 fp32", "L1-d8 bf16"}
+        assert sorted(j.params["train"]["precision"] for j in jobs) == ["bf16", "fp32"]
+        measured = {("fp32", 8): 500, ("fp32", 16): 900, ("bf16", 8): 480, ("bf16", 16): 820}
+        for run in runs:
+            run.status = "succeeded"
+            bits = measured[(run.config["precision"], run.n_train)]
+            run.summary = {"mem_u_bits": bits, "stop_reason": "plateau"}
+        summary = summarize(session, runs)
+    comparison = summary["precision_comparison"]
+    assert comparison["rows"][0]["layers"] == "L1-d8"
+    n_params = runs[0].n_params
+    assert abs(comparison["mean_alpha_fp32"] - 900 / n_params) < 1e-9
+    assert abs(comparison["mean_alpha_bf16"] - 820 / n_params) < 1e-9
+    assert set(summary["alpha_by_precision"]) == {"fp32", "bf16"}

@@ -117,8 +117,12 @@ def train_many(
     resume_from: Path | None = None,
     on_checkpoint: CheckpointFn | None = None,
     extra_state: Callable[[], dict] | None = None,
+    heldouts: Sequence[NDArray[np.int32]] | None = None,
 ) -> list[TrainResult]:
     """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i].
+
+    With `heldouts` (one set per model, or None for a model without one), each evaluation
+    also records the model's held-out loss: the train-vs-held-out curves over steps.
 
     With `checkpoint_path` the stack is saved there (and `on_checkpoint(path, step)` told) every
     `config.checkpoint_every` steps and when `should_stop` ends it early; `resume_from` continues
@@ -126,6 +130,8 @@ def train_many(
     `checkpoint_extra`)."""
     if len(datasets) != len(seeds) or not datasets:
         raise ValueError("give one seed per dataset, and at least one of each")
+    if heldouts is not None and len(heldouts) != len(datasets):
+        raise ValueError("give one held-out set (or None) per dataset")
     device = device or torch.device("cpu")
     n_models = len(datasets)
     models = [build_model(model_config, replace(config, seed=s), device) for s in seeds]
@@ -217,6 +223,11 @@ def train_many(
                         model, datasets[i][: config.max_eval_samples]
                     ),
                 }
+                heldout = heldouts[i] if heldouts is not None else None
+                if heldout is not None and heldout.shape[0]:
+                    point["heldout_loss_bits"] = mean_loss_bits(
+                        model, heldout[: config.max_eval_samples]
+                    )
                 curves[i].append(point)
                 if on_eval:
                     on_eval(i, step, model)

@@ -77,6 +77,18 @@ def stack_job_bytes(
     return weights + data + activations
 
 
+# Compute of one stacked training job: 6 FLOPs per parameter per trained token (forward and
+# backward), for every model of the stack and every step of its budget.
+FLOPS_PER_PARAM_TOKEN = 6
+
+
+def stack_job_flops(
+    n_models: int, n_params: int, batch_size: int, seq_len: int, max_steps: int
+) -> float:
+    """Training FLOPs of `n_models` models run for their whole step budget (an upper bound)."""
+    return float(FLOPS_PER_PARAM_TOKEN * n_models * n_params * batch_size * seq_len * max_steps)
+
+
 class Shape(Strict):
     n_layer: int = Field(ge=1, le=64)
     d_model: int = Field(ge=4, le=8192)
@@ -109,6 +121,12 @@ class CapacitySweepParams(Strict):
     n_heldout: int = Field(default=64, ge=0, le=100_000)
     max_models_per_job: int = Field(default=16, ge=1, le=1024)
     train: TrainParams = TrainParams()
+    # Train every configuration in each of these precisions (side by side: the paper's fp32 vs
+    # bf16 comparison); None: only train.precision.
+    precisions: list[Literal["fp32", "bf16"]] | None = Field(default=None, max_length=2)
+
+    def precision_list(self) -> list[str]:
+        return sorted(set(self.precisions)) if self.precisions else [self.train.precision]
 
     @field_validator("dataset_sizes")
     @classmethod
@@ -120,12 +138,26 @@ class CapacitySweepParams(Strict):
     @model_validator(mode="after")
     def _bounded(self) -> CapacitySweepParams:
         n_runs = len(self.shapes) * self.seeds * len(self.sizes_for(self.shapes[0]))
+        n_runs *= len(self.precision_list())
         if n_runs > 2000:
             raise ValueError(f"this sweep would train {n_runs} models; the limit is 2000")
         return self
 
     def n_params(self, shape: Shape) -> int:
         return gpt2_param_count(self.vocab_size, self.seq_len, shape.d_model, shape.n_layer)
+
+    def largest_job_flops(self) -> float:
+        """Training FLOPs of the sweep's most expensive job, at its full step budget."""
+        return max(
+            stack_job_flops(
+                min(self.max_models_per_job, self.seeds * len(self.sizes_for(shape))),
+                self.n_params(shape),
+                self.train.batch_size,
+                self.seq_len,
+                self.train.max_steps,
+            )
+            for shape in self.shapes
+        )
 
     def largest_job_bytes(self) -> int:
         """Estimated memory of the sweep's largest stacked job (worst case: its largest sizes
@@ -231,6 +263,20 @@ class TextSweepParams(Strict):
     reference: Literal["full", "zlib", "lzma"] = "full"
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     train: TrainParams = TrainParams()
+
+    def largest_job_flops(self) -> float:
+        """Training FLOPs of the most expensive job (one shape's runs and its reference)."""
+        n_models = len(self.train_sizes) + (self.reference == "full")
+        return max(
+            stack_job_flops(
+                n_models,
+                gpt2_param_count(self.vocab_size, self.seq_len, s.d_model, s.n_layer),
+                self.train.batch_size,
+                self.seq_len,
+                self.train.max_steps,
+            )
+            for s in self.shapes
+        )
 
     def largest_job_bytes(self) -> int:
         """Estimated memory of the largest job: one shape's runs and its full-data reference."""

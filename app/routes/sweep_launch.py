@@ -15,7 +15,7 @@ from app.auth import AdminDep
 from app.corpora import CorpusRejected, store_corpus
 from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
-from app.launch_limits import TooLargeForWorkers, check_job_memory
+from app.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
 from app.routes.openapi import FORM
 from app.settings import Settings
 from app.sweep_kinds import KINDS, LaunchRejected, SweepKind
@@ -52,11 +52,13 @@ def checked_params(
         raise HTTPException(422, first_error(error)) from None
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
-    if hasattr(params, "largest_job_bytes"):
-        try:
+    try:
+        if hasattr(params, "largest_job_bytes"):
             check_job_memory(session, settings, params.largest_job_bytes())
-        except TooLargeForWorkers as error:
-            raise HTTPException(422, str(error)) from None
+        if hasattr(params, "largest_job_flops"):
+            check_job_compute(settings, params.largest_job_flops())
+    except TooLargeForWorkers as error:
+        raise HTTPException(422, str(error)) from None
     return params
 
 

@@ -24,11 +24,16 @@ from worker.metrics.capacity import (
     CapacityPoint,
     capacity_per_config,
 )
-from worker.params import PRESETS, CapacitySweepParams
+from worker.params import PRESETS, CapacitySweepParams, Shape, TrainParams
 
 
 def shape_key(n_layer: int, d_model: int) -> str:
     return f"L{n_layer}-d{d_model}"
+
+
+def config_key(shape: str, precision: str, precisions: list[str]) -> str:
+    """A configuration's name: its shape, with its precision when a sweep trains several."""
+    return shape if len(precisions) == 1 else f"{shape} {precision}"
 
 
 def launch(session: Session, params: CapacitySweepParams, preset: str | None) -> Sweep:
@@ -41,52 +46,70 @@ def launch(session: Session, params: CapacitySweepParams, preset: str | None) ->
     )
     session.add(sweep)
     session.flush()
-    for index, shape in enumerate(params.shapes):
-        model = {
-            "vocab_size": params.vocab_size,
-            "seq_len": params.seq_len,
-            "n_layer": shape.n_layer,
-            "d_model": shape.d_model,
-        }
-        members = []
-        for n_samples in params.sizes_for(shape):
-            for seed in range(params.seeds):
-                run = Run(
-                    sweep_id=sweep.id,
-                    name=f"{shape_key(shape.n_layer, shape.d_model)} N={n_samples} seed={seed}",
-                    seed=seed,
-                    n_train=n_samples,
-                    n_params=params.n_params(shape),
-                    status="queued",
-                    config={
-                        **model,
-                        "shape": shape_key(shape.n_layer, shape.d_model),
-                        "n_samples": n_samples,
-                        "seed": seed,
-                    },
-                )
-                session.add(run)
-                session.flush()
-                members.append({"run_id": run.id, "n_samples": n_samples, "seed": seed})
-        # Split a shape into jobs of at most max_models_per_job stacked models, so several
-        # workers share it; the largest shapes go first (lower priority value), which keeps
-        # one big group from running alone at the end.
-        size = params.max_models_per_job
-        for part, start in enumerate(range(0, len(members), size)):
-            queue.enqueue(
-                session,
-                "train_group",
-                TrainGroupJob(
-                    model=ModelShape(**model),
-                    train=params.train,
-                    members=[Member(**m) for m in members[start : start + size]],
-                    n_heldout=params.n_heldout,
-                ),
-                idempotency_key=f"sweep-{sweep.id}-shape-{index}-part-{part}",
-                sweep_id=sweep.id,
-                priority=-params.n_params(shape),
-            )
+    precisions = params.precision_list()
+    for precision in precisions:
+        train = params.train.model_copy(update={"precision": precision})
+        for index, shape in enumerate(params.shapes):
+            _launch_shape(session, sweep, params, train, index, shape, precisions)
     return sweep
+
+
+def _launch_shape(
+    session: Session,
+    sweep: Sweep,
+    params: CapacitySweepParams,
+    train: TrainParams,
+    index: int,
+    shape: Shape,
+    precisions: list[str],
+) -> None:
+    model = {
+        "vocab_size": params.vocab_size,
+        "seq_len": params.seq_len,
+        "n_layer": shape.n_layer,
+        "d_model": shape.d_model,
+    }
+    key = config_key(shape_key(shape.n_layer, shape.d_model), train.precision, precisions)
+    members = []
+    for n_samples in params.sizes_for(shape):
+        for seed in range(params.seeds):
+            run = Run(
+                sweep_id=sweep.id,
+                name=f"{key} N={n_samples} seed={seed}",
+                seed=seed,
+                n_train=n_samples,
+                n_params=params.n_params(shape),
+                status="queued",
+                config={
+                    **model,
+                    "shape": key,
+                    "layers": shape_key(shape.n_layer, shape.d_model),
+                    "precision": train.precision,
+                    "n_samples": n_samples,
+                    "seed": seed,
+                },
+            )
+            session.add(run)
+            session.flush()
+            members.append({"run_id": run.id, "n_samples": n_samples, "seed": seed})
+    # Split a shape into jobs of at most max_models_per_job stacked models, so several workers
+    # share it; the largest shapes go first (lower priority value), which keeps one big group
+    # from running alone at the end.
+    size = params.max_models_per_job
+    for part, start in enumerate(range(0, len(members), size)):
+        queue.enqueue(
+            session,
+            "train_group",
+            TrainGroupJob(
+                model=ModelShape(**model),
+                train=train,
+                members=[Member(**m) for m in members[start : start + size]],
+                n_heldout=params.n_heldout,
+            ),
+            idempotency_key=f"sweep-{sweep.id}-{train.precision}-shape-{index}-part-{part}",
+            sweep_id=sweep.id,
+            priority=-params.n_params(shape),
+        )
 
 
 def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
@@ -97,7 +120,7 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     params_of = {r.config["shape"]: r.n_params for r in done}
     capacities = capacity_per_config(points)
 
-    def at_peak_saturated(key: str, n_samples: int) -> bool:
+    def at_peak_saturated(key: str, n_samples: int) -> bool:  # key: the configuration
         peak = [r for r in done if r.config["shape"] == key and (r.n_train or 0) == n_samples]
         return all(saturated(r.summary.get("stop_reason")) for r in peak)
 
@@ -128,9 +151,40 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
             "alpha_mean_fp32": PAPER_ALPHA_MEAN_FP32,
         },
     }
-    if (fit := alpha_fit_summary(shapes)) is not None:
+    precision_of = {r.config["shape"]: r.config.get("precision", "fp32") for r in done}
+    layers_of = {r.config["shape"]: r.config.get("layers", r.config["shape"]) for r in done}
+    for entry in shapes:
+        entry["precision"] = precision_of[entry["shape"]]
+        entry["layers"] = layers_of[entry["shape"]]
+    precisions = sorted({s["precision"] for s in shapes})
+    if (
+        fit := alpha_fit_summary([s for s in shapes if s["precision"] == precisions[0]])
+    ) is not None:
         summary["alpha_fit"] = fit
+    if len(precisions) > 1:
+        summary["alpha_by_precision"] = {
+            p: alpha_fit_summary([s for s in shapes if s["precision"] == p]) for p in precisions
+        }
+        summary["precision_comparison"] = precision_comparison(shapes)
     return summary
+
+
+def precision_comparison(shapes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The paper's per-configuration comparison: bits/param in fp32 and bf16 per shape, and the
+    means over shapes that have both (beside the paper's 3.83 and 3.51)."""
+    by_layers: dict[str, dict[str, float]] = {}
+    for entry in shapes:
+        by_layers.setdefault(entry["layers"], {})[entry["precision"]] = entry["bits_per_param"]
+    rows = [
+        {"layers": layers, "alpha_fp32": got.get("fp32"), "alpha_bf16": got.get("bf16")}
+        for layers, got in by_layers.items()
+    ]
+    both = [r for r in rows if r["alpha_fp32"] is not None and r["alpha_bf16"] is not None]
+    means = {
+        "mean_alpha_fp32": sum(r["alpha_fp32"] for r in both) / len(both) if both else None,
+        "mean_alpha_bf16": sum(r["alpha_bf16"] for r in both) / len(both) if both else None,
+    }
+    return {"rows": rows, **means, "paper_mean_fp32": 3.83, "paper_mean_bf16": 3.51}
 
 
 KIND = register(
@@ -151,6 +205,7 @@ KIND = register(
             ("capacity-plateau", "capacity plateau"),
             ("capacity-params", "capacity vs parameters"),
             ("curves", "training curves"),
+            ("double-descent", "train vs held-out loss"),
             ("extraction", "extraction"),
         ),
     )

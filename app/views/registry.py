@@ -103,7 +103,9 @@ def _alpha(session: Session, state: ViewState) -> Built:
 
 
 def _double_descent(session: Session, state: ViewState) -> Built:
-    rows = text_rows(data.selected_runs(session, state, ("text",)))
+    # Text runs (held-out text) and capacity runs (held-out random tokens: nothing generalizes,
+    # so their held-out loss shows the memorization side of the transition only).
+    rows = text_rows(data.selected_runs(session, state, ("text", "capacity")))
     for row in rows:
         row["ratio"] = row["dataset_bits"] / (PAPER_ALPHA_FITTED_BF16 * row["n_params"])
     figure = go.Figure()

@@ -46,6 +46,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             0.9 * step / total, f"step {step}/{total}, {active} still improving"
         ),
         should_stop=ctx.should_stop,
+        heldouts=heldouts,
         checkpoint_path=ctx.work_dir / "stack.pt",
         resume_from=ctx.resume_path,
         on_checkpoint=ctx.checkpoint,

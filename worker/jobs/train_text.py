@@ -157,6 +157,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         resume_from=ctx.resume_path,
         on_checkpoint=ctx.checkpoint,
         extra_state=snapshots.state,
+        heldouts=[dataset.heldout] * len(datasets),
     )
     if ctx.should_stop():
         raise JobCancelled()
