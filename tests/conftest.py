@@ -15,7 +15,8 @@ from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade_to_head
 from app.main import create_app
 from app.settings import Settings
-from tests.pg_cluster import PgCluster, find_pg_bindir
+from tests.live import LiveServer, LiveWorker
+from tests.pg_cluster import PgCluster, find_pg_bindir, free_port
 
 _database_numbers = itertools.count()
 
@@ -84,3 +85,15 @@ def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str, engine) -> Iterator[tuple[LiveServer, list]]:
+    """A real `memdash serve` (no local workers) on a migrated database, and a list the test
+    adds its `LiveWorker`s to; all are stopped afterwards."""
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    workers: list[LiveWorker] = []
+    yield server, workers
+    for worker in workers:
+        worker.stop()
+    server.stop()

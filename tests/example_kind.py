@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db import queue
 from app.db.models import Run, Sweep
-from app.sweep_kinds import KINDS, SweepKind, register
+from app.sweep_kinds import KINDS, SweepKind, new_sweep, register
 from worker.contract import SleepJob
 from worker.params import Strict
 
@@ -23,9 +23,7 @@ class CountdownParams(Strict):
 
 
 def launch(session: Session, params: CountdownParams, preset: str | None) -> Sweep:
-    sweep = Sweep(name=params.name, kind="countdown", preset=preset, params=params.model_dump())
-    session.add(sweep)
-    session.flush()
+    sweep = new_sweep(session, "countdown", params, preset)
     for i in range(params.n_jobs):
         run = Run(sweep_id=sweep.id, name=f"sleeper {i}", status="queued")
         session.add(run)

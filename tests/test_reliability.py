@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,8 +13,7 @@ import pytest
 
 from app.db import queue
 from tests import checkpoint_factory as factory
-from tests.live import WORKER_TOKEN, LiveServer, LiveWorker, wait_for
-from tests.pg_cluster import free_port
+from tests.live import WORKER_TOKEN, LiveWorker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -41,16 +39,6 @@ SWEEP = {
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'memdash.db'}"  # the embedded default alone
-
-
-@pytest.fixture
-def live(tmp_path: Path, database_url: str, engine) -> Iterator[tuple[LiveServer, list]]:
-    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
-    workers: list[LiveWorker] = []
-    yield server, workers
-    for worker in workers:
-        worker.stop()
-    server.stop()
 
 
 class Poller(threading.Thread):

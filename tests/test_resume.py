@@ -4,17 +4,13 @@ checkpoint and the results are identical to an uninterrupted run of the same job
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import queue
 from app.db.models import Job, MetricPoint, Run
-from tests.live import LiveServer, LiveWorker, wait_for
-from tests.pg_cluster import free_port
+from tests.live import LiveWorker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -41,17 +37,6 @@ TEXT = {
     "reference": "full",
     "train": TRAIN,
 }
-
-
-@pytest.fixture
-def live(tmp_path: Path, engine) -> Iterator[tuple[LiveServer, list[LiveWorker]]]:
-    url = engine.url.render_as_string(hide_password=False)
-    server = LiveServer(tmp_path / "data", url, free_port()).start()
-    workers: list[LiveWorker] = []
-    yield server, workers
-    for worker in workers:
-        worker.stop()
-    server.stop()
 
 
 def _stacked_job(factory: sessionmaker[Session], kind: str, params: dict, sizes: list[int]):

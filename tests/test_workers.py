@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -12,20 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import queue
 from app.db.models import Job, JobState, MetricPoint, Run
-from tests.live import WORKER_TOKEN, LiveServer, LiveWorker, wait_for
-from tests.pg_cluster import free_port
+from tests.live import WORKER_TOKEN, LiveWorker, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def live(tmp_path: Path, database_url: str, engine) -> Iterator[tuple[LiveServer, list]]:
-    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
-    workers: list[LiveWorker] = []
-    yield server, workers
-    for worker in workers:
-        worker.stop()
-    server.stop()
 
 
 def _enqueue(factory: sessionmaker[Session], kind: str, params: dict, **kwargs) -> int:

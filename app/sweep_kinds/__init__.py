@@ -69,6 +69,20 @@ def register(kind: SweepKind) -> SweepKind:
     return kind
 
 
+def new_sweep(session: Session, kind: str, params: BaseModel, preset: str | None) -> Sweep:
+    """The sweep row a launch starts from (queued, with its validated parameters)."""
+    sweep = Sweep(
+        name=getattr(params, "name", kind),
+        kind=kind,
+        preset=preset,
+        params=params.model_dump(mode="json"),
+        status="queued",
+    )
+    session.add(sweep)
+    session.flush()
+    return sweep
+
+
 def kind_of(sweep: Sweep) -> SweepKind | None:
     return KINDS.get(sweep.kind)
 

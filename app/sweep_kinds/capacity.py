@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import queue
 from app.db.models import Run, Sweep
 from app.summaries import alpha_fit_summary
-from app.sweep_kinds import SweepKind, register
+from app.sweep_kinds import SweepKind, new_sweep, register
 from worker.contract import Member, ModelShape, TrainGroupJob, saturated
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
@@ -37,15 +37,7 @@ def config_key(shape: str, precision: str, precisions: list[str]) -> str:
 
 
 def launch(session: Session, params: CapacitySweepParams, preset: str | None) -> Sweep:
-    sweep = Sweep(
-        name=params.name,
-        kind="capacity",
-        preset=preset,
-        params=params.model_dump(mode="json"),
-        status="queued",
-    )
-    session.add(sweep)
-    session.flush()
+    sweep = new_sweep(session, "capacity", params, preset)
     precisions = params.precision_list()
     for precision in precisions:
         train = params.train.model_copy(update={"precision": precision})

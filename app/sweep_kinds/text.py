@@ -14,7 +14,7 @@ from app.db import queue
 from app.db.models import Run, Sweep
 from app.run_rows import text_rows
 from app.summaries import memorized_sets, scaling_law_summary
-from app.sweep_kinds import LaunchRejected, SweepKind, register
+from app.sweep_kinds import LaunchRejected, SweepKind, new_sweep, register
 from app.sweep_kinds.capacity import shape_key
 from worker.contract import LayerShape, Member, TrainTextJob
 from worker.metrics.extraction import prediction_precision_recall
@@ -39,15 +39,7 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
             "name": corpus.name,
             "format": corpus.params["format"],
         }
-    sweep = Sweep(
-        name=params.name,
-        kind="text",
-        preset=preset,
-        params=params.model_dump(mode="json"),
-        status="queued",
-    )
-    session.add(sweep)
-    session.flush()
+    sweep = new_sweep(session, "text", params, preset)
     shared = {
         "corpus": params.corpus,
         "vocab_size": params.vocab_size,
