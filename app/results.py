@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, utcnow
 from app.scatter import mark_scatter_rows
 from worker.contract import GroupResult, RunResult
+from worker.metrics.extraction import PREFIX_LENGTHS
+from worker.metrics.memorization import unintended_memorization_bits
 
 
 def store_job_result(session: Session, job: Job, result: BaseModel) -> None:
@@ -65,8 +67,11 @@ def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None
         refs = samples.get(f"{split}_ref_bits")
         texts, scripts = samples.get(f"{split}_text"), samples.get(f"{split}_script")
         tfidf = samples.get(f"{split}_tfidf")
-        for index, bits in enumerate(samples.get(f"{split}_bits", [])):
-            ref_bits = refs[index] if refs else uniform_bits
+        target = samples.get(f"{split}_bits", [])
+        reference = refs if refs else [uniform_bits] * len(target)
+        mem_u = unintended_memorization_bits(reference, target)  # SPEC 2, worker/metrics
+        for index, bits in enumerate(target):
+            ref_bits = reference[index]
             row = {
                 "evaluation_id": evaluation.id,
                 "split": split,
@@ -75,12 +80,12 @@ def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None
                 "n_bytes": len(texts[index].encode()) if texts else None,
                 "nll_bits": bits,
                 "ref_bits": ref_bits,
-                "mem_u_bits": max(0.0, ref_bits - bits),
+                "mem_u_bits": float(mem_u[index]),
                 "tfidf": tfidf[index] if tfidf else None,
                 "script": scripts[index] if scripts else None,
                 "text": texts[index] if texts else None,
             }
-            for k in (8, 16, 32):  # every row has every key: one executemany statement
+            for k in PREFIX_LENGTHS:  # every row has every key: one executemany statement
                 key = f"extract_{k}" if split == "train" else f"heldout_extract_{k}"
                 scores = samples.get(key)
                 row[f"extract_{k}"] = scores[index] if scores else None

@@ -11,10 +11,12 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from app import __version__
 from app.paths import TEMPLATES_DIR
 from app.sweep_kinds import KINDS
+from worker.metrics.extraction import PREFIX_LENGTHS
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.globals["memdash_version"] = __version__
 templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the launch forms
+templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once
 
 
 def is_htmx(request: Request) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Run
 from app.summaries import memorized_sets
 from app.sweep_kinds import SweepKind, register
-from worker.metrics.extraction import prediction_precision_recall
+from worker.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
 
 
 def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     )
     if len(done) < 2:
         return {}
-    k = max(k for k in (8, 16, 32) if k < done[0].config["seq_len"])
+    k = max(k for k in PREFIX_LENGTHS if k < done[0].config["seq_len"])
     memorized = memorized_sets(session, done, k)
     target = done[-1]
     rows = []

@@ -17,7 +17,7 @@ from app.summaries import memorized_sets, scaling_law_summary
 from app.sweep_kinds import LaunchRejected, SweepKind, new_sweep, register
 from app.sweep_kinds.capacity import shape_key
 from worker.contract import LayerShape, Member, TrainTextJob
-from worker.metrics.extraction import prediction_precision_recall
+from worker.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
 from worker.params import TEXT_PRESETS, TextSweepParams
 
 
@@ -93,7 +93,7 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     if (fit := scaling_law_summary(summary["points"])) is not None:
         summary["scaling_law_fit"] = fit
     seq_len = done[0].config["seq_len"] if done else 0
-    k = max((k for k in (8, 16, 32) if k < seq_len), default=None)
+    k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=None)
     if k is not None and done:
         memorized = memorized_sets(session, done, k)
         largest = max(done, key=lambda r: r.n_params or 0).config["shape"]
