@@ -133,8 +133,8 @@ def worker(
     settings = load_settings()
     options = WorkerOptions(
         torch_threads=settings.torch_threads,
+        cache_dir=settings.worker_cache,
         cache_bytes=settings.worker_cache_bytes,
-        **({"cache_dir": settings.worker_cache} if settings.worker_cache else {}),
     )
     run_agent(server_url=server.rstrip("/"), token=token, name=name, device=device, options=options)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -40,8 +41,8 @@ class Settings(BaseSettings):
     # 2-thread job on a shared CPU, DESIGN).
     local_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=0, le=64)
     torch_threads: int = Field(default=1, ge=1, le=256)  # per job, in the worker
-    # A worker's cache of downloaded corpora and checkpoints (empty: <tmp>/memdash-inputs).
-    worker_cache: Path | None = None
+    # A worker's cache of downloaded corpora and checkpoints.
+    worker_cache: Path = Path(tempfile.gettempdir()) / "memdash-inputs"
     worker_cache_bytes: int = Field(default=20 * 1024**3, gt=0)
     lease_s: float = Field(default=90.0, gt=0)
     heartbeat_s: float = Field(default=15.0, gt=0)

@@ -41,9 +41,9 @@ class WorkerOptions:
     """How this worker runs jobs (from the process settings: app/settings.py via `memdash
     worker`). The worker reads no environment of its own."""
 
-    torch_threads: int = 1
-    cache_dir: Path = input_cache.DEFAULT_CACHE_DIR
-    cache_bytes: int = 20 * 1024**3
+    torch_threads: int
+    cache_dir: Path
+    cache_bytes: int
 
 
 def run_agent(
@@ -51,7 +51,7 @@ def run_agent(
     token: str,
     name: str | None,
     device: str,
-    options: WorkerOptions | None = None,
+    options: WorkerOptions,
 ) -> None:
     """Run until SIGTERM/SIGINT."""
     stop = threading.Event()
@@ -63,7 +63,7 @@ def run_agent(
         name or socket.gethostname(),
         device,
         stop,
-        options or WorkerOptions(),
+        options,
     )
     try:
         agent.run()

@@ -9,10 +9,7 @@ fetched is the newest.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-
-DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "memdash-inputs"
 
 
 def touch(path: Path) -> Path:

@@ -257,16 +257,15 @@ def train(
 
         # Evaluation, the stopping rule, progress and checkpoints.
         if step % config.eval_every == 0 or step == config.max_steps:
+            evaluated = stored_model(model, config)  # one bf16 copy for both losses
             point = {
                 "step": float(step),
                 "train_loss_bits": mean_loss_bits(
-                    stored_model(model, config), train_tokens[: config.max_eval_samples]
+                    evaluated, train_tokens[: config.max_eval_samples]
                 ),
             }
             if heldout_tokens is not None and heldout_tokens.shape[0]:
-                point["heldout_loss_bits"] = mean_loss_bits(
-                    stored_model(model, config), heldout_tokens
-                )
+                point["heldout_loss_bits"] = mean_loss_bits(evaluated, heldout_tokens)
             curve.append(point)
             saturation.update(point["train_loss_bits"], config)
             if on_progress:

@@ -294,26 +294,18 @@ def job_run_ids(job: Job) -> list[int]:
     return [int(m["run_id"]) for m in members] if isinstance(members, list) else []
 
 
-# How a run's status follows its job's state (a run a result already stored stays succeeded;
-# a job that succeeds without a result for one of its runs still ends it).
-RUN_STATUS_OF_JOB = {
-    JobState.queued: "queued",
-    JobState.running: "running",
-    JobState.succeeded: "succeeded",
-    JobState.failed: "failed",
-    JobState.cancelled: "cancelled",
-}
-
-
 def _sync(session: Session, job: Job) -> None:
-    """Mirror the job's state on its runs and its sweep (the only place that does)."""
-    status = RUN_STATUS_OF_JOB.get(JobState(job.state))
-    if status is not None:
-        for run_id in job_run_ids(job):
-            run = session.get(Run, run_id)
-            if run is not None and run.status != "succeeded":
-                run.status = status
-                run.finished_at = utcnow() if job.state in TERMINAL_JOB_STATES else None
+    """Mirror the job's state on its runs and its sweep (the only place that does). A run takes
+    its job's state (the names are the same); a run a result already stored stays succeeded,
+    and a job that succeeds without a result for one of its runs still ends it."""
+    run_ids = job_run_ids(job)
+    if run_ids:
+        ended = job.state in TERMINAL_JOB_STATES
+        session.execute(
+            update(Run)
+            .where(Run.id.in_(run_ids), Run.status != "succeeded")
+            .values(status=JobState(job.state).value, finished_at=utcnow() if ended else None)
+        )
     if job.sweep_id is not None:
         session.flush()
         _sync_sweep(session, job.sweep_id)
