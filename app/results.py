@@ -21,13 +21,13 @@ def store_job_result(session: Session, job: Job, result: BaseModel) -> None:
     """`result` is the job kind's typed result (worker/contract.py), already validated."""
     if isinstance(result, GroupResult):
         for run_id, run_result in result.runs.items():
-            _store_run(session, run_id, run_result)
+            _store_run(session, job, run_id, run_result)
     elif isinstance(result, RunResult) and job.run_id is not None:
-        _store_run(session, job.run_id, result)
+        _store_run(session, job, job.run_id, result)
     session.flush()
 
 
-def _store_run(session: Session, run_id: int, result: RunResult) -> None:
+def _store_run(session: Session, job: Job, run_id: int, result: RunResult) -> None:
     run = session.get(Run, run_id)
     if run is None:
         return
@@ -42,14 +42,22 @@ def _store_run(session: Session, run_id: int, result: RunResult) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool)
     )
     if result.samples is not None:
-        _store_samples(session, run, result.samples.model_dump(exclude_none=True))
+        shape = (job.params or {}).get("model") or run.config  # trained: the job's model shape
+        _store_samples(
+            session,
+            run,
+            shape["vocab_size"],
+            shape["seq_len"],
+            result.samples.model_dump(exclude_none=True),
+        )
 
 
-def _store_samples(session: Session, run: Run, samples: dict[str, list]) -> None:
+def _store_samples(
+    session: Session, run: Run, vocab: int, seq_len: int, samples: dict[str, list]
+) -> None:
     """Per-sample rows of a run's evaluation. The reference is given per sample (text) or is
     the uniform code S·log2 V (random tokens)."""
     session.execute(delete(Evaluation).where(Evaluation.run_id == run.id))
-    vocab, seq_len = run.config["vocab_size"], run.config["seq_len"]
     uniform_bits = seq_len * math.log2(vocab)
     reference = run.config.get("reference", "uniform")
     evaluation = Evaluation(

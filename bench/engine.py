@@ -10,7 +10,6 @@ import argparse
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +17,13 @@ import torch
 import torch.nn.functional as F
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from worker.batched_train import train_many
+from worker.batches import EpochBatches
 from worker.data.synthetic import uniform_tokens
 from worker.hf_export import to_hf_gpt2
 from worker.inference import MemdashScorer, greedy_continuations, token_nll_bits
 from worker.model import GPT, GPTConfig
-from worker.train import TrainConfig, train
+from worker.train import train_many
+from worker.train_config import TrainConfig
 
 
 def timed(fn: Callable[[], object], repeats: int = 1) -> float:
@@ -85,12 +85,24 @@ def bench_many(n_models: int, steps: int) -> dict[str, float]:
     datasets = [uniform_tokens(64, 32, 128, seed=i) for i in range(n_models)]
     seeds = list(range(n_models))
     t_many = timed(lambda: train_many(config, train_config, datasets, seeds))
-    t_seq = timed(
-        lambda: [
-            train(config, replace(train_config, seed=s), d)
-            for s, d in zip(seeds, datasets, strict=True)
-        ]
-    )
+
+    def one_after_another() -> None:
+        """The loop a user would write: one GPT and one torch AdamW per model, in turn."""
+        for seed, data in zip(seeds, datasets, strict=True):
+            torch.manual_seed(seed)
+            model = GPT(config)
+            optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, foreach=True)
+            batches = EpochBatches(data.shape[0], train_config.batch_size, seed)
+            tokens = torch.from_numpy(data.astype(np.int64))
+            for step in range(steps):
+                batch = tokens[torch.from_numpy(batches.indices(step))]
+                loss = model.training_loss(batch[:, :-1], batch[:, 1:])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+
+    t_seq = timed(one_after_another)
     return {"together_s": t_many, "sequential_s": t_seq, "ratio": t_seq / t_many}
 
 

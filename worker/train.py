@@ -1,116 +1,47 @@
-"""Training one model to saturation, with atomic checkpoints and exact resume (SPEC 3).
+"""The trainer: models of one shape trained together as one stacked program, to saturation,
+with atomic checkpoints and exact resume (SPEC 3; DESIGN: performance shape).
 
-The saturation rule (`Saturation`): every `eval_every` steps the mean training loss (bits/token)
-is measured on the training set, or on a fixed subset of its first `max_eval_samples` samples
-when it is larger (training sets are in seeded random order, so the subset is a random sample);
-at a plateau the learning rate is cut, a few times, and training stops when it still does not
-improve after the last cut ("plateau"), when the loss falls below `floor_bits` (everything
-memorized), or at `max_steps` (a lower bound: not saturated). AdamW, linear warmup then cosine decay
-to 10% of the peak rate (over `max_steps`), per-model gradient clipping.
+A capacity sweep trains tiny models of one shape on different seeds and dataset sizes. Run one
+after another, each step is dominated by per-op overhead; stacked (worker/stacked_model.py),
+every weight gets a leading model axis and each layer is one batched matmul for all models.
+(torch.func.vmap over the plain model was tried first: on CPU SDPA has no batching rule there
+and the stacked step ran 2x slower than a loop, so the stacked forward is written out.) One
+model is a stack of one (`train`): there is one training path.
 
-Precision "bf16" computes in bfloat16 (the paper's half-precision models: forward and backward
-on bf16 weights, the evaluated and kept model in bf16) with fp32 master weights and optimizer
-state (`compute_dtype`); "fp32" is full precision. Batches are a pure function of (seed, step)
-and the model is seeded before initialization, so a run resumed from a checkpoint ends bit for
-bit where an uninterrupted one would.
+Each model keeps its own identity: its seed initializes it (`build_model`), it draws its own
+deterministic batches from its own dataset, its gradient is clipped by its own norm, and
+`MaskedAdamW` applies torch's AdamW per model with a mask, so a model that has saturated stops
+updating while the others go on. Each model stops by the saturation rule (worker/saturation.py):
+at a plateau its learning rate is cut, a few times, and it stops when it still does not improve
+after the last cut ("plateau"), when its loss falls below `floor_bits` ("memorized"), or at
+`max_steps` (a lower bound: not saturated).
+
+Checkpoints: every `checkpoint_every` steps, and when asked to stop, the whole stack is written
+atomically (weights, both AdamW moments and step counts, the active mask, every model's
+saturation state, curves and stop steps, the step, torch's RNG state, and the caller's `extra`
+state). Batches are a pure function of (seed, step), so a stack resumed from a checkpoint ends
+bit for bit where an uninterrupted one would.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-import os
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from numpy.typing import NDArray
-from torch.func import functional_call
+from torch import Tensor
 
 from worker.batches import EpochBatches
 from worker.inference import MemdashScorer, token_nll_bits
+from worker.masked_adamw import MaskedAdamW, clip_per_model
 from worker.model import GPT, GPTConfig
-from worker.params import TrainParams
-
-_DEFAULTS = TrainParams()  # every default is defined once, in the job contract's TrainParams
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    max_steps: int = _DEFAULTS.max_steps
-    batch_size: int = _DEFAULTS.batch_size
-    lr: float = _DEFAULTS.lr
-    warmup_steps: int = _DEFAULTS.warmup_steps
-    weight_decay: float = _DEFAULTS.weight_decay
-    beta2: float = _DEFAULTS.beta2
-    grad_clip: float = _DEFAULTS.grad_clip
-    precision: Literal["fp32", "bf16"] = _DEFAULTS.precision
-    eval_every: int = _DEFAULTS.eval_every
-    patience_evals: int = _DEFAULTS.patience_evals
-    min_improvement_bits: float = _DEFAULTS.min_improvement_bits  # per token
-    lr_cuts: int = _DEFAULTS.lr_cuts
-    lr_cut_factor: float = _DEFAULTS.lr_cut_factor
-    floor_bits: float = _DEFAULTS.floor_bits  # per token: the training set is memorized
-    checkpoint_every: int = _DEFAULTS.checkpoint_every
-    max_eval_samples: int = _DEFAULTS.max_eval_samples  # the saturation rule's loss estimate
-    seed: int = 0
-
-    @classmethod
-    def from_params(cls, params: TrainParams, seed: int = 0) -> TrainConfig:
-        return cls(**params.model_dump(), seed=seed)
-
-    def lr_at(self, step: int) -> float:
-        if step < self.warmup_steps:
-            return self.lr * (step + 1) / self.warmup_steps
-        progress = min(1.0, (step - self.warmup_steps) / max(1, self.max_steps - self.warmup_steps))
-        return self.lr * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress)))
-
-
-@dataclass
-class Saturation:
-    """The stopping rule's state (saved in checkpoints so resume decides identically).
-
-    Progress is measured against `reference_bits`, the loss when the rule last saw a real
-    improvement (at least `min_improvement_bits` below it); it does not creep down with every
-    evaluation, so slow steady progress adds up and resets the count instead of passing for a
-    plateau. After `patience_evals` evaluations without such an improvement the learning rate is
-    cut (×`lr_cut_factor`, at most `lr_cuts` times) and patience starts again; a plateau after
-    the last cut is saturation ("plateau"). A loss at or below `floor_bits` is "memorized".
-    Neither reached by `max_steps`: "max_steps", a lower bound (see `saturated`).
-    """
-
-    reference_bits: float = float("inf")
-    best_bits: float = float("inf")
-    evals_without_improvement: int = 0
-    lr_cuts_done: int = 0
-    reason: str = ""
-
-    def update(self, loss_bits: float, config: TrainConfig) -> bool:
-        """Record an evaluation; True when training should stop."""
-        self.best_bits = min(self.best_bits, loss_bits)
-        if loss_bits <= config.floor_bits:
-            self.reason = "memorized"
-            return True
-        if loss_bits < self.reference_bits - config.min_improvement_bits:
-            self.reference_bits, self.evals_without_improvement = loss_bits, 0
-            return False
-        self.evals_without_improvement += 1
-        if self.evals_without_improvement >= config.patience_evals:
-            if self.lr_cuts_done >= config.lr_cuts:
-                self.reason = "plateau"
-                return True
-            self.lr_cuts_done += 1
-            self.evals_without_improvement = 0
-            self.reference_bits = self.best_bits
-        return False
-
-    def lr_scale(self, config: TrainConfig) -> float:
-        """The factor on the scheduled learning rate after the cuts so far."""
-        return config.lr_cut_factor**self.lr_cuts_done
+from worker.saturation import Saturation
+from worker.stacked_model import stack_state, stacked_losses, unstack_state
+from worker.train_checkpoint import load_checkpoint, save_checkpoint
+from worker.train_config import TrainConfig, compute_dtype
 
 
 @dataclass
@@ -122,7 +53,8 @@ class TrainResult:
     resumed_from_step: int = 0
 
 
-ProgressFn = Callable[[int, int, dict[str, float]], None]
+ProgressFn = Callable[[int, int, int], None]  # step, max_steps, models still training
+EvalFn = Callable[[int, int, GPT], None]  # model index, step, a copy of its current weights
 CheckpointFn = Callable[[Path, int], None]
 
 
@@ -139,51 +71,165 @@ def build_model(model_config: GPTConfig, train_config: TrainConfig, device: torc
     return GPT(model_config).to(device)
 
 
-def compute_dtype(config: TrainConfig) -> torch.dtype:
-    """bf16 means a bf16 model: forward and backward run on bf16 copies of the weights, while
-    the weights the optimizer updates (and its state) stay fp32 (mixed precision, as the paper's
-    bf16 models need to train at all: pure bf16 AdamW loses updates below bf16's resolution)."""
-    return torch.bfloat16 if config.precision == "bf16" else torch.float32
+STACK_FORMAT = "memdash-stack-v1"
 
 
-def stored_model(model: GPT, config: TrainConfig) -> GPT:
-    """The model as it is evaluated and kept: a bf16 copy of the master weights under bf16."""
-    if compute_dtype(config) == torch.float32:
-        return model
-    return copy.deepcopy(model).to(torch.bfloat16).eval()
+def _fingerprint(
+    model_config: GPTConfig, config: TrainConfig, datasets: Sequence[NDArray], seeds: Sequence[int]
+) -> dict:
+    """What a checkpoint must agree on to be resumed by this call."""
+    return {
+        "model": model_config.to_dict(),
+        "train": asdict(config),
+        "sizes": [int(d.shape[0]) for d in datasets],
+        "seeds": [int(s) for s in seeds],
+    }
 
 
-def forward_in(model: GPT, dtype: torch.dtype, tokens: torch.Tensor) -> torch.Tensor:
-    """Logits with the weights cast to `dtype` (differentiably: gradients reach the masters)."""
-    if dtype == torch.float32:
-        return model(tokens)[0]
-    weights = {name: p.to(dtype) for name, p in model.named_parameters()}
-    return functional_call(model, weights, (tokens,))[0]
+def train_many(
+    model_config: GPTConfig,
+    config: TrainConfig,
+    datasets: Sequence[NDArray[np.int32]],
+    seeds: Sequence[int],
+    *,
+    device: torch.device | None = None,
+    on_progress: ProgressFn | None = None,
+    on_eval: EvalFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    checkpoint_path: Path | None = None,
+    resume_from: Path | None = None,
+    on_checkpoint: CheckpointFn | None = None,
+    extra_state: Callable[[], dict] | None = None,
+    heldouts: Sequence[NDArray[np.int32]] | None = None,
+) -> list[TrainResult]:
+    """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i].
 
+    With `heldouts` (one set per model, or None for a model without one), each evaluation
+    also records the model's held-out loss: the train-vs-held-out curves over steps.
 
-def make_optimizer(model: GPT, config: TrainConfig) -> torch.optim.AdamW:
-    return torch.optim.AdamW(
-        model.parameters(),
-        lr=config.lr,
-        betas=(0.9, config.beta2),
-        weight_decay=config.weight_decay,
-        foreach=True,
-    )
+    With `checkpoint_path` the stack is saved there (and `on_checkpoint(path, step)` told) every
+    `config.checkpoint_every` steps and when `should_stop` ends it early; `resume_from` continues
+    from such a file. `extra_state()` is saved with each checkpoint (read it back with
+    `checkpoint_extra`)."""
+    if len(datasets) != len(seeds) or not datasets:
+        raise ValueError("give one seed per dataset, and at least one of each")
+    if heldouts is not None and len(heldouts) != len(datasets):
+        raise ValueError("give one held-out set (or None) per dataset")
+    device = device or torch.device("cpu")
+    n_models = len(datasets)
+    models = [build_model(model_config, replace(config, seed=s), device) for s in seeds]
+    params = stack_state(models)  # each (M, ...), requires_grad
+    optimizer = MaskedAdamW(params, config, n_models)
+    samplers = [
+        EpochBatches(d.shape[0], config.batch_size, s) for d, s in zip(datasets, seeds, strict=True)
+    ]
+    data = [torch.from_numpy(np.ascontiguousarray(d, dtype=np.int64)).to(device) for d in datasets]
+    saturations = [Saturation() for _ in range(n_models)]
+    curves: list[list[dict[str, float]]] = [[] for _ in range(n_models)]
+    stopped_at = [0] * n_models
+    active = torch.ones(n_models, dtype=torch.bool, device=device)
+    step = 0
+    fingerprint = _fingerprint(model_config, config, datasets, seeds)
+    dtype = compute_dtype(config)
 
+    if resume_from is not None:
+        state = load_checkpoint(resume_from)
+        if state.get("format") != STACK_FORMAT or state.get("fingerprint") != fingerprint:
+            raise ValueError("the resume checkpoint belongs to another stack of models")
+        with torch.no_grad():
+            for name, value in state["params"].items():
+                params[name].copy_(value.to(device))
+            for name, value in state["exp_avg"].items():
+                optimizer.exp_avg[name].copy_(value.to(device))
+            for name, value in state["exp_avg_sq"].items():
+                optimizer.exp_avg_sq[name].copy_(value.to(device))
+        optimizer.steps = state["adam_steps"].clone()
+        active = state["active"].to(device)
+        saturations = [Saturation(**s) for s in state["saturations"]]
+        curves, stopped_at = state["curves"], list(state["stopped_at"])
+        step = int(state["step"])
+        torch.set_rng_state(state["rng"])
+    resumed_from_step = step
 
-def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    torch.save(payload, partial)
-    with open(partial, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
+    def checkpoint() -> None:
+        if checkpoint_path is None:
+            return
+        save_checkpoint(
+            checkpoint_path,
+            {
+                "format": STACK_FORMAT,
+                "fingerprint": fingerprint,
+                "params": {k: v.detach().cpu() for k, v in params.items()},
+                "exp_avg": {k: v.cpu() for k, v in optimizer.exp_avg.items()},
+                "exp_avg_sq": {k: v.cpu() for k, v in optimizer.exp_avg_sq.items()},
+                "adam_steps": optimizer.steps.clone(),
+                "active": active.cpu(),
+                "saturations": [asdict(s) for s in saturations],
+                "curves": curves,
+                "stopped_at": stopped_at,
+                "step": step,
+                "rng": torch.get_rng_state(),
+                "extra": extra_state() if extra_state else {},
+            },
+        )
+        if on_checkpoint:
+            on_checkpoint(checkpoint_path, step)
 
+    while bool(active.any()) and step < config.max_steps:
+        if should_stop and should_stop():
+            checkpoint()
+            break
+        batch = torch.stack(
+            [
+                data[i][torch.from_numpy(samplers[i].indices(step)).to(device)]
+                for i in range(n_models)
+            ]
+        )  # (M, B, S)
+        # bf16: the forward and backward run on bf16 casts of the fp32 masters (compute_dtype)
+        weights = params if dtype == torch.float32 else {k: v.to(dtype) for k, v in params.items()}
+        losses = stacked_losses(weights, model_config, batch)  # (M,)
+        for p in params.values():
+            p.grad = None
+        (losses * active).sum().backward()  # per-model gradients; inactive models get zeros
+        if config.grad_clip > 0:
+            clip_per_model(params, config.grad_clip)
+        scales = torch.tensor([sat.lr_scale(config) for sat in saturations], dtype=torch.float64)
+        optimizer.step(config.lr_at(step) * scales, active)
+        step += 1
 
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Checkpoints are data: loaded with weights_only=True, which never runs pickled code."""
-    return torch.load(path, map_location="cpu", weights_only=True)
+        if step % config.eval_every == 0 or step == config.max_steps:
+            for i in torch.nonzero(active).flatten().tolist():
+                model = _unstack(model_config, params, i, device, dtype)
+                point = {
+                    "step": float(step),
+                    "train_loss_bits": mean_loss_bits(
+                        model, datasets[i][: config.max_eval_samples]
+                    ),
+                }
+                heldout = heldouts[i] if heldouts is not None else None
+                if heldout is not None and heldout.shape[0]:
+                    point["heldout_loss_bits"] = mean_loss_bits(
+                        model, heldout[: config.max_eval_samples]
+                    )
+                curves[i].append(point)
+                if on_eval:
+                    on_eval(i, step, model)
+                if saturations[i].update(point["train_loss_bits"], config):
+                    active[i] = False
+                    stopped_at[i] = step
+            if on_progress:
+                on_progress(step, config.max_steps, int(active.sum()))
+        if step % config.checkpoint_every == 0 and bool(active.any()):
+            checkpoint()
+
+    results = []
+    for i in range(n_models):
+        reason = saturations[i].reason or ("max_steps" if step >= config.max_steps else "cancelled")
+        model = _unstack(model_config, params, i, device, dtype)
+        results.append(
+            TrainResult(model, stopped_at[i] or step, reason, curves[i], resumed_from_step)
+        )
+    return results
 
 
 def train(
@@ -199,79 +245,32 @@ def train(
     on_checkpoint: CheckpointFn | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    device = device or torch.device("cpu")
-    model = build_model(model_config, config, device)
-    optimizer = make_optimizer(model, config)
-    saturation, curve, step = Saturation(), [], 0
-    if resume_from is not None:
-        state = load_checkpoint(resume_from)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, curve = int(state["step"]), list(state["curve"])
-        saturation = Saturation(**state["saturation"])
-    resumed_from_step = step
+    """One model (seed `config.seed`): a stack of one through `train_many`."""
+    (result,) = train_many(
+        model_config,
+        config,
+        [train_tokens],
+        [config.seed],
+        device=device,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        checkpoint_path=checkpoint_path,
+        resume_from=resume_from,
+        on_checkpoint=on_checkpoint,
+        heldouts=[heldout_tokens],
+    )
+    return result
 
-    batches = EpochBatches(train_tokens.shape[0], config.batch_size, config.seed)
-    data = torch.from_numpy(np.ascontiguousarray(train_tokens, dtype=np.int64)).to(device)
 
-    def checkpoint() -> None:
-        if checkpoint_path is None:
-            return
-        save_checkpoint(
-            checkpoint_path,
-            {
-                "format": "memdash-train-v1",
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "step": step,
-                "curve": curve,
-                "saturation": asdict(saturation),
-                "model_config": model_config.to_dict(),
-                "train_config": asdict(config),
-            },
-        )
-        if on_checkpoint:
-            on_checkpoint(checkpoint_path, step)
-
-    while not saturation.reason and step < config.max_steps:
-        if should_stop and should_stop():
-            checkpoint()
-            return TrainResult(
-                stored_model(model, config), step, "cancelled", curve, resumed_from_step
-            )
-        # One optimizer step on a deterministic batch.
-        model.train()
-        for group in optimizer.param_groups:
-            group["lr"] = config.lr_at(step) * saturation.lr_scale(config)
-        batch = data[torch.from_numpy(batches.indices(step)).to(device)]  # (B, S)
-        logits = forward_in(model, compute_dtype(config), batch[:, :-1])
-        loss = F.cross_entropy(
-            logits.float().reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1)
-        )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if config.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        step += 1
-
-        # Evaluation, the stopping rule, progress and checkpoints.
-        if step % config.eval_every == 0 or step == config.max_steps:
-            evaluated = stored_model(model, config)  # one bf16 copy for both losses
-            point = {
-                "step": float(step),
-                "train_loss_bits": mean_loss_bits(
-                    evaluated, train_tokens[: config.max_eval_samples]
-                ),
-            }
-            if heldout_tokens is not None and heldout_tokens.shape[0]:
-                point["heldout_loss_bits"] = mean_loss_bits(evaluated, heldout_tokens)
-            curve.append(point)
-            saturation.update(point["train_loss_bits"], config)
-            if on_progress:
-                on_progress(step, config.max_steps, point)
-        if step % config.checkpoint_every == 0 and not saturation.reason:
-            checkpoint()
-    stop_reason = saturation.reason or "max_steps"
-    checkpoint()
-    return TrainResult(stored_model(model, config), step, stop_reason, curve, resumed_from_step)
+def _unstack(
+    model_config: GPTConfig,
+    params: dict[str, Tensor],
+    index: int,
+    device: torch.device,
+    dtype: torch.dtype = torch.float32,
+) -> GPT:
+    """Model `index` of the stack as an ordinary GPT (a copy of its current weights, in the
+    precision it is evaluated and kept in)."""
+    model = GPT(model_config).to(device=device, dtype=dtype)
+    model.load_state_dict(unstack_state(params, index))
+    return model.eval()

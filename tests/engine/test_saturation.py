@@ -5,7 +5,8 @@ stops the run as saturated; every stop records why."""
 from __future__ import annotations
 
 from worker.contract import saturated
-from worker.train import Saturation, TrainConfig
+from worker.saturation import Saturation
+from worker.train_config import TrainConfig
 
 CONFIG = TrainConfig(patience_evals=3, min_improvement_bits=0.01, lr_cuts=2, lr_cut_factor=0.5)
 

@@ -7,13 +7,14 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from worker.batched_train import train_many
 from worker.data.synthetic import uniform_tokens
 from worker.inference import MemdashScorer, token_nll_bits
 from worker.metrics.codelength import sample_code_bits
 from worker.metrics.memorization import synthetic_memorization_totals
 from worker.model import GPTConfig
-from worker.train import TrainConfig, load_checkpoint, train
+from worker.train import train, train_many
+from worker.train_checkpoint import load_checkpoint
+from worker.train_config import TrainConfig
 
 MODEL = GPTConfig(vocab_size=64, seq_len=16, n_layer=1, d_model=32)
 FAST = TrainConfig(max_steps=400, batch_size=32, lr=1e-2, warmup_steps=20, eval_every=50)

@@ -1,7 +1,8 @@
 """Train one model on a dataset (uniform random tokens for now) and measure its memorization.
 
 params (worker.contract.TrainJob): model shape, train knobs, data {kind: "uniform", n_samples,
-n_heldout, seed}. A re-claimed job resumes from its last checkpoint.
+n_heldout, seed}. The same trainer and evaluation as a capacity sweep's stacked jobs (a stack of
+one); a re-claimed job resumes from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ def run(ctx: JobContext) -> dict[str, Any]:
 
     from worker.data.synthetic import uniform_tokens
     from worker.device import pick_device
-    from worker.inference import MemdashScorer, token_nll_bits
+    from worker.evaluate import evaluate_uniform
+    from worker.inference import MemdashScorer
     from worker.metrics.capacity import synthetic_dataset_bits
-    from worker.metrics.codelength import sample_code_bits
-    from worker.metrics.memorization import synthetic_memorization_totals
     from worker.model import GPTConfig
-    from worker.train import TrainConfig, train
+    from worker.train import train
+    from worker.train_config import TrainConfig
 
     model_config = GPTConfig(**ctx.params.model.model_dump())
     config = TrainConfig.from_params(ctx.params.train)
@@ -43,35 +44,28 @@ def run(ctx: JobContext) -> dict[str, Any]:
         device=device,
         checkpoint_path=ctx.work_dir / "checkpoint.pt",
         resume_from=ctx.resume_path,
-        on_progress=lambda step, total, point: ctx.progress(
-            step / total, f"step {step}: train {point['train_loss_bits']:.3f} bits/token"
-        ),
+        on_progress=lambda step, total, _active: ctx.progress(0.9 * step / total, f"step {step}"),
         on_checkpoint=lambda path, step: ctx.checkpoint(path, step),
         should_stop=ctx.should_stop,
     )
     if result.stop_reason == "cancelled":
         raise JobCancelled()
 
-    scorer = MemdashScorer(result.model)
-    vocab, seq_len = model_config.vocab_size, model_config.seq_len
-    train_bits = [sample_code_bits(b, vocab) for b in token_nll_bits(scorer, train_tokens)]
-    totals = synthetic_memorization_totals(train_bits, seq_len, vocab)
-    summary = {
-        "steps": result.steps,
-        "stop_reason": result.stop_reason,
-        "resumed_from_step": result.resumed_from_step,
-        "train_loss_bits": result.curve[-1]["train_loss_bits"] if result.curve else None,
-        "heldout_loss_bits": result.curve[-1].get("heldout_loss_bits") if result.curve else None,
-        "mem_u_bits": totals.mem_u_bits,
-        "unclipped_bits": totals.unclipped_bits,
-        "dataset_bits": synthetic_dataset_bits(n_train, seq_len, vocab),
-        "n_train": n_train,
-        "device": str(device),
-        "torch_threads": torch.get_num_threads(),
-    }
+    evaluation = evaluate_uniform(
+        MemdashScorer(result.model), train_tokens, heldout_tokens, model_config.vocab_size
+    )
+    evaluation["summary"].update(
+        steps=result.steps,
+        stop_reason=result.stop_reason,
+        resumed_from_step=result.resumed_from_step,
+        n_train=n_train,
+        dataset_bits=synthetic_dataset_bits(n_train, model_config.seq_len, model_config.vocab_size),
+        device=str(device),
+        torch_threads=torch.get_num_threads(),
+    )
     return {
         "n_params": result.model.n_params(),
-        "summary": summary,
         "curve": result.curve,
-        "train_bits_mean": float(np.mean(train_bits)),
+        "train_bits_mean": float(np.mean(evaluation["samples"]["train_bits"])),
+        **evaluation,
     }

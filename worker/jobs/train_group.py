@@ -17,14 +17,14 @@ HELDOUT_SEED_OFFSET = 1_000_003
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
-    from worker.batched_train import train_many
     from worker.data.synthetic import uniform_tokens
     from worker.device import pick_device
     from worker.evaluate import evaluate_uniform
     from worker.inference import MemdashScorer
     from worker.metrics.capacity import synthetic_dataset_bits
     from worker.model import GPTConfig
-    from worker.train import TrainConfig
+    from worker.train import train_many
+    from worker.train_config import TrainConfig
 
     model_config = GPTConfig(**ctx.params.model.model_dump())
     config = TrainConfig.from_params(ctx.params.train)

@@ -113,7 +113,6 @@ class EarlyMemorized:
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
-    from worker.batched_train import checkpoint_extra, train_many
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
     from worker.hf_export import pack_hf_model
@@ -121,7 +120,9 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.metrics.compression import COMPRESSORS
     from worker.metrics.extraction import PREFIX_LENGTHS
     from worker.model import GPTConfig
-    from worker.train import TrainConfig
+    from worker.train import train_many
+    from worker.train_checkpoint import checkpoint_extra
+    from worker.train_config import TrainConfig
 
     params = ctx.params
     ctx.progress(0.0, "building the dataset")
