@@ -122,22 +122,14 @@ class GPT(nn.Module):
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(
-        self,
-        idx: Tensor,  # (B, T) token ids
-        targets: Tensor | None = None,  # (B, T) next-token ids; -100 is ignored
-        cache: KVCache | None = None,
-    ) -> tuple[Tensor, Tensor | None]:
-        logits, _ = self.forward_cached(idx, cache)
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(
-                logits.float().view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100
-            )
-        return logits, loss
+    def forward(self, idx: Tensor, cache: KVCache | None = None) -> tuple[Tensor, KVCache]:
+        """Logits (B, T, V) for token ids `idx` (B, T), and the KV cache."""
+        return self.forward_cached(idx, cache)
 
     def training_loss(self, idx: Tensor, targets: Tensor) -> Tensor:
-        """Mean next-token NLL (nats) without materializing all logits (see fused_ce.py)."""
+        """Mean next-token NLL (nats) without materializing all logits (see fused_ce.py): the
+        training loss, the same function the stacked trainer uses (scoring uses
+        worker.inference.token_nll_bits, per-token bits for any causal LM)."""
         hidden, _ = self.hidden_states(idx, None)  # (B, T, C)
         return tied_head_cross_entropy(
             hidden.reshape(1, -1, hidden.shape[-1]), self.wte.weight[None], targets.reshape(1, -1)
