@@ -42,7 +42,8 @@ def _store_run(session: Session, job: Job, run_id: int, result: RunResult) -> No
         if isinstance(value, int | float) and not isinstance(value, bool)
     )
     if result.samples is not None:
-        shape = (job.params or {}).get("model") or run.config  # trained: the job's model shape
+        # A sweep's runs carry V and S in their config; a lone train job's in its model shape.
+        shape = {**(job.params or {}).get("model", {}), **run.config}
         _store_samples(
             session,
             run,

@@ -1,162 +1,177 @@
-"""Stored results to draw from, written straight to the database (no training): a capacity
-sweep and a text sweep with summaries, curves and per-sample scores shaped like real ones."""
+"""Stored results to draw from, without training: a capacity sweep and a text sweep.
+
+Built the way real ones are: each job's parameters are validated by the typed job contract
+(worker/contract.py), each run's result is a contract `RunResult` stored through the write path
+(app/results.py), and each sweep's summary comes from its kind's own `summarize`. When the
+worker's result shape or the write path changes, these fixtures break with it.
+"""
 
 from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Evaluation, MetricPoint, Run, Sweep
-from app.results import insert_sample_rows
+from app.db.models import Job, Run, Sweep
+from app.results import store_job_result
+from app.sweep_kinds import KINDS
+from app.sweep_kinds.capacity import shape_key
+from worker.contract import CurvePoint, GroupResult, RunResult, RunSummary, Samples, job_params
+
+TRAIN = {"max_steps": 1000, "eval_every": 100}
+
+
+def _store(session: Session, sweep: Sweep, kind: str, params: dict, results: dict) -> None:
+    """One succeeded job of `kind` whose results are `results` {run_id: RunResult}."""
+    job = Job(
+        kind=kind,
+        params=job_params(kind, params).model_dump(mode="json"),
+        state="succeeded",
+        sweep_id=sweep.id,
+    )
+    session.add(job)
+    session.flush()
+    store_job_result(session, job, GroupResult(runs=results))
+
+
+def _summarize(session: Session, sweep: Sweep) -> None:
+    runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)))
+    sweep.summary = KINDS[sweep.kind].summarize(session, runs)
+
+
+def _run(session: Session, sweep: Sweep, n_params: int, **fields: Any) -> Run:
+    run = Run(sweep_id=sweep.id, n_params=n_params, status="running", **fields)
+    session.add(run)
+    session.flush()
+    return run
 
 
 def add_capacity_sweep(session: Session, status: str = "succeeded") -> Sweep:
-    shapes = {"L1-d8": (2168, 4670.0), "L1-d16": (5872, 12647.0)}
-    sweep = Sweep(
-        name="capacity",
-        kind="capacity",
-        status=status,
-        summary={
-            "shapes": [
-                {
-                    "shape": s,
-                    "n_params": p,
-                    "capacity_bits": c,
-                    "bits_per_param": c / p,
-                    "argmax_n_samples": 64,
-                }
-                for s, (p, c) in shapes.items()
-            ],
-        },
-    )
+    """Two shapes (V=128, S=32) × N in {16, 64, 256} × seeds {0, 1}: memorized bits are the
+    dataset's entropy up to the shape's capacity, less 10 bits for seed 1."""
+    capacity_of = {8: 4670.0, 16: 12647.0}
+    sweep = Sweep(name="capacity", kind="capacity", status=status, params={})
     session.add(sweep)
     session.flush()
-    for shape, (params, capacity) in shapes.items():
+    for d_model, capacity in capacity_of.items():
+        model = {"vocab_size": 128, "seq_len": 32, "n_layer": 1, "d_model": d_model}
+        key = shape_key(1, d_model)
+        n_params = 2168 if d_model == 8 else 5872
+        members, results = [], {}
         for n in (16, 64, 256):
             for seed in (0, 1):
-                entropy = n * 32 * 7.0
-                run = Run(
-                    sweep_id=sweep.id,
-                    name=f"{shape} N={n} seed={seed}",
+                config = {**model, "shape": key, "layers": key, "precision": "fp32"}
+                run = _run(
+                    session,
+                    sweep,
+                    n_params,
+                    name=f"{key} N={n} seed={seed}",
                     seed=seed,
                     n_train=n,
-                    n_params=params,
-                    status="succeeded",
-                    config={
-                        "shape": shape,
-                        "n_samples": n,
-                        "seed": seed,
-                        "vocab_size": 128,
-                        "seq_len": 32,
-                    },
-                    summary={
-                        "mem_u_bits": min(entropy, capacity) - 10 * seed,
-                        "dataset_bits": entropy,
-                        "train_loss_bits": 1.0,
-                        "heldout_loss_bits": 7.0 + 0.01 * n,  # random tokens: ~log2 V
-                    },
+                    config={**config, "n_samples": n, "seed": seed},
                 )
-                session.add(run)
-                session.flush()
-                session.add_all(
-                    MetricPoint(
-                        run_id=run.id,
-                        name="train_loss_bits",
-                        step=step,
-                        value=7.0 * math.exp(-step / 300) + 0.1 * seed,
-                    )
-                    for step in range(100, 1001, 100)
+                members.append({"run_id": run.id, "n_samples": n, "seed": seed})
+                entropy = n * 32 * 7.0
+                results[run.id] = RunResult(
+                    n_params=n_params,
+                    summary=RunSummary(
+                        mem_u_bits=min(entropy, capacity) - 10 * seed,
+                        dataset_bits=entropy,
+                        train_loss_bits=1.0,
+                        heldout_loss_bits=7.0 + 0.01 * n,  # random tokens: ~log2 V
+                        steps=1000,
+                        stop_reason="plateau",
+                        n_train=n,
+                    ),
+                    curve=[
+                        CurvePoint(
+                            step=step, train_loss_bits=7.0 * math.exp(-step / 300) + 0.1 * seed
+                        )
+                        for step in range(100, 1001, 100)
+                    ],
                 )
+        params = {"model": model, "train": TRAIN, "members": members, "n_heldout": 64}
+        _store(session, sweep, "train_group", params, results)
+    _summarize(session, sweep)
+    sweep.status = status
     return sweep
 
 
 def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
-    sweep = Sweep(
-        name="text",
-        kind="text",
-        status="succeeded",
-        summary={
-            "prediction": {
-                "k": 16,
-                "rows": [
-                    {
-                        "n_train": 64,
-                        "predictor": "L1-d16",
-                        "target": "L1-d32",
-                        "precision": 1.0,
-                        "recall": 0.25,
-                        "n_predicted": 4,
-                        "n_target": 16,
-                    }
-                ],
-            },
-        },
-    )
+    """Two shapes × N in {64, 256, 1024} on 16-token samples (so k = 8 is the longest prefix
+    with a continuation left): double descent in mem_U, per-sample scores for the tables."""
+    sweep = Sweep(name="text", kind="text", status="succeeded", params={})
     session.add(sweep)
     session.flush()
     rng = random.Random(0)
-    for shape, params in (("L1-d16", 9000), ("L1-d32", 30000)):
+    shared = {"corpus": "demo", "vocab_size": 512, "seq_len": 16, "n_heldout": n_samples}
+    for d_model, n_params in ((16, 9000), (32, 30000)):
+        key = shape_key(1, d_model)
+        members, results = [], {}
         for n in (64, 256, 1024):
-            peak = 256 if shape == "L1-d16" else 1024
-            summary = {
-                "mem_u_bits": 1000.0 * n / peak if n <= peak else 1000.0 * peak / n,
-                "dataset_bits": n * 150.0,
-                "train_loss_bits": 0.5 * math.log2(n),
-                "heldout_loss_bits": 9 - 0.5 * math.log2(n),
-                "mi_f1": 0.5 + 0.5 * 64 / n,
-                "extract_rate_train_k8": 64 / n,
-                "extract_rate_heldout_k8": 0.0,
-                "extract_rate_train_k16": 32 / n,
-                "extract_rate_heldout_k16": 0.0,
-                "mi_roc": {
-                    "loss": {"fpr": [0, 0.1, 1], "tpr": [0, 0.7, 1]},
-                    "zlib": {"fpr": [0, 0.5, 1], "tpr": [0, 0.6, 1]},
-                },
-                "checkpoint_prediction": [
-                    {
-                        "step": 400,
-                        "k": 16,
-                        "precision": 1.0,
-                        "recall": 0.5,
-                        "n_predicted": 2,
-                        "n_target": 4,
-                    }
-                ],
-            }
-            run = Run(
-                sweep_id=sweep.id,
-                name=f"{shape} N={n}",
+            run = _run(
+                session,
+                sweep,
+                n_params,
+                name=f"{key} N={n}",
                 n_train=n,
-                n_params=params,
-                status="succeeded",
-                config={"shape": shape, "seq_len": 32},
-                summary=summary,
+                config={**shared, "n_layer": 1, "d_model": d_model, "shape": key, "n_samples": n},
             )
-            session.add(run)
-            session.flush()
-            evaluation = Evaluation(run_id=run.id, status="succeeded")
-            session.add(evaluation)
-            session.flush()
-            rows = [
-                {
-                    "evaluation_id": evaluation.id,
-                    "split": split,
-                    "sample_index": i,
-                    "n_tokens": 32,
-                    "nll_bits": rng.uniform(10, 200),
-                    "ref_bits": 200.0,
-                    "mem_u_bits": rng.uniform(0, 190),
-                    "tfidf": rng.uniform(0.5, 3.0),
-                    "extract_8": rng.choice([0.0, 0.5, 1.0]),
-                    "extract_16": None,
-                    "extract_32": None,
-                    "script": "Latin",
-                    "text": f"{shape} sample {split} {i}",
-                }
-                for split in ("train", "heldout")
-                for i in range(n_samples)
-            ]
-            insert_sample_rows(session, evaluation, rows)
+            members.append({"run_id": run.id, "n_samples": n})
+            peak = 256 if d_model == 16 else 1024
+            results[run.id] = RunResult(
+                n_params=n_params,
+                summary=RunSummary(
+                    mem_u_bits=1000.0 * n / peak if n <= peak else 1000.0 * peak / n,
+                    dataset_bits=n * 150.0,
+                    train_loss_bits=0.5 * math.log2(n),
+                    heldout_loss_bits=9 - 0.5 * math.log2(n),
+                    steps=1000,
+                    stop_reason="plateau",
+                    n_train=n,
+                    mi_f1=0.5 + 0.5 * 64 / n,
+                    extract_rate_train_k8=64 / n,
+                    extract_rate_heldout_k8=0.0,
+                    mi_roc={
+                        "loss": {"fpr": [0, 0.1, 1], "tpr": [0, 0.7, 1]},
+                        "zlib": {"fpr": [0, 0.5, 1], "tpr": [0, 0.6, 1]},
+                    },
+                    checkpoint_prediction=[
+                        {
+                            "step": 400,
+                            "k": 8,
+                            "precision": 1.0,
+                            "recall": 0.5,
+                            "n_predicted": 2,
+                            "n_target": 4,
+                        }
+                    ],
+                ),
+                curve=[CurvePoint(step=100, train_loss_bits=5.0)],
+                samples=_text_samples(rng, key, n_samples),
+            )
+        params = {
+            "model": {"n_layer": 1, "d_model": d_model},
+            **{k: shared[k] for k in ("corpus", "vocab_size", "seq_len", "n_heldout")},
+            "train": TRAIN,
+            "members": members,
+        }
+        _store(session, sweep, "train_text", params, results)
+    _summarize(session, sweep)
     return sweep
+
+
+def _text_samples(rng: random.Random, key: str, n: int) -> Samples:
+    lists: dict[str, list] = {}
+    for split in ("train", "heldout"):
+        lists[f"{split}_bits"] = [rng.uniform(10, 200) for _ in range(n)]
+        lists[f"{split}_ref_bits"] = [200.0] * n
+        lists[f"{split}_text"] = [f"{key} sample {split} {i}" for i in range(n)]
+        lists[f"{split}_script"] = ["Latin"] * n
+        lists[f"{split}_tfidf"] = [rng.uniform(0.5, 3.0) for _ in range(n)]
+    lists["extract_8"] = [rng.choice([0.0, 0.5, 1.0]) for _ in range(n)]
+    lists["heldout_extract_8"] = [rng.choice([0.0, 0.5]) for _ in range(n)]
+    return Samples(**lists)
