@@ -215,3 +215,14 @@ def test_settings_are_read_in_one_place() -> None:
             ):
                 readers.append(f"{module}: {ast.unparse(node)}")
     assert readers == []
+
+
+def test_route_tests_mirror_the_routers() -> None:
+    """tests/routes/test_<name>.py tests app/routes/<name>.py: every such file names a router."""
+    routers = {p.stem for p in (ROOT / "app" / "routes").glob("*.py")}
+    strays = [
+        p.name
+        for p in (ROOT / "tests" / "routes").glob("test_*.py")
+        if p.stem.removeprefix("test_") not in routers
+    ]
+    assert not strays, f"route tests named after no router in app/routes: {strays}"

@@ -1,48 +1,10 @@
-"""The overview page, system pages and offline front-end assets."""
+"""The launch forms (app/routes/sweep_launch.py): one-click demos, field errors next to their
+field, the redirect to the new sweep's page."""
 
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-
-
-def test_overview_shows_empty_state(client: TestClient) -> None:
-    response = client.get("/")
-    assert response.status_code == 200
-    page = BeautifulSoup(response.text, "html.parser")
-    assert page.select_one("#empty-state h2").get_text() == "Nothing measured yet"
-    scripts = [tag["src"] for tag in page.select("script[src]")]
-    assert "/static/vendor/htmx/htmx.min.js" in scripts
-    assert all(not src.startswith("http") for src in scripts)  # no CDN
-
-
-def test_health_and_version(client: TestClient) -> None:
-    assert client.get("/-/health").json() == {"ok": True, "database": "ok"}
-    version = client.get("/-/version").json()
-    assert version["memdash"] and version["database"] in {"sqlite", "postgresql"}
-
-
-def test_front_end_assets_are_served_locally(client: TestClient) -> None:
-    htmx = client.get("/static/vendor/htmx/htmx.min.js")
-    assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
-    plotly = client.get("/static/plotly.min.js")
-    assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
-    assert client.get("/static/css/memdash.css").status_code == 200
-
-
-def test_unknown_page_is_a_404(client: TestClient) -> None:
-    assert client.get("/no/such/page").status_code == 404
-
-
-def test_measures_page_renders_the_docs(client: TestClient) -> None:
-    response = client.get("/docs/measures")
-    assert response.status_code == 200
-    page = BeautifulSoup(response.text, "html.parser")
-    assert page.select_one("article.doc h1").get_text() == "What memdash measures"
-    headings = [h.get_text() for h in page.select("article.doc h2")]
-    assert any("Membership inference" in h for h in headings)
-    assert "1000 · |D| / params" in page.get_text()
-    assert client.get("/docs/nope").status_code == 404
 
 
 def test_one_click_demo_and_form_errors(client: TestClient) -> None:
