@@ -6,7 +6,8 @@ COPY app app
 COPY worker worker
 COPY templates templates
 COPY static static
-RUN pip install --no-cache-dir -e .
+# The worker extra too: the web validates uploaded checkpoints, workers run models.
+RUN pip install --no-cache-dir -e '.[worker]'
 ENV MEMDASH_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8000

@@ -17,7 +17,7 @@ QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | $(QUIET_PIP)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | $(QUIET_PIP)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[worker,dev]' 2>&1 | $(QUIET_PIP)
 	touch $(STAMP)
 
 serve: $(STAMP)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Checkpoint
+from app.preflight import missing_worker_extra
 from app.settings import Settings
 from app.storage import StoredFile, TooLarge, store_stream
 
@@ -84,6 +85,8 @@ def _pack_files(files: list[tuple[str, BinaryIO]], folder: Path, max_bytes: int)
 
 
 def _validate(stored: StoredFile, settings: Settings) -> dict[str, Any]:
+    if missing := missing_worker_extra():  # a web-only install cannot load a checkpoint
+        raise CheckpointUploadRejected(f"checkpoints cannot be validated here: {missing}", 503)
     command = [
         sys.executable,
         "-m",

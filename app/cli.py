@@ -16,7 +16,13 @@ from app.cli_score import score as score_command
 from app.cli_sweep import export as export_sweep_command
 from app.cli_sweep import import_ as import_sweep_command
 from app.cli_sweep import sweep_cli
-from app.preflight import ConfigError, check_data_dir, check_database, check_port_free
+from app.preflight import (
+    ConfigError,
+    check_data_dir,
+    check_database,
+    check_port_free,
+    missing_worker_extra,
+)
 from app.settings import Settings
 
 cli = typer.Typer(
@@ -66,6 +72,8 @@ def serve(
     from app.main import create_app
 
     settings = load_settings(host=host, port=port, local_workers=workers)
+    if settings.local_workers and (missing := missing_worker_extra()):
+        fail(f"{missing}, or start the dashboard alone with --workers 0")
     prepare_database(settings)
     try:
         check_port_free(settings.host, settings.port)
@@ -130,6 +138,8 @@ def worker(
 
     if not token:
         fail("a worker token is needed: --token or MEMDASH_WORKER_TOKEN")
+    if missing := missing_worker_extra():
+        fail(missing)
     settings = load_settings()
     options = WorkerOptions(
         torch_threads=settings.torch_threads,

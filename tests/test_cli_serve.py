@@ -15,6 +15,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.live import LiveServer
 from tests.pg_cluster import free_port
 
 
@@ -106,3 +107,48 @@ def test_serve_starts_dashboard_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -
     output = "".join(lines)
     assert process.returncode == 0, output
     assert "Traceback" not in output
+
+
+def _web_only_env(tmp_path: Path) -> dict[str, str]:
+    """A Python that cannot import the worker extra, as in an install of `memdash` without
+    `[worker]`: sitecustomize puts a finder first that refuses those modules."""
+    site = tmp_path / "web-only-site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Absent:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'transformers', 'safetensors', 'tokenizers'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Absent())\n"
+    )
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    return {"PYTHONPATH": path, "MEMDASH_DATA_DIR": str(tmp_path / "var")}
+
+
+def test_a_web_only_install_says_what_it_cannot_run(tmp_path: Path) -> None:
+    env = _web_only_env(tmp_path)
+    result = memdash("serve", "--port", str(free_port()), "--workers", "1", env=env)
+    assert_one_line_error(result, "memdash[worker]", "--workers 0", "torch")
+    worker = memdash("worker", "--server", "http://127.0.0.1:9", "--token", "t", env=env)
+    assert_one_line_error(worker, "memdash[worker]")
+
+
+@pytest.mark.slow
+def test_a_web_only_server_serves_pages_and_refuses_checkpoints_clearly(tmp_path: Path) -> None:
+    env = _web_only_env(tmp_path)
+    server = LiveServer(tmp_path / "var", "", free_port(), MEMDASH_LOCAL_WORKERS="0", **env)
+    try:
+        server.start()
+        assert httpx.get(server.url + "/", timeout=10).status_code == 200
+        upload = httpx.post(
+            server.url + "/api/checkpoints",
+            files={"file": ("model.zip", b"PK\x05\x06" + b"\0" * 18, "application/zip")},
+            timeout=30,
+        )
+        assert upload.status_code == 503
+        assert "memdash[worker]" in upload.json()["detail"]
+        assert httpx.get(server.url + "/api/checkpoints", timeout=10).json() == []
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log.read_text()
