@@ -19,14 +19,13 @@ import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.engine import Transactions
 from app.db.models import Checkpoint
 from app.preflight import missing_worker_extra
 from app.settings import Settings
@@ -152,7 +151,7 @@ def tokenizer_files(checkpoint: Checkpoint) -> list[tuple[str, BinaryIO]]:
     return [(name, io.BytesIO(data)) for name, data in sorted(found.items())]
 
 
-Writes = Callable[[], AbstractContextManager[Session]]
+Writes = Transactions
 
 
 def _find_upload(session: Session, sha256: str) -> Checkpoint | None:
@@ -162,7 +161,7 @@ def _find_upload(session: Session, sha256: str) -> Checkpoint | None:
 
 
 def _stored_upload(writes: Writes, sha256: str) -> Checkpoint | None:
-    with writes() as session:
+    with writes.read() as session:
         return _find_upload(session, sha256)
 
 

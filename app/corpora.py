@@ -7,14 +7,13 @@ upload leaves nothing on disk or in the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.engine import Transactions
 from app.db.models import Dataset
 from app.settings import Settings
 from app.storage import TooLarge, store_stream
@@ -31,7 +30,7 @@ class CorpusRejected(Exception):
         self.status_code = status_code
 
 
-Writes = Callable[[], AbstractContextManager[Session]]
+Writes = Transactions
 
 
 def store_corpus(
@@ -48,7 +47,7 @@ def store_corpus(
         stored = store_stream(source, folder, suffix, settings.upload_max_bytes)
     except TooLarge as error:
         raise CorpusRejected(f"{filename!r} is {error}", 413) from None
-    with writes() as session:
+    with writes.read() as session:
         existing = corpus_by_sha(session, stored.sha256)
     if existing is not None:
         _drop_if_other_file(stored.path, existing)

@@ -7,14 +7,14 @@ and opens its write transaction only when the slow part is done (see app/db/engi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.engine import session_scope
+from app.db.engine import Transactions, session_scope
 from app.settings import Settings
 
 
@@ -40,10 +40,11 @@ def read_scope(request: Request) -> AbstractContextManager[Session]:
     return session_scope(request.app.state.read_session_factory)
 
 
-def get_writes(request: Request) -> Callable[[], AbstractContextManager[Session]]:
-    """A function that opens a write transaction when called: `with writes() as session:`."""
-    factory = request.app.state.session_factory
-    return lambda: session_scope(factory)
+def get_writes(request: Request) -> Transactions:
+    """Opens a write transaction when called (`with writes() as session:`), a read one with
+    `writes.read()`."""
+    state = request.app.state
+    return Transactions(state.session_factory, state.read_session_factory)
 
 
 # Record ids in paths: the databases' signed 64-bit range (a larger one is a 422, not a crash).
@@ -53,4 +54,4 @@ DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="a record id")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
-WritesDep = Annotated[Callable[[], AbstractContextManager[Session]], Depends(get_writes)]
+WritesDep = Annotated[Transactions, Depends(get_writes)]

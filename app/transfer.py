@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from app.results import insert_sample_rows
-from app.validation import first_error
+from worker.contract import first_problem
 
 FORMAT = "memdash-sweep-v1"
 SCORE_FIELDS = SAMPLE_FIELDS
@@ -100,7 +100,7 @@ def import_sweep(session: Session, document: Any) -> Sweep:
     try:
         doc = _SweepDoc.model_validate(document)
     except ValidationError as error:
-        raise ImportError_(f"not a memdash sweep export ({first_error(error)})") from None
+        raise ImportError_(f"not a memdash sweep export ({first_problem(error)})") from None
     if doc.format != FORMAT:
         raise ImportError_(f"unsupported export format {doc.format!r}; expected {FORMAT!r}")
     fields = doc.sweep

@@ -16,7 +16,8 @@ Two kinds of transaction, so that reading never waits for writing:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -84,3 +85,19 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """Opens short transactions on demand, for work that is slow outside them (uploads):
+    `with writes() as session:` writes (BEGIN IMMEDIATE), `with writes.read() as session:`
+    reads (no lock)."""
+
+    write_factory: sessionmaker[Session]
+    read_factory: sessionmaker[Session]
+
+    def __call__(self) -> AbstractContextManager[Session]:
+        return session_scope(self.write_factory)
+
+    def read(self) -> AbstractContextManager[Session]:
+        return session_scope(self.read_factory)

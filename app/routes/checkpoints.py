@@ -33,7 +33,7 @@ from app.routes.openapi import FORM
 from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
 from app.settings import Settings
 from app.templating import render
-from app.validation import first_error
+from worker.contract import first_problem
 from worker.params import ScoringParams
 
 router = APIRouter(tags=["checkpoints"])
@@ -86,7 +86,7 @@ def _validated(body: dict[str, Any]) -> ScoringParams:
     try:
         return ScoringParams(**body)
     except ValidationError as error:
-        raise HTTPException(422, first_error(error)) from None
+        raise HTTPException(422, first_problem(error)) from None
 
 
 def _launch(session: Session, writes: Writes, settings: Settings, params: ScoringParams) -> Sweep:

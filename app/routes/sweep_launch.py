@@ -20,7 +20,7 @@ from app.routes.openapi import FORM
 from app.settings import Settings
 from app.sweep_kinds import KINDS, LaunchRejected, SweepKind
 from app.templating import render
-from app.validation import first_error
+from worker.contract import first_problem
 from worker.params import Strict
 
 router = APIRouter(tags=["sweeps"])
@@ -49,7 +49,7 @@ def checked_params(
     try:
         params = kind.params(preset, overrides)
     except ValidationError as error:
-        raise HTTPException(422, first_error(error)) from None
+        raise HTTPException(422, first_problem(error)) from None
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     try:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from app.validation import first_error
+from worker.contract import first_problem
 
 SORT_COLUMNS = ("mem_u_bits", "tfidf", "nll_bits", "extract_8", "extract_16", "extract_32")
 GROUP_KEYS = ("shape", "n_train", "seed", "run", "sweep")
@@ -65,7 +65,7 @@ class ViewState(BaseModel):
         try:
             return cls(**values)
         except ValidationError as error:
-            raise StateError(first_error(error)) from None
+            raise StateError(first_problem(error)) from None
 
     def query(self, **changes: object) -> str:
         """The canonical query string of this state (with `changes` applied)."""
