@@ -32,6 +32,7 @@ from app.routes import (
     jobs,
     pages,
     runs,
+    scorings,
     sweep_launch,
     sweeps,
     system,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sweep_launch.router)
     app.include_router(corpora.router)
     app.include_router(checkpoints.router)
+    app.include_router(scorings.router)
     app.include_router(runs.router)
     app.include_router(figures.router)
     app.include_router(worker_api.router)

@@ -1,4 +1,5 @@
-"""Upload checkpoints (HF folder archive, its files, or GGUF) and score them (API and pages)."""
+"""Uploaded checkpoints (HF folder archive, its files, or GGUF): upload, list, delete, and the
+page that lists them with the scoring form (scoring them is app/routes/scorings.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from app.checkpoints import (
     scorable_checkpoints,
     store_checkpoint_upload,
 )
-from app.corpora import CorpusRejected, Writes, list_corpora, store_corpus
+from app.corpora import Writes, list_corpora
 from app.db.models import Checkpoint, Sweep
 from app.deletion import InUse, delete_checkpoint
 from app.deps import (
@@ -27,14 +27,10 @@ from app.deps import (
     SettingsDep,
     WritesDep,
     WriteSessionDep,
-    read_scope,
 )
 from app.routes.openapi import FORM
-from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
 from app.settings import Settings
 from app.templating import render
-from worker.contract import first_problem
-from worker.params import ScoringParams
 
 router = APIRouter(tags=["checkpoints"])
 
@@ -82,35 +78,7 @@ def api_checkpoints(session: SessionDep) -> list[dict[str, Any]]:
     return [checkpoint_json(c) for c in scorable_checkpoints(session)]
 
 
-def _validated(body: dict[str, Any]) -> ScoringParams:
-    try:
-        return ScoringParams(**body)
-    except ValidationError as error:
-        raise HTTPException(422, first_problem(error)) from None
-
-
-def _launch(session: Session, writes: Writes, settings: Settings, params: ScoringParams) -> Sweep:
-    store_sweep_data(session, writes, settings, params)
-    with writes() as write_session:
-        return launch_scoring(write_session, params)
-
-
-@router.post("/api/scorings", status_code=201)
-def api_launch_scoring(
-    body: dict[str, Any],
-    session: SessionDep,
-    writes: WritesDep,
-    settings: SettingsDep,
-    _: AdminDep,
-) -> dict:
-    try:
-        sweep = _launch(session, writes, settings, _validated(body))
-    except (ScoringRejected, CorpusRejected) as error:
-        raise HTTPException(422, str(error)) from None
-    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
-
-
-def _page(request: Request, session, errors: dict[str, str], form: dict, status: int = 200):
+def page_with(request: Request, session, errors: dict[str, str], form: dict, status: int = 200):
     context = {
         "checkpoints": scorable_checkpoints(session),
         "corpora": list_corpora(session),
@@ -130,7 +98,7 @@ def checkpoints_page(
     select: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
 ):
     """`?select=ID` pre-ticks a checkpoint (the "Score it" link of a run's page)."""
-    return _page(request, session, {}, {"checkpoint_ids": [select] if select else []})
+    return page_with(request, session, {}, {"checkpoint_ids": [select] if select else []})
 
 
 @router.post("/checkpoints", response_model=None, **FORM)
@@ -150,56 +118,10 @@ def form_upload_checkpoint(
         )
         _upload(session, writes, settings, file, name, lender)
     except HTTPException as error:
-        return _page(request, session, {"upload": error.detail}, {"name": name}, error.status_code)
+        return page_with(
+            request, session, {"upload": error.detail}, {"name": name}, error.status_code
+        )
     return RedirectResponse("/checkpoints", status_code=303)
-
-
-@router.post("/scorings", response_model=None, **FORM)
-def form_launch_scoring(
-    request: Request,
-    session: SessionDep,
-    writes: WritesDep,
-    settings: SettingsDep,
-    _: AdminDep,
-    checkpoint_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI form default)
-    members: Annotated[str, Form()] = "demo",
-    nonmembers: Annotated[str, Form()] = "",
-    members_file: Annotated[UploadFile | None, File()] = None,
-    nonmembers_file: Annotated[UploadFile | None, File()] = None,
-    reference: Annotated[str, Form()] = "zlib",
-    seq_len: Annotated[str, Form()] = "64",
-    max_samples: Annotated[str, Form()] = "1000",
-) -> Response:
-    form: dict[str, Any] = {
-        "members": members,
-        "nonmembers": nonmembers,
-        "reference": reference,
-        "seq_len": seq_len,
-        "max_samples": max_samples,
-        "checkpoint_ids": checkpoint_ids,
-    }
-    errors: dict[str, str] = {}
-    for field, upload in (("members", members_file), ("nonmembers", nonmembers_file)):
-        if upload is not None and upload.filename:
-            try:
-                corpus = store_corpus(writes, settings, upload.file, upload.filename)
-                form[field] = corpus.content_sha256
-            except CorpusRejected as error:
-                errors[f"{field}_file"] = str(error)
-    if not errors:
-        body = {**form, "nonmembers": form["nonmembers"] or None}
-        try:
-            sweep = _launch(session, writes, settings, _validated(body))
-            return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
-        except HTTPException as error:
-            field = next((f for f in form if error.detail.startswith(f)), "scoring")
-            errors[field] = error.detail
-        except (ScoringRejected, CorpusRejected) as error:
-            field = next((f for f in form if str(error).startswith(f)), "scoring")
-            errors[field] = str(error)
-    # Corpora uploaded with the form stay, ready to pick: a fresh read shows them.
-    with read_scope(request) as fresh:
-        return _page(request, fresh, errors, form, 422)
 
 
 def _delete(session: Session, checkpoint_id: DbId) -> None:  # a write session
@@ -229,5 +151,5 @@ def form_delete_checkpoint(
     try:
         _delete(session, checkpoint_id)
     except HTTPException as error:
-        return _page(request, session, {"scoring": error.detail}, {}, error.status_code)
+        return page_with(request, session, {"scoring": error.detail}, {}, error.status_code)
     return RedirectResponse("/checkpoints", status_code=303)

@@ -1,0 +1,100 @@
+"""Scorings: uploaded checkpoints scored on members and non-members (API and the form on the
+checkpoints page)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.auth import AdminDep
+from app.corpora import CorpusRejected, Writes, store_corpus
+from app.db.models import Sweep
+from app.deps import SessionDep, SettingsDep, WritesDep, read_scope
+from app.routes.checkpoints import page_with
+from app.routes.openapi import FORM
+from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
+from app.settings import Settings
+from worker.contract import first_problem
+from worker.params import ScoringParams
+
+router = APIRouter(tags=["scorings"])
+
+
+def _validated(body: dict[str, Any]) -> ScoringParams:
+    try:
+        return ScoringParams(**body)
+    except ValidationError as error:
+        raise HTTPException(422, first_problem(error)) from None
+
+
+def _launch(session: Session, writes: Writes, settings: Settings, params: ScoringParams) -> Sweep:
+    store_sweep_data(session, writes, settings, params)
+    with writes() as write_session:
+        return launch_scoring(write_session, params)
+
+
+@router.post("/api/scorings", status_code=201)
+def api_launch_scoring(
+    body: dict[str, Any],
+    session: SessionDep,
+    writes: WritesDep,
+    settings: SettingsDep,
+    _: AdminDep,
+) -> dict:
+    try:
+        sweep = _launch(session, writes, settings, _validated(body))
+    except (ScoringRejected, CorpusRejected) as error:
+        raise HTTPException(422, str(error)) from None
+    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+
+
+@router.post("/scorings", response_model=None, **FORM)
+def form_launch_scoring(
+    request: Request,
+    session: SessionDep,
+    writes: WritesDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    checkpoint_ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI form default)
+    members: Annotated[str, Form()] = "demo",
+    nonmembers: Annotated[str, Form()] = "",
+    members_file: Annotated[UploadFile | None, File()] = None,
+    nonmembers_file: Annotated[UploadFile | None, File()] = None,
+    reference: Annotated[str, Form()] = "zlib",
+    seq_len: Annotated[str, Form()] = "64",
+    max_samples: Annotated[str, Form()] = "1000",
+) -> Response:
+    form: dict[str, Any] = {
+        "members": members,
+        "nonmembers": nonmembers,
+        "reference": reference,
+        "seq_len": seq_len,
+        "max_samples": max_samples,
+        "checkpoint_ids": checkpoint_ids,
+    }
+    errors: dict[str, str] = {}
+    for field, upload in (("members", members_file), ("nonmembers", nonmembers_file)):
+        if upload is not None and upload.filename:
+            try:
+                corpus = store_corpus(writes, settings, upload.file, upload.filename)
+                form[field] = corpus.content_sha256
+            except CorpusRejected as error:
+                errors[f"{field}_file"] = str(error)
+    if not errors:
+        body = {**form, "nonmembers": form["nonmembers"] or None}
+        try:
+            sweep = _launch(session, writes, settings, _validated(body))
+            return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
+        except HTTPException as error:
+            field = next((f for f in form if error.detail.startswith(f)), "scoring")
+            errors[field] = error.detail
+        except (ScoringRejected, CorpusRejected) as error:
+            field = next((f for f in form if str(error).startswith(f)), "scoring")
+            errors[field] = str(error)
+    # Corpora uploaded with the form stay, ready to pick: a fresh read shows them.
+    with read_scope(request) as fresh:
+        return page_with(request, fresh, errors, form, 422)
