@@ -88,7 +88,9 @@ def add_capacity_sweep(session: Session, status: str = "succeeded") -> Sweep:
                     ),
                     curve=[
                         CurvePoint(
-                            step=step, train_loss_bits=7.0 * math.exp(-step / 300) + 0.1 * seed
+                            step=step,
+                            train_loss_bits=7.0 * math.exp(-step / 300) + 0.1 * seed,
+                            heldout_loss_bits=7.0 + step / 1000,  # random tokens: no transfer
                         )
                         for step in range(100, 1001, 100)
                     ],

@@ -137,12 +137,37 @@ def _mem_u(session: Session, state: ViewState) -> Built:
     return Built(rows, _axes(figure, state, "training samples N", y_title))
 
 
+# The curves view's "metric" choice that draws two stored curves together.
+TRAIN_VS_HELDOUT = "train_vs_heldout"
+
+
 def _curves(session: Session, state: ViewState) -> Built:
     runs = data.selected_runs(session, state)
-    rows = data.curve_rows(session, runs, state.metric)
     figure = go.Figure()
-    add_grouped_lines(figure, rows, "step", state.metric, state.group_by, state.band)
-    return Built(rows, _axes(figure, state, "optimizer step", state.metric))
+    if state.metric != TRAIN_VS_HELDOUT:
+        rows = data.curve_rows(session, runs, state.metric)
+        add_grouped_lines(figure, rows, "step", state.metric, state.group_by, state.band)
+        return Built(rows, _axes(figure, state, "optimizer step", state.metric))
+    # Train (solid) and held-out (dashed) loss over steps: the memorization → generalization
+    # transition over training (grokking is a late drop of the held-out curve).
+    train = data.curve_rows(session, runs, "train_loss_bits")
+    heldout = data.curve_rows(session, runs, "heldout_loss_bits")
+    colors = add_grouped_lines(
+        figure, train, "step", "train_loss_bits", state.group_by, state.band, suffix=" train"
+    )
+    add_grouped_lines(
+        figure,
+        heldout,
+        "step",
+        "heldout_loss_bits",
+        state.group_by,
+        state.band,
+        dash="dash",
+        suffix=" held-out",
+        color_of=colors,
+    )
+    rows = [{**r, "split": "train"} for r in train] + [{**r, "split": "heldout"} for r in heldout]
+    return Built(rows, _axes(figure, state, "optimizer step", "loss (bits/token)"))
 
 
 def _membership(session: Session, state: ViewState) -> Built:
@@ -266,7 +291,8 @@ VIEWS: dict[str, View] = {
             "Training curves",
             "Training loss, or memorized bits (capacity runs: the unclipped "
             "N·(S−1)·(log2 V − loss) against the uniform reference), over optimizer steps for "
-            "each chosen run or the mean of a group of runs with a band. Memorized bits "
+            "each chosen run or the mean of a group of runs with a band; or the training "
+            "and held-out loss together (solid and dashed). Memorized bits "
             "climbing to a plateau and sudden loss drops after one are the saturation and "
             "grokking the paper ties to capacity.",
             "Morris et al. 2025, Sec. 4 (SPEC 4)",

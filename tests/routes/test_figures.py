@@ -253,3 +253,13 @@ def test_samples_without_a_value_for_the_sort_column_come_last(client: TestClien
     assert len(first["tables"]["samples"]) == 50 and first["total"] == 720
     last = client.get(base + "&page=15&format=json").json()["tables"]["samples"]
     assert len(last) == 20  # 720 = 14 pages of 50 and 20
+
+
+def test_curves_draw_training_and_held_out_loss_together(client: TestClient, sweeps) -> None:
+    query = f"sweeps={sweeps['capacity']}&metric=train_vs_heldout&group_by=shape&band=none"
+    traces = {t["name"]: t for t in _figure(_get(client, f"/figures/curves?{query}"))["data"]}
+    train, heldout = traces["shape=L1-d8 train"], traces["shape=L1-d8 held-out"]
+    assert train["line"]["color"] == heldout["line"]["color"] and heldout["line"]["dash"] == "dash"
+    assert heldout["y"][0] == pytest.approx(7.1) and train["y"][-1] < 1.0
+    rows = client.get(f"/figures/curves?{query}&format=json").json()["rows"]
+    assert {r["split"] for r in rows} == {"train", "heldout"}
