@@ -177,3 +177,56 @@ def test_workers_not_seen_for_a_while_leave_the_list(client, session_factory) ->
         session.add(Worker(name="stale", last_seen_at=utcnow() - timedelta(hours=1)))
     names = [w["name"] for w in client.get("/queue?format=json").json()["workers"]]
     assert names == ["fresh"]
+
+
+def _finish_next_job(factory, worker_id: int, memorized_of) -> bool:
+    """Claim and complete the next queued job with results from `memorized_of(n_samples)`."""
+    with factory.begin() as session:
+        job = queue.claim(session, worker_id, 60)
+        if job is None:
+            return False
+        runs = {
+            m["run_id"]: {"summary": {"mem_u_bits": memorized_of(m["n_samples"])}}
+            for m in job.params["members"]
+        }
+        queue.complete(session, job.id, job.lease_token, {"runs": runs})
+        return True
+
+
+def test_a_capacity_sweep_refines_its_sizes_around_the_peak_once(session_factory) -> None:
+    from app.sweep_kinds import KINDS
+    from worker.params import CapacitySweepParams
+
+    params = CapacitySweepParams(
+        vocab_size=16,
+        seq_len=8,
+        shapes=[{"n_layer": 1, "d_model": 8}],
+        dataset_sizes=None,
+        capacity_multiples=[0.5, 1, 2, 4],
+        seeds=1,
+    )
+    with session_factory.begin() as session:
+        session.add(Worker(name="w"))
+        sweep_id = KINDS["capacity"].launch(session, params, None).id
+    grid = sorted(params.sizes_for(params.shapes[0]))
+    peak = grid[1]
+    curve = lambda n: 1000.0 - abs(n - peak)  # noqa: E731 (memorized bits peak at grid[1])
+    worker_id = _worker(session_factory)
+    assert _finish_next_job(session_factory, worker_id, curve)  # the grid: one job
+    with session_factory() as session:
+        sweep = session.get(Sweep, sweep_id)
+        refined = [r for r in sweep.runs if r.config.get("refinement")]
+        assert sweep.status == "running" and not sweep.summary  # the second pass is queued
+        assert sorted(r.n_train for r in refined) == [
+            round((grid[0] * peak) ** 0.5),
+            round((peak * grid[2]) ** 0.5),
+        ]
+    assert _finish_next_job(session_factory, worker_id, curve)  # the second pass
+    assert not _finish_next_job(session_factory, worker_id, curve)  # and no third
+    with session_factory() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep.status == "succeeded"
+        (shape,) = sweep.summary["shapes"]
+        assert shape["argmax_n_samples"] == peak and shape["refined_sizes"] == sorted(
+            r.n_train for r in sweep.runs if r.config.get("refinement")
+        )

@@ -117,6 +117,9 @@ class CapacitySweepParams(Strict):
         default=[0.25, 0.5, 1, 2, 4], min_length=1, max_length=32
     )
     alpha_guess: float = Field(default=3.64, gt=0, le=64)  # bits/param to place dataset sizes
+    # After the grid: one more pass of sizes around each shape's measured peak
+    # (worker.metrics.capacity.refinement_sizes), so the maximum is not missed between sizes.
+    refine_peak: bool = True
     seeds: int = Field(default=2, ge=1, le=20)
     n_heldout: int = Field(default=64, ge=0, le=100_000)
     max_models_per_job: int = Field(default=16, ge=1, le=1024)
@@ -214,23 +217,25 @@ PRESETS: dict[str, dict] = {
             "precision": "bf16",
         },
     },
-    # Finishes in minutes on 2 CPU cores: small vocabulary and width, short samples.
+    # Ends by saturation in minutes on 2 CPU cores (bench/budget.py, docs/results.md): small
+    # vocabulary, width and samples; full-ish batches at a high rate, evaluated often so the
+    # saturation rule's learning-rate cuts come early; the step cap is a safety net.
     "quick": {
         "name": "quick capacity sweep",
-        "vocab_size": 128,
-        "seq_len": 32,
+        "vocab_size": 64,
+        "seq_len": 16,
         "shapes": [{"n_layer": 1, "d_model": d} for d in (8, 16, 32)],
         "seeds": 2,
-        "alpha_guess": 2.0,
-        "capacity_multiples": [0.25, 0.5, 1, 2, 4],
+        "alpha_guess": 2.5,
+        "capacity_multiples": [0.5, 1, 2, 4],
         "n_heldout": 32,
-        "max_models_per_job": 5,
+        "max_models_per_job": 4,
         "train": {
-            "max_steps": 1500,
-            "batch_size": 64,
-            "lr": 1e-2,
+            "max_steps": 6000,
+            "batch_size": 128,
+            "lr": 2e-2,
             "warmup_steps": 30,
-            "eval_every": 100,
+            "eval_every": 50,
             "patience_evals": 3,
             "min_improvement_bits": 0.01,
         },

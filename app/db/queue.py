@@ -321,6 +321,10 @@ def _sync_sweep(session: Session, sweep_id: int) -> None:
     if all(s in TERMINAL_JOB_STATES for s in states):
         if sweep.status in ("queued", "running") and (kind := KINDS.get(sweep.kind)):
             runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep.id)))
+            succeeded = all(s == JobState.succeeded for s in states)
+            if succeeded and kind.follow_up and kind.follow_up(session, sweep, runs):
+                sweep.status, sweep.finished_at = "running", None  # its next pass is queued
+                return
             sweep.summary = kind.summarize(session, runs)
         if sweep.status in ("queued", "running"):
             sweep.finished_at = utcnow()

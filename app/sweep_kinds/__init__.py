@@ -22,6 +22,9 @@ from app.db.models import Run, Sweep
 
 Launch = Callable[[Session, Any, str | None], Sweep]
 Summarize = Callable[[Session, list[Run]], dict[str, Any]]
+# Called when all of a sweep's jobs have succeeded, before it is summarized: True when it queued
+# more jobs (the sweep goes on; e.g. a capacity sweep's second pass around its peaks).
+FollowUp = Callable[[Session, Sweep, list[Run]], bool]
 
 
 class LaunchRejected(Exception):
@@ -38,6 +41,7 @@ class SweepKind:
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
     preset_notes: dict[str, str] = field(default_factory=dict)  # one line per preset
     launch: Launch | None = None  # raises LaunchRejected with a message
+    follow_up: FollowUp | None = None
     # The sweep page: figures drawn on it ((element key, figure view name)), figures linked
     # from it ((view name, label)), and page sections by name (app/routes/sweep_sections.py).
     figures: tuple[tuple[str, str], ...] = ()

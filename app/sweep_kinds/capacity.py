@@ -23,6 +23,7 @@ from worker.metrics.capacity import (
     PAPER_ALPHA_MEAN_FP32,
     CapacityPoint,
     capacity_per_config,
+    refinement_sizes,
 )
 from worker.params import PRESETS, CapacitySweepParams, Shape, TrainParams
 
@@ -46,6 +47,37 @@ def launch(session: Session, params: CapacitySweepParams, preset: str | None) ->
     return sweep
 
 
+def refine(session: Session, sweep: Sweep, runs: list[Run]) -> bool:
+    """Once the grid has run: one more pass of dataset sizes around each configuration's peak
+    (`refinement_sizes`). True when it queued jobs (the sweep goes on), False when there is
+    nothing to refine (not asked for, already refined, or no new sizes)."""
+    params = CapacitySweepParams(**sweep.params)
+    if (
+        not params.refine_peak
+        or params.dataset_sizes
+        or any(r.config.get("refinement") for r in runs)
+    ):
+        return False
+    precisions = params.precision_list()
+    queued = False
+    for precision in precisions:
+        train = params.train.model_copy(update={"precision": precision})
+        for index, shape in enumerate(params.shapes):
+            key = config_key(shape_key(shape.n_layer, shape.d_model), precision, precisions)
+            points = [
+                CapacityPoint(key, r.n_train or 0, r.summary["mem_u_bits"])
+                for r in runs
+                if r.config.get("shape") == key and "mem_u_bits" in r.summary
+            ]
+            if not points:
+                continue
+            sizes = refinement_sizes(capacity_per_config(points)[key].seed_means)
+            if sizes:
+                _launch_shape(session, sweep, params, train, index, shape, precisions, sizes)
+                queued = True
+    return queued
+
+
 def _launch_shape(
     session: Session,
     sweep: Sweep,
@@ -54,7 +86,9 @@ def _launch_shape(
     index: int,
     shape: Shape,
     precisions: list[str],
+    refinement: list[int] | None = None,
 ) -> None:
+    """Runs and jobs of one configuration: its grid of sizes, or `refinement` sizes."""
     model = {
         "vocab_size": params.vocab_size,
         "seq_len": params.seq_len,
@@ -63,7 +97,7 @@ def _launch_shape(
     }
     key = config_key(shape_key(shape.n_layer, shape.d_model), train.precision, precisions)
     members = []
-    for n_samples in params.sizes_for(shape):
+    for n_samples in refinement or params.sizes_for(shape):
         for seed in range(params.seeds):
             run = Run(
                 sweep_id=sweep.id,
@@ -79,6 +113,7 @@ def _launch_shape(
                     "precision": train.precision,
                     "n_samples": n_samples,
                     "seed": seed,
+                    **({"refinement": True} if refinement else {}),
                 },
             )
             session.add(run)
@@ -98,7 +133,10 @@ def _launch_shape(
                 members=[Member(**m) for m in members[start : start + size]],
                 n_heldout=params.n_heldout,
             ),
-            idempotency_key=f"sweep-{sweep.id}-{train.precision}-shape-{index}-part-{part}",
+            idempotency_key=(
+                f"sweep-{sweep.id}-{train.precision}-shape-{index}"
+                f"{'-refine' if refinement else ''}-part-{part}"
+            ),
             sweep_id=sweep.id,
             priority=-params.n_params(shape),
         )
@@ -125,6 +163,11 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
             "bits_per_param": c.capacity_bits / params_of[key],
             # A capacity is only one when its runs stopped improving; otherwise a lower bound.
             "saturated": at_peak_saturated(key, c.argmax_n_samples),
+            # Sizes of the second pass around the first pass's peak (`refine`).
+            "refined_sizes": sorted(
+                {r.n_train or 0 for r in done if r.config["shape"] == key}
+                & {r.n_train or 0 for r in done if r.config.get("refinement")}
+            ),
         }
         for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]])
     ]
@@ -191,6 +234,7 @@ KIND = register(
         },
         launch=launch,
         summarize=summarize,
+        follow_up=refine,
         job_kinds=("train_group",),
         figures=(("plateau", "capacity-plateau"), ("alpha", "capacity-params")),
         figure_links=(

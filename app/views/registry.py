@@ -68,6 +68,29 @@ def _plateau(session: Session, state: ViewState) -> Built:
                         name=f"{shape['shape']} capacity",
                     )
                 )
+                # Where the peak was found; hollow markers: the sizes of the refining pass.
+                refined = set(shape.get("refined_sizes") or ())
+                figure.add_trace(
+                    go.Scatter(
+                        x=[shape["argmax_n_samples"]],
+                        y=[shape["capacity_bits"]],
+                        mode="markers",
+                        marker={"symbol": "star", "size": 12, "color": colors.get(shape["shape"])},
+                        name=f"{shape['shape']} peak",
+                    )
+                )
+                if refined:
+                    points = [r for r in rows if r["shape"] == shape["shape"]]
+                    points = [r for r in points if r["n_train"] in refined]
+                    figure.add_trace(
+                        go.Scatter(
+                            x=[r["n_train"] for r in points],
+                            y=[r["mem_u_bits"] for r in points],
+                            mode="markers",
+                            marker={"symbol": "circle-open", "size": 10},
+                            name=f"{shape['shape']} refined sizes",
+                        )
+                    )
     entropy = sorted({(r["n_train"], r["dataset_bits"]) for r in rows if r["dataset_bits"]})
     if entropy:
         figure.add_trace(

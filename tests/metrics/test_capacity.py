@@ -157,3 +157,17 @@ def test_the_papers_predictor_on_its_data_bound_rows() -> None:
         assert f"{predicted:.2e}" == f"{printed_predicted:.2e}", seq_len
     # memdash's own data line codes the first token uniformly: (S − 1)/S of the paper's.
     assert synthetic_dataset_bits(n, 4, vocab) == 4096 * 4 * 11
+
+
+def test_refinement_sizes_bracket_the_peak() -> None:
+    from worker.metrics.capacity import refinement_sizes
+
+    # Peak inside the grid: the geometric midpoints towards both neighbours.
+    assert refinement_sizes({10: 1.0, 20: 5.0, 40: 3.0}) == [14, 28]
+    # Peak at the largest size: towards the neighbour, and past the end (×√2 and ×2).
+    assert refinement_sizes({10: 1.0, 20: 5.0}) == [14, 28, 40]
+    # Peak at the smallest size: below it (N/√2) and towards the next.
+    assert refinement_sizes({8: 5.0, 16: 1.0}) == [6, 11]
+    # Sizes already measured, or below 2, are not proposed again.
+    assert refinement_sizes({2: 5.0, 3: 1.0}) == []
+    assert refinement_sizes({}) == []

@@ -75,6 +75,8 @@ def test_plateau_groups_seeds_into_a_mean_with_a_band(client: TestClient, sweeps
     line = traces["shape=L1-d8"]
     assert line["x"] == [16, 64, 256] and line["y"][0] == pytest.approx(16 * 32 * 7.0 - 5)
     assert "L1-d8 band" in traces and "L1-d8 capacity" in traces
+    peak = traces["L1-d8 peak"]  # where the maximum over N was found (N=64: 4670 - 5 bits)
+    assert peak["x"] == [64] and peak["y"] == [pytest.approx(4665)]
     assert _figure(page)["layout"]["yaxis"]["type"] == "log"  # the view's default
     linear = _get(
         client, f"/figures/capacity-plateau?sweeps={sweeps['capacity']}&log_y=0&band=none"

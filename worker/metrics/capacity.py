@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -80,6 +81,24 @@ def capacity_per_config(points: Iterable[CapacityPoint]) -> dict[Hashable, Confi
         best_n = max(means, key=lambda n: means[n])
         result[config] = ConfigCapacity(config, means[best_n], best_n, means)
     return result
+
+
+def refinement_sizes(seed_means: dict[int, float]) -> list[int]:
+    """Dataset sizes that pin down where memorized bits peak: the geometric midpoints between
+    the best N and each neighbour; past the grid's end (2·N or N/2) when the best is an end.
+    The curve can fall 10-25% just past its peak, so a factor-2 grid can miss it; sizes
+    already measured are left out."""
+    sizes = sorted(seed_means)
+    if not sizes:
+        return []
+    best = max(sizes, key=lambda n: seed_means[n])
+    at = sizes.index(best)
+    below = sizes[at - 1] if at > 0 else best / 2
+    above = sizes[at + 1] if at + 1 < len(sizes) else best * 2
+    wanted = {round(math.sqrt(below * best)), round(math.sqrt(best * above))}
+    if at + 1 == len(sizes):
+        wanted.add(best * 2)  # the peak may lie beyond the largest size
+    return sorted(n for n in wanted if n >= 2 and n not in seed_means)
 
 
 @dataclass(frozen=True)
