@@ -56,13 +56,7 @@ def evaluate_uniform(
         members = loss_attack_scores([a.mean() for a in train_nll[:n]])
         nonmembers = loss_attack_scores([a.mean() for a in heldout_nll[:n]])
         report = membership_report(members, nonmembers)
-        summary.update(
-            mi_f1=report.f1_median,
-            mi_f1_best=report.f1_best,
-            mi_auc=report.auc,
-            mi_tpr_at_1pct_fpr=report.tpr_at_1pct_fpr,
-            mi_n=n,
-        )
+        summary.update(report.summary("mi"), mi_n=n)
     for k in (k for k in PREFIX_LENGTHS if k < seq_len):
         train_scores = extraction_scores(scorer, train, k)
         summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)

@@ -16,9 +16,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from worker.evaluate import extraction_scores
-from worker.inference import BatchProgress, CausalScorer, token_nll_bits
+from worker.inference import (
+    BatchProgress,
+    CausalScorer,
+    token_nll_bits,
+    token_nll_bits_and_zscores,
+)
 from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
-from worker.metrics.compression import zlib_bits
+from worker.metrics.compression import weaker_than_uniform, zlib_bits
 from worker.metrics.extraction import PREFIX_LENGTHS, extraction_rate
 from worker.metrics.membership import (
     loss_attack_scores,
@@ -65,6 +70,17 @@ def code_bits(
     return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll
 
 
+def target_scores(
+    scorer: CausalScorer,
+    tokens: NDArray[np.int32] | list,
+    vocab_size: int,
+    on_batch: BatchProgress | None = None,
+) -> tuple:
+    """(per-sample H bits, per-token NLL bit arrays, per-token Min-K%++ z arrays): one pass."""
+    nll, z = token_nll_bits_and_zscores(scorer, tokens, on_batch=on_batch)
+    return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll, z
+
+
 def evaluate_text(
     scorer: CausalScorer,
     vocab_size: int,
@@ -85,8 +101,10 @@ def evaluate_text(
     weights.update({f"extraction k={k}": n_samples * (seq_len - k) for k in prefixes})
     progress = PhaseProgress(on_progress or (lambda fraction, message: None), weights)
     name = "code lengths"
-    train_bits, train_nll = code_bits(scorer, train, vocab_size, progress.phase(name, n_samples))
-    heldout_bits, heldout_nll = code_bits(
+    train_bits, train_nll, train_z = target_scores(
+        scorer, train, vocab_size, progress.phase(name, n_samples)
+    )
+    heldout_bits, heldout_nll, heldout_z = target_scores(
         scorer, heldout, vocab_size, progress.phase(name, n_samples, len(train))
     )
     mem_u = unintended_memorization_bits(ref_train_bits, train_bits)
@@ -101,21 +119,25 @@ def evaluate_text(
         "dataset_bits": float(np.sum(ref_train_bits)),
         "mem_u_tfidf_spearman": rho,
         "mem_u_tfidf_p": p_value,
+        # Samples whose reference codes more than the uniform token code n·log2 V: there mem_U
+        # counts what any model that learned the vocabulary gets (a weak reference, SPEC 9).
+        "ref_weaker_than_uniform_share": weaker_than_uniform(
+            list(map(float, ref_train_bits)), [len(row) for row in train], vocab_size
+        ),
     }
     # Membership inference on a balanced set: the first n members and n non-members.
     n = min(len(train), len(heldout))
     if n:
-        member = _attack_scores(train_nll[:n], train_bits[:n], train_text[:n], ref_train_bits[:n])
+        member = _attack_scores(
+            train_nll[:n], train_z[:n], train_text[:n], train_bits[:n], ref_train_bits[:n]
+        )
         nonmember = _attack_scores(
-            heldout_nll[:n], heldout_bits[:n], heldout_text[:n], ref_heldout_bits[:n]
+            heldout_nll[:n], heldout_z[:n], heldout_text[:n], heldout_bits[:n], ref_heldout_bits[:n]
         )
         summary["mi_roc"] = {}
         for attack in member:
             result = membership_report(member[attack], nonmember[attack])
-            summary[f"mi_{attack}_f1"] = result.f1_median
-            summary[f"mi_{attack}_f1_best"] = result.f1_best
-            summary[f"mi_{attack}_auc"] = result.auc
-            summary[f"mi_{attack}_tpr_at_1pct_fpr"] = result.tpr_at_1pct_fpr
+            summary.update(result.summary(f"mi_{attack}"))
             summary["mi_roc"][attack] = _roc_points(member[attack], nonmember[attack])
         summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
     samples: dict[str, list] = {
@@ -152,16 +174,19 @@ def _loss(nll: list[NDArray[np.float64]]) -> float | None:
 
 def _attack_scores(
     nll: list[NDArray[np.float64]],
-    bits: NDArray[np.float64],
+    zscores: list[NDArray[np.float64]],
     texts: list[str],
+    bits: NDArray[np.float64],
     ref_bits: NDArray[np.float64],
 ) -> dict[str, NDArray[np.float64]]:
-    """Each SPEC 6 attack's membership score per sample (higher = more likely a member)."""
+    """Each SPEC 6 attack's membership score per sample (higher = more likely a member). The
+    zlib ratio's numerator is the predicted tokens' NLL (not the first token's log2 V)."""
     return {
         "loss": loss_attack_scores([a.mean() for a in nll]),
-        "zlib": zlib_ratio_scores(bits, [zlib_bits(t) for t in texts]),
+        "zlib": zlib_ratio_scores([a.sum() for a in nll], [zlib_bits(t) for t in texts]),
         "reference": reference_calibrated_scores(bits, ref_bits),
         "min_k": np.array([min_k_percent_score(-a) for a in nll]),
+        "min_k_pp": np.array([min_k_percent_score(z) for z in zscores]),
     }
 
 

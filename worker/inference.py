@@ -96,7 +96,6 @@ def _length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[in
         yield order[start : start + batch_size]
 
 
-@torch.inference_mode()
 def token_nll_bits(
     scorer: CausalScorer,
     samples: Sequence[NDArray | Sequence[int]],
@@ -105,10 +104,25 @@ def token_nll_bits(
 ) -> list[NDArray[np.float64]]:
     """Per-sample arrays of −log2 p(x_t | x_<t) for t = 2..len (in the input order).
     `on_batch(done, total)` is called after each batch."""
+    return token_nll_bits_and_zscores(scorer, samples, batch_size, on_batch, zscores=False)[0]
+
+
+@torch.inference_mode()
+def token_nll_bits_and_zscores(
+    scorer: CausalScorer,
+    samples: Sequence[NDArray | Sequence[int]],
+    batch_size: int = 64,
+    on_batch: BatchProgress | None = None,
+    zscores: bool = True,
+) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
+    """Per-sample NLL bits (as `token_nll_bits`) and, from the same forward pass, Min-K%++'s
+    z_t = (log p(x_t) − μ_t)/σ_t over the full next-token distribution (SPEC 6;
+    worker.metrics.membership.next_token_zscores is the same formula in numpy)."""
     arrays = [np.asarray(s, dtype=np.int64) for s in samples]
     if any(a.size < 1 for a in arrays):
         raise ValueError("every sample needs at least one token")
     result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays)
+    z_result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays) if zscores else []
     done = 0
     for batch in _length_batches([a.size for a in arrays], batch_size):
         width = max(arrays[i].size for i in batch)
@@ -124,10 +138,23 @@ def token_nll_bits(
         bits = (nats * LOG2E).double().cpu().numpy()  # (B, T-1)
         for row, i in enumerate(batch):
             result[i] = bits[row, : arrays[i].size - 1]
+            if zscores:  # one row at a time: a (T, V) log-softmax, not (B, T, V)
+                n = arrays[i].size - 1
+                z_result[i] = _zscores(logits[row, :n], idx[row, 1 : n + 1]).double().cpu().numpy()
         done += len(batch)
         if on_batch:
             on_batch(done, len(arrays))
-    return result
+    return result, z_result
+
+
+def _zscores(logits: Tensor, targets: Tensor) -> Tensor:
+    """(T, V) logits, (T,) targets -> (T,) z_t; 0 where σ_t = 0."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    probs = logp.exp()
+    mean = (probs * logp).sum(-1)
+    std = (probs * (logp - mean[:, None]) ** 2).sum(-1).clamp(min=0).sqrt()
+    picked = logp.gather(-1, targets[:, None]).squeeze(-1)
+    return torch.where(std > 0, (picked - mean) / std.clamp(min=1e-30), torch.zeros_like(std))
 
 
 @torch.inference_mode()

@@ -15,6 +15,7 @@ ATTACK_NAMES = {
     "zlib": "zlib ratio",
     "reference": "reference-calibrated",
     "min_k": "Min-K% (20%)",
+    "min_k_pp": "Min-K%++ (20%)",
 }
 
 

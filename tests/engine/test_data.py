@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from worker.batches import EpochBatches
 from worker.data.dedup import unique_row_indices
-from worker.data.splits import train_heldout_split
 from worker.data.synthetic import uniform_tokens
-from worker.data.text import Document, build_text_dataset
+from worker.data.text import Document, build_text_dataset, token_bytes
 from worker.data.tokenizer import train_byte_bpe
 from worker.metrics.script import dominant_script
 
@@ -25,16 +26,6 @@ def test_uniform_tokens_are_deterministic_and_nested() -> None:
 def test_exact_dedup_keeps_first_occurrences_in_order() -> None:
     rows = np.array([[1, 2], [3, 4], [1, 2], [5, 6], [3, 4]], dtype=np.int32)
     assert list(unique_row_indices(rows)) == [0, 1, 3]
-
-
-def test_splits_are_disjoint_complete_and_stable() -> None:
-    train, heldout = train_heldout_split(100, 20, seed=5)
-    assert len(set(train) & set(heldout)) == 0
-    assert sorted(np.r_[train, heldout]) == list(range(100))
-    again_train, again_heldout = train_heldout_split(100, 20, seed=5)
-    assert np.array_equal(train, again_train) and np.array_equal(heldout, again_heldout)
-    with pytest.raises(ValueError):
-        train_heldout_split(10, 11, seed=0)
 
 
 def test_batches_are_a_function_of_seed_and_step() -> None:
@@ -58,28 +49,86 @@ def _documents() -> list[Document]:
     return english + russian
 
 
+def _bpe(vocab_size: int = 300):
+    return lambda texts: train_byte_bpe(texts, vocab_size)
+
+
 def test_text_dataset_is_deduplicated_disjoint_and_stable() -> None:
     documents = _documents()
-    tokenizer = train_byte_bpe([d.text for d in documents], vocab_size=300)
-    dataset = build_text_dataset(documents, tokenizer, seq_len=16, n_heldout=10, seed=0)
+    dataset = build_text_dataset(documents, _bpe(), seq_len=16, n_heldout=10, seed=0)
     rows = np.concatenate([dataset.train, dataset.heldout])
     assert len(unique_row_indices(rows)) == rows.shape[0]  # no duplicates, no overlap
     assert dataset.heldout.shape == (10, 16)
     assert len(dataset.train_text) == dataset.train.shape[0]
-    again = build_text_dataset(
-        documents,
-        train_byte_bpe([d.text for d in documents], 300),
-        seq_len=16,
-        n_heldout=10,
-        seed=0,
-    )
+    again = build_text_dataset(documents, _bpe(), seq_len=16, n_heldout=10, seed=0)
     assert dataset.content_sha256() == again.content_sha256()
     # Samples never mix groups: a Russian sample holds no English words and vice versa.
     for text, group in zip(dataset.train_text, dataset.train_groups, strict=True):
         assert dominant_script(text) == {"en": "Latin", "ru": "Cyrillic"}[group], text
 
 
-def test_tokenizer_round_trips_any_script() -> None:
-    tokenizer = train_byte_bpe(["hello world"] * 10, vocab_size=270)
-    text = "Grüße, мир, 世界, שלום"
-    assert tokenizer.decode(tokenizer.encode(text).ids) == text
+def _three_scripts() -> list[Document]:
+    chinese = (
+        "人人生而自由，在尊严和权利上一律平等。他们赋有理性和良心，并应以兄弟关系的精神相对待。"
+    )
+    russian = "Все люди рождаются свободными и равными в своем достоинстве и правах."
+    english = "All human beings are born free and equal in dignity and rights."
+    docs = []
+    for i in range(60):
+        docs.append(Document(f"第{i}条。{chinese[i % 7 :]}{chinese[: i % 7]}", "zh"))
+        docs.append(Document(f"Статья {i}. {russian} Номер {i * 7}.", "ru"))
+        docs.append(Document(f"Article {i}. {english} Number {i * 7}.", "en"))
+    return docs
+
+
+def test_chinese_russian_and_english_samples_keep_whole_characters() -> None:
+    """A byte-level BPE token can hold part of a UTF-8 character: samples are cut only where a
+    character starts, so no sample decodes with U+FFFD and its bytes are exactly its tokens'."""
+    dataset = build_text_dataset(_three_scripts(), _bpe(400), seq_len=12, n_heldout=30, seed=1)
+    table = token_bytes(dataset.tokenizer)
+    for tokens, text in [
+        *zip(dataset.train, dataset.train_text, strict=True),
+        *zip(dataset.heldout, dataset.heldout_text, strict=True),
+    ]:
+        assert "\ufffd" not in text, text
+        assert b"".join(table[t] for t in tokens) == text.encode("utf-8")
+    scripts = {dominant_script(t) for t in dataset.train_text}
+    assert {"Chinese", "Cyrillic", "Latin"} <= scripts
+    # The same streams cut every 12 tokens regardless of characters would break some.
+    stream = [t for doc in _three_scripts()[:30] for t in dataset.tokenizer.encode(doc.text).ids]
+    naive = [stream[i : i + 12] for i in range(0, len(stream) - 12, 12)]
+    assert any("\ufffd" in text for text in dataset.tokenizer.decode_batch(naive))
+
+
+def test_members_and_non_members_come_from_different_documents() -> None:
+    documents = _three_scripts()
+    seen: list[list[str]] = []
+
+    def make_tokenizer(texts: list[str]):
+        seen.append(texts)
+        return train_byte_bpe(texts, 400)
+
+    dataset = build_text_dataset(documents, make_tokenizer, seq_len=12, n_heldout=30, seed=2)
+    trained_on = set(seen[-1])  # the tokenizer of the final split saw training documents only
+    heldout_docs = [d for d in documents if d.text not in trained_on]
+    assert dataset.n_heldout_documents == len(heldout_docs) > 0
+    assert dataset.n_train_documents == len(trained_on) == len(documents) - len(heldout_docs)
+
+    def inside(text: str, docs: list[Document]) -> bool:
+        """Each line of a sample (samples run on across packed documents) lies in one of docs."""
+        return all(any(piece in d.text for d in docs) for piece in text.split("\n") if piece)
+
+    train_docs = [d for d in documents if d.text in trained_on]
+    assert all(inside(text, heldout_docs) for text in dataset.heldout_text)
+    assert all(inside(text, train_docs) for text in dataset.train_text)
+    # Document numbers seen whole in a sample name its document: held-out ones only.
+    pattern = re.compile(r"(第|Article |Статья )(\d+)(条|\.)")
+    heldout_numbers = {m.group(1, 2) for d in heldout_docs for m in pattern.finditer(d.text)}
+    found = [m.group(1, 2) for t in dataset.heldout_text for m in pattern.finditer(t)]
+    assert found and set(found) <= heldout_numbers
+
+
+def test_a_corpus_too_small_to_hold_out_says_what_to_change() -> None:
+    few = [Document(f"doc {i} with a few words", "en") for i in range(3)]
+    with pytest.raises(ValueError, match="fewer held-out samples"):
+        build_text_dataset(few, _bpe(), seq_len=16, n_heldout=50, seed=0)

@@ -61,15 +61,62 @@ def test_ties_count_half_in_auc() -> None:
 
 def test_a_random_guess_gives_f1_one_half() -> None:
     member, nonmember = _scores(seed=7, shift=0.0, n=20_000)
-    report = membership_report(member, nonmember)
+    report = membership_report(member, nonmember, n_resamples=50)
     assert report.f1_median == pytest.approx(0.5, abs=0.01)
     assert report.auc == pytest.approx(0.5, abs=0.01)
     assert report.tpr_at_1pct_fpr == pytest.approx(0.01, abs=0.01)
+    assert report.tpr_at_0p1pct_fpr == pytest.approx(0.001, abs=0.002)  # 20,000 non-members
 
 
 def test_a_perfect_attack() -> None:
     report = membership_report([5.0, 6.0, 7.0], [1.0, 2.0, 3.0])
-    assert (report.f1_median, report.f1_best, report.auc, report.tpr_at_1pct_fpr) == (1, 1, 1, 1)
+    assert (report.f1_median, report.f1_best, report.auc) == (1, 1, 1)
+    assert report.intervals["auc"] == (1.0, 1.0)
+
+
+def test_a_tpr_below_one_over_n_nonmembers_is_not_measurable() -> None:
+    """With 3 non-members the lowest non-zero FPR is 1/3: a TPR at 1% FPR would be the TPR at
+    FPR 0 passing for one at 1%. It is None (the page says "not measurable"), not a number."""
+    report = membership_report([5.0, 6.0, 7.0], [1.0, 2.0, 3.0])
+    assert report.tpr_at_1pct_fpr is None and report.tpr_at_0p1pct_fpr is None
+    assert report.intervals["tpr_at_1pct_fpr"] is None
+    summary = report.summary("mi_loss")
+    assert summary["mi_loss_tpr_at_1pct_fpr"] is None and summary["mi_loss_auc_ci"] == [1.0, 1.0]
+    hundred = membership_report(list(range(100, 200)), list(range(100)), n_resamples=20)
+    assert hundred.tpr_at_1pct_fpr == 1.0 and hundred.tpr_at_0p1pct_fpr is None
+
+
+def test_bootstrap_intervals_cover_the_true_auc_about_95_percent_of_the_time() -> None:
+    """Scores N(δ, 1) for members and N(0, 1) for non-members: the true AUC is Φ(δ/√2)."""
+    from scipy.stats import norm
+
+    from worker.metrics.membership import bootstrap_intervals
+
+    shift, n, trials = 0.5, 100, 200
+    true_auc = float(norm.cdf(shift / np.sqrt(2)))
+    rng = np.random.default_rng(11)
+    covered = 0
+    for trial in range(trials):
+        member, nonmember = rng.normal(shift, 1, n), rng.normal(0, 1, n)
+        low, high = bootstrap_intervals(member, nonmember, n_resamples=400, seed=trial)["auc"]
+        covered += low <= true_auc <= high
+    assert 0.88 <= covered / trials <= 0.99  # a percentile interval, nominally 95%
+
+
+def test_min_k_plus_plus_zscores_by_hand() -> None:
+    """A 3-token vocabulary: p = (0.5, 0.25, 0.25) at the first position, a certain token at
+    the second. μ = Σ p log p, σ² = Σ p (log p − μ)², z = (log p(x) − μ)/σ."""
+    from worker.metrics.membership import next_token_zscores
+
+    p = np.array([0.5, 0.25, 0.25])
+    mu = float((p * np.log(p)).sum())  # −1.0397
+    sigma = float(np.sqrt((p * (np.log(p) - mu) ** 2).sum()))  # 0.3466
+    log_probs = np.log(np.array([p, [1.0 - 2e-12, 1e-12, 1e-12]]))
+    z = next_token_zscores(log_probs, [1, 0])
+    assert z[0] == pytest.approx((np.log(0.25) - mu) / sigma)  # −1.0: a less likely token
+    assert z[0] == pytest.approx(-1.0)
+    assert abs(z[1]) < 1e-3  # the certain token: at the mean of its distribution
+    assert min_k_percent_score(z, 0.5) == pytest.approx(z[0])
 
 
 def test_attack_scores_point_the_same_way() -> None:
@@ -93,9 +140,9 @@ def test_min_k_percent_by_hand() -> None:
 )
 @settings(max_examples=60)
 def test_membership_metrics_are_in_unit_interval(member, nonmember) -> None:
-    report = membership_report(member, nonmember)
+    report = membership_report(member, nonmember, n_resamples=20)
     for value in (report.f1_median, report.f1_best, report.auc, report.tpr_at_1pct_fpr):
-        assert 0.0 <= value <= 1.0
+        assert value is None or 0.0 <= value <= 1.0
 
 
 # The paper's validation rows (SPEC 6): (params, |D| in 64-token sequences, predicted F1).

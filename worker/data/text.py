@@ -1,16 +1,27 @@
-"""Text corpora to fixed-length token samples: tokenize, pack, cut, dedup, split.
+"""Text corpora to fixed-length token samples, split by document (SPEC 9).
 
-Documents are tokenized one by one and packed, in order, into a stream per *group* (a group is
-one source, e.g. one language's file), separated by a newline; each stream is cut into samples of
-exactly `seq_len` tokens (a shorter tail is dropped). Keeping groups apart means a sample is one
-language, so "the most memorized samples are Japanese" stays visible. Then exact dedup, then a
-seeded disjoint train / held-out split.
+1. Exact duplicate documents are dropped (a duplicate on both sides would be a member passing
+   for a non-member).
+2. Documents, not samples, are split: a seeded permutation puts whole documents on the held-out
+   side until they give `n_heldout` samples; non-members are never neighbours of members in one
+   document. The sweep's tokenizer is trained on the training documents only (`make_tokenizer`),
+   so it has not seen a non-member either. (How many held-out documents are needed depends on
+   that tokenizer, so the split is tried with a byte budget and widened if it falls short.)
+3. Each side's documents are tokenized and packed, in order, into one stream per *group* (one
+   source, e.g. one language's file), separated by a newline; a sample is `seq_len` consecutive
+   tokens of one stream, so a sample is one language and "the most memorized samples are
+   Japanese" stays visible.
+4. Samples never split a character: a byte-level BPE token can hold part of a UTF-8 character,
+   so a sample starts only at a token whose first byte starts a character and ends only where the
+   next token does (`char_starts`); a few tokens between samples are skipped where needed. A
+   sample's text is exactly the bytes its tokens encode: no U+FFFD that was not in the corpus.
+5. Exact duplicate samples are dropped, and held-out samples equal to a training sample.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +29,11 @@ from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from worker.data.dedup import unique_row_indices
-from worker.data.splits import train_heldout_split
+
+# Held-out bytes tried first per held-out token (byte-level BPE at small vocabularies codes
+# 1.5-3 bytes per token); widened when the documents give too few samples.
+FIRST_BYTES_PER_TOKEN = 3.0
+MAX_SPLIT_TRIES = 6
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,8 @@ class TokenDataset:
     heldout_text: list[str] = field(default_factory=list)
     train_groups: list[str] = field(default_factory=list)
     tokenizer: Tokenizer | None = None  # the tokenizer that made these samples
+    n_train_documents: int = 0
+    n_heldout_documents: int = 0
 
     @property
     def seq_len(self) -> int:
@@ -52,11 +69,52 @@ class TokenDataset:
         return digest.hexdigest()
 
 
+def _bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's byte ↔ printable-character table, which byte-level BPE tokens are written in."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1), *range(0xAE, 0xFF + 1)]
+    chars, extra = list(printable), 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            chars.append(256 + extra)
+            extra += 1
+    return dict(zip(printable, map(chr, chars), strict=True))
+
+
+def token_bytes(tokenizer: Tokenizer) -> list[bytes]:
+    """The bytes each token id of a byte-level BPE tokenizer encodes."""
+    to_byte = {char: byte for byte, char in _bytes_to_unicode().items()}
+    table = []
+    for index in range(tokenizer.get_vocab_size()):
+        symbol = tokenizer.id_to_token(index) or ""
+        table.append(bytes(to_byte[c] for c in symbol if c in to_byte))
+    return table
+
+
+def char_starts(tokenizer: Tokenizer) -> NDArray[np.bool_]:
+    """Per token id: does the token begin a UTF-8 character (its first byte is not 10xxxxxx)?"""
+    return np.array([not b or not 0x80 <= b[0] <= 0xBF for b in token_bytes(tokenizer)])
+
+
+def cut_stream(stream: Sequence[int], seq_len: int, starts: NDArray[np.bool_]) -> list[list[int]]:
+    """Consecutive samples of `seq_len` tokens that begin and end on character boundaries."""
+    samples, position, end = [], 0, len(stream)
+    while position + seq_len <= end:
+        stop = position + seq_len
+        if starts[stream[position]] and (stop == end or starts[stream[stop]]):
+            samples.append(list(stream[position:stop]))
+            position = stop
+        else:
+            position += 1
+    return samples
+
+
 def pack_documents(
     documents: Sequence[Document], tokenizer: Tokenizer, seq_len: int
 ) -> tuple[NDArray[np.int32], list[str]]:
     """(K, S) samples cut from per-group token streams, and each sample's group."""
     newline = tokenizer.encode("\n").ids
+    starts = char_starts(tokenizer)
     streams: dict[str, list[int]] = {}
     for doc in documents:
         stream = streams.setdefault(doc.group, [])
@@ -65,38 +123,69 @@ def pack_documents(
         stream.extend(tokenizer.encode(doc.text).ids)
     samples, groups = [], []
     for group, stream in streams.items():
-        n = len(stream) // seq_len
-        if n:
-            samples.append(np.asarray(stream[: n * seq_len], dtype=np.int32).reshape(n, seq_len))
-            groups.extend([group] * n)
+        cut = cut_stream(stream, seq_len, starts)
+        samples.extend(cut)
+        groups.extend([group] * len(cut))
     if not samples:
         return np.zeros((0, seq_len), dtype=np.int32), []
-    return np.concatenate(samples), groups
+    return np.asarray(samples, dtype=np.int32), groups
+
+
+def _distinct(documents: Sequence[Document]) -> list[Document]:
+    seen: set[str] = set()
+    kept = []
+    for doc in documents:
+        if doc.text not in seen:
+            seen.add(doc.text)
+            kept.append(doc)
+    return kept
 
 
 def build_text_dataset(
     documents: Sequence[Document],
-    tokenizer: Tokenizer,
+    make_tokenizer: Callable[[list[str]], Tokenizer],
     seq_len: int,
     n_heldout: int,
     seed: int,
 ) -> TokenDataset:
-    samples, groups = pack_documents(documents, tokenizer, seq_len)
-    keep = unique_row_indices(samples)
-    samples, groups = samples[keep], [groups[i] for i in keep]
-    if samples.shape[0] <= n_heldout:
-        raise ValueError(
-            f"the corpus gives {samples.shape[0]} distinct samples of {seq_len} tokens, "
-            f"not enough to hold out {n_heldout}"
-        )
-    train_idx, heldout_idx = train_heldout_split(samples.shape[0], n_heldout, seed)
-    decode = tokenizer.decode_batch
-    return TokenDataset(
-        train=samples[train_idx],
-        heldout=samples[heldout_idx],
-        vocab_size=tokenizer.get_vocab_size(),
-        train_text=decode([row.tolist() for row in samples[train_idx]]),
-        heldout_text=decode([row.tolist() for row in samples[heldout_idx]]),
-        train_groups=[groups[i] for i in train_idx],
-        tokenizer=tokenizer,
+    """Train and held-out samples from disjoint documents; `make_tokenizer(training texts)`
+    trains the tokenizer on the training documents only (module docstring)."""
+    docs = _distinct(documents)
+    order = np.random.default_rng([seed, 0x5EED]).permutation(len(docs))
+    sizes = np.array([len(docs[i].text.encode()) for i in order], dtype=np.int64)
+    budget = n_heldout * seq_len * FIRST_BYTES_PER_TOKEN
+    for _ in range(MAX_SPLIT_TRIES):
+        n_docs = int(np.searchsorted(np.cumsum(sizes), budget)) + 1
+        if n_docs >= len(docs):
+            break
+        heldout_docs = [docs[i] for i in order[:n_docs]]
+        train_docs = [docs[i] for i in order[n_docs:]]
+        tokenizer = make_tokenizer([d.text for d in train_docs])
+        train, train_groups = pack_documents(train_docs, tokenizer, seq_len)
+        keep = unique_row_indices(train)
+        train, train_groups = train[keep], [train_groups[i] for i in keep]
+        heldout, _groups = pack_documents(heldout_docs, tokenizer, seq_len)
+        seen = {row.tobytes() for row in train}
+        distinct = [i for i in unique_row_indices(heldout) if heldout[i].tobytes() not in seen]
+        if len(distinct) >= n_heldout:
+            # Seeded order: a smaller training set of the same seed is a prefix of a larger one.
+            shuffle = np.random.default_rng([seed, 0x7EA1]).permutation(train.shape[0])
+            held = heldout[distinct[:n_heldout]]
+            decode = tokenizer.decode_batch
+            return TokenDataset(
+                train=train[shuffle],
+                heldout=held,
+                vocab_size=tokenizer.get_vocab_size(),
+                train_text=decode([row.tolist() for row in train[shuffle]]),
+                heldout_text=decode([row.tolist() for row in held]),
+                train_groups=[train_groups[i] for i in shuffle],
+                tokenizer=tokenizer,
+                n_train_documents=len(train_docs),
+                n_heldout_documents=n_docs,
+            )
+        budget *= 1.5 * n_heldout / max(1, len(distinct))
+    raise ValueError(
+        f"the corpus's {len(docs)} distinct documents cannot hold out {n_heldout} samples of "
+        f"{seq_len} tokens and keep documents to train on: use fewer held-out samples, shorter "
+        "samples, or a larger corpus"
     )

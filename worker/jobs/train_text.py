@@ -41,10 +41,9 @@ def build_dataset(params: TrainTextJob, inputs: dict[str, Path] | None = None):
     from worker.data.tokenizer import train_byte_bpe
 
     documents = corpus_documents(params, inputs or {})
-    tokenizer = train_byte_bpe([doc.text for doc in documents], params.vocab_size)
     dataset = build_text_dataset(
         documents,
-        tokenizer,
+        lambda texts: train_byte_bpe(texts, params.vocab_size),  # on training documents only
         params.seq_len,
         params.n_heldout,
         params.seed,

@@ -1,13 +1,16 @@
 """Model-free reference code lengths from generic compressors (SPEC 2, text reference option).
 
-`zlib_bits(data) = 8 · len(zlib.compress(data, 9))`, `lzma_bits` likewise (raw LZMA2 stream,
-no container header, so short samples are not charged for format overhead). Both are upper
-bounds on the Kolmogorov complexity of the sample's UTF-8 bytes, in bits.
+`zlib_bits(data)`: 8 × the length of the raw DEFLATE stream (zlib level 9, no zlib header or
+Adler-32 checksum: 6 bytes a short sample should not be charged), `lzma_bits` likewise (raw
+LZMA2 stream, no container). Both are upper bounds on the Kolmogorov complexity of the sample's
+UTF-8 bytes, in bits (SPEC 9). A compressor is a weak reference: where it codes more bits than
+the uniform token code, mem_U counts generalization too (`weaker_than_uniform`).
 """
 
 from __future__ import annotations
 
 import lzma
+import math
 import zlib
 
 _LZMA_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
@@ -18,8 +21,9 @@ def _as_bytes(sample: str | bytes) -> bytes:
 
 
 def zlib_bits(sample: str | bytes) -> float:
-    """Bits of the zlib (level 9) encoding of the sample's UTF-8 bytes."""
-    return 8.0 * len(zlib.compress(_as_bytes(sample), 9))
+    """Bits of the raw DEFLATE (level 9, window 2^15) encoding of the sample's UTF-8 bytes."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)  # negative window bits: raw, no header
+    return 8.0 * len(deflate.compress(_as_bytes(sample)) + deflate.flush())
 
 
 def lzma_bits(sample: str | bytes) -> float:
@@ -30,3 +34,14 @@ def lzma_bits(sample: str | bytes) -> float:
 
 
 COMPRESSORS = {"zlib": zlib_bits, "lzma": lzma_bits}
+
+
+def weaker_than_uniform(reference_bits: list[float], n_tokens: list[int], vocab_size: int) -> float:
+    """The share of samples whose reference codes more bits than the uniform token code
+    n_tokens · log2 V: there a model that learned nothing but the vocabulary would already
+    "memorize" (SPEC 9)."""
+    if not reference_bits:
+        return 0.0
+    log2_v = math.log2(vocab_size)
+    weaker = sum(r > n * log2_v for r, n in zip(reference_bits, n_tokens, strict=True))
+    return weaker / len(reference_bits)

@@ -2,12 +2,17 @@
 
 Every attack here returns a *membership score*: higher means "more likely a training member".
 - loss attack: −(per-sequence mean NLL); "member below the loss threshold" is "score above".
-- zlib ratio: −(NLL bits / zlib bits) (Carlini et al. 2021).
+- zlib ratio: −(NLL bits of the predicted tokens / raw-DEFLATE bits) (Carlini et al. 2021).
 - reference-calibrated: H(x|θ_ref) − H(x|θ̂), i.e. the (unclipped) mem_U score.
 - Min-K%: mean of the k% lowest token log-probabilities (Shi et al. 2024), k = 20% by default.
+- Min-K%++: the same over z_t = (log p(x_t) − μ_t)/σ_t, μ_t and σ_t² the mean and variance of
+  log p(z) under z ~ p(·|x_<t) (Zhang et al. 2024; `next_token_zscores`).
 
 Metrics: F1 at the pooled-median threshold (a random guess gives 0.5), best-threshold F1, ROC AUC
-(Mann–Whitney, ties counted half) and TPR at 1% FPR (the largest TPR on the ROC with FPR ≤ 1%).
+(Mann–Whitney, ties counted half), TPR at 1% and 0.1% FPR (the largest TPR on the ROC with FPR at
+most that), each rate with a bootstrap 95% interval (members and non-members resampled
+separately, `bootstrap_intervals`). A TPR at an FPR below 1/n_nonmembers is not measurable: it is
+None, never a number (with fewer non-members the lowest non-zero FPR is 1/n).
 """
 
 from __future__ import annotations
@@ -40,6 +45,18 @@ def min_k_percent_score(token_logprobs: ArrayLike, k_frac: float = 0.2) -> float
     if values.size == 0:
         raise ValueError("a sample with no predicted tokens has no Min-K% score")
     return float(values[: max(1, math.ceil(k_frac * values.size))].mean())
+
+
+def next_token_zscores(log_probs: ArrayLike, targets: ArrayLike) -> NDArray[np.float64]:
+    """Min-K%++'s z_t per position: log_probs (T, V) are log p(·|x_<t) (natural log), targets
+    (T,) the tokens that came. z_t = (log p(x_t) − μ_t) / σ_t, μ_t = Σ_z p(z) log p(z) and
+    σ_t² = Σ_z p(z) (log p(z) − μ_t)²; a position with σ_t = 0 (a certain next token) has z 0."""
+    logp = np.asarray(log_probs, dtype=np.float64)
+    picked = logp[np.arange(logp.shape[0]), np.asarray(targets)]
+    probs = np.exp(logp)
+    mean = (probs * logp).sum(axis=1)
+    std = np.sqrt(np.maximum((probs * (logp - mean[:, None]) ** 2).sum(axis=1), 0.0))
+    return np.divide(picked - mean, std, out=np.zeros_like(mean), where=std > 0)
 
 
 def _labelled(member: ArrayLike, nonmember: ArrayLike) -> tuple[NDArray, NDArray]:
@@ -101,23 +118,82 @@ def tpr_at_fpr(member: ArrayLike, nonmember: ArrayLike, max_fpr: float = 0.01) -
     return float(np.max(tpr[fpr <= max_fpr + 1e-12]))
 
 
+def measurable_fpr(max_fpr: float, n_nonmembers: int) -> bool:
+    """Can a TPR at FPR ≤ max_fpr be told from one at FPR 0 with this many non-members?"""
+    return n_nonmembers * max_fpr >= 1 - 1e-9
+
+
+LOW_FPRS = {"1pct": 0.01, "0p1pct": 0.001}  # the low-FPR rates reported, by key suffix
+BOOTSTRAP_RESAMPLES = 1000
+
+
+def bootstrap_intervals(
+    member: ArrayLike,
+    nonmember: ArrayLike,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, tuple[float, float] | None]:
+    """Percentile bootstrap intervals of the AUC and of each measurable low-FPR TPR: members
+    and non-members resampled separately (with replacement, their sizes kept), seeded."""
+    m, n = np.asarray(member, dtype=np.float64).ravel(), np.asarray(nonmember, dtype=np.float64)
+    n = n.ravel()
+    rng = np.random.default_rng([seed, 0xB007])
+    draws: dict[str, list[float]] = {"auc": []}
+    draws.update({f"tpr_at_{key}_fpr": [] for key in LOW_FPRS})
+    for _ in range(n_resamples):
+        rm = m[rng.integers(0, m.size, m.size)]
+        rn = np.sort(n[rng.integers(0, n.size, n.size)])
+        below, not_above = np.searchsorted(rn, rm, "left"), np.searchsorted(rn, rm, "right")
+        draws["auc"].append(float((below + 0.5 * (not_above - below)).mean() / n.size))
+        for key, fpr in LOW_FPRS.items():
+            if measurable_fpr(fpr, n.size):
+                draws[f"tpr_at_{key}_fpr"].append(tpr_at_fpr(rm, rn, fpr))
+    tail = 100 * (1 - confidence) / 2
+    return {
+        name: (float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))) if v else None
+        for name, v in draws.items()
+    }
+
+
 @dataclass(frozen=True)
 class MembershipReport:
     f1_median: float
     f1_best: float
     auc: float
-    tpr_at_1pct_fpr: float
+    tpr_at_1pct_fpr: float | None  # None: not measurable with n_nonmembers
+    tpr_at_0p1pct_fpr: float | None
     n_members: int
     n_nonmembers: int
+    intervals: dict[str, tuple[float, float] | None]  # bootstrap 95%: auc, tpr_at_*_fpr
+
+    def summary(self, prefix: str) -> dict[str, float | list[float] | None]:
+        """The report as run-summary keys (`{prefix}_auc`, `{prefix}_auc_ci`, ...)."""
+        values: dict[str, float | list[float] | None] = {
+            f"{prefix}_f1": self.f1_median,
+            f"{prefix}_f1_best": self.f1_best,
+            f"{prefix}_auc": self.auc,
+            f"{prefix}_tpr_at_1pct_fpr": self.tpr_at_1pct_fpr,
+            f"{prefix}_tpr_at_0p1pct_fpr": self.tpr_at_0p1pct_fpr,
+        }
+        for name, interval in self.intervals.items():
+            values[f"{prefix}_{name}_ci"] = list(interval) if interval else None
+        return values
 
 
-def membership_report(member: ArrayLike, nonmember: ArrayLike) -> MembershipReport:
+def membership_report(
+    member: ArrayLike, nonmember: ArrayLike, n_resamples: int = BOOTSTRAP_RESAMPLES
+) -> MembershipReport:
     m, n = np.asarray(member).ravel(), np.asarray(nonmember).ravel()
+    low = {key: tpr_at_fpr(m, n, fpr) if measurable_fpr(fpr, n.size) else None
+           for key, fpr in LOW_FPRS.items()}  # fmt: skip
     return MembershipReport(
         f1_median=f1_at_median(m, n),
         f1_best=best_threshold_f1(m, n),
         auc=roc_auc(m, n),
-        tpr_at_1pct_fpr=tpr_at_fpr(m, n, 0.01),
+        tpr_at_1pct_fpr=low["1pct"],
+        tpr_at_0p1pct_fpr=low["0p1pct"],
         n_members=int(m.size),
         n_nonmembers=int(n.size),
+        intervals=bootstrap_intervals(m, n, n_resamples) if n_resamples else {},
     )
