@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.db.models import Run
+from worker.metrics.scaling_law import sequences_per_kparam
 
 
 def run_row(run: Run) -> dict[str, Any]:
@@ -38,7 +39,10 @@ def text_rows(runs: list[Run]) -> list[dict[str, Any]]:
                 "train_loss_bits": s["train_loss_bits"],
                 "heldout_loss_bits": s["heldout_loss_bits"],
                 "mi_f1": s.get("mi_f1"),
-                "x": 1000 * n / r.n_params if r.n_params else None,
+                # The MI scaling law's x: 64-token sequences per 1,000 parameters (SPEC 6).
+                "x": sequences_per_kparam(n * r.config.get("seq_len", 64) / 64, r.n_params).item()
+                if r.n_params
+                else None,
             }
         )
     return rows

@@ -8,7 +8,6 @@ after a sequence cannot change its logits, so no attention mask is needed for sc
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
@@ -41,13 +40,6 @@ class CausalScorer(Protocol):
     def step(self, idx: Tensor, cache: object) -> tuple[Tensor, object]:
         """Feed one token per row (B, 1): logits (B, V) and the grown cache."""
         ...
-
-
-def autocast_for(device: torch.device) -> contextlib.AbstractContextManager:
-    """bf16 autocast on CUDA; full fp32 on CPU (where bf16 matmuls are slower, not faster)."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 class MemdashScorer:
@@ -130,8 +122,7 @@ def token_nll_bits_and_zscores(
         for row, i in enumerate(batch):
             idx[row, : arrays[i].size] = torch.from_numpy(arrays[i])
         idx = idx.to(scorer.device)
-        with autocast_for(scorer.device):
-            logits = scorer.logits(idx)
+        logits = scorer.logits(idx)  # in the model's own precision (docs/measures.md)
         logits = logits[:, :-1].float()
         # −log p = logsumexp − picked logit: no (B, T, V) log-softmax tensor is written.
         nats = torch.logsumexp(logits, dim=-1) - logits.gather(-1, idx[:, 1:, None]).squeeze(-1)
@@ -173,8 +164,7 @@ def greedy_continuations(
     out = np.zeros((prompts_t.shape[0], n_new), dtype=np.int64)
     for start in range(0, prompts_t.shape[0], batch_size):
         idx = prompts_t[start : start + batch_size].to(scorer.device)
-        with autocast_for(scorer.device):
-            generated = _greedy_batch(scorer, idx, n_new, use_cache)
+        generated = _greedy_batch(scorer, idx, n_new, use_cache)
         out[start : start + idx.shape[0]] = generated.cpu().numpy()
         if on_batch:
             on_batch(start + idx.shape[0], prompts_t.shape[0])

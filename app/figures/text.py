@@ -55,7 +55,7 @@ def membership_figure(points: list[dict[str, Any]], fit: dict[str, Any] | None) 
             )
     figure.update_layout(
         **PLOT_LAYOUT,
-        xaxis_title="training sequences per 1,000 parameters",
+        xaxis_title="training data in 64-token sequences per 1,000 parameters",
         yaxis_title="membership F1 (loss attack)",
         yaxis_range=[0.4, 1.05],
     )

@@ -229,7 +229,7 @@ KIND = register(
         params_model=CapacitySweepParams,
         presets=PRESETS,
         preset_notes={
-            "quick": "3 tiny models, about 3 minutes on 2 CPU cores",
+            "quick": "3 tiny models trained to saturation, about 7 minutes on 2 CPU cores",
             "paper": "the 16 configurations of Morris et al. (GPU)",
         },
         launch=launch,

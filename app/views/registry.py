@@ -327,8 +327,9 @@ VIEWS: dict[str, View] = {
             "membership",
             "Membership inference",
             "Loss-attack F1 at the median threshold (0.5 is a random guess) against training "
-            "sequences per 1,000 parameters. The paper's law in its corrected form is drawn "
-            "beside the same law fitted to these runs.",
+            "data per 1,000 parameters, counted in 64-token sequences as the paper does. The "
+            "paper's law in its corrected form is drawn beside the same law fitted (bounded to "
+            "an F1) to these runs.",
             "Morris et al. 2025, Sec. 5 (SPEC 6)",
             ("log_x", "group_by"),
             _membership,
