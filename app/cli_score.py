@@ -44,7 +44,10 @@ def score(
         Path | None, typer.Option(help="Non-members for membership inference (.txt/.jsonl).")
     ] = None,
     reference: Annotated[str, typer.Option(help="zlib, lzma, or checkpoint:<id>.")] = "zlib",
-    seq_len: Annotated[int, typer.Option(help="Sample length in tokens.")] = 64,
+    seq_len: Annotated[
+        int,
+        typer.Option(help="Longest sample in tokens (longer documents are scored in windows)."),
+    ] = 64,
     max_samples: Annotated[int, typer.Option(help="At most this many samples per side.")] = 1000,
     tokenizer_from: Annotated[
         int | None, typer.Option(help="Checkpoint id whose tokenizer completes files without one.")

@@ -77,6 +77,7 @@ def _store_samples(
         texts, scripts = samples.get(f"{split}_text"), samples.get(f"{split}_script")
         tfidf = samples.get(f"{split}_tfidf")
         target = samples.get(f"{split}_bits", [])
+        n_tokens = samples.get(f"{split}_n_tokens") or [seq_len] * len(target)
         reference = refs if refs else [uniform_bits] * len(target)
         mem_u = unintended_memorization_bits(reference, target)  # SPEC 2, worker/metrics
         for index, bits in enumerate(target):
@@ -85,7 +86,7 @@ def _store_samples(
                 "evaluation_id": evaluation.id,
                 "split": split,
                 "sample_index": index,
-                "n_tokens": seq_len,
+                "n_tokens": n_tokens[index],
                 "n_bytes": len(texts[index].encode()) if texts else None,
                 "nll_bits": bits,
                 "ref_bits": ref_bits,

@@ -44,17 +44,29 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
         run = state["runs"][0]
         tok = factory.tokenizer(data.planted + data.unseen_members + data.heldout)
-        chunks = lambda texts: sum(len(tok(t)["input_ids"]) // factory.SEQ_LEN for t in texts)  # noqa: E731
-        assert run["n_train"] == chunks(data.planted + data.unseen_members)
-        assert run["n_heldout"] == chunks(data.heldout)
-        assert run["extract_rate_train_k32"] == pytest.approx(8 / run["n_train"])
+        # Documents are scored whole, longer ones in windows of SEQ_LEN (the last shorter;
+        # a one-token tail is nothing to score): ASCII text, so no cut moves.
+        lengths = lambda texts: [  # noqa: E731
+            w
+            for t in texts
+            for n in [len(tok(t)["input_ids"])]
+            for w in [factory.SEQ_LEN] * (n // factory.SEQ_LEN) + [n % factory.SEQ_LEN]
+            if w >= 2
+        ]
+        member_lengths = lengths(data.planted + data.unseen_members)
+        assert run["n_train"] == len(member_lengths)
+        assert run["n_heldout"] == len(lengths(data.heldout))
+        longer = sum(n > 32 for n in member_lengths)  # extraction needs tokens after k = 32
+        assert run["extract_rate_train_k32"] == pytest.approx(8 / longer)
         assert run["extract_rate_heldout_k32"] == 0.0
         assert run["mi_loss_auc"] > 0.5 and set(run["mi_roc"]) == {
             "loss",
             "zlib",
             "reference",
             "min_k",
+            "min_k_pp",
         }
+        assert len(run["mi_loss_auc_ci"]) == 2  # bootstrap interval
 
         rows = httpx.get(f"{server.url}/api/sweeps/{sweep_id}/samples?format=json").json()
         members_rows = sorted(
@@ -64,7 +76,11 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         top8 = members_rows[:8]
         assert all(r["extract_32"] == 1.0 for r in top8)
         assert {" ".join(r["text"].split()[:5]) for r in top8} == planted_prefixes
-        assert all(r["extract_32"] < 1.0 for r in rows if r["split"] == "heldout")
+        assert all(
+            r["extract_32"] is None or r["extract_32"] < 1.0
+            for r in rows
+            if r["split"] == "heldout"
+        )
         csv_text = httpx.get(f"{server.url}/api/sweeps/{sweep_id}/samples?format=csv").text
         assert csv_text.splitlines()[0].startswith("run_id,run,split,sample_index")
         assert len(csv_text.splitlines()) == 1 + run["n_train"] + run["n_heldout"]

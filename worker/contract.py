@@ -220,12 +220,14 @@ class Samples(Strict):
     train_tfidf: list[Finite] | None = None
     heldout_tfidf: list[Finite] | None = None
     train_document: list[int] | None = None
-    extract_8: list[Finite] | None = None
-    extract_16: list[Finite] | None = None
-    extract_32: list[Finite] | None = None
-    heldout_extract_8: list[Finite] | None = None
-    heldout_extract_16: list[Finite] | None = None
-    heldout_extract_32: list[Finite] | None = None
+    train_n_tokens: list[int] | None = None  # per sample, when samples differ in length
+    heldout_n_tokens: list[int] | None = None
+    extract_8: list[Finite | None] | None = None  # None: no token after the prefix
+    extract_16: list[Finite | None] | None = None  # None: no token after the prefix
+    extract_32: list[Finite | None] | None = None  # None: no token after the prefix
+    heldout_extract_8: list[Finite | None] | None = None  # None: no token after the prefix
+    heldout_extract_16: list[Finite | None] | None = None  # None: no token after the prefix
+    heldout_extract_32: list[Finite | None] | None = None  # None: no token after the prefix
 
 
 class RunResult(Strict):

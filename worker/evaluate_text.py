@@ -81,11 +81,42 @@ def target_scores(
     return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll, z
 
 
+Samples = NDArray[np.int32] | list[list[int]]  # (N, S) or ragged (one list per sample)
+
+
+def ragged_extraction_scores(
+    scorer: CausalScorer, samples: Samples, k: int, on_batch: BatchProgress | None = None
+) -> list[float | None]:
+    """Extraction score per sample for prefix length k (None where a sample has no token after
+    its k-token prefix); samples of one length are decoded together."""
+    lengths = [len(s) for s in samples]
+    scores: list[float | None] = [None] * len(samples)
+    done, total = 0, sum(1 for n in lengths if n > k)
+    for length in sorted({n for n in lengths if n > k}):
+        indices = [i for i, n in enumerate(lengths) if n == length]
+        group = np.asarray([samples[i] for i in indices], dtype=np.int64)
+        part = extraction_scores(
+            scorer,
+            group,
+            k,
+            (lambda d, _t, base=done: on_batch(base + d, total)) if on_batch else None,
+        )
+        for i, value in zip(indices, part, strict=True):
+            scores[i] = float(value)
+        done += len(indices)
+    return scores
+
+
+def _rate(scores: list[float | None]) -> float | None:
+    measured = [s for s in scores if s is not None]
+    return extraction_rate(np.asarray(measured)) if measured else None
+
+
 def evaluate_text(
     scorer: CausalScorer,
     vocab_size: int,
-    train: NDArray[np.int32],
-    heldout: NDArray[np.int32],
+    train: Samples,
+    heldout: Samples,
     train_text: list[str],
     heldout_text: list[str],
     ref_train_bits: NDArray[np.float64],
@@ -94,11 +125,15 @@ def evaluate_text(
 ) -> dict[str, Any]:
     """Everything per run. `heldout` may be empty (no non-members): no membership inference and
     no held-out loss then. `on_progress(fraction, message)` is called between phases."""
-    n_samples, seq_len = len(train) + len(heldout), train.shape[1]
+    n_samples = len(train) + len(heldout)
+    lengths = [len(row) for row in train] + [len(row) for row in heldout]
+    seq_len = max(lengths)
     prefixes = [k for k in PREFIX_LENGTHS if k < seq_len]
     # Work in token positions: one forward per sample, then one decoding step per new token.
-    weights = {"code lengths": n_samples * seq_len}
-    weights.update({f"extraction k={k}": n_samples * (seq_len - k) for k in prefixes})
+    weights = {"code lengths": float(sum(lengths))}
+    weights.update(
+        {f"extraction k={k}": float(sum(n - k for n in lengths if n > k)) for k in prefixes}
+    )
     progress = PhaseProgress(on_progress or (lambda fraction, message: None), weights)
     name = "code lengths"
     train_bits, train_nll, train_z = target_scores(
@@ -150,18 +185,22 @@ def evaluate_text(
         "heldout_ref_bits": list(map(float, ref_heldout_bits)),
         "heldout_text": heldout_text,
         "heldout_script": [dominant_script(t) for t in heldout_text],
+        "train_n_tokens": [len(row) for row in train],
+        "heldout_n_tokens": [len(row) for row in heldout],
     }
     for k in prefixes:
         name = f"extraction k={k}"
-        train_scores = extraction_scores(scorer, train, k, progress.phase(name, n_samples))
-        summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)
-        samples[f"extract_{k}"] = train_scores.tolist()
+        n_long = sum(1 for n in lengths if n > k)
+        train_scores = ragged_extraction_scores(scorer, train, k, progress.phase(name, n_long))
+        summary[f"extract_rate_train_k{k}"] = _rate(train_scores)
+        samples[f"extract_{k}"] = train_scores
         if len(heldout):
-            heldout_scores = extraction_scores(
-                scorer, heldout, k, progress.phase(name, n_samples, len(train))
+            offset = sum(1 for row in train if len(row) > k)
+            heldout_scores = ragged_extraction_scores(
+                scorer, heldout, k, progress.phase(name, n_long, offset)
             )
-            summary[f"extract_rate_heldout_k{k}"] = extraction_rate(heldout_scores)
-            samples[f"heldout_extract_{k}"] = heldout_scores.tolist()
+            summary[f"extract_rate_heldout_k{k}"] = _rate(heldout_scores)
+            samples[f"heldout_extract_{k}"] = heldout_scores
     return {"summary": summary, "samples": samples}
 
 

@@ -132,3 +132,14 @@ def test_a_corpus_too_small_to_hold_out_says_what_to_change() -> None:
     few = [Document(f"doc {i} with a few words", "en") for i in range(3)]
     with pytest.raises(ValueError, match="fewer held-out samples"):
         build_text_dataset(few, _bpe(), seq_len=16, n_heldout=50, seed=0)
+
+
+def test_a_full_data_reference_is_sound_only_with_more_data_and_a_lower_held_out_loss() -> None:
+    from worker.jobs.train_text import reference_sound
+
+    summary = {"reference_heldout_loss_bits": 4.0, "heldout_loss_bits": 5.0}
+    assert reference_sound(summary, n_train=100, n_reference_train=400)
+    assert not reference_sound(summary, n_train=400, n_reference_train=400)  # the same data
+    worse = {"reference_heldout_loss_bits": 5.5, "heldout_loss_bits": 5.0}
+    assert not reference_sound(worse, n_train=100, n_reference_train=400)
+    assert not reference_sound({}, n_train=100, n_reference_train=400)  # not measured

@@ -1,9 +1,12 @@
-"""Documents to fixed-length samples with a model's own tokenizer (for scoring uploads).
+"""Documents to samples with a model's own tokenizer, for scoring uploads (SPEC 9).
 
-Each document is tokenized on its own (no special tokens) and cut into consecutive samples of
-exactly `seq_len` tokens; a shorter tail, and a document shorter than `seq_len`, is dropped
-(counted in `n_dropped_docs`). Documents are never joined, so every sample belongs to one
-document of the user's file and the report can point back to it.
+Each document is tokenized on its own (no special tokens) and scored whole when it fits in
+`window` tokens; a longer one is scored in consecutive windows of `window` tokens (the last one
+shorter). A document shorter than the window is one sample of its own length, not dropped; only a
+document of fewer than 2 tokens is skipped (nothing to predict after its first token), and
+counted. Window cuts never split a character: where a byte-level token holds part of one, the cut
+moves back to the token where the character starts. Documents are never joined, so every sample
+belongs to one document of the user's file and the report can point back to it.
 """
 
 from __future__ import annotations
@@ -12,36 +15,70 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
+MIN_TOKENS = 2  # a sample's first token is coded uniformly; the second is the first prediction
+REPLACEMENT = "\ufffd"
 
 
 @dataclass
 class CutSamples:
-    tokens: NDArray[np.int64]  # (N, seq_len)
+    tokens: list[list[int]] = field(default_factory=list)  # ragged: one list per sample
     texts: list[str] = field(default_factory=list)
     document_index: list[int] = field(default_factory=list)
     n_documents: int = 0  # documents read (reading stops once max_samples are cut)
-    n_dropped_docs: int = 0  # of those, too short for one sample
+    n_dropped_docs: int = 0  # of those, under MIN_TOKENS tokens
+    n_windowed_docs: int = 0  # of those, longer than one window
+
+    @property
+    def n_tokens(self) -> list[int]:
+        return [len(t) for t in self.tokens]
+
+
+def _splits_a_character(tokenizer: Any, ids: list[int], end: int) -> bool:
+    """Would a cut before ids[end] split a character? Then the tokens before it decode to a
+    trailing U+FFFD (a character's first bytes without the rest) or those after it to a leading
+    one (the rest without its start). Four tokens hold any one UTF-8 character's bytes."""
+    before, after = (
+        tokenizer.decode(ids[max(0, end - 4) : end]),
+        tokenizer.decode(ids[end : end + 4]),
+    )
+    return before.endswith(REPLACEMENT) or after.startswith(REPLACEMENT)
+
+
+def _window_ends(tokenizer: Any, ids: list[int], window: int) -> list[int]:
+    """Cut positions after each window, moved back while the cut would split a character (a
+    BPE token can also hold the end of one character and the start of the next, so the nearest
+    clean cut can be several tokens back; a window with none keeps its full length)."""
+    ends, start = [], 0
+    while len(ids) - start > window:
+        end = start + window
+        for candidate in range(end, start + MIN_TOKENS - 1, -1):
+            if not _splits_a_character(tokenizer, ids, candidate):
+                end = candidate
+                break
+        ends.append(end)
+        start = end
+    return [*ends, len(ids)]
 
 
 def cut_documents(
-    tokenizer: Any, documents: Sequence[str], seq_len: int, max_samples: int
+    tokenizer: Any, documents: Sequence[str], window: int, max_samples: int
 ) -> CutSamples:
-    rows: list[list[int]] = []
-    origin: list[int] = []
-    dropped = examined = 0
+    cut = CutSamples()
     for index, text in enumerate(documents):
-        if len(rows) >= max_samples:
+        if len(cut.tokens) >= max_samples:
             break
-        examined += 1
+        cut.n_documents += 1
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        n = len(ids) // seq_len
-        if n == 0:
-            dropped += 1
-        for start in range(0, min(n, max_samples - len(rows)) * seq_len, seq_len):
-            rows.append(ids[start : start + seq_len])
-            origin.append(index)
-    tokens = np.asarray(rows, dtype=np.int64).reshape(len(rows), seq_len)
-    texts = tokenizer.batch_decode(tokens.tolist()) if len(rows) else []
-    return CutSamples(tokens, texts, origin, examined, dropped)
+        if len(ids) < MIN_TOKENS:
+            cut.n_dropped_docs += 1
+            continue
+        ends = _window_ends(tokenizer, ids, window)
+        cut.n_windowed_docs += len(ends) > 1
+        start = 0
+        for end in ends:
+            if end - start >= MIN_TOKENS and len(cut.tokens) < max_samples:
+                cut.tokens.append(ids[start:end])
+                cut.document_index.append(index)
+            start = end
+    cut.texts = tokenizer.batch_decode(cut.tokens) if cut.tokens else []
+    return cut

@@ -2,10 +2,10 @@
 
 params: seq_len, max_samples, reference ("zlib" | "lzma" | "checkpoint"), inputs
 {model, members, nonmembers?, reference_model?} (downloaded by the agent). Members and
-non-members are cut to `seq_len`-token samples with the model's own tokenizer
-(worker/data/cut.py). A reference model codes the same *text*: each sample is decoded and
-re-tokenized with the reference's tokenizer, so two models with different vocabularies are
-compared in bits of the same string (SPEC 2).
+non-members are scored whole with the model's own tokenizer, in windows of `seq_len` tokens
+when longer (worker/data/cut.py). A reference model codes the same *text*: each sample is
+decoded and re-tokenized with the reference's tokenizer, so two models with different
+vocabularies are compared in bits of the same string (SPEC 2).
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
     )
     if len(members.tokens) == 0:
         raise ValueError(
-            f"no member document is {seq_len} tokens long with this model's tokenizer; "
-            "choose a shorter sample length"
+            "no member document has the 2 tokens a code length needs with this model's "
+            "tokenizer (are the members empty lines?)"
         )
     heldout = cut_documents(target.tokenizer, [], seq_len, limit)
     if "nonmembers" in params.inputs:
@@ -102,6 +102,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
         n_heldout=len(heldout.tokens),
         n_member_documents=members.n_documents,
         n_dropped_member_documents=members.n_dropped_docs,
+        n_windowed_member_documents=members.n_windowed_docs,
+        window_tokens=seq_len,
         reference=params.reference,
         device=str(device),
         model=target.info,

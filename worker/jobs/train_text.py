@@ -111,6 +111,15 @@ class EarlyMemorized:
         return rows
 
 
+def reference_sound(summary: dict[str, Any], n_train: int, n_reference_train: int) -> bool:
+    """Is the full-data reference a sound one for this run (SPEC 9)? It must have seen more than
+    the run's training set (otherwise it is the same model and mem_U is 0 by construction) and
+    generalize better: a lower held-out loss than the run's."""
+    ref_loss, loss = summary.get("reference_heldout_loss_bits"), summary.get("heldout_loss_bits")
+    better = ref_loss is not None and loss is not None and ref_loss < loss
+    return n_train < n_reference_train and better
+
+
 def run(ctx: JobContext) -> dict[str, Any]:
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
@@ -171,6 +180,15 @@ def run(ctx: JobContext) -> dict[str, Any]:
         ref_train = np.array([compress(t) for t in dataset.train_text])
         ref_heldout = np.array([compress(t) for t in dataset.heldout_text])
 
+    reference_info: dict[str, Any] = {}
+    if with_reference:
+        last = results[-1].curve[-1] if results[-1].curve else {}
+        reference_info = {
+            "reference_heldout_loss_bits": last.get("heldout_loss_bits"),
+            "reference_stop_reason": results[-1].stop_reason,
+            "reference_n_train": int(dataset.train.shape[0]),
+        }
+
     runs = {}
     for i, member in enumerate(members):
         ctx.progress(0.8 + 0.2 * i / len(members), f"evaluating run {member.run_id}")
@@ -193,7 +211,12 @@ def run(ctx: JobContext) -> dict[str, Any]:
             reference=params.reference,
             device=str(device),
             checkpoint_prediction=snapshots.prediction(i, evaluation["samples"][f"extract_{k}"]),
+            **reference_info,
         )
+        if with_reference:  # SPEC 9: a reference must generalize better than the target
+            evaluation["summary"]["reference_sound"] = reference_sound(
+                evaluation["summary"], n, int(dataset.train.shape[0])
+            )
         archive = pack_hf_model(
             results[i].model,
             dataset.tokenizer,
