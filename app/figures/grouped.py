@@ -82,3 +82,29 @@ def _natural(key: str) -> tuple[int, float | str]:
         return (0, float(key))
     except ValueError:
         return (1, key)
+
+
+def add_loss_pair(
+    figure: go.Figure,
+    train_rows: list[dict[str, Any]],
+    heldout_rows: list[dict[str, Any]],
+    x: str,
+    group_by: str,
+    band: str = "minmax",
+) -> None:
+    """Held-out loss (solid) and training loss (dashed) per group, one colour per group: the
+    memorization → generalization transition drawn the same way over data and over steps."""
+    colors = add_grouped_lines(
+        figure, heldout_rows, x, "heldout_loss_bits", group_by, band, suffix=" held-out"
+    )
+    add_grouped_lines(
+        figure,
+        train_rows,
+        x,
+        "train_loss_bits",
+        group_by,
+        band,
+        dash="dash",
+        suffix=" train",
+        color_of=colors,
+    )

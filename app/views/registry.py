@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Sweep
 from app.figures.capacity import PLOT_LAYOUT, alpha_figure
-from app.figures.grouped import add_grouped_lines
+from app.figures.grouped import add_grouped_lines, add_loss_pair
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.text import membership_figure
 from app.run_rows import text_rows
@@ -132,20 +132,7 @@ def _double_descent(session: Session, state: ViewState) -> Built:
     for row in rows:
         row["ratio"] = row["dataset_bits"] / (PAPER_ALPHA_FITTED_BF16 * row["n_params"])
     figure = go.Figure()
-    colors = add_grouped_lines(
-        figure, rows, "ratio", "heldout_loss_bits", state.group_by, state.band, suffix=" held-out"
-    )
-    add_grouped_lines(
-        figure,
-        rows,
-        "ratio",
-        "train_loss_bits",
-        state.group_by,
-        state.band,
-        dash="dash",
-        suffix=" train",
-        color_of=colors,
-    )
+    add_loss_pair(figure, rows, rows, "ratio", state.group_by, state.band)
     if rows:
         figure.add_vline(x=1.0, line_dash="dot", annotation_text="data = capacity")
     x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
@@ -171,24 +158,11 @@ def _curves(session: Session, state: ViewState) -> Built:
         rows = data.curve_rows(session, runs, state.metric)
         add_grouped_lines(figure, rows, "step", state.metric, state.group_by, state.band)
         return Built(rows, _axes(figure, state, "optimizer step", state.metric))
-    # Train (solid) and held-out (dashed) loss over steps: the memorization → generalization
-    # transition over training (grokking is a late drop of the held-out curve).
+    # Held-out (solid) and training (dashed) loss over steps: the memorization →
+    # generalization transition over training (grokking is a late drop of the held-out curve).
     train = data.curve_rows(session, runs, "train_loss_bits")
     heldout = data.curve_rows(session, runs, "heldout_loss_bits")
-    colors = add_grouped_lines(
-        figure, train, "step", "train_loss_bits", state.group_by, state.band, suffix=" train"
-    )
-    add_grouped_lines(
-        figure,
-        heldout,
-        "step",
-        "heldout_loss_bits",
-        state.group_by,
-        state.band,
-        dash="dash",
-        suffix=" held-out",
-        color_of=colors,
-    )
+    add_loss_pair(figure, train, heldout, "step", state.group_by, state.band)
     rows = [{**r, "split": "train"} for r in train] + [{**r, "split": "heldout"} for r in heldout]
     return Built(rows, _axes(figure, state, "optimizer step", "loss (bits/token)"))
 
@@ -315,7 +289,7 @@ VIEWS: dict[str, View] = {
             "Training loss, or memorized bits (capacity runs: the unclipped "
             "N·(S−1)·(log2 V − loss) against the uniform reference), over optimizer steps for "
             "each chosen run or the mean of a group of runs with a band; or the training "
-            "and held-out loss together (solid and dashed). Memorized bits "
+            "and held-out loss together (held-out solid, training dashed). Memorized bits "
             "climbing to a plateau and sudden loss drops after one are the saturation and "
             "grokking the paper ties to capacity.",
             "Morris et al. 2025, Sec. 4 (SPEC 4)",

@@ -261,7 +261,7 @@ def test_curves_draw_training_and_held_out_loss_together(client: TestClient, swe
     query = f"sweeps={sweeps['capacity']}&metric=train_vs_heldout&group_by=shape&band=none"
     traces = {t["name"]: t for t in _figure(_get(client, f"/figures/curves?{query}"))["data"]}
     train, heldout = traces["shape=L1-d8 train"], traces["shape=L1-d8 held-out"]
-    assert train["line"]["color"] == heldout["line"]["color"] and heldout["line"]["dash"] == "dash"
+    assert train["line"]["color"] == heldout["line"]["color"] and train["line"]["dash"] == "dash"
     assert heldout["y"][0] == pytest.approx(7.1) and train["y"][-1] < 1.0
     rows = client.get(f"/figures/curves?{query}&format=json").json()["rows"]
     assert {r["split"] for r in rows} == {"train", "heldout"}
