@@ -119,6 +119,9 @@ def test_sample_table_sorts_and_pages(client: TestClient, sweeps) -> None:
         float(r.select("td")[3].get_text()) for r in ascending.select("#samples-table tbody tr")
     ]
     assert tfidf == sorted(tfidf) and ascending.select_one("#prev-page")
+    cells = rows[0].select("td")
+    tokens, nll, per_token = (float(cells[i].get_text()) for i in (8, 4, 9))
+    assert tokens == 16 and per_token == pytest.approx(nll / tokens, abs=0.01)
     fragment = client.get(base + "&page=2", headers={"HX-Request": "true"}).text
     assert "<html" not in fragment and 'id="view"' in fragment
 
