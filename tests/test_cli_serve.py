@@ -126,6 +126,7 @@ def _web_only_env(tmp_path: Path) -> dict[str, str]:
     return {"PYTHONPATH": path, "MEMDASH_DATA_DIR": str(tmp_path / "var")}
 
 
+@pytest.mark.slow
 def test_a_web_only_install_says_what_it_cannot_run(tmp_path: Path) -> None:
     env = _web_only_env(tmp_path)
     result = memdash("serve", "--port", str(free_port()), "--workers", "1", env=env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 import torch
 
 from worker.data.synthetic import uniform_tokens
@@ -35,6 +36,7 @@ def _memorized_bits(model, data) -> float:
     return synthetic_memorization_totals(bits, 16, 64).mem_u_bits
 
 
+@pytest.mark.slow  # four models, 600 steps, bf16 on a CPU: ~13 s
 def test_bf16_memorizes_nearly_what_fp32_does() -> None:
     """The paper's bf16/fp32 gap is about 8%; a matched tiny run must keep at least 85%."""
     data = [uniform_tokens(n, 16, 64, seed=i) for i, n in enumerate((48, 96))]

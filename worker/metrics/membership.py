@@ -133,9 +133,10 @@ def bootstrap_intervals(
     n_resamples: int = BOOTSTRAP_RESAMPLES,
     confidence: float = 0.95,
     seed: int = 0,
+    with_tpr: bool = True,
 ) -> dict[str, tuple[float, float] | None]:
-    """Percentile bootstrap intervals of the AUC and of each measurable low-FPR TPR: members
-    and non-members resampled separately (with replacement, their sizes kept), seeded."""
+    """Percentile bootstrap intervals of the AUC and (`with_tpr`) of each measurable low-FPR
+    TPR: members and non-members resampled separately (with replacement, sizes kept), seeded."""
     m, n = np.asarray(member, dtype=np.float64).ravel(), np.asarray(nonmember, dtype=np.float64)
     n = n.ravel()
     rng = np.random.default_rng([seed, 0xB007])
@@ -147,7 +148,7 @@ def bootstrap_intervals(
         below, not_above = np.searchsorted(rn, rm, "left"), np.searchsorted(rn, rm, "right")
         draws["auc"].append(float((below + 0.5 * (not_above - below)).mean() / n.size))
         for key, fpr in LOW_FPRS.items():
-            if measurable_fpr(fpr, n.size):
+            if with_tpr and measurable_fpr(fpr, n.size):
                 draws[f"tpr_at_{key}_fpr"].append(tpr_at_fpr(rm, rn, fpr))
     tail = 100 * (1 - confidence) / 2
     return {
