@@ -14,7 +14,7 @@ from app.templating import render
 
 router = APIRouter(prefix="/docs", tags=["docs"])
 DOCS_DIR = REPO_ROOT / "docs"
-PAGES = {"measures": "measures.md"}
+PAGES = {"measures": "measures.md", "results": "results.md", "developing": "developing.md"}
 
 
 @cache

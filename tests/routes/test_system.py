@@ -32,14 +32,3 @@ def test_front_end_assets_are_served_locally(client: TestClient) -> None:
 
 def test_unknown_page_is_a_404(client: TestClient) -> None:
     assert client.get("/no/such/page").status_code == 404
-
-
-def test_measures_page_renders_the_docs(client: TestClient) -> None:
-    response = client.get("/docs/measures")
-    assert response.status_code == 200
-    page = BeautifulSoup(response.text, "html.parser")
-    assert page.select_one("article.doc h1").get_text() == "What memdash measures"
-    headings = [h.get_text() for h in page.select("article.doc h2")]
-    assert any("Membership inference" in h for h in headings)
-    assert "1000 · |D| / params" in page.get_text()
-    assert client.get("/docs/nope").status_code == 404

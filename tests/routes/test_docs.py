@@ -1,0 +1,27 @@
+"""Documentation pages (app/routes/docs.py): rendered from docs/*.md, linked from every page."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+
+def test_measures_page_renders_the_docs(client: TestClient) -> None:
+    response = client.get("/docs/measures")
+    assert response.status_code == 200
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one("article.doc h1").get_text() == "What memdash measures"
+    headings = [h.get_text() for h in page.select("article.doc h2")]
+    assert any("Membership inference" in h for h in headings)
+    assert "1000 · |D| / params" in page.get_text()
+    assert client.get("/docs/nope").status_code == 404
+
+
+def test_measured_results_and_the_developer_guide_are_pages_too(client: TestClient) -> None:
+    results = BeautifulSoup(client.get("/docs/results").text, "html.parser")
+    assert results.select_one("article.doc h1").get_text() == "Measured results"
+    assert results.select("article.doc table")  # the measured tables render as tables
+    nav = {a["href"] for a in results.select("nav a")}
+    assert {"/docs/measures", "/docs/results"} <= nav
+    developing = BeautifulSoup(client.get("/docs/developing").text, "html.parser")
+    assert "sweep kind" in developing.get_text()
