@@ -7,9 +7,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
@@ -39,7 +39,12 @@ from app.routes import (
     worker_api,
 )
 from app.settings import Settings
-from app.static_assets import plotly_js_path
+from app.static_assets import (
+    PLOTLY_CACHE_CONTROL,
+    plotly_js_gzip,
+    plotly_js_path,
+    plotly_version,
+)
 
 log = logging.getLogger("memdash")
 
@@ -78,9 +83,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
-    def _plotly_js() -> FileResponse:
-        # Served from the installed plotly package: no CDN, works offline, matches its version.
-        return FileResponse(plotly_js_path(), media_type="text/javascript")
+    def _plotly_js(request: Request) -> Response:
+        # Served from the installed plotly package: no CDN, works offline, matches its version;
+        # gzipped when the browser takes it, cached for a day, revalidated by version.
+        etag = f'"plotly-{plotly_version()}"'
+        headers = {"Cache-Control": PLOTLY_CACHE_CONTROL, "ETag": etag, "Vary": "Accept-Encoding"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(plotly_js_gzip(), media_type="text/javascript", headers=headers)
+        return FileResponse(plotly_js_path(), media_type="text/javascript", headers=headers)
 
     app.middleware("http")(upload_size_gate)
     app.middleware("http")(read_gate)

@@ -16,3 +16,15 @@ def plotly_js_path() -> Path:
 @cache
 def plotly_version() -> str:
     return plotly.__version__
+
+
+@cache
+def plotly_js_gzip() -> bytes:
+    """plotly.min.js compressed once per process (4.8 MB → about 1.4 MB on the wire)."""
+    import gzip
+
+    return gzip.compress(plotly_js_path().read_bytes(), compresslevel=9, mtime=0)
+
+
+# The file changes only with the installed plotly version, which is in its ETag.
+PLOTLY_CACHE_CONTROL = "public, max-age=86400"
