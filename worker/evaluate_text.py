@@ -19,7 +19,6 @@ from worker.evaluate import extraction_scores
 from worker.inference import (
     BatchProgress,
     CausalScorer,
-    token_nll_bits,
     token_nll_bits_and_zscores,
 )
 from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
@@ -59,26 +58,26 @@ class PhaseProgress:
         return on_batch
 
 
+def target_scores(
+    scorer: CausalScorer,
+    tokens: NDArray[np.int32] | list,
+    vocab_size: int,
+    on_batch: BatchProgress | None = None,
+    zscores: bool = True,
+) -> tuple:
+    """(per-sample H bits, per-token NLL bit arrays, per-token Min-K%++ z arrays): one pass."""
+    nll, z = token_nll_bits_and_zscores(scorer, tokens, on_batch=on_batch, zscores=zscores)
+    return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll, z
+
+
 def code_bits(
     scorer: CausalScorer,
     tokens: NDArray[np.int32] | list,
     vocab_size: int,
     on_batch: BatchProgress | None = None,
 ) -> tuple:
-    """(per-sample H bits, per-sample per-token NLL bit arrays)."""
-    nll = token_nll_bits(scorer, tokens, on_batch=on_batch)
-    return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll
-
-
-def target_scores(
-    scorer: CausalScorer,
-    tokens: NDArray[np.int32] | list,
-    vocab_size: int,
-    on_batch: BatchProgress | None = None,
-) -> tuple:
-    """(per-sample H bits, per-token NLL bit arrays, per-token Min-K%++ z arrays): one pass."""
-    nll, z = token_nll_bits_and_zscores(scorer, tokens, on_batch=on_batch)
-    return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll, z
+    """(per-sample H bits, per-sample per-token NLL bit arrays), e.g. under a reference."""
+    return target_scores(scorer, tokens, vocab_size, on_batch, zscores=False)[:2]
 
 
 Samples = NDArray[np.int32] | list[list[int]]  # (N, S) or ragged (one list per sample)

@@ -137,8 +137,8 @@ def bootstrap_intervals(
 ) -> dict[str, tuple[float, float] | None]:
     """Percentile bootstrap intervals of the AUC and (`with_tpr`) of each measurable low-FPR
     TPR: members and non-members resampled separately (with replacement, sizes kept), seeded."""
-    m, n = np.asarray(member, dtype=np.float64).ravel(), np.asarray(nonmember, dtype=np.float64)
-    n = n.ravel()
+    m = np.asarray(member, dtype=np.float64).ravel()
+    n = np.asarray(nonmember, dtype=np.float64).ravel()
     rng = np.random.default_rng([seed, 0xB007])
     draws: dict[str, list[float]] = {"auc": []}
     draws.update({f"tpr_at_{key}_fpr": [] for key in LOW_FPRS})
