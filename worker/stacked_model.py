@@ -76,8 +76,9 @@ def stacked_hidden(params: dict[str, Tensor], config: GPTConfig, idx: Tensor) ->
 
 
 def stacked_losses(params: dict[str, Tensor], config: GPTConfig, batch: Tensor) -> Tensor:
-    """Per-model mean next-token cross-entropy (nats), shape (M,), for batch (M, B, S)."""
-    hidden = stacked_hidden(params, config, batch[:, :, :-1])
+    """Per-model mean next-token cross-entropy (nats), shape (M,), for batch (M, B, S); PAD
+    (negative) positions are neither inputs that matter (right padding) nor targets."""
+    hidden = stacked_hidden(params, config, batch[:, :, :-1].clamp(min=0))
     targets = batch[:, :, 1:].reshape(batch.shape[0], -1)
     return tied_head_cross_entropy(hidden, params["wte.weight"], targets)
 

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from worker.batches import EpochBatches
+from worker.data.padding import unpad
 from worker.inference import MemdashScorer, token_nll_bits
 from worker.masked_adamw import MaskedAdamW, clip_per_model
 from worker.model import GPT, GPTConfig
@@ -59,8 +60,9 @@ CheckpointFn = Callable[[Path, int], None]
 
 
 def mean_loss_bits(model: GPT, tokens: NDArray[np.int32], batch_size: int = 256) -> float:
-    """Corpus bits per predicted token of `tokens` under `model` (Σ bits / Σ tokens)."""
-    per_sample = token_nll_bits(MemdashScorer(model), tokens, batch_size)
+    """Corpus bits per predicted token of `tokens` under `model` (Σ bits / Σ tokens); padded
+    samples count their real tokens only."""
+    per_sample = token_nll_bits(MemdashScorer(model), unpad(tokens), batch_size)
     total = sum(float(a.sum()) for a in per_sample)
     return total / max(1, sum(a.size for a in per_sample))
 

@@ -9,8 +9,9 @@ import pytest
 
 from worker.batches import EpochBatches
 from worker.data.dedup import unique_row_indices
+from worker.data.padding import PAD, lengths
 from worker.data.synthetic import uniform_tokens
-from worker.data.text import Document, build_text_dataset, token_bytes
+from worker.data.text import Document, build_text_dataset, char_starts, cut_stream, token_bytes
 from worker.data.tokenizer import train_byte_bpe
 from worker.metrics.script import dominant_script
 
@@ -83,7 +84,8 @@ def _three_scripts() -> list[Document]:
 
 def test_chinese_russian_and_english_samples_keep_whole_characters() -> None:
     """A byte-level BPE token can hold part of a UTF-8 character: samples are cut only where a
-    character starts, so no sample decodes with U+FFFD and its bytes are exactly its tokens'."""
+    character starts, so no sample decodes with U+FFFD and its bytes are exactly its tokens'.
+    A sample ends up to 3 tokens early rather than skip text, so each script keeps its share."""
     dataset = build_text_dataset(_three_scripts(), _bpe(400), seq_len=12, n_heldout=30, seed=1)
     table = token_bytes(dataset.tokenizer)
     for tokens, text in [
@@ -91,9 +93,24 @@ def test_chinese_russian_and_english_samples_keep_whole_characters() -> None:
         *zip(dataset.heldout, dataset.heldout_text, strict=True),
     ]:
         assert "\ufffd" not in text, text
-        assert b"".join(table[t] for t in tokens) == text.encode("utf-8")
-    scripts = {dominant_script(t) for t in dataset.train_text}
-    assert {"Chinese", "Cyrillic", "Latin"} <= scripts
+        real = tokens[tokens != PAD]
+        assert (tokens[len(real) :] == PAD).all()  # padding only at the end
+        assert b"".join(table[t] for t in real) == text.encode("utf-8")
+    assert 9 <= lengths(dataset.train).min() and lengths(dataset.train).max() == 12
+    scripts = [dominant_script(t) for t in dataset.train_text]
+    assert {"Chinese", "Cyrillic", "Latin"} <= set(scripts)
+    # No text is skipped between samples: cut one script's stream and put it back together.
+    starts = char_starts(dataset.tokenizer)
+    for group in ("zh", "ru", "en"):
+        stream = [
+            t
+            for d in _three_scripts()
+            if d.group == group
+            for t in dataset.tokenizer.encode(d.text).ids
+        ]
+        pieces = cut_stream(stream, 12, starts)
+        joined = [t for piece in pieces for t in piece]
+        assert joined == stream[: len(joined)] and len(stream) - len(joined) < 12, group
     # The same streams cut every 12 tokens regardless of characters would break some.
     stream = [t for doc in _three_scripts()[:30] for t in dataset.tokenizer.encode(doc.text).ids]
     naive = [stream[i : i + 12] for i in range(0, len(stream) - 12, 12)]

@@ -81,6 +81,27 @@ def test_fused_cross_entropy_gradients_match_autograd() -> None:
     assert torch.allclose(fused_w, w.grad, atol=1e-6)
 
 
+def test_fused_cross_entropy_ignores_padded_targets() -> None:
+    """PAD (-1) targets add nothing and are not counted: F.cross_entropy's ignore_index, per
+    model, values and gradients."""
+    torch.manual_seed(5)
+    x = torch.randn(2, 40, 8, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(2, 20, 8, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, 20, (2, 40))
+    targets[0, 30:] = -1
+    targets[1, ::3] = -1
+    tied_head_cross_entropy(x, w, targets).sum().backward()
+    fused_x, fused_w = x.grad.clone(), w.grad.clone()
+    x.grad = w.grad = None
+    reference = torch.stack(
+        [F.cross_entropy(x[m] @ w[m].T, targets[m], ignore_index=-1) for m in range(2)]
+    )
+    reference.sum().backward()
+    assert torch.allclose(fused_x, x.grad, atol=1e-6)
+    assert torch.allclose(fused_w, w.grad, atol=1e-6)
+    assert not fused_x[0, 30:].any()  # a padded position gets no gradient
+
+
 def test_stacked_forward_equals_each_model() -> None:
     torch.manual_seed(4)
     config = GPTConfig(vocab_size=60, seq_len=12, n_layer=2, d_model=32)

@@ -8,13 +8,17 @@
    so it has not seen a non-member either. (How many held-out documents are needed depends on
    that tokenizer, so the split is tried with a byte budget and widened if it falls short.)
 3. Each side's documents are tokenized and packed, in order, into one stream per *group* (one
-   source, e.g. one language's file), separated by a newline; a sample is `seq_len` consecutive
-   tokens of one stream, so a sample is one language and "the most memorized samples are
-   Japanese" stays visible.
+   source, e.g. one language's file), separated by a newline; a sample is up to `seq_len`
+   consecutive tokens of one stream, so a sample is one language and "the most memorized samples
+   are Japanese" stays visible.
 4. Samples never split a character: a byte-level BPE token can hold part of a UTF-8 character,
-   so a sample starts only at a token whose first byte starts a character and ends only where the
-   next token does (`char_starts`); a few tokens between samples are skipped where needed. A
-   sample's text is exactly the bytes its tokens encode: no U+FFFD that was not in the corpus.
+   so a sample ends only where the next token starts a character (`char_starts`). Where the
+   `seq_len`-th token would split one, the sample ends up to `MAX_SHORTFALL` tokens earlier and
+   the next one starts there: no token is skipped, and a CJK character of three byte tokens
+   costs a sample at most two (an earlier version skipped ahead to the next token that allowed
+   a full-length sample, which kept 30 of 139 Chinese samples). Samples are right-padded to
+   `seq_len` with PAD (worker/data/padding.py), which training and scoring skip. A sample's
+   text is exactly the bytes its tokens encode: no U+FFFD that was not in the corpus.
 5. Exact duplicate samples are dropped, and held-out samples equal to a training sample.
 """
 
@@ -29,7 +33,11 @@ from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from worker.data.dedup import unique_row_indices
+from worker.data.padding import pad_rows, unpad
 
+# A sample may be this many tokens shorter than seq_len to end on a character boundary (any
+# UTF-8 character is at most 4 bytes, so at most 3 of its byte tokens precede a clean cut).
+MAX_SHORTFALL = 3
 # Held-out bytes tried first per held-out token (byte-level BPE at small vocabularies codes
 # 1.5-3 bytes per token); widened when the documents give too few samples.
 FIRST_BYTES_PER_TOKEN = 3.0
@@ -44,10 +52,10 @@ class Document:
 
 @dataclass
 class TokenDataset:
-    """Train and held-out samples of `seq_len` tokens, with their decoded text."""
+    """Train and held-out samples of up to `seq_len` tokens (PAD after), with their text."""
 
-    train: NDArray[np.int32]  # (N, S)
-    heldout: NDArray[np.int32]  # (M, S)
+    train: NDArray[np.int32]  # (N, S), PAD-padded
+    heldout: NDArray[np.int32]  # (M, S), PAD-padded
     vocab_size: int
     train_text: list[str] = field(default_factory=list)
     heldout_text: list[str] = field(default_factory=list)
@@ -97,22 +105,28 @@ def char_starts(tokenizer: Tokenizer) -> NDArray[np.bool_]:
 
 
 def cut_stream(stream: Sequence[int], seq_len: int, starts: NDArray[np.bool_]) -> list[list[int]]:
-    """Consecutive samples of `seq_len` tokens that begin and end on character boundaries."""
+    """Consecutive samples of `seq_len` tokens, or up to MAX_SHORTFALL fewer, each beginning and
+    ending on a character boundary; the stream's tail shorter than that is left out."""
     samples, position, end = [], 0, len(stream)
-    while position + seq_len <= end:
-        stop = position + seq_len
-        if starts[stream[position]] and (stop == end or starts[stream[stop]]):
-            samples.append(list(stream[position:stop]))
-            position = stop
-        else:
-            position += 1
+    while position < end and not starts[stream[position]]:
+        position += 1  # a stream starts on a character; this only guards odd input
+    while position + seq_len - MAX_SHORTFALL <= end:
+        for stop in range(min(position + seq_len, end), position + seq_len - MAX_SHORTFALL - 1, -1):
+            if stop == end or starts[stream[stop]]:
+                samples.append(list(stream[position:stop]))
+                position = stop
+                break
+        else:  # no boundary within reach (a run of continuation bytes): move on to the next one
+            position += seq_len - MAX_SHORTFALL
+            while position < end and not starts[stream[position]]:
+                position += 1
     return samples
 
 
 def pack_documents(
     documents: Sequence[Document], tokenizer: Tokenizer, seq_len: int
 ) -> tuple[NDArray[np.int32], list[str]]:
-    """(K, S) samples cut from per-group token streams, and each sample's group."""
+    """(K, S) PAD-padded samples cut from per-group token streams, and each sample's group."""
     newline = tokenizer.encode("\n").ids
     starts = char_starts(tokenizer)
     streams: dict[str, list[int]] = {}
@@ -126,9 +140,12 @@ def pack_documents(
         cut = cut_stream(stream, seq_len, starts)
         samples.extend(cut)
         groups.extend([group] * len(cut))
-    if not samples:
-        return np.zeros((0, seq_len), dtype=np.int32), []
-    return np.asarray(samples, dtype=np.int32), groups
+    return pad_rows(samples, seq_len), groups
+
+
+def _as_lists(tokens: NDArray[np.int32]) -> list[list[int]]:
+    rows = unpad(tokens)
+    return rows if isinstance(rows, list) else rows.tolist()
 
 
 def _distinct(documents: Sequence[Document]) -> list[Document]:
@@ -176,8 +193,8 @@ def build_text_dataset(
                 train=train[shuffle],
                 heldout=held,
                 vocab_size=tokenizer.get_vocab_size(),
-                train_text=decode([row.tolist() for row in train[shuffle]]),
-                heldout_text=decode([row.tolist() for row in held]),
+                train_text=decode(_as_lists(train[shuffle])),
+                heldout_text=decode(_as_lists(held)),
                 train_groups=[train_groups[i] for i in shuffle],
                 tokenizer=tokenizer,
                 n_train_documents=len(train_docs),

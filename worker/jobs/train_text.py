@@ -85,16 +85,18 @@ class EarlyMemorized:
     def record(self, index: int, step: int, model: Any) -> None:
         if index >= len(self.datasets) or step not in self.steps:
             return  # the reference model, or not a snapshot step
-        from worker.evaluate import extraction_scores
+        from worker.data.padding import unpad
+        from worker.evaluate_text import ragged_extraction_scores
         from worker.inference import MemdashScorer
 
-        scores = extraction_scores(MemdashScorer(model), self.datasets[index], self.k)
-        self.sets.setdefault(index, {})[step] = set(np.flatnonzero(scores == 1.0).tolist())
+        samples = unpad(self.datasets[index])
+        scores = ragged_extraction_scores(MemdashScorer(model), samples, self.k)
+        self.sets.setdefault(index, {})[step] = {i for i, v in enumerate(scores) if v == 1.0}
 
-    def prediction(self, index: int, final_scores: list[float]) -> list[dict[str, Any]]:
+    def prediction(self, index: int, final_scores: list[float | None]) -> list[dict[str, Any]]:
         from worker.metrics.extraction import prediction_precision_recall
 
-        final = set(np.flatnonzero(np.asarray(final_scores) == 1.0).tolist())
+        final = {i for i, v in enumerate(final_scores) if v == 1.0}
         rows = []
         for step, early in sorted(self.sets.get(index, {}).items()):
             quality = prediction_precision_recall(early, final)
@@ -121,6 +123,7 @@ def reference_sound(summary: dict[str, Any], n_train: int, n_reference_train: in
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
+    from worker.data.padding import unpad
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
     from worker.hf_export import pack_hf_model
@@ -173,8 +176,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
 
     if with_reference:
         reference = MemdashScorer(results[-1].model)
-        ref_train = code_bits(reference, dataset.train, vocab)[0]
-        ref_heldout = code_bits(reference, dataset.heldout, vocab)[0]
+        ref_train = code_bits(reference, unpad(dataset.train), vocab)[0]
+        ref_heldout = code_bits(reference, unpad(dataset.heldout), vocab)[0]
     else:
         compress = COMPRESSORS[params.reference]
         ref_train = np.array([compress(t) for t in dataset.train_text])
@@ -196,8 +199,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
         evaluation = evaluate_text(
             MemdashScorer(results[i].model),
             vocab,
-            dataset.train[:n],
-            dataset.heldout,
+            unpad(dataset.train[:n]),
+            unpad(dataset.heldout),
             dataset.train_text[:n],
             dataset.heldout_text,
             ref_train[:n],
