@@ -4,9 +4,9 @@ The usual path materializes logits (rows × V), then log-softmax and its backwar
 that tensor several times: at V = 2048 that is memory-bound on a CPU and dominates a tiny model's
 step. Here the logits are built a chunk of rows at a time, and the chunk's gradient
 (softmax − one-hot) is pushed straight into dL/dx and dL/dW while it is still in cache; nothing
-of size rows × V outlives a chunk. Exact same math as F.cross_entropy (mean over rows), with its `ignore_index` for negative
-targets (padding, worker/data/padding.py): a padded row adds nothing and is not counted, so each
-model's loss is the mean over its real targets.
+of size rows × V outlives a chunk. Exact same math as F.cross_entropy (mean over rows), with
+its `ignore_index` for negative targets (padding, worker/data/padding.py): a padded row adds
+nothing and is not counted, so each model's loss is the mean over its real targets.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ def test_chinese_russian_and_english_samples_keep_whole_characters() -> None:
         real = tokens[tokens != PAD]
         assert (tokens[len(real) :] == PAD).all()  # padding only at the end
         assert b"".join(table[t] for t in real) == text.encode("utf-8")
-    assert 9 <= lengths(dataset.train).min() and lengths(dataset.train).max() == 12
+    assert lengths(dataset.train).min() >= 9 and lengths(dataset.train).max() == 12
     scripts = [dominant_script(t) for t in dataset.train_text]
     assert {"Chinese", "Cyrillic", "Latin"} <= set(scripts)
     # No text is skipped between samples: cut one script's stream and put it back together.
