@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from worker.params import Strict, TrainParams
+from worker.params import ScoringCanaries, Strict, SweepCanaries, TrainParams
 
 # Identifiers bounded to the databases' signed 64-bit integers.
 DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -137,6 +137,7 @@ class TrainTextJob(Strict):
     train: TrainParams
     members: list[Member] = Field(min_length=1, max_length=64)
     inputs: dict[str, InputFile] = Field(default_factory=dict)
+    canaries: SweepCanaries | None = None
     dataset_sha256: Sha256 | None = None
 
 
@@ -149,6 +150,7 @@ class ScoreJob(Strict):
     members: str = Field(pattern=r"^(demo|[0-9a-f]{64})$")
     reference: Literal["zlib", "lzma", "checkpoint"]
     inputs: dict[str, InputFile]
+    canaries: ScoringCanaries | None = None
 
 
 JOB_PARAMS: dict[str, type[Strict]] = {

@@ -249,6 +249,89 @@ def capacity_preset(name: str) -> CapacitySweepParams:
     return CapacitySweepParams(**PRESETS[name])
 
 
+SECRET_PLACEHOLDER = "{secret}"
+INDEX_PLACEHOLDER = "{n}"
+
+
+class CanarySpace(Strict):
+    """A canary template and the space its secret is drawn from (SPEC 10): `secret_length`
+    symbols of `alphabet`, |R| = len(alphabet)^secret_length.
+
+    An optional {n} in the template is filled with the canary's number (1, 2, ...; controls
+    after the inserted ones), so each canary has its own context ("the pin of user 3 is ...")
+    and its secret can be extracted from it: canaries sharing one context could at most have
+    one of their secrets as the greedy completion. Each canary is ranked against candidate
+    secrets in its own context."""
+
+    template: str = Field(default="the pin of user {n} is {secret}", min_length=8, max_length=300)
+    alphabet: str = Field(default="0123456789", min_length=2, max_length=100)
+    secret_length: int = Field(default=6, ge=1, le=64)
+    # Secrets drawn to rank each canary against (SPEC 10: rank estimated from M candidates).
+    n_candidates: int = Field(default=2000, ge=100, le=100_000)
+
+    @field_validator("template")
+    @classmethod
+    def _one_placeholder(cls, template: str) -> str:
+        if template.count(SECRET_PLACEHOLDER) != 1:
+            raise ValueError(f"the template must contain {SECRET_PLACEHOLDER} exactly once")
+        return template
+
+    @field_validator("alphabet")
+    @classmethod
+    def _distinct_symbols(cls, alphabet: str) -> str:
+        if len(set(alphabet)) != len(alphabet):
+            raise ValueError("the alphabet's symbols must be distinct")
+        return alphabet
+
+    def fill(self, secret: str, number: int) -> str:
+        """The template with the secret and canary number `number` filled in."""
+        text = self.template.replace(INDEX_PLACEHOLDER, str(number))
+        return text.replace(SECRET_PLACEHOLDER, secret)
+
+    def prefix(self, number: int) -> str:
+        """The filled template's text before the secret (the extraction prompt)."""
+        return self.fill(SECRET_PLACEHOLDER, number).split(SECRET_PLACEHOLDER)[0]
+
+
+class SweepCanaries(CanarySpace):
+    """Canaries a text sweep plants in every run's training set: `per_repeat` secrets inserted
+    r times for each r of `repeats`, and `n_controls` secrets never inserted."""
+
+    repeats: list[Annotated[int, Field(ge=1, le=1000)]] = Field(
+        default=[1, 4, 16], min_length=1, max_length=8
+    )
+    per_repeat: int = Field(default=2, ge=1, le=50)
+    n_controls: int = Field(default=4, ge=0, le=50)
+
+    @field_validator("repeats")
+    @classmethod
+    def _sorted(cls, repeats: list[int]) -> list[int]:
+        return sorted(set(repeats))
+
+
+class InsertedCanary(Strict):
+    secret: str = Field(min_length=1, max_length=64)
+    repeats: int = Field(default=1, ge=1, le=1_000_000)
+
+
+class ScoringCanaries(CanarySpace):
+    """Canaries a user inserted into an uploaded model's training data, and how often; memdash
+    adds `n_controls` secrets of the same space that were never inserted."""
+
+    inserted: list[InsertedCanary] = Field(min_length=1, max_length=200)
+    n_controls: int = Field(default=4, ge=0, le=50)
+
+    @model_validator(mode="after")
+    def _secrets_in_space(self) -> ScoringCanaries:
+        for canary in self.inserted:
+            if len(canary.secret) != self.secret_length or set(canary.secret) - set(self.alphabet):
+                raise ValueError(
+                    f"inserted secret {canary.secret!r} is not {self.secret_length} symbols of "
+                    f"the alphabet {self.alphabet!r}"
+                )
+        return self
+
+
 class TextSweepParams(Strict):
     """Model shapes × nested training-set sizes on a real corpus, with held-out non-members and
     a reference model (SPEC 2, 4-7)."""
@@ -268,6 +351,8 @@ class TextSweepParams(Strict):
     reference: Literal["full", "zlib", "lzma"] = "full"
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     train: TrainParams = TrainParams()
+    # Canaries planted in every run's training set (SPEC 10); none by default.
+    canaries: SweepCanaries | None = None
 
     def largest_job_flops(self) -> float:
         """Training FLOPs of the most expensive job (one shape's runs and its reference)."""
@@ -370,6 +455,8 @@ class ScoringParams(Strict):
     reference: str = Field(default="zlib", pattern=r"^(zlib|lzma|checkpoint:[0-9]+)$")
     seq_len: int = Field(default=64, ge=16, le=4096)
     max_samples: int = Field(default=1000, ge=1, le=100_000)
+    # Canaries the user inserted into the model's training data: exposure per canary (SPEC 10).
+    canaries: ScoringCanaries | None = None
 
     @property
     def reference_checkpoint_id(self) -> int | None:

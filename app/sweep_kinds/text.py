@@ -49,6 +49,7 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
         "reference": params.reference,
         "train": params.train.model_dump(),
         "inputs": inputs,
+        "canaries": params.canaries.model_dump() if params.canaries else None,
     }
     for index, shape in enumerate(params.shapes):
         key = shape_key(shape.n_layer, shape.d_model)

@@ -5,7 +5,9 @@ params (worker.contract.TrainTextJob): model shape, corpus, vocab_size, seq_len,
 seed, reference, train knobs, members [{run_id, n_samples}]. The dataset (BPE tokenizer, samples,
 split) is rebuilt deterministically in every job and checked against `dataset_sha256` when
 given. With reference "full" a same-shape model is trained on every training sample in the same
-stack; "zlib"/"lzma" code each sample's UTF-8 bytes instead. The stack (with the early
+stack; "zlib"/"lzma" code each sample's UTF-8 bytes instead. With `canaries`, every run's
+training set also holds the same planted canaries (worker/canaries.py) and its summary their
+exposure and extraction; the reference is trained without them. The stack (with the early
 memorized sets) is checkpointed every `checkpoint_every` steps; a re-claimed job resumes there.
 """
 
@@ -113,6 +115,27 @@ class EarlyMemorized:
         return rows
 
 
+def planted_canaries(params: TrainTextJob, dataset) -> tuple[list, np.ndarray]:
+    """The sweep's canaries (SPEC 10) and their training rows: each inserted canary's tokens,
+    padded to seq_len, `repeats` times (controls are not inserted)."""
+    from worker.canaries import canary_tokens, plant
+    from worker.data.padding import pad_rows
+
+    spec = params.canaries
+    if spec is None:
+        return [], np.zeros((0, params.seq_len), dtype=np.int32)
+    canaries = plant(spec, spec.repeats, spec.per_repeat, spec.n_controls, params.seed)
+    tokens = canary_tokens(spec, canaries, lambda text: dataset.tokenizer.encode(text).ids)
+    longest = max(len(t) for t in tokens)
+    if longest > params.seq_len:
+        raise ValueError(
+            f"a canary is {longest} tokens with this sweep's tokenizer; samples are "
+            f"{params.seq_len}: shorten the template or the secret, or raise seq_len"
+        )
+    rows = [t for c, t in zip(canaries, tokens, strict=True) for _ in range(c.repeats)]
+    return canaries, pad_rows(rows, params.seq_len)
+
+
 def reference_sound(summary: dict[str, Any], n_train: int, n_reference_train: int) -> bool:
     """Is the full-data reference a sound one for this run (SPEC 9)? It must have seen more than
     the run's training set (otherwise it is the same model and mem_U is 0 by construction) and
@@ -146,13 +169,15 @@ def run(ctx: JobContext) -> dict[str, Any]:
         raise ValueError(
             f"the corpus has {dataset.train.shape[0]} training samples; a run asks for {max(sizes)}"
         )
-    datasets = [dataset.train[:n] for n in sizes]
+    canaries, canary_rows = planted_canaries(params, dataset)
+    # Every run trains on its corpus samples plus the same canaries; the reference sees none.
+    datasets = [np.concatenate([dataset.train[:n], canary_rows]) for n in sizes]
     with_reference = params.reference == "full"
     if with_reference:
         datasets.append(dataset.train)
     device = pick_device(ctx.device)
     k = max(k for k in PREFIX_LENGTHS if k < params.seq_len)
-    snapshots = EarlyMemorized(datasets[: len(members)], params.train, k)
+    snapshots = EarlyMemorized([dataset.train[:n] for n in sizes], params.train, k)
     snapshots.restore(checkpoint_extra(ctx.resume_path))
     results = train_many(
         model_config,
@@ -216,6 +241,21 @@ def run(ctx: JobContext) -> dict[str, Any]:
             checkpoint_prediction=snapshots.prediction(i, evaluation["samples"][f"extract_{k}"]),
             **reference_info,
         )
+        if canaries:
+            from worker.canaries import measure, summary_of
+
+            rows = measure(
+                MemdashScorer(results[i].model),
+                params.canaries,
+                canaries,
+                lambda text: dataset.tokenizer.encode(text).ids,
+                dataset.tokenizer.decode,
+                vocab,
+                params.seed,
+            )
+            evaluation["summary"].update(
+                summary_of(params.canaries, rows), n_canary_samples=int(canary_rows.shape[0])
+            )
         if with_reference:  # SPEC 9: a reference must generalize better than the target
             evaluation["summary"]["reference_sound"] = reference_sound(
                 evaluation["summary"], n, int(dataset.train.shape[0])

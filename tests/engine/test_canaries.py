@@ -1,0 +1,55 @@
+"""worker/canaries.py: a model trained here on short documents with planted canaries, measured
+at its training length: canaries have high exposure and are extractable, controls neither."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from worker.canaries import canary_tokens, measure, plant
+from worker.data.padding import pad_rows
+from worker.data.tokenizer import train_byte_bpe
+from worker.inference import MemdashScorer
+from worker.model import GPTConfig
+from worker.params import CanarySpace
+from worker.train import train
+from worker.train_config import TrainConfig
+
+SPEC = CanarySpace(
+    template="the pin of user {n} is {secret}.", alphabet="0123456789", secret_length=3
+)
+
+
+@pytest.mark.slow  # trains a 2-layer model for 600 steps: ~12 s
+def test_planted_canaries_are_exposed_and_extractable_controls_are_not() -> None:
+    documents = [f"note {i}: the {w} sat on the mat." for i, w in enumerate(["cat", "dog"] * 30)]
+    canaries = plant(SPEC, repeats=[16], per_repeat=3, n_controls=4, seed=7)
+    assert [c.repeats for c in canaries] == [16, 16, 16, 0, 0, 0, 0]
+    texts = documents + [SPEC.fill(c.secret, c.number) for c in canaries if c.repeats]
+    tokenizer = train_byte_bpe(texts, 300)
+
+    def encode(text: str) -> list[int]:
+        return tokenizer.encode(text).ids
+
+    seq_len = 24
+    rows = [encode(d) for d in documents]
+    for canary, tokens in zip(canaries, canary_tokens(SPEC, canaries, encode), strict=True):
+        rows += [tokens] * canary.repeats
+    data = pad_rows(rows, seq_len)  # short documents, each whole: padded, never cut
+    model = GPTConfig(vocab_size=300, seq_len=seq_len, n_layer=2, d_model=64)
+    config = TrainConfig(max_steps=600, batch_size=32, lr=1e-2, warmup_steps=20, eval_every=50)
+    result = train(model, config, data)
+    assert result.curve[-1]["train_loss_bits"] < 1.0, result.curve[-1]
+
+    found = measure(MemdashScorer(result.model), SPEC, canaries, encode, tokenizer.decode, 300, 0)
+    log2_space = math.log2(1000)
+    planted = [r for r in found if r["repeats"]]
+    controls = [r for r in found if not r["repeats"]]
+    assert all(r["method"] == "exact" for r in found)  # 1,000 secrets: every one coded
+    assert all(r["n_tokens"] == len(encode(SPEC.fill(r["secret"], r["number"]))) for r in found)
+    assert all(r["exposure_bits"] > 0.8 * log2_space for r in planted), planted
+    assert np.mean([r["exposure_bits"] for r in controls]) < 0.5 * log2_space, controls
+    assert all(r["extracted"] for r in planted)
+    assert not any(r["extracted"] for r in controls)

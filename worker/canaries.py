@@ -1,0 +1,164 @@
+"""Canaries: planting them in a text sweep's training sets and measuring each one's exposure and
+extractability under a model (SPEC 10; the formulas are in worker/metrics/exposure.py).
+
+A canary is one sample of its own: the filled template, tokenized whole with the run's
+tokenizer (never cut, never packed with corpus text), inserted `repeats` times. Controls are
+secrets of the same space that were never inserted: their exposure is the baseline (about
+1.4 bits), and they must not be extractable.
+
+Each canary has a number (filling the template's optional {n}: its own context). Candidates are
+every secret when the space is at most `n_candidates` (exact ranks), else `n_candidates` secrets
+drawn uniformly, leaving out the canaries' and controls' own; each canary is ranked against
+them filled into its own context (one candidate set per distinct context). Extraction of a
+secret: the canary's tokens that decode to the filled template's text before the secret are
+the prompt; the rest (secret and any suffix) must be reproduced exactly by greedy decoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from worker.inference import CausalScorer, greedy_continuations, token_nll_bits
+from worker.metrics.codelength import sample_code_bits
+from worker.metrics.exposure import SecretSpace, estimate_exposure
+from worker.params import CanarySpace
+
+Encode = Callable[[str], list[int]]
+Decode = Callable[[list[int]], str]
+
+
+@dataclass(frozen=True)
+class Canary:
+    secret: str
+    repeats: int  # times inserted into the training data; 0 for a control
+    number: int  # fills the template's {n}
+
+
+def space_of(spec: CanarySpace) -> SecretSpace:
+    return SecretSpace(spec.alphabet, spec.secret_length)
+
+
+def plant(
+    spec: CanarySpace, repeats: Sequence[int], per_repeat: int, n_controls: int, seed: int
+) -> list[Canary]:
+    """`per_repeat` distinct secrets for each repeat count, then `n_controls` controls, drawn
+    deterministically from `seed` (every job of a sweep plants the same canaries)."""
+    space = space_of(spec)
+    wanted = per_repeat * len(repeats) + n_controls
+    if wanted > space.size:
+        raise ValueError(f"{wanted} distinct secrets do not fit in a space of {space.size}")
+    rng = np.random.default_rng([seed, 0xCA4A])
+    secrets: list[str] = []
+    while len(secrets) < wanted:
+        secrets.extend(s for s in space.draw(rng, wanted) if s not in secrets)
+    secrets = list(dict.fromkeys(secrets))[:wanted]
+    counts = [r for r in repeats for _ in range(per_repeat)] + [0] * n_controls
+    return [
+        Canary(s, r, number)
+        for number, (s, r) in enumerate(zip(secrets, counts, strict=True), start=1)
+    ]
+
+
+def with_controls(
+    spec: CanarySpace, inserted: Sequence[tuple[str, int]], n_controls: int, seed: int
+) -> list[Canary]:
+    """An upload's canaries (secret, repeats), numbered in order, then `n_controls` secrets of
+    the space that are not among them."""
+    taken = {secret for secret, _ in inserted}
+    space, rng, found = space_of(spec), np.random.default_rng([seed, 0xC0DE]), []
+    if space.size - len(taken) < n_controls:
+        raise ValueError("the secret space is too small for the requested controls")
+    while len(found) < n_controls:
+        found.extend(s for s in space.draw(rng, n_controls) if s not in taken and s not in found)
+    canaries = [Canary(s, r, i) for i, (s, r) in enumerate(inserted, start=1)]
+    first = len(canaries) + 1
+    return canaries + [Canary(s, 0, first + i) for i, s in enumerate(found[:n_controls])]
+
+
+def canary_tokens(spec: CanarySpace, canaries: Sequence[Canary], encode: Encode) -> list[list[int]]:
+    return [encode(spec.fill(c.secret, c.number)) for c in canaries]
+
+
+def _prompt_length(tokens: list[int], prefix: str, decode: Decode) -> int:
+    """The most leading tokens that decode to (a prefix of) the template's text before the
+    secret; at least 1, and at least one token is left to reproduce."""
+    best = 1
+    for k in range(1, len(tokens)):
+        if prefix.startswith(decode(tokens[:k])):
+            best = k
+        else:
+            break
+    return min(best, len(tokens) - 1)
+
+
+def _code_bits(scorer: CausalScorer, samples: list[list[int]], vocab_size: int) -> np.ndarray:
+    return np.array([sample_code_bits(a, vocab_size) for a in token_nll_bits(scorer, samples)])
+
+
+def measure(
+    scorer: CausalScorer,
+    spec: CanarySpace,
+    canaries: Sequence[Canary],
+    encode: Encode,
+    decode: Decode,
+    vocab_size: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Per canary: exposure (bits), its estimated rank and method, code length, extraction."""
+    space = space_of(spec)
+    own = {c.secret for c in canaries}
+    exhaustive = space.size <= spec.n_candidates
+    if exhaustive:
+        candidates = space.all_secrets()
+    else:
+        rng = np.random.default_rng([seed, 0xCA1D])
+        candidates = [s for s in space.draw(rng, spec.n_candidates + len(own)) if s not in own]
+        candidates = candidates[: spec.n_candidates]
+    by_context: dict[str, np.ndarray] = {}  # candidate code lengths per distinct context
+    tokens = canary_tokens(spec, canaries, encode)
+    bits = _code_bits(scorer, tokens, vocab_size)
+    rows = []
+    for canary, sample, code in zip(canaries, tokens, bits, strict=True):
+        context = spec.fill("\0", canary.number)
+        if context not in by_context:
+            filled = [encode(spec.fill(s, canary.number)) for s in candidates]
+            by_context[context] = _code_bits(scorer, filled, vocab_size)
+        candidate_bits = by_context[context]
+        others = (
+            candidate_bits[[s != canary.secret for s in candidates]]
+            if exhaustive
+            else candidate_bits
+        )
+        exposure = estimate_exposure(float(code), others, space.log2_size, exhaustive)
+        k = _prompt_length(sample, spec.prefix(canary.number), decode)
+        generated = greedy_continuations(scorer, np.asarray([sample[:k]]), len(sample) - k)[0]
+        rows.append(
+            {
+                "secret": canary.secret,
+                "repeats": canary.repeats,
+                "number": canary.number,
+                "exposure_bits": exposure.exposure_bits,
+                "rank": exposure.rank,
+                "method": exposure.method,
+                "code_bits": float(code),
+                "n_tokens": len(sample),
+                "prompt_tokens": k,
+                "extracted": bool(np.array_equal(generated, sample[k:])),
+            }
+        )
+    return rows
+
+
+def summary_of(spec: CanarySpace, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a run's summary carries: the space, the candidates and the per-canary rows."""
+    space = space_of(spec)
+    return {
+        "canaries": rows,
+        "canary_space_bits": space.log2_size,
+        "canary_template": spec.template,
+        "canary_n_candidates": min(spec.n_candidates, space.size),
+    }
