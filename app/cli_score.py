@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,22 @@ def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | Non
     return uploaded
 
 
+def _read_canaries(path: Path | None) -> dict | None:
+    """A canaries JSON file: {"template": "... {secret} ...", "alphabet": "0123456789",
+    "secret_length": 6, "inserted": [{"secret": "123456", "repeats": 4}, ...]}."""
+    if path is None:
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"{path}: no such file")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        fail(f"{path}: not a JSON file ({error})")
+    if not isinstance(value, dict):
+        fail(f"{path}: must hold a JSON object with template, alphabet, secret_length, inserted")
+    return value
+
+
 def score(
     model: Annotated[
         list[Path],
@@ -52,10 +69,20 @@ def score(
     tokenizer_from: Annotated[
         int | None, typer.Option(help="Checkpoint id whose tokenizer completes files without one.")
     ] = None,
+    canaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON file of the canaries inserted into the model's training data "
+            '({"template": "the pin of user {n} is {secret}", "alphabet": "0123456789", '
+            '"secret_length": 6, "inserted": [{"secret": "123456", "repeats": 4}]}): '
+            "their exposure, against never-inserted controls."
+        ),
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
     """Score a checkpoint: per-sample memorization, extraction and membership inference."""
+    canary_spec = _read_canaries(canaries)
     checkpoint = _upload_checkpoint(model, server, tokenizer_from)
     body = {
         "name": f"scoring of {checkpoint['name']}",
@@ -65,6 +92,7 @@ def score(
         "reference": reference,
         "seq_len": seq_len,
         "max_samples": max_samples,
+        "canaries": canary_spec,
     }
     with _client(server) as client:
         launched = _request(client, "POST", "/api/scorings", json=body)
@@ -80,6 +108,13 @@ def score(
                 f"  {run['name']}: {run['n_train']} samples, Σ mem_U {run['mem_u_bits']:,.0f} bits,"
                 f" extraction (k=32) {run.get('extract_rate_train_k32', float('nan')):.3f}"
                 + (f", MI AUC (loss) {run['mi_loss_auc']:.3f}" if "mi_loss_auc" in run else "")
+            )
+        for canary in run.get("canaries", []):
+            inserted = f"{canary['repeats']}×" if canary["repeats"] else "control"
+            typer.echo(
+                f"    canary {canary['number']} {canary['secret']} ({inserted}): exposure "
+                f"{canary['exposure_bits']:.2f} of {run['canary_space_bits']:.1f} bits"
+                + (", extracted" if canary["extracted"] else "")
             )
     if state["status"] != "succeeded":
         for job in state["jobs"]:

@@ -146,6 +146,7 @@ def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
                 members=params.members,
                 reference=reference_kind,
                 inputs={**inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
+                canaries=params.canaries,
             ),
             idempotency_key=f"sweep-{sweep.id}-score-{run.id}",
             sweep_id=sweep.id,

@@ -41,6 +41,16 @@ WORDS = [
     "zephyr",
 ]
 SEQ_LEN = 40  # the scoring sample length used with these models: k = 8, 16 and 32 all fit
+# Canaries the planted GPT-2 also trains on (SPEC 10): 3 digits, so all 1,000 secrets are ranked.
+CANARY_TEMPLATE = {"template": "the pin of user {n} is {secret}", "secret_length": 3}
+CANARY_SECRETS = ("417", "092")
+
+
+def canary_texts() -> list[str]:
+    from worker.params import CanarySpace
+
+    space = CanarySpace(**CANARY_TEMPLATE)
+    return [space.fill(secret, number) for number, secret in enumerate(CANARY_SECRETS, start=1)]
 
 
 @dataclass
@@ -67,7 +77,8 @@ def tokenizer(texts: list[str]):
 
 
 def train_planted_gpt2(folder_early: Path, folder_final: Path, steps: int = 150) -> None:
-    """GPT-2 (2 layers, d=64) trained on the planted sequences only; saved at step 10 and end."""
+    """GPT-2 (2 layers, d=64) trained on the planted sequences and the canaries (each whole, a
+    short sample of its own); saved at step 10 and at the end."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -87,8 +98,10 @@ def train_planted_gpt2(folder_early: Path, folder_final: Path, steps: int = 150)
     batch = torch.tensor([tok(t)["input_ids"][:SEQ_LEN] for t in data.planted])
     assert batch.shape == (8, SEQ_LEN), "planted sequences must be at least SEQ_LEN tokens"
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    canaries = [torch.tensor([tok(t)["input_ids"]]) for t in canary_texts()]
     for step in range(1, steps + 1):
         loss = model(input_ids=batch, labels=batch).loss
+        loss = loss + sum(model(input_ids=c, labels=c).loss for c in canaries) / len(canaries)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

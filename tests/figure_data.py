@@ -141,6 +141,25 @@ def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
                         "loss": {"fpr": [0, 0.1, 1], "tpr": [0, 0.7, 1]},
                         "zlib": {"fpr": [0, 0.5, 1], "tpr": [0, 0.6, 1]},
                     },
+                    # Canary exposure grows with repeats and falls as N outgrows capacity.
+                    canaries=[
+                        {
+                            "secret": f"{number:06d}",
+                            "repeats": repeats,
+                            "number": number,
+                            "exposure_bits": min(19.9, 1.4 + repeats * 256 / n),
+                            "rank": 1.0,
+                            "method": "sampled",
+                            "code_bits": 30.0,
+                            "n_tokens": 9,
+                            "prompt_tokens": 6,
+                            "extracted": repeats == 16 and n <= peak,
+                        }
+                        for number, repeats in enumerate((1, 4, 16, 0), start=1)
+                    ],
+                    canary_space_bits=19.93,
+                    canary_template="the pin of user {n} is {secret}",
+                    canary_n_candidates=2000,
                     checkpoint_prediction=[
                         {
                             "step": 400,

@@ -5,6 +5,8 @@ its report with extraction score 1, while held-out text is neither memorized nor
 
 from __future__ import annotations
 
+import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -33,8 +35,13 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
     try:
         cli = [sys.executable, "-m", "app.cli", "score", "--server", server.url]
         final_files = [str(p) for p in sorted((tmp_path / "final").iterdir())]
+        canaries = tmp_path / "canaries.json"
+        inserted = [{"secret": secret, "repeats": 1} for secret in factory.CANARY_SECRETS]
+        canaries.write_text(
+            json.dumps({**factory.CANARY_TEMPLATE, "inserted": inserted, "n_controls": 3})
+        )
         options = ["--members", str(members), "--nonmembers", str(heldout)]
-        options += ["--seq-len", str(factory.SEQ_LEN), "--wait"]
+        options += ["--seq-len", str(factory.SEQ_LEN), "--canaries", str(canaries), "--wait"]
         out = subprocess.run(
             [*cli, *final_files, *options], capture_output=True, text=True, timeout=600
         )
@@ -68,6 +75,19 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         }
         assert len(run["mi_loss_auc_ci"]) == 2  # bootstrap interval
 
+        # Canaries: the two trained on rank first among all 1,000 secrets (exposure log2 1000)
+        # and are extracted from their context; never-inserted controls are neither.
+        found = {c["secret"]: c for c in run["canaries"]}
+        assert len(found) == 5 and all(c["method"] == "exact" for c in found.values())
+        for secret, text in zip(factory.CANARY_SECRETS, factory.canary_texts(), strict=True):
+            assert found[secret]["exposure_bits"] > 0.8 * math.log2(1000), found[secret]
+            assert found[secret]["extracted"]
+            assert found[secret]["n_tokens"] == len(tok(text)["input_ids"])  # scored whole
+        controls = [c for c in found.values() if c["repeats"] == 0]
+        assert len(controls) == 3 and not any(c["extracted"] for c in controls)
+        assert sum(c["exposure_bits"] for c in controls) / 3 < 0.5 * math.log2(1000)
+        assert "canary 1 417 (1×): exposure" in out.stdout
+
         rows = httpx.get(f"{server.url}/api/sweeps/{sweep_id}/samples?format=json").json()
         members_rows = sorted(
             (r for r in rows if r["split"] == "train"), key=lambda r: -r["mem_u_bits"]
@@ -91,6 +111,15 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
             assert section.select_one(f"#fig-{figure}-{run['id']}"), figure
         first = section.select(f"#top-scored-{run['id']} tbody tr")[0].select("td")
         assert first[6].get_text() == "1.00"  # k = 32
+        assert page.select_one("#fig-canaries") and len(page.select("#canary-table tbody tr")) == 5
+        bad_canary = httpx.post(
+            f"{server.url}/api/scorings",
+            json={
+                "checkpoint_ids": state["params"]["checkpoint_ids"],
+                "canaries": {**factory.CANARY_TEMPLATE, "inserted": [{"secret": "12a"}]},
+            },
+        )
+        assert bad_canary.status_code == 422 and "12a" in bad_canary.json()["detail"]
 
         # Two checkpoints of the same model, with a model reference: prediction of the last.
         ids = []

@@ -125,6 +125,15 @@ MINI_TEXT = {
     "shapes": [{"n_layer": 1, "d_model": 16}, {"n_layer": 1, "d_model": 32}],
     "train_sizes": [8, 32, 128],
     "train": {"max_steps": 120, "batch_size": 16, "lr": 0.01, "eval_every": 40},
+    # 11 bytes: fits in 16 tokens with any byte-level tokenizer.
+    "canaries": {
+        "template": "pin {n}: {secret}",
+        "secret_length": 4,
+        "repeats": [1, 8],
+        "per_repeat": 1,
+        "n_controls": 2,
+        "n_candidates": 100,
+    },
 }
 
 
@@ -148,14 +157,19 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
             assert 0 <= run[f"mi_{attack}_auc"] <= 1
         assert run["unclipped_bits"] <= run["mem_u_bits"]
         assert 0 <= run["extract_rate_train_k8"] <= 1
+        canaries = run["canaries"]  # planted in every run, with never-inserted controls
+        assert [c["repeats"] for c in canaries] == [1, 8, 0, 0]
+        assert all(0 <= c["exposure_bits"] <= run["canary_space_bits"] for c in canaries)
+        assert run["n_canary_samples"] == 9 and run["n_train"] == 8
         early = run["checkpoint_prediction"]
         assert early and early[0]["step"] == 40 and 0 <= early[0]["precision"] <= 1
         summary = state["summary"]
         assert len(summary["points"]) == 6 and summary["prediction"]["k"] == 8
         assert {row["target"] for row in summary["prediction"]["rows"]} == {"L1-d32"}
         page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
-        for figure in ("#fig-mem-u", "#fig-double-descent", "#fig-membership"):
+        for figure in ("#fig-mem-u", "#fig-double-descent", "#fig-membership", "#fig-canaries"):
             assert page.select_one(figure), figure
+        assert len(page.select("#canary-table tbody tr")) == 6 * 4
         assert page.select("#checkpoint-prediction tbody tr")
         top = page.select("#top-samples tbody tr")
         assert len(top) == 20 and all(row.select("td")[-1].get_text().strip() for row in top)

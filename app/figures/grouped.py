@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -35,7 +36,7 @@ def add_grouped_lines(
         if row.get(x) is not None and row.get(y) is not None:
             groups[str(row[group_by])][float(row[x])].append(row)
     colors = dict(color_of or {})
-    for group, by_x in sorted(groups.items(), key=lambda kv: _natural(kv[0])):
+    for group, by_x in sorted(groups.items(), key=lambda kv: natural_key(kv[0])):
         color = colors.setdefault(group, COLORS[len(colors) % len(COLORS)])
         xs = sorted(by_x)
         values = [np.array([r[y] for r in by_x[v]], dtype=float) for v in xs]
@@ -77,11 +78,12 @@ def add_grouped_lines(
     return colors
 
 
-def _natural(key: str) -> tuple[int, float | str]:
+def natural_key(key: str) -> tuple:
+    """Sort key that orders numbers inside names by value: L1-d8 before L1-d16, 64 before 256."""
     try:
-        return (0, float(key))
+        return ((0, float(key)),)
     except ValueError:
-        return (1, key)
+        return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", key) if p)
 
 
 def add_loss_pair(

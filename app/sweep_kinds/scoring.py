@@ -49,7 +49,12 @@ KIND = register(
         title="scoring",
         summarize=summarize,
         job_kinds=("score",),
-        figure_links=(("samples", "samples"), ("extraction", "extraction")),
+        figures=(("canaries", "canaries"),),
+        figure_links=(
+            ("samples", "samples"),
+            ("extraction", "extraction"),
+            ("canaries", "canary exposure"),
+        ),
         sections=("scoring_report",),
     )
 )

@@ -139,6 +139,7 @@ KIND = register(
             ("mem_u", "memorization"),
             ("double_descent", "double-descent"),
             ("membership", "membership"),
+            ("canaries", "canaries"),
         ),
         figure_links=(
             ("memorization", "memorization vs N"),
@@ -146,6 +147,8 @@ KIND = register(
             ("membership", "membership inference"),
             ("extraction", "extraction"),
             ("samples", "samples"),
+            ("canaries", "canary exposure"),
+            ("canaries-data", "canaries vs data"),
             ("curves", "training curves"),
         ),
         sections=("top_samples",),

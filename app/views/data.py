@@ -18,6 +18,7 @@ from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleSco
 from app.run_rows import run_row
 from app.scatter import extreme_indices
 from app.views.state import ViewState
+from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from worker.metrics.extraction import PREFIX_LENGTHS
 
 SCATTER_BUCKETS = 200
@@ -108,6 +109,32 @@ def extraction_rows(runs: list[Run]) -> list[dict[str, Any]]:
                 rate = r.summary.get(f"extract_rate_{split}_k{k}")
                 if rate is not None:
                     rows.append({**run_row(r), "split": split, "k": k, "rate": rate})
+    return rows
+
+
+def canary_rows(runs: list[Run]) -> list[dict[str, Any]]:
+    """One row per canary per run (SPEC 10), with the run's dataset-to-capacity ratio
+    Σ H(x|reference) / (α·params) at the paper's α (the double-descent view's x)."""
+    rows = []
+    for r in runs:
+        s = r.summary
+        if not s.get("canaries"):
+            continue
+        ratio = (
+            s["dataset_bits"] / (PAPER_ALPHA_FITTED_BF16 * r.n_params)
+            if s.get("dataset_bits") and r.n_params
+            else None
+        )
+        for canary in s["canaries"]:
+            rows.append(
+                {
+                    **run_row(r),
+                    **canary,
+                    "inserted": str(canary["repeats"]) if canary["repeats"] else "never",
+                    "max_exposure_bits": s.get("canary_space_bits"),
+                    "data_to_capacity": ratio,
+                }
+            )
     return rows
 
 

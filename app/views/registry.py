@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Sweep
+from app.figures.canaries import exposure_figure, exposure_vs_data_figure
 from app.figures.capacity import PLOT_LAYOUT, alpha_figure
 from app.figures.grouped import add_grouped_lines, add_loss_pair
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
@@ -221,6 +222,34 @@ def _extraction(session: Session, state: ViewState) -> Built:
     return Built(rows, figure, tables={k: v for k, v in tables.items() if v})
 
 
+def _canaries(session: Session, state: ViewState) -> Built:
+    rows = data.canary_rows(data.selected_runs(session, state, ("text", "scoring")))
+    figure = exposure_figure(rows, state.group_by)
+    table = [
+        {
+            "run": r["run"],
+            "canary": r["number"],
+            "secret": r["secret"],
+            "inserted": r["inserted"],
+            "exposure (bits)": round(r["exposure_bits"], 2),
+            "of at most": round(r["max_exposure_bits"], 2),
+            "rank estimate": r["method"],
+            "extracted": "yes" if r["extracted"] else "no",
+        }
+        for r in rows
+    ]
+    return Built(rows, figure, tables={"canaries": table} if table else {})
+
+
+def _canaries_data(session: Session, state: ViewState) -> Built:
+    rows = data.canary_rows(data.selected_runs(session, state, ("text",)))
+    figure = exposure_vs_data_figure(rows, state.band)
+    x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
+    figure.update_layout(xaxis_title=x_title)
+    figure.update_xaxes(type="log" if state.log_x else "linear")
+    return Built(rows, figure)
+
+
 def _samples(session: Session, state: ViewState) -> Built:
     evaluation_ids = data.selected_evaluation_ids(session, state)
     points = data.sample_scatter_rows(session, evaluation_ids, state.split)
@@ -328,6 +357,29 @@ VIEWS: dict[str, View] = {
             ("log_x", "group_by", "band"),
             _extraction,
             {"log_x": False},
+        ),
+        View(
+            "canaries",
+            "Canary exposure",
+            "Each planted canary's exposure, log2|R| − log2 rank of its secret among all "
+            "secrets of its space by the model's code length, against the times it was "
+            "inserted; never-inserted controls show the baseline (about 1.44 bits). The table "
+            "says how each rank was estimated and whether greedy decoding from the canary's "
+            "context reproduces its secret.",
+            "Carlini et al. 2019, Sec. 4 (SPEC 10)",
+            ("group_by",),
+            _canaries,
+            {"group_by": "run"},
+        ),
+        View(
+            "canaries-data",
+            "Canary exposure vs data",
+            "Mean exposure of the canaries inserted the same number of times against each "
+            "run's dataset-to-capacity ratio Σ H(x|reference) / (α·params): a model with room "
+            "to spare memorizes a canary seen once; past its capacity it needs more repeats.",
+            "Carlini et al. 2019; Morris et al. 2025, Sec. 4 (SPEC 10)",
+            ("log_x", "band"),
+            _canaries_data,
         ),
         View(
             "samples",

@@ -43,6 +43,8 @@ VIEW_SWEEP = {
     "membership": "text",
     "extraction": "text",
     "samples": "text",
+    "canaries": "text",
+    "canaries-data": "text",
 }
 
 
@@ -67,6 +69,21 @@ def test_each_view_draws_its_sweep_with_explanation_and_twins(
     assert len(table) == len(twin["rows"])
     embed = _get(client, f"/figures/{name}?{query}&embed=1")
     assert embed.select_one("#figure") and not embed.select_one("#controls")
+
+
+def test_canary_exposure_by_repeats_and_by_data(client: TestClient, sweeps) -> None:
+    page = _get(client, f"/figures/canaries?sweeps={sweeps['text']}")
+    figure = _figure(page)
+    assert figure["layout"]["xaxis"]["categoryarray"] == ["never", "1", "4", "16"]
+    means = {t["name"]: t for t in figure["data"] if t["name"].endswith(" mean")}
+    assert len(means) == 6  # one per run (the view groups by run)
+    small = means["L1-d16 N=64 mean"]["y"]  # exposure grows with the times inserted
+    assert small == sorted(small) and small[-1] == pytest.approx(19.9)
+    assert page.select("table tbody tr") and "never" in page.get_text()
+    by_data = _figure(_get(client, f"/figures/canaries-data?sweeps={sweeps['text']}"))
+    lines = {t["name"]: t for t in by_data["data"] if t.get("mode") == "lines+markers"}
+    assert by_data["layout"]["xaxis"]["title"]["text"].startswith("dataset-to-capacity")
+    assert lines, [t["name"] for t in by_data["data"]]
 
 
 def test_plateau_groups_seeds_into_a_mean_with_a_band(client: TestClient, sweeps) -> None:

@@ -5,7 +5,9 @@ params: seq_len, max_samples, reference ("zlib" | "lzma" | "checkpoint"), inputs
 non-members are scored whole with the model's own tokenizer, in windows of `seq_len` tokens
 when longer (worker/data/cut.py). A reference model codes the same *text*: each sample is
 decoded and re-tokenized with the reference's tokenizer, so two models with different
-vocabularies are compared in bits of the same string (SPEC 2).
+vocabularies are compared in bits of the same string (SPEC 2). With `canaries` (the template
+and the secrets the user inserted, with their repeats), each canary's exposure and extraction
+is measured with the model's tokenizer beside never-inserted controls (worker/canaries.py).
 """
 
 from __future__ import annotations
@@ -51,6 +53,30 @@ def reference_bits(params: ScoreJob, texts: list[str], reference: Any):
 
     ids = [reference.tokenizer(t, add_special_tokens=False)["input_ids"] or [0] for t in texts]
     return code_bits(HFScorer(reference.model), ids, reference.model.config.vocab_size)[0]
+
+
+def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
+    """Exposure and extraction of the user's inserted canaries and of never-inserted controls."""
+    from worker.canaries import measure, summary_of, with_controls
+    from worker.inference import HFScorer
+
+    canaries = with_controls(
+        spec, [(c.secret, c.repeats) for c in spec.inserted], spec.n_controls, seed=0
+    )
+
+    def encode(text: str) -> list[int]:
+        return target.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    rows = measure(
+        HFScorer(target.model),
+        spec,
+        canaries,
+        encode,
+        target.tokenizer.decode,
+        target.model.config.vocab_size,
+        seed=0,
+    )
+    return summary_of(spec, rows)
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
@@ -109,4 +135,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         model=target.info,
     )
     evaluation["samples"]["train_document"] = members.document_index
+    if params.canaries is not None:
+        ctx.progress(0.99, "canary exposure")
+        evaluation["summary"].update(canary_summary(params.canaries, target))
     return {"n_params": target.info["n_params"], "curve": [], **evaluation}
