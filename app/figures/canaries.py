@@ -61,9 +61,7 @@ def exposure_figure(rows: list[dict[str, Any]], group_by: str) -> go.Figure:
             chosen = [r["exposure_bits"] for r in members if r["inserted"] == value]
             means.append(sum(chosen) / len(chosen) if chosen else None)
         figure.add_trace(
-            go.Scatter(
-                x=order, y=means, mode="lines", line={"color": color}, name=f"{group} mean"
-            )
+            go.Scatter(x=order, y=means, mode="lines", line={"color": color}, name=f"{group} mean")
         )
     _reference_lines(figure, rows)
     figure.update_layout(

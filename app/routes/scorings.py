@@ -52,6 +52,36 @@ def api_launch_scoring(
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
 
+def canaries_from_form(
+    template: str, alphabet: str, secret_length: str, secrets: str
+) -> dict[str, Any] | None:
+    """The canaries block of a scoring from the form's fields: one inserted secret per line,
+    optionally followed by how many times it was inserted ("123456 4"). None when no secret
+    is given; ValueError with a message for the user on a line it cannot read."""
+    inserted = []
+    for number, line in enumerate(secrets.splitlines(), start=1):
+        parts = line.replace(",", " ").split()
+        if not parts:
+            continue
+        if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+            raise ValueError(
+                f"canaries: line {number} ({line.strip()!r}) must be a secret, optionally "
+                "followed by the times it was inserted, e.g. 123456 4"
+            )
+        inserted.append({"secret": parts[0], "repeats": int(parts[1]) if len(parts) == 2 else 1})
+    if not inserted:
+        return None
+    length = secret_length.strip() or str(len(inserted[0]["secret"]))
+    if not length.isdigit():
+        raise ValueError("canaries: the secret length must be a whole number")
+    return {
+        "template": template,
+        "alphabet": alphabet,
+        "secret_length": int(length),
+        "inserted": inserted,
+    }
+
+
 @router.post("/scorings", response_model=None, **FORM)
 def form_launch_scoring(
     request: Request,
@@ -67,6 +97,10 @@ def form_launch_scoring(
     reference: Annotated[str, Form()] = "zlib",
     seq_len: Annotated[str, Form()] = "64",
     max_samples: Annotated[str, Form()] = "1000",
+    canary_template: Annotated[str, Form()] = "the pin of user {n} is {secret}",
+    canary_alphabet: Annotated[str, Form()] = "0123456789",
+    canary_secret_length: Annotated[str, Form()] = "",
+    canary_secrets: Annotated[str, Form()] = "",
 ) -> Response:
     form: dict[str, Any] = {
         "members": members,
@@ -76,7 +110,19 @@ def form_launch_scoring(
         "max_samples": max_samples,
         "checkpoint_ids": checkpoint_ids,
     }
+    canary_fields = {
+        "canary_template": canary_template,
+        "canary_alphabet": canary_alphabet,
+        "canary_secret_length": canary_secret_length,
+        "canary_secrets": canary_secrets,
+    }
     errors: dict[str, str] = {}
+    try:
+        form["canaries"] = canaries_from_form(
+            canary_template, canary_alphabet, canary_secret_length, canary_secrets
+        )
+    except ValueError as error:
+        errors["canaries"] = str(error)
     for field, upload in (("members", members_file), ("nonmembers", nonmembers_file)):
         if upload is not None and upload.filename:
             try:
@@ -97,4 +143,4 @@ def form_launch_scoring(
             errors[field] = str(error)
     # Corpora uploaded with the form stay, ready to pick: a fresh read shows them.
     with read_scope(request) as fresh:
-        return page_with(request, fresh, errors, form, 422)
+        return page_with(request, fresh, errors, {**form, **canary_fields}, 422)

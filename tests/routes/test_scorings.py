@@ -1,0 +1,58 @@
+"""Launching scorings from the form: canaries typed as lines, errors beside their field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from app.routes.scorings import canaries_from_form
+from tests import checkpoint_factory as factory
+
+
+def test_canary_lines_become_inserted_secrets() -> None:
+    got = canaries_from_form("pin {n}: {secret}", "0123456789", "", "417 4\n\n092\n 551, 2 ")
+    assert got == {
+        "template": "pin {n}: {secret}",
+        "alphabet": "0123456789",
+        "secret_length": 3,  # the first secret's length
+        "inserted": [
+            {"secret": "417", "repeats": 4},
+            {"secret": "092", "repeats": 1},
+            {"secret": "551", "repeats": 2},
+        ],
+    }
+    assert canaries_from_form("t {secret}", "01", "", "  \n") is None
+    with pytest.raises(ValueError, match="line 2"):
+        canaries_from_form("t {secret}", "01", "", "01\n01 twice")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_form_launches_canaries_and_shows_their_errors(
+    client: TestClient, tmp_path: Path
+) -> None:
+    factory.random_neox(tmp_path / "neox")
+    archive = factory.tar_gz(tmp_path / "neox", tmp_path / "neox.tar.gz")
+    uploaded = client.post("/api/checkpoints", files={"file": (archive.name, archive.read_bytes())})
+    checkpoint_id = uploaded.json()["id"]
+    form = {
+        "checkpoint_ids": str(checkpoint_id),
+        "canary_template": "the pin of user {n} is {secret}",
+        "canary_alphabet": "0123456789",
+        "canary_secrets": "417 4\n09x",
+    }
+    bad = client.post("/scorings", data=form, follow_redirects=False)
+    assert bad.status_code == 422
+    page = BeautifulSoup(bad.text, "html.parser")
+    assert "'09x'" in page.select_one("#error-canaries").get_text()
+    assert page.select_one("#canaries").has_attr("open")  # the fields stay open, as typed
+    assert page.select_one("#canary_secrets").get_text() == "417 4\n09x"
+    good = client.post(
+        "/scorings", data={**form, "canary_secrets": "417 4\n092"}, follow_redirects=False
+    )
+    assert good.status_code == 303, good.text
+    sweep = client.get(f"/api/sweeps/{good.headers['location'].split('/')[-1]}").json()
+    assert [c["secret"] for c in sweep["params"]["canaries"]["inserted"]] == ["417", "092"]
