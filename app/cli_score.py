@@ -60,7 +60,14 @@ def score(
     nonmembers: Annotated[
         Path | None, typer.Option(help="Non-members for membership inference (.txt/.jsonl).")
     ] = None,
-    reference: Annotated[str, typer.Option(help="zlib, lzma, or checkpoint:<id>.")] = "zlib",
+    reference: Annotated[
+        str,
+        typer.Option(
+            help="auto (per sample the shortest of zlib, lzma, the uniform token code and a "
+            "model trained on half the non-members), heldout-model, zlib, lzma, or "
+            "checkpoint:<id> (e.g. the base model of a fine-tune)."
+        ),
+    ] = "auto",
     seq_len: Annotated[
         int,
         typer.Option(help="Longest sample in tokens (longer documents are scored in windows)."),

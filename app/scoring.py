@@ -98,6 +98,11 @@ def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
     if params.nonmembers:
         inputs["nonmembers"] = _corpus_input(session, params.nonmembers, "nonmembers")
     reference_kind = params.reference
+    if params.reference == "heldout-model" and not params.nonmembers:
+        raise ScoringRejected(
+            "reference: a held-out reference model is trained on non-member documents; "
+            "give non-members, or choose another reference"
+        )
     if (ref_id := params.reference_checkpoint_id) is not None:
         ref = _checkpoint(session, ref_id, "reference")
         inputs["reference_model"] = {"kind": "checkpoint", "sha256": ref.sha256}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import Request
@@ -17,6 +18,7 @@ templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.globals["memdash_version"] = __version__
 templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the launch forms
 templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once
+templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0
 
 
 def is_htmx(request: Request) -> bool:

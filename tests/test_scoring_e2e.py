@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from tests import checkpoint_factory as factory
 from tests.live import LiveServer, LiveWorker, wait_for_sweep
 from tests.pg_cluster import free_port
+from worker.heldout_reference import split_nonmembers
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
@@ -62,7 +63,15 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         ]
         member_lengths = lengths(data.planted + data.unseen_members)
         assert run["n_train"] == len(member_lengths)
-        assert run["n_heldout"] == len(lengths(data.heldout))
+        # The default reference: half the non-member documents train a memdash model (never
+        # scored), the other half are the non-members; per sample the shortest code is used.
+        trained_on, scored = split_nonmembers(data.heldout, seed=0)
+        assert run["n_heldout"] == len(lengths(scored))
+        assert run["reference"] == "auto"
+        assert run["reference_model"]["n_documents"] == len(trained_on) == 16
+        assert set(run["reference_parts"]) == {"zlib", "lzma", "uniform", "heldout-model"}
+        assert sum(run["reference_parts"].values()) == pytest.approx(1.0)
+        assert run["reference_sound"]  # it codes the non-members better than the target does
         longer = sum(n > 32 for n in member_lengths)  # extraction needs tokens after k = 32
         assert run["extract_rate_train_k32"] == pytest.approx(8 / longer)
         assert run["extract_rate_heldout_k32"] == 0.0
@@ -145,6 +154,22 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         assert all(r["reference"] == "checkpoint" for r in pair["runs"])
         page = httpx.get(f"{server.url}/sweeps/{launched.json()['sweep_id']}")  # no non-members
         assert page.status_code == 200 and "no membership inference" in page.text
+        # An untrained model memorized nothing: the default reference says ~0 bits, where zlib
+        # alone (which codes a short sample in more bits than the uniform token code) says more.
+        untrained = {}
+        for reference in ("auto", "zlib"):
+            body = {"checkpoint_ids": [neox["id"]], "members": corpus_sha, "reference": reference}
+            launched = httpx.post(f"{server.url}/api/scorings", json=body)
+            assert launched.status_code == 201, launched.text
+            done = wait_for_sweep(server.url, launched.json()["sweep_id"], 300)
+            (scored_run,) = done["runs"]
+            untrained[reference] = scored_run["mem_u_bits"] / scored_run["n_train"]
+        assert untrained["auto"] < 1.0 and untrained["zlib"] > 10 * max(untrained["auto"], 1)
+        no_heldout = httpx.post(
+            f"{server.url}/api/scorings",
+            json={"checkpoint_ids": [neox["id"]], "reference": "heldout-model"},
+        )
+        assert no_heldout.status_code == 422 and "non-member" in no_heldout.json()["detail"]
         bad = httpx.post(f"{server.url}/api/scorings", json={"checkpoint_ids": [9999]})
         assert bad.status_code == 422 and "no uploaded checkpoint 9999" in bad.json()["detail"]
         too_long = httpx.post(

@@ -148,7 +148,7 @@ class ScoreJob(Strict):
     seq_len: int = Field(ge=16, le=4096)
     max_samples: int = Field(ge=1, le=100_000)
     members: str = Field(pattern=r"^(demo|[0-9a-f]{64})$")
-    reference: Literal["zlib", "lzma", "checkpoint"]
+    reference: Literal["auto", "zlib", "lzma", "heldout-model", "checkpoint"]
     inputs: dict[str, InputFile]
     canaries: ScoringCanaries | None = None
 

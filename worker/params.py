@@ -451,8 +451,13 @@ class ScoringParams(Strict):
     # the sha256 of an uploaded .txt/.jsonl corpus.
     members: str = Field(default="demo", pattern=r"^(demo|sweep:[0-9]+|[0-9a-f]{64})$")
     nonmembers: str | None = Field(default=None, pattern=r"^(sweep:[0-9]+|[0-9a-f]{64})$")
-    # "zlib" / "lzma" (model-free) or "checkpoint:<id>" (another uploaded model).
-    reference: str = Field(default="zlib", pattern=r"^(zlib|lzma|checkpoint:[0-9]+)$")
+    # "auto": per sample the shortest of zlib, lzma, the uniform token code and, given enough
+    # non-member documents, a model memdash trains on half of them; "zlib" / "lzma"
+    # (model-free); "heldout-model" (that trained model alone); "checkpoint:<id>" (an uploaded
+    # model, e.g. a fine-tune's base model). See worker/jobs/score.py and docs/measures.md.
+    reference: str = Field(
+        default="auto", pattern=r"^(auto|zlib|lzma|heldout-model|checkpoint:[0-9]+)$"
+    )
     seq_len: int = Field(default=64, ge=16, le=4096)
     max_samples: int = Field(default=1000, ge=1, le=100_000)
     # Canaries the user inserted into the model's training data: exposure per canary (SPEC 10).

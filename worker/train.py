@@ -246,6 +246,7 @@ def train(
     on_progress: ProgressFn | None = None,
     on_checkpoint: CheckpointFn | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_eval: EvalFn | None = None,
 ) -> TrainResult:
     """One model (seed `config.seed`): a stack of one through `train_many`."""
     (result,) = train_many(
@@ -255,6 +256,7 @@ def train(
         [config.seed],
         device=device,
         on_progress=on_progress,
+        on_eval=on_eval,
         should_stop=should_stop,
         checkpoint_path=checkpoint_path,
         resume_from=resume_from,

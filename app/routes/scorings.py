@@ -94,7 +94,7 @@ def form_launch_scoring(
     nonmembers: Annotated[str, Form()] = "",
     members_file: Annotated[UploadFile | None, File()] = None,
     nonmembers_file: Annotated[UploadFile | None, File()] = None,
-    reference: Annotated[str, Form()] = "zlib",
+    reference: Annotated[str, Form()] = "auto",
     seq_len: Annotated[str, Form()] = "64",
     max_samples: Annotated[str, Form()] = "1000",
     canary_template: Annotated[str, Form()] = "the pin of user {n} is {secret}",

@@ -1,11 +1,17 @@
 """Score an uploaded checkpoint: how much did it memorize of the given text, and what?
 
-params: seq_len, max_samples, reference ("zlib" | "lzma" | "checkpoint"), inputs
-{model, members, nonmembers?, reference_model?} (downloaded by the agent). Members and
-non-members are scored whole with the model's own tokenizer, in windows of `seq_len` tokens
-when longer (worker/data/cut.py). A reference model codes the same *text*: each sample is
-decoded and re-tokenized with the reference's tokenizer, so two models with different
-vocabularies are compared in bits of the same string (SPEC 2). With `canaries` (the template
+params: seq_len, max_samples, reference, inputs {model, members, nonmembers?,
+reference_model?} (downloaded by the agent). Members and non-members are scored whole with the
+model's own tokenizer, in windows of `seq_len` tokens when longer (worker/data/cut.py).
+
+References (SPEC 9): "zlib"/"lzma" code each sample's UTF-8 bytes; "checkpoint" is an uploaded
+model, which codes the same *text*: each sample is decoded and re-tokenized with the
+reference's tokenizer, so two models with different vocabularies are compared in bits of the
+same string (SPEC 2); "heldout-model" is a model memdash trains on half of the non-member
+documents (worker/heldout_reference.py; the other half are the scored non-members); "auto",
+the default, is per sample the shortest of zlib, lzma, the uniform token code and (with enough
+non-member documents) the held-out model, plus log2 k bits naming it
+(worker/metrics/reference_code.py). With `canaries` (the template
 and the secrets the user inserted, with their repeats), each canary's exposure and extraction
 is measured with the model's tokenizer beside never-inserted controls (worker/canaries.py).
 """
@@ -41,18 +47,74 @@ def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[str
     return [text for text, _ in parsed.documents]
 
 
-def reference_bits(params: ScoreJob, texts: list[str], reference: Any):
-    """H(x | reference) in bits for each sample's text."""
-    from worker.metrics.compression import COMPRESSORS
-
-    if reference is None:
-        compress = COMPRESSORS[params.reference]
-        return np.array([compress(t) for t in texts])
+def checkpoint_reference_bits(texts: list[str], reference: Any) -> np.ndarray:
+    """H(x | an uploaded reference model) in bits for each sample's text."""
     from worker.evaluate_text import code_bits
     from worker.inference import HFScorer
 
     ids = [reference.tokenizer(t, add_special_tokens=False)["input_ids"] or [0] for t in texts]
     return code_bits(HFScorer(reference.model), ids, reference.model.config.vocab_size)[0]
+
+
+class References:
+    """Each side's reference code lengths under the job's choice of reference."""
+
+    def __init__(self, params: ScoreJob, vocab_size: int, checkpoint: Any, heldout_model: Any):
+        self.params, self.vocab_size = params, vocab_size
+        self.checkpoint, self.heldout_model = checkpoint, heldout_model
+        self.chosen: list[str] = []  # per member sample, under "auto"
+        self.names: list[str] = []
+
+    def codes(self, texts: list[str], tokens: list[list[int]]) -> dict[str, np.ndarray]:
+        from worker.evaluate_text import code_bits
+        from worker.inference import MemdashScorer
+        from worker.metrics.codelength import uniform_code_bits
+        from worker.metrics.compression import COMPRESSORS
+
+        kind = self.params.reference
+        out: dict[str, np.ndarray] = {}
+        if kind in ("zlib", "auto"):
+            out["zlib"] = np.array([COMPRESSORS["zlib"](t) for t in texts])
+        if kind in ("lzma", "auto"):
+            out["lzma"] = np.array([COMPRESSORS["lzma"](t) for t in texts])
+        if kind == "auto":
+            out["uniform"] = uniform_code_bits([len(t) for t in tokens], self.vocab_size)
+        if self.heldout_model is not None and tokens:
+            scorer = MemdashScorer(self.heldout_model)
+            out["heldout-model"] = code_bits(scorer, tokens, self.vocab_size)[0]
+        if kind == "checkpoint":
+            out["checkpoint"] = checkpoint_reference_bits(texts, self.checkpoint)
+        return out
+
+    def bits(self, texts: list[str], tokens: list[list[int]], members: bool) -> np.ndarray:
+        from worker.metrics.reference_code import shortest_code
+
+        if not texts:
+            return np.zeros(0)
+        codes = self.codes(texts, tokens)
+        bits, chosen = shortest_code(codes)
+        if members:
+            self.chosen, self.names = chosen, list(codes)
+        return bits
+
+
+def model_reference(
+    params: ScoreJob, target: Any, documents: list[str], device: Any, ctx: JobContext
+):
+    """The held-out reference trained on `documents` with the target's tokenizer."""
+    from worker.data.cut import cut_documents
+    from worker.heldout_reference import train_heldout_reference
+
+    samples = cut_documents(target.tokenizer, documents, params.seq_len, 100_000).tokens
+    return train_heldout_reference(
+        samples,
+        target.model.config.vocab_size,
+        params.seq_len,
+        device,
+        on_progress=lambda step, total: ctx.progress(
+            0.05 + 0.2 * step / total, f"training the held-out reference: step {step}/{total}"
+        ),
+    )
 
 
 def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
@@ -79,20 +141,49 @@ def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
     return summary_of(spec, rows)
 
 
+def reference_summary(
+    references: References, info: dict[str, Any], heldout: Any, evaluation: dict[str, Any]
+) -> dict[str, Any]:
+    """Which reference coded the members (shares under "auto") and, for a held-out model, its
+    loss on the scored non-members beside the target's: sound when it generalizes better."""
+    from worker.metrics.reference_code import shares
+
+    out: dict[str, Any] = {}
+    if len(references.names) > 1:
+        out["reference_parts"] = shares(references.chosen, references.names)
+    if references.heldout_model is not None:
+        out["reference_model"] = info
+        if heldout.tokens:
+            from worker.train import mean_loss_bits
+
+            loss = mean_loss_bits(references.heldout_model, _pad(heldout.tokens))
+            target_loss = evaluation["summary"].get("heldout_loss_bits")
+            out["reference_heldout_loss_bits"] = loss
+            out["reference_sound"] = target_loss is not None and loss < target_loss
+    return out
+
+
+def _pad(tokens: list[list[int]]) -> np.ndarray:
+    from worker.data.padding import pad_rows
+
+    return pad_rows(tokens, max(len(t) for t in tokens))
+
+
 def run(ctx: JobContext) -> dict[str, Any]:
     from worker.data.cut import cut_documents
     from worker.device import pick_device
     from worker.evaluate_text import evaluate_text
+    from worker.heldout_reference import MIN_DOCUMENTS, split_nonmembers
     from worker.inference import HFScorer
 
     params = ctx.params
     device = pick_device(ctx.device)
     ctx.progress(0.0, "loading the model")
     target = unpack_and_load(ctx.inputs["model"], ctx.work_dir / "model", device)
-    reference = None
+    checkpoint = None
     if params.reference == "checkpoint":
         ctx.progress(0.02, "loading the reference model")
-        reference = unpack_and_load(ctx.inputs["reference_model"], ctx.work_dir / "ref", device)
+        checkpoint = unpack_and_load(ctx.inputs["reference_model"], ctx.work_dir / "ref", device)
     seq_len, limit = params.seq_len, params.max_samples
     members = cut_documents(
         target.tokenizer, documents(params, ctx.inputs, "members"), seq_len, limit
@@ -102,16 +193,28 @@ def run(ctx: JobContext) -> dict[str, Any]:
             "no member document has the 2 tokens a code length needs with this model's "
             "tokenizer (are the members empty lines?)"
         )
-    heldout = cut_documents(target.tokenizer, [], seq_len, limit)
-    if "nonmembers" in params.inputs:
-        heldout = cut_documents(
-            target.tokenizer, documents(params, ctx.inputs, "nonmembers"), seq_len, limit
+    nonmember_docs = (
+        documents(params, ctx.inputs, "nonmembers") if "nonmembers" in params.inputs else []
+    )
+    heldout_model, reference_info = None, {}
+    if params.reference in ("auto", "heldout-model") and len(nonmember_docs) >= MIN_DOCUMENTS:
+        reference_docs, nonmember_docs = split_nonmembers(nonmember_docs, seed=0)
+        trained = model_reference(params, target, reference_docs, device, ctx)
+        heldout_model = trained.model
+        reference_info = {"n_documents": len(reference_docs), **trained.info}
+    elif params.reference == "heldout-model":
+        raise ValueError(
+            f"a held-out reference model needs at least {MIN_DOCUMENTS} non-member documents to "
+            f"train on; {len(nonmember_docs)} given"
         )
+    heldout = cut_documents(target.tokenizer, nonmember_docs, seq_len, limit)
     if ctx.should_stop():
         raise JobCancelled()
-    ctx.progress(0.05, f"reference code lengths ({params.reference})")
-    ref_train = reference_bits(params, members.texts, reference)
-    ref_heldout = reference_bits(params, heldout.texts, reference)
+    ctx.progress(0.25, f"reference code lengths ({params.reference})")
+    vocab = target.model.config.vocab_size
+    references = References(params, vocab, checkpoint, heldout_model)
+    ref_train = references.bits(members.texts, members.tokens, members=True)
+    ref_heldout = references.bits(heldout.texts, heldout.tokens, members=False)
     evaluation = evaluate_text(
         HFScorer(target.model),
         target.model.config.vocab_size,
@@ -121,7 +224,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         heldout.texts,
         ref_train,
         ref_heldout,
-        on_progress=lambda fraction, message: ctx.progress(0.1 + 0.9 * fraction, message),
+        on_progress=lambda fraction, message: ctx.progress(0.3 + 0.7 * fraction, message),
     )
     evaluation["summary"].update(
         n_train=len(members.tokens),
@@ -134,6 +237,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         device=str(device),
         model=target.info,
     )
+    evaluation["summary"].update(reference_summary(references, reference_info, heldout, evaluation))
     evaluation["samples"]["train_document"] = members.document_index
     if params.canaries is not None:
         ctx.progress(0.99, "canary exposure")

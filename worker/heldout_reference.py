@@ -1,0 +1,111 @@
+"""A reference model memdash trains itself on non-member documents only (SPEC 9), for scoring a
+model whose training data (or base model) the user does not have.
+
+The non-member documents are split by document, seeded: `REFERENCE_SHARE` of them train the
+reference (with its tokenizer: the scored model's own, so both code the same tokens), the rest
+are the non-members scored. The reference never sees a member nor a scored non-member. It is a
+small memdash GPT trained with early stopping on a validation slice of its own documents: its
+job is to generalize (a reference that memorized its training half would code those documents,
+not text like them). Its loss on the scored non-members is recorded beside the target's: a
+reference that does not generalize better than the target is flagged on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from worker.data.padding import pad_rows
+from worker.model import GPT, GPTConfig
+from worker.train import mean_loss_bits, train
+from worker.train_config import TrainConfig
+
+REFERENCE_SHARE = 0.5  # of the non-member documents, by document
+MIN_DOCUMENTS = 4  # fewer non-member documents than this: no model reference
+VALIDATION_SHARE = 0.1  # of the reference's own samples, for early stopping
+PATIENCE_EVALS = 3
+SHAPE = {"n_layer": 2, "d_model": 64}
+TRAIN = TrainConfig(max_steps=1500, batch_size=32, lr=3e-3, warmup_steps=50, eval_every=50)
+
+
+def split_nonmembers(documents: Sequence[str], seed: int) -> tuple[list[str], list[str]]:
+    """(documents that train the reference, documents scored as non-members)."""
+    order = np.random.default_rng([seed, 0x4EF]).permutation(len(documents))
+    cut = round(REFERENCE_SHARE * len(documents))
+    return [documents[i] for i in sorted(order[:cut])], [documents[i] for i in sorted(order[cut:])]
+
+
+@dataclass
+class HeldoutReference:
+    model: GPT
+    info: dict[str, Any]
+
+
+class _EarlyStop:
+    """Keeps the weights with the lowest validation loss; asks the trainer to stop once it has
+    not improved for PATIENCE_EVALS evaluations."""
+
+    def __init__(self, validation: np.ndarray) -> None:
+        self.validation, self.best, self.best_step, self.stale = validation, np.inf, 0, 0
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def on_eval(self, _index: int, step: int, model: GPT) -> None:
+        loss = mean_loss_bits(model, self.validation)
+        if loss < self.best - 1e-4:
+            self.best, self.best_step, self.stale = loss, step, 0
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            self.stale += 1
+
+    def should_stop(self) -> bool:
+        return self.stale >= PATIENCE_EVALS
+
+
+def train_heldout_reference(
+    samples: list[list[int]],
+    vocab_size: int,
+    window: int,
+    device: torch.device,
+    seed: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> HeldoutReference:
+    """A reference trained on `samples` (token lists of at most `window` tokens)."""
+    order = np.random.default_rng([seed, 0x7A1]).permutation(len(samples))
+    n_val = max(1, round(VALIDATION_SHARE * len(samples)))
+    rows = pad_rows([samples[i] for i in order], window)
+    validation, training = rows[:n_val], rows[n_val:]
+    if training.shape[0] < 2:
+        raise ValueError("too few non-member samples to train a reference model on")
+    config = GPTConfig(vocab_size=vocab_size, seq_len=window, **SHAPE)
+    stop = _EarlyStop(validation)
+    train_config = replace(TRAIN, batch_size=min(TRAIN.batch_size, training.shape[0]), seed=seed)
+    result = train(
+        config,
+        train_config,
+        training,
+        device=device,
+        on_eval=stop.on_eval,
+        should_stop=stop.should_stop,
+        on_progress=(lambda step, total, _active: on_progress(step, total))
+        if on_progress
+        else None,
+    )
+    model = result.model
+    if stop.state is not None:
+        model.load_state_dict(stop.state)
+    reason = "validation loss stopped improving" if stop.should_stop() else result.stop_reason
+    info = {
+        "n_samples": int(training.shape[0]),
+        "n_validation": int(n_val),
+        "steps": int(result.steps),
+        "best_step": int(stop.best_step),
+        "validation_loss_bits": float(stop.best),
+        "stop_reason": reason,
+        "shape": f"L{SHAPE['n_layer']}-d{SHAPE['d_model']}",
+        "n_params": model.n_params(),
+    }
+    return HeldoutReference(model.eval(), info)
