@@ -155,11 +155,24 @@ def text(
     train_sizes: Annotated[
         str | None, typer.Option(help="Training-set sizes in samples, e.g. 64,256,1024.")
     ] = None,
+    seeds: Annotated[int | None, typer.Option(help="Repetitions with seeds 0, 1, ...")] = None,
+    canaries: Annotated[
+        bool,
+        typer.Option(
+            "--canaries",
+            help="Plant canaries (2 secrets each inserted 1, 4 and 16 times, 4 controls) and "
+            "report their exposure.",
+        ),
+    ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
     """Launch a text sweep (SPEC 2, 4-7) on the demo corpus or your own, optionally waiting."""
     params: dict = {k: v for k, v in {"name": name, "reference": reference}.items() if v}
+    if seeds is not None:
+        params["seeds"] = seeds
+    if canaries:
+        params["canaries"] = {}  # the defaults of worker.params.SweepCanaries
     if train_sizes:
         try:
             params["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
@@ -176,6 +189,12 @@ def text(
                 f"  {run['name']}: mem_U {run['mem_u_bits']:,.0f} bits, held-out "
                 f"{run['heldout_loss_bits']:.2f} bits/token, MI F1 {run['mi_f1']:.2f}"
             )
+            exposures = [
+                f"{c['exposure_bits']:.1f}" + ("*" if c["extracted"] else "")
+                for c in run.get("canaries", [])
+            ]
+            if exposures:
+                typer.echo(f"    canary exposure (bits; * extracted): {', '.join(exposures)}")
     if state["status"] != "succeeded":
         raise typer.Exit(1)
 

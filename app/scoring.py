@@ -15,6 +15,7 @@ from app.db import queue
 from app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
 from app.settings import Settings
 from worker.contract import ScoreJob
+from worker.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
 from worker.params import ScoringParams
 
 
@@ -98,11 +99,15 @@ def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
     if params.nonmembers:
         inputs["nonmembers"] = _corpus_input(session, params.nonmembers, "nonmembers")
     reference_kind = params.reference
-    if params.reference == "heldout-model" and not params.nonmembers:
-        raise ScoringRejected(
-            "reference: a held-out reference model is trained on non-member documents; "
-            "give non-members, or choose another reference"
-        )
+    if params.reference == "heldout-model":
+        corpus = corpus_by_sha(session, params.nonmembers) if params.nonmembers else None
+        n_documents = corpus.params.get("n_documents", 0) if corpus else 0
+        if n_documents < MIN_DOCUMENTS:
+            raise ScoringRejected(
+                "reference: a held-out reference model is trained on half of the non-member "
+                f"documents and needs at least {MIN_DOCUMENTS} of them ({n_documents} given); "
+                "give more non-members, or choose another reference"
+            )
     if (ref_id := params.reference_checkpoint_id) is not None:
         ref = _checkpoint(session, ref_id, "reference")
         inputs["reference_model"] = {"kind": "checkpoint", "sha256": ref.sha256}

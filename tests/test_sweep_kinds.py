@@ -117,3 +117,29 @@ def test_a_capacity_sweep_can_train_both_precisions_side_by_side(client, session
     assert abs(comparison["mean_alpha_fp32"] - 900 / n_params) < 1e-9
     assert abs(comparison["mean_alpha_bf16"] - 820 / n_params) < 1e-9
     assert set(summary["alpha_by_precision"]) == {"fp32", "bf16"}
+
+
+def test_a_text_sweep_repeats_over_seeds(client, session_factory):
+    """seeds=2: every shape × size runs twice (seed, seed + 1), one job per shape and seed."""
+    from app.db.models import Job, Run
+
+    params = {
+        "shapes": [{"n_layer": 1, "d_model": 16}],
+        "vocab_size": 300,
+        "seq_len": 16,
+        "train_sizes": [8, 32],
+        "n_heldout": 16,
+        "seed": 3,
+        "seeds": 2,
+    }
+    launched = client.post("/api/sweeps/text", json={"preset": None, "params": params})
+    assert launched.status_code == 201, launched.text
+    with session_factory() as session:
+        runs = session.query(Run).filter_by(sweep_id=launched.json()["sweep_id"]).all()
+        jobs = session.query(Job).filter_by(sweep_id=launched.json()["sweep_id"]).all()
+        assert sorted((r.n_train, r.seed) for r in runs) == [(8, 3), (8, 4), (32, 3), (32, 4)]
+        assert {r.name for r in runs} >= {"L1-d16 N=8 seed 3", "L1-d16 N=32 seed 4"}
+        assert sorted(j.params["seed"] for j in jobs) == [3, 4]
+        for job in jobs:  # each job trains its own seed's runs
+            seeds = {session.get(Run, m["run_id"]).seed for m in job.params["members"]}
+            assert seeds == {job.params["seed"]}

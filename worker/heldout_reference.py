@@ -25,7 +25,6 @@ from worker.train import mean_loss_bits, train
 from worker.train_config import TrainConfig
 
 REFERENCE_SHARE = 0.5  # of the non-member documents, by document
-MIN_DOCUMENTS = 4  # fewer non-member documents than this: no model reference
 VALIDATION_SHARE = 0.1  # of the reference's own samples, for early stopping
 PATIENCE_EVALS = 3
 SHAPE = {"n_layer": 2, "d_model": 64}

@@ -249,6 +249,9 @@ def capacity_preset(name: str) -> CapacitySweepParams:
     return CapacitySweepParams(**PRESETS[name])
 
 
+# Fewer non-member documents than this: no held-out reference model (worker/heldout_reference.py).
+HELDOUT_REFERENCE_MIN_DOCUMENTS = 4
+
 SECRET_PLACEHOLDER = "{secret}"
 INDEX_PLACEHOLDER = "{n}"
 
@@ -350,6 +353,9 @@ class TextSweepParams(Strict):
     # "zlib"/"lzma": a model-free compressor of the sample's UTF-8 bytes.
     reference: Literal["full", "zlib", "lzma"] = "full"
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    # Independent repetitions: seed, seed + 1, ... each with its own document split, tokenizer,
+    # sample order and initialization; figures show the mean over seeds with a band.
+    seeds: int = Field(default=1, ge=1, le=10)
     train: TrainParams = TrainParams()
     # Canaries planted in every run's training set (SPEC 10); none by default.
     canaries: SweepCanaries | None = None

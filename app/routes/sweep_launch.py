@@ -104,12 +104,28 @@ def form_launch_text(
     reference: Annotated[str, Form()] = "full",
     corpus: Annotated[str, Form()] = "demo",
     train_sizes: Annotated[str, Form()] = "",
+    seeds: Annotated[str, Form()] = "",
+    canaries: Annotated[str, Form()] = "",
     corpus_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """The text form: an optional corpus file is uploaded first, then the sweep is launched."""
-    form = {"preset": "quick", "reference": reference, "corpus": corpus, "train_sizes": train_sizes}
+    form = {
+        "preset": "quick",
+        "reference": reference,
+        "corpus": corpus,
+        "train_sizes": train_sizes,
+        "seeds": seeds,
+        "canaries": canaries,
+    }
     errors: dict[str, str] = {}
     overrides: dict[str, Any] = {"reference": reference}
+    if seeds.strip():
+        if seeds.strip().isdigit():
+            overrides["seeds"] = int(seeds)
+        else:
+            errors["seeds"] = "seeds: a whole number of repetitions, e.g. 3"
+    if canaries:
+        overrides["canaries"] = {}  # the defaults of worker.params.SweepCanaries
     if corpus_file is not None and corpus_file.filename:
         try:
             uploaded = store_corpus(writes, settings, corpus_file.file, corpus_file.filename)
@@ -128,7 +144,7 @@ def form_launch_text(
             with writes() as write_session:
                 sweep = launch_sweep(write_session, settings, KINDS["text"], preset, overrides)
         except HTTPException as error:
-            fields = ("reference", "train_sizes", "corpus")
+            fields = ("reference", "train_sizes", "corpus", "seeds", "canaries")
             errors[next((f for f in fields if f in error.detail), "text_preset")] = error.detail
     if errors:
         return _overview_with_errors(request, errors, form)

@@ -45,45 +45,50 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
         "vocab_size": params.vocab_size,
         "seq_len": params.seq_len,
         "n_heldout": params.n_heldout,
-        "seed": params.seed,
         "reference": params.reference,
         "train": params.train.model_dump(),
         "inputs": inputs,
         "canaries": params.canaries.model_dump() if params.canaries else None,
     }
-    for index, shape in enumerate(params.shapes):
-        key = shape_key(shape.n_layer, shape.d_model)
-        members = []
-        for n_samples in params.train_sizes:
-            run = Run(
-                sweep_id=sweep.id,
-                name=f"{key} N={n_samples}",
-                seed=params.seed,
-                n_train=n_samples,
-                status="queued",
-                config={
+    for repetition in range(params.seeds):
+        seed = params.seed + repetition
+        for index, shape in enumerate(params.shapes):
+            key = shape_key(shape.n_layer, shape.d_model)
+            members = []
+            for n_samples in params.train_sizes:
+                run = Run(
+                    sweep_id=sweep.id,
+                    name=f"{key} N={n_samples}" + (f" seed {seed}" if params.seeds > 1 else ""),
+                    seed=seed,
+                    n_train=n_samples,
+                    status="queued",
+                    config={
+                        **shared,
+                        "seed": seed,
+                        "n_layer": shape.n_layer,
+                        "d_model": shape.d_model,
+                        "shape": key,
+                        "n_samples": n_samples,
+                    },
+                )
+                session.add(run)
+                session.flush()
+                members.append({"run_id": run.id, "n_samples": n_samples})
+            queue.enqueue(
+                session,
+                "train_text",
+                TrainTextJob(
                     **shared,
-                    "n_layer": shape.n_layer,
-                    "d_model": shape.d_model,
-                    "shape": key,
-                    "n_samples": n_samples,
-                },
+                    seed=seed,
+                    model=LayerShape(n_layer=shape.n_layer, d_model=shape.d_model),
+                    members=[Member(**m) for m in members],
+                ),
+                # The first seed keeps the key sweeps of one seed always had.
+                idempotency_key=f"sweep-{sweep.id}-shape-{index}"
+                + (f"-seed-{seed}" if repetition else ""),
+                sweep_id=sweep.id,
+                priority=-shape.d_model * shape.n_layer,
             )
-            session.add(run)
-            session.flush()
-            members.append({"run_id": run.id, "n_samples": n_samples})
-        queue.enqueue(
-            session,
-            "train_text",
-            TrainTextJob(
-                **shared,
-                model=LayerShape(n_layer=shape.n_layer, d_model=shape.d_model),
-                members=[Member(**m) for m in members],
-            ),
-            idempotency_key=f"sweep-{sweep.id}-shape-{index}",
-            sweep_id=sweep.id,
-            priority=-shape.d_model * shape.n_layer,
-        )
     return sweep
 
 
@@ -99,17 +104,18 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
         memorized = memorized_sets(session, done, k)
         largest = max(done, key=lambda r: r.n_params or 0).config["shape"]
         prediction = []
-        for n in sorted({r.n_train for r in done}):
-            target = next(
-                (r for r in done if r.n_train == n and r.config["shape"] == largest), None
-            )
-            for predictor in (r for r in done if r.n_train == n and r is not target):
+        # Same training set (same N, same seed): smaller models predict the largest one.
+        for n, seed in sorted({(r.n_train, r.seed) for r in done}):
+            same = [r for r in done if r.n_train == n and r.seed == seed]
+            target = next((r for r in same if r.config["shape"] == largest), None)
+            for predictor in (r for r in same if r is not target):
                 if target is None:
                     continue
                 quality = prediction_precision_recall(memorized[predictor.id], memorized[target.id])
                 prediction.append(
                     {
                         "n_train": n,
+                        "seed": seed,
                         "predictor": predictor.config["shape"],
                         "target": largest,
                         "precision": quality.precision,

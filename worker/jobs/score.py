@@ -173,8 +173,9 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.data.cut import cut_documents
     from worker.device import pick_device
     from worker.evaluate_text import evaluate_text
-    from worker.heldout_reference import MIN_DOCUMENTS, split_nonmembers
+    from worker.heldout_reference import split_nonmembers
     from worker.inference import HFScorer
+    from worker.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
 
     params = ctx.params
     device = pick_device(ctx.device)
