@@ -30,6 +30,7 @@ from app.routes import (
     docs,
     figures,
     jobs,
+    live,
     pages,
     runs,
     scorings,
@@ -109,5 +110,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scorings.router)
     app.include_router(runs.router)
     app.include_router(figures.router)
+    app.include_router(live.router)
     app.include_router(worker_api.router)
     return app

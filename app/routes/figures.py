@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.db.models import SavedView, Sweep
 from app.deps import SessionDep, WriteSessionDep
+from app.live import figure_poll_url, selection_version
 from app.routes.openapi import PAGE_WITH_TWINS
 from app.templating import render
 from app.views.registry import VIEWS, View
@@ -75,7 +76,8 @@ def render_view(
             headers={"Content-Disposition": f'attachment; filename="memdash-{name}.csv"'},
         )
     sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(200)).all()
-    live = any(s.status in ("queued", "running") for s in sweeps if s.id in state.sweeps)
+    version = selection_version(session, state.sweeps, state.runs)
+    live = version.live
     context = {
         "view": view,
         "views": VIEWS,
@@ -85,6 +87,8 @@ def render_view(
         "figure_json": built.figure.to_json() if built.figure else None,
         "sweeps": sweeps,
         "live": live,
+        "version": version,
+        "poll_url": figure_poll_url(name, state.sweeps, state.runs, version.token),
         "shared_slug": shared_slug,
         "embed": query.get("embed") == "1",
         "page_size": 50,

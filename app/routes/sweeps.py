@@ -15,6 +15,7 @@ from app.auth import AdminDep
 from app.db.models import Sweep
 from app.deps import DbId, SessionDep, WriteSessionDep
 from app.figures import figure_div
+from app.live import selection_version, sweep_poll_url
 from app.routes.openapi import CSV_OR_JSON
 from app.routes.sweep_sections import SECTIONS
 from app.sweep_kinds import kind_of
@@ -87,7 +88,14 @@ def sweep_page(sweep_id: DbId, request: Request, session: SessionDep) -> HTMLRes
         built = view.build(session, ViewState.from_query({"sweeps": str(sweep_id)}, view.defaults))
         if built.rows and built.figure is not None:
             figures[key] = figure_div(built.figure, f"fig-{key.replace('_', '-')}")
-    context = {**state, "kind": kind, "figures": figures}
+    version = selection_version(session, [sweep_id], [])
+    context = {
+        **state,
+        "kind": kind,
+        "figures": figures,
+        "version": version,
+        "poll_url": sweep_poll_url(sweep_id, version.token),
+    }
     for section in kind.sections if kind else ():
         context.update(SECTIONS[section](session, sweep, state["runs"]))
     return render(request, "sweep.html", context, block="live")

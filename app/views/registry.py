@@ -32,6 +32,7 @@ class Built:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     total: int = 0  # samples in all (paged tables)
     notes: list[str] = field(default_factory=list)
+    table_titles: dict[str, str] = field(default_factory=dict)  # a table's heading, by its key
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,8 @@ def _extraction(session: Session, state: ViewState) -> Built:
     for run in runs:
         for row in run.summary.get("checkpoint_prediction", []):
             tables["earlier checkpoints"].append({"run": run.name, **row})
-    return Built(rows, figure, tables={k: v for k, v in tables.items() if v})
+    titles = {key: f"Predicting memorization from {key}" for key in tables}
+    return Built(rows, figure, tables={k: v for k, v in tables.items() if v}, table_titles=titles)
 
 
 def _canaries(session: Session, state: ViewState) -> Built:
@@ -238,7 +240,12 @@ def _canaries(session: Session, state: ViewState) -> Built:
         }
         for r in rows
     ]
-    return Built(rows, figure, tables={"canaries": table} if table else {})
+    return Built(
+        rows,
+        figure,
+        tables={"canaries": table} if table else {},
+        table_titles={"canaries": "Each canary: exposure, how its rank was found, extraction"},
+    )
 
 
 def _canaries_data(session: Session, state: ViewState) -> Built:

@@ -1,20 +1,62 @@
-// Figure views: draw each [data-figure] element from the JSON beside it, after page loads and
-// after every htmx swap; "Copy link" and image downloads. No framework, no build step.
+// Figures: draw each [data-figure] element from the JSON beside it, after page loads and after
+// every htmx swap, keeping the reader's zoom and legend choices across live refreshes; "Copy
+// link" and image downloads on figure views. No framework, no build step.
 (function () {
   "use strict";
+
+  // What the reader did to a figure (zoom or pan on an axis, traces hidden from the legend),
+  // by element id, saved before an htmx swap replaces the figure and applied to the new one, so
+  // a live refresh updates the data without undoing it. An axis whose type changed (log ↔
+  // linear, from the controls) keeps the new figure's own range.
+  var readerState = {};
+
+  function remember(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-figure]").forEach(function (el) {
+      if (!el.id || !el.layout) return;
+      var state = { axes: {}, hidden: {} };
+      Object.keys(el.layout).forEach(function (key) {
+        var axis = el.layout[key];
+        if (/^[xy]axis[0-9]*$/.test(key) && axis && axis.autorange === false && axis.range) {
+          state.axes[key] = { range: axis.range.slice(), type: axis.type };
+        }
+      });
+      (el.data || []).forEach(function (trace) {
+        if (trace.name && (trace.visible === "legendonly" || trace.visible === false)) {
+          state.hidden[trace.name] = trace.visible;
+        }
+      });
+      readerState[el.id] = state;
+    });
+  }
+
+  function restore(el, figure) {
+    var state = readerState[el.id];
+    figure.layout.uirevision = el.id;  // Plotly.react on the same element keeps UI state too
+    if (!state) return;
+    Object.keys(state.axes).forEach(function (key) {
+      var axis = figure.layout[key] || (figure.layout[key] = {});
+      if (axis.type && state.axes[key].type && axis.type !== state.axes[key].type) return;
+      axis.range = state.axes[key].range;
+      axis.autorange = false;
+    });
+    figure.data.forEach(function (trace) {
+      if (trace.name && state.hidden[trace.name]) trace.visible = state.hidden[trace.name];
+    });
+  }
 
   function draw(root) {
     root.querySelectorAll("[data-figure]").forEach(function (el) {
       var source = document.getElementById(el.dataset.figure);
       if (!source) return;
       var figure = JSON.parse(source.textContent);
+      restore(el, figure);
       var config = { responsive: true, displaylogo: false,
                      toImageButtonOptions: { filename: el.dataset.filename || "memdash" } };
       Plotly.react(el, figure.data, figure.layout, config);
     });
   }
 
-  function graph() { return document.querySelector("[data-figure]"); }
+  function graph() { return document.querySelector("#figure[data-figure]"); }
 
   async function shareLink(button) {
     var path = button.dataset.path, query = button.dataset.query;
@@ -46,5 +88,6 @@
     }
   });
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:beforeSwap", function (event) { remember(event.detail.target); });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.detail.elt); });
 })();

@@ -60,7 +60,26 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
             "document.querySelector('#sweep-status').textContent.trim() === 'succeeded'",
             timeout=180_000,
         )
-        assert page.locator("#fig-mem-u .main-svg").first.is_visible()
+        page.wait_for_selector("#fig-mem-u .main-svg", timeout=20_000)
+        # The page refreshed its results while the sweep ran (only the status line polls). A
+        # reader's zoom and hidden traces survive a refresh: zoom, hide, refresh, compare.
+        page.evaluate(
+            "Plotly.relayout('fig-mem-u', {'xaxis.range': [0.5, 1.2], 'yaxis.range': [1, 2]})"
+        )
+        page.evaluate("Plotly.restyle('fig-mem-u', {visible: 'legendonly'}, [0])")
+        page.evaluate(
+            "window.swapped = false; document.body.addEventListener('htmx:afterSettle', "
+            "() => { window.swapped = true; }, {once: true}); "
+            "htmx.trigger(document.body, 'results-changed')"
+        )
+        page.wait_for_function("window.swapped === true")
+        page.wait_for_selector("#fig-mem-u .main-svg")
+        kept = page.evaluate(
+            "(() => { const el = document.getElementById('fig-mem-u'); return {x: "
+            "el.layout.xaxis.range, y: el.layout.yaxis.range, hidden: el.data[0].visible}; })()"
+        )
+        assert kept == {"x": [0.5, 1.2], "y": [1, 2], "hidden": "legendonly"}, kept
+        assert page.locator("#fig-mem-u .modebar").count() == 1  # one toolbar, drawn by Plotly
         page.click("#figure-links >> text=memorization vs N")
         page.wait_for_selector("#figure .main-svg")
         assert _figure_state(page)["layout"]["xaxis"]["type"] == "log"

@@ -1,0 +1,53 @@
+"""The small fragments live pages poll: a sweep's status line and a figure selection's. Each
+carries the selection's version token in its own polling URL; when the token has moved since the
+page's copy, the response says so with an `HX-Trigger: results-changed` header, and the page's
+results (which listen for that event) refresh once. Polling stops when nothing is running: the
+fragment then comes back without its poll."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.deps import DbId, SessionDep
+from app.live import figure_poll_url, selection_version, sweep_poll_url
+from app.routes.sweeps import sweep_state
+from app.templating import render
+from app.views.state import ViewState
+
+router = APIRouter(tags=["live"])
+CHANGED = "results-changed"
+
+
+def _respond(request: Request, template: str, context: dict, known: str) -> HTMLResponse:
+    response = render(request, template, context)
+    if known and known != context["version"].token:
+        response.headers["HX-Trigger"] = CHANGED
+    return response
+
+
+@router.get("/sweeps/{sweep_id}/status", response_class=HTMLResponse)
+def sweep_status(
+    sweep_id: DbId, request: Request, session: SessionDep, known: str = ""
+) -> HTMLResponse:
+    """The sweep page's status line: state, progress, running jobs' messages, job errors."""
+    state = sweep_state(session, sweep_id)
+    version = selection_version(session, [sweep_id], [])
+    context = {**state, "version": version, "poll_url": sweep_poll_url(sweep_id, version.token)}
+    return _respond(request, "_sweep_status.html", context, known)
+
+
+@router.get("/figures/{name}/status", response_class=HTMLResponse)
+def figure_status(
+    name: str, request: Request, session: SessionDep, known: str = ""
+) -> HTMLResponse:
+    """A figure view's live line: how many of the chosen runs have finished."""
+    query = {k: v for k, v in request.query_params.items() if k != "known"}
+    try:
+        state = ViewState.from_query(query)
+    except ValueError:
+        state = ViewState()
+    version = selection_version(session, state.sweeps, state.runs)
+    poll_url = figure_poll_url(name, state.sweeps, state.runs, version.token)
+    context = {"version": version, "poll_url": poll_url}
+    return _respond(request, "_figure_status.html", context, known)
