@@ -102,7 +102,7 @@ def mem_u_tfidf_figure(points: list[dict[str, Any]], rho: float | None) -> go.Fi
     figure.update_layout(
         **PLOT_LAYOUT,
         title=title,
-        xaxis_title="TF-IDF rarity (SPEC 7)",
+        xaxis_title="TF-IDF rarity (mean ln(|D| / count) per token)",
         yaxis_title="mem_U (bits)",
     )
     return figure

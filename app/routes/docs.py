@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
+from html import unescape
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -17,11 +19,28 @@ DOCS_DIR = REPO_ROOT / "docs"
 PAGES = {"measures": "measures.md", "results": "results.md", "developing": "developing.md"}
 
 
+def heading_anchor(heading: str) -> str:
+    """A section's anchor: its words before any "(" or "—", e.g. "Capacity and bits per
+    parameter (paper Sec. 3) — `capacity.py`" -> "capacity-and-bits-per-parameter"."""
+    words = re.split(r"\s[(—]", heading, maxsplit=1)[0]
+    return re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
+
+
+def _anchored(html: str) -> str:
+    """Give each h2/h3 an id (its `heading_anchor`), so pages can link to a section."""
+
+    def add_id(match: re.Match) -> str:
+        text = re.sub(r"<[^>]+>", "", match.group(2))
+        return f'<{match.group(1)} id="{heading_anchor(unescape(text))}">{match.group(2)}'
+
+    return re.sub(r"<(h[23])>(.*?)(?=</h[23]>)", add_id, html)
+
+
 @cache
 def _rendered(name: str) -> tuple[str, Markup]:
     text = (DOCS_DIR / PAGES[name]).read_text(encoding="utf-8")
     title = text.splitlines()[0].lstrip("# ").strip()
-    html = MarkdownIt("commonmark").enable("table").render(text)
+    html = _anchored(MarkdownIt("commonmark").enable("table").render(text))
     return title, Markup(html)  # our own repository's text, not user input
 
 

@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.db.models import SavedView, Sweep
+from app.db.models import Run, SavedView, Sweep
 from app.deps import SessionDep, WriteSessionDep
+from app.figures.axes import readable_axes
 from app.live import figure_poll_url, selection_version
 from app.routes.openapi import PAGE_WITH_TWINS
 from app.templating import render
@@ -59,6 +60,11 @@ def render_view(
     if output not in FORMATS:
         raise HTTPException(422, f"format: choose one of {', '.join(FORMATS)}")
     state = _state(view, query)
+    auto_selected = None
+    if not (state.sweeps or state.runs or state.run) and view.kinds and shared_slug is None:
+        auto_selected = latest_sweep_with_data(session, view.kinds)
+        if auto_selected is not None:
+            state = state.model_copy(update={"sweeps": [auto_selected.id]})
     built = view.build(session, state)
     if output == "json":
         body = {
@@ -76,6 +82,7 @@ def render_view(
             headers={"Content-Disposition": f'attachment; filename="memdash-{name}.csv"'},
         )
     sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(200)).all()
+    chosen = [s for s in sweeps if s.id in state.sweeps]
     version = selection_version(session, state.sweeps, state.runs)
     live = version.live
     context = {
@@ -84,9 +91,11 @@ def render_view(
         "state": state,
         "query": state.query(),
         "built": built,
-        "figure_json": built.figure.to_json() if built.figure else None,
+        "figure_json": readable_axes(built.figure).to_json() if built.figure else None,
         "sweeps": sweeps,
         "live": live,
+        "auto_selected": auto_selected,
+        "empty_reasons": empty_reasons(view, chosen) if not built.rows else [],
         "version": version,
         "poll_url": figure_poll_url(name, state.sweeps, state.runs, version.token),
         "shared_slug": shared_slug,
@@ -95,6 +104,40 @@ def render_view(
     }
     template = "figure_embed.html" if context["embed"] else "figure.html"
     return render(request, template, context, block="view")
+
+
+def latest_sweep_with_data(session, kinds: tuple[str, ...]) -> Sweep | None:
+    """The most recent sweep of these kinds that has finished runs to draw."""
+    return session.scalars(
+        select(Sweep)
+        .where(Sweep.kind.in_(kinds), Sweep.status.in_(("succeeded", "running", "failed")))
+        .where(Sweep.id.in_(select(Run.sweep_id).where(Run.status == "succeeded")))
+        .order_by(Sweep.id.desc())
+        .limit(1)
+    ).first()
+
+
+def empty_reasons(view: View, chosen: list[Sweep]) -> list[str]:
+    """Why a figure of these sweeps has nothing to draw, one sentence per sweep."""
+    reasons = []
+    for sweep in chosen:
+        if view.kinds and sweep.kind not in view.kinds:
+            kinds = " or ".join(view.kinds)
+            reasons.append(
+                f"Sweep #{sweep.id} ({sweep.name}) is a {sweep.kind} sweep; "
+                f"this figure draws {kinds} sweeps."
+            )
+        elif sweep.status in ("queued", "running"):
+            reasons.append(
+                f"Sweep #{sweep.id} ({sweep.name}) is still {sweep.status}: the figure "
+                "appears when its first run finishes."
+            )
+        else:
+            reasons.append(
+                f"Sweep #{sweep.id} ({sweep.name}) is {sweep.status} and has no results this "
+                "figure shows (for canaries: the sweep planted none)."
+            )
+    return reasons
 
 
 @router.get("/figures", response_class=HTMLResponse)

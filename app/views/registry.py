@@ -17,6 +17,7 @@ from app.figures.capacity import PLOT_LAYOUT, alpha_figure
 from app.figures.grouped import add_grouped_lines, add_loss_pair
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.text import membership_figure
+from app.labels import label
 from app.run_rows import text_rows
 from app.summaries import alpha_fit_summary, scaling_law_summary
 from app.views import data
@@ -44,6 +45,10 @@ class View:
     controls: tuple[str, ...]
     build: Callable[[Session, ViewState], Built]
     defaults: dict[str, Any] = field(default_factory=dict)
+    # The section of the measures page (/docs/measures#...) that defines what it shows.
+    measure: str = ""
+    # The sweep kinds it draws: with nothing chosen it opens on the latest sweep of these.
+    kinds: tuple[str, ...] = ()
 
 
 def _axes(figure: go.Figure, state: ViewState, x_title: str, y_title: str) -> go.Figure:
@@ -159,7 +164,7 @@ def _curves(session: Session, state: ViewState) -> Built:
     if state.metric != TRAIN_VS_HELDOUT:
         rows = data.curve_rows(session, runs, state.metric)
         add_grouped_lines(figure, rows, "step", state.metric, state.group_by, state.band)
-        return Built(rows, _axes(figure, state, "optimizer step", state.metric))
+        return Built(rows, _axes(figure, state, "optimizer step", label(state.metric)))
     # Held-out (solid) and training (dashed) loss over steps: the memorization →
     # generalization transition over training (grokking is a late drop of the held-out curve).
     train = data.curve_rows(session, runs, "train_loss_bits")
@@ -283,10 +288,12 @@ VIEWS: dict[str, View] = {
             "Memorized bits (Σ mem_U against the uniform distribution) for each dataset size, "
             "mean over seeds with a band. While the data fits a model memorizes all of it (the "
             "entropy line); past its capacity the curve flattens (dotted).",
-            "Morris et al. 2025, Sec. 3 (SPEC 3)",
+            "Morris et al. 2025, Sec. 3",
             ("log_x", "log_y", "group_by", "band"),
             _plateau,
             {"log_y": True},
+            measure="capacity-and-bits-per-parameter",
+            kinds=("capacity",),
         ),
         View(
             "capacity-params",
@@ -294,10 +301,12 @@ VIEWS: dict[str, View] = {
             "Each shape's capacity (the most it memorized over dataset sizes) against its "
             "parameter count, with α fitted through the origin and its 95% band. The paper's "
             "3.64 (fitted, bf16) and per-configuration means 3.51 / 3.83 are drawn beside it.",
-            "Morris et al. 2025, Sec. 3.2 (SPEC 3)",
+            "Morris et al. 2025, Sec. 3.2",
             ("log_x", "log_y"),
             _alpha,
             {"log_x": False},
+            measure="capacity-and-bits-per-parameter",
+            kinds=("capacity",),
         ),
         View(
             "double-descent",
@@ -305,9 +314,11 @@ VIEWS: dict[str, View] = {
             "Train (dashed) and held-out (solid) loss against the dataset-to-capacity ratio, "
             "Σ H(x|reference) / (α·params). Held-out loss peaks where the data reaches capacity "
             "and falls as the model starts to generalize.",
-            "Morris et al. 2025, Sec. 4 (SPEC 4)",
+            "Morris et al. 2025, Sec. 4",
             ("log_x", "log_y", "group_by", "band"),
             _double_descent,
+            measure="double-descent-and-the-memorization-generalization-transition",
+            kinds=("text", "capacity"),
         ),
         View(
             "memorization",
@@ -315,9 +326,11 @@ VIEWS: dict[str, View] = {
             "Σ mem_U = Σ max(0, H(x|reference) − H(x|model)) over each run's training set. It "
             "rises while the set fits in the model's capacity and falls once the model must "
             "generalize.",
-            "Morris et al. 2025, Sec. 2 and 4 (SPEC 2)",
+            "Morris et al. 2025, Sec. 2 and 4",
             ("log_x", "log_y", "group_by", "band"),
             _mem_u,
+            measure="unintended-memorization",
+            kinds=("text",),
         ),
         View(
             "curves",
@@ -328,10 +341,12 @@ VIEWS: dict[str, View] = {
             "and held-out loss together (held-out solid, training dashed). Memorized bits "
             "climbing to a plateau and sudden loss drops after one are the saturation and "
             "grokking the paper ties to capacity.",
-            "Morris et al. 2025, Sec. 4 (SPEC 4)",
+            "Morris et al. 2025, Sec. 4",
             ("log_x", "log_y", "group_by", "band", "metric"),
             _curves,
             {"group_by": "run", "log_x": False},
+            measure="double-descent-and-the-memorization-generalization-transition",
+            kinds=("capacity", "text"),
         ),
         View(
             "membership",
@@ -340,18 +355,22 @@ VIEWS: dict[str, View] = {
             "data per 1,000 parameters, counted in 64-token sequences as the paper does. The "
             "paper's law in its corrected form is drawn beside the same law fitted (bounded to "
             "an F1) to these runs.",
-            "Morris et al. 2025, Sec. 5 (SPEC 6)",
+            "Morris et al. 2025, Sec. 5",
             ("log_x", "group_by"),
             _membership,
+            measure="membership-inference",
+            kinds=("text",),
         ),
         View(
             "roc",
             "Membership ROC per attack",
             "The ROC curve of each membership attack (loss, zlib ratio, reference-calibrated, "
             "Min-K%) of one run on its balanced member / non-member set. The diagonal is chance.",
-            "SPEC 6",
+            "Morris et al. 2025, Sec. 5; Shi et al. 2024 (Min-K%); Zhang et al. 2024 (Min-K%++)",
             ("run",),
             _roc,
+            measure="membership-inference",
+            kinds=(),
         ),
         View(
             "extraction",
@@ -360,10 +379,12 @@ VIEWS: dict[str, View] = {
             "exactly, on training (solid) and held-out (dashed) samples. The tables give the "
             "precision and recall of predicting memorized sets from smaller models and earlier "
             "checkpoints.",
-            "Biderman et al. 2023, Sec. 2-3 (SPEC 5)",
+            "Biderman et al. 2023, Sec. 2-3",
             ("log_x", "group_by", "band"),
             _extraction,
             {"log_x": False},
+            measure="extraction",
+            kinds=("text", "scoring"),
         ),
         View(
             "canaries",
@@ -373,10 +394,12 @@ VIEWS: dict[str, View] = {
             "inserted; never-inserted controls show the baseline (about 1.44 bits). The table "
             "says how each rank was estimated and whether greedy decoding from the canary's "
             "context reproduces its secret.",
-            "Carlini et al. 2019, Sec. 4 (SPEC 10)",
+            "Carlini et al. 2019, Sec. 4",
             ("group_by",),
             _canaries,
             {"group_by": "run"},
+            measure="canary-exposure",
+            kinds=("text", "scoring"),
         ),
         View(
             "canaries-data",
@@ -384,9 +407,11 @@ VIEWS: dict[str, View] = {
             "Mean exposure of the canaries inserted the same number of times against each "
             "run's dataset-to-capacity ratio Σ H(x|reference) / (α·params): a model with room "
             "to spare memorizes a canary seen once; past its capacity it needs more repeats.",
-            "Carlini et al. 2019; Morris et al. 2025, Sec. 4 (SPEC 10)",
+            "Carlini et al. 2019; Morris et al. 2025, Sec. 4",
             ("log_x", "band"),
             _canaries_data,
+            measure="canary-exposure",
+            kinds=("text",),
         ),
         View(
             "samples",
@@ -394,10 +419,12 @@ VIEWS: dict[str, View] = {
             "Each sample's unintended memorization against its TF-IDF rarity, and the samples "
             "in a sortable table with their text. The paper finds rare samples, such as text "
             "in a rare script, memorized most.",
-            "Morris et al. 2025, App. A.3 (SPEC 7)",
+            "Morris et al. 2025, App. A.3",
             ("log_x", "log_y", "split", "sort"),
             _samples,
             {"log_x": False},
+            measure="which-samples-are-memorized",
+            kinds=("text", "scoring"),
         ),
     )
 }

@@ -197,21 +197,27 @@ def test_share_link_reproduces_the_figure_read_only(client: TestClient, sweeps) 
     assert bad.status_code == 422
 
 
-def test_a_running_sweep_polls_and_a_finished_one_does_not(
+def test_a_running_sweep_polls_its_status_and_a_finished_one_does_not(
     client: TestClient, session_factory
 ) -> None:
     with session_factory.begin() as session:
         running = add_capacity_sweep(session, status="running").id
     page = _get(client, f"/figures/capacity-plateau?sweeps={running}")
-    assert page.select_one("#view")["hx-trigger"] == "every 3s"
+    assert page.select_one("#figure-live-status")["hx-trigger"] == "every 3s"
     with session_factory.begin() as session:
         done = add_capacity_sweep(session).id
-    assert (
-        _get(client, f"/figures/capacity-plateau?sweeps={done}")
-        .select_one("#view")
-        .get("hx-trigger")
-        is None
-    )
+    finished = _get(client, f"/figures/capacity-plateau?sweeps={done}")
+    assert finished.select_one("#figure-live-status").get("hx-trigger") is None
+
+
+def test_a_figure_opens_on_the_latest_sweep_with_its_data(client: TestClient, sweeps) -> None:
+    page = _get(client, "/figures/memorization")  # nothing chosen: the latest text sweep
+    assert f"#{sweeps['text']}" in page.select_one("#auto-selected").get_text()
+    assert _figure(page)["data"]
+    assert page.select_one("#how-computed")["href"] == "/docs/measures#unintended-memorization"
+    # A capacity sweep on a text figure: the page says so, not "nothing to draw".
+    wrong = _get(client, f"/figures/memorization?sweeps={sweeps['capacity']}")
+    assert "is a capacity sweep; this figure draws text sweeps" in wrong.get_text()
 
 
 def test_grouped_lines_mean_and_bands_from_rows() -> None:

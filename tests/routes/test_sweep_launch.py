@@ -24,7 +24,7 @@ def test_one_click_demo_and_form_errors(client: TestClient) -> None:
     assert launched.status_code == 303 and launched.headers["location"] == "/sweeps/1"
     sweep = BeautifulSoup(client.get("/sweeps/1").text, "html.parser")
     assert sweep.select_one("#sweep-status").get_text() == "queued"
-    assert sweep.select_one("#live")["hx-trigger"] == "every 2s"
+    assert sweep.select_one("#sweep-live-status")["hx-trigger"] == "every 2s"  # it polls
     assert client.get("/sweeps/999").status_code == 404
 
 

@@ -1,0 +1,75 @@
+"""Words for people: the label, with its unit, of every number a page shows by its stored key.
+Pages and figures use `label(key)`; a key without an entry is shown with spaces, never raw."""
+
+from __future__ import annotations
+
+import re
+
+LABELS: dict[str, str] = {
+    "mem_u_bits": "unintended memorization Σ mem_U (bits)",
+    "unclipped_bits": "Σ (H(x|reference) − H(x|model)), unclipped (bits)",
+    "train_loss_bits": "training loss (bits/token)",
+    "heldout_loss_bits": "held-out loss (bits/token)",
+    "memorized_bits": "memorized bits",
+    "dataset_bits": "bits of the training set under the reference",
+    "steps": "optimizer steps",
+    "resumed_from_step": "resumed from step",
+    "stop_reason": "why training stopped",
+    "n_train": "training samples",
+    "n_heldout": "held-out samples",
+    "n_params": "parameters",
+    "reference": "reference",
+    "device": "device",
+    "mi_f1": "membership F1 (loss attack)",
+    "mi_n": "member / non-member pairs",
+    "mem_u_tfidf_spearman": "Spearman ρ of mem_U and TF-IDF",
+    "mem_u_tfidf_p": "p-value of that ρ",
+    "ref_weaker_than_uniform_share": "share of samples the reference codes worse than uniform",
+    "reference_heldout_loss_bits": "reference's held-out loss (bits/token)",
+    "reference_stop_reason": "why the reference stopped",
+    "reference_n_train": "reference's training samples",
+    "reference_sound": "reference generalizes better than the run",
+    "canary_space_bits": "canary secret space log2|R| (bits)",
+    "canary_template": "canary template",
+    "canary_n_candidates": "candidate secrets per canary",
+    "n_canary_samples": "canary samples inserted",
+    "tfidf": "TF-IDF rarity",
+    "nll_bits": "code length H(x|model) (bits)",
+    "ref_bits": "code length H(x|reference) (bits)",
+    "n_tokens": "tokens",
+    "window_tokens": "window (tokens)",
+    "n_member_documents": "member documents read",
+    "n_dropped_member_documents": "member documents of one token (skipped)",
+    "n_windowed_member_documents": "member documents scored in windows",
+}
+ATTACKS = {
+    "loss": "loss",
+    "zlib": "zlib ratio",
+    "reference": "reference-calibrated",
+    "min_k": "Min-K%",
+    "min_k_pp": "Min-K%++",
+}
+
+
+def label(key: str) -> str:
+    """The human label of a stored key: from LABELS, per attack or per prefix length, else the
+    key with spaces."""
+    if key in LABELS:
+        return LABELS[key]
+    if match := re.fullmatch(r"mi_([a-z_]+?)_(auc|f1|tpr_at_1pct_fpr|tpr_at_0p1pct_fpr)", key):
+        attack, what = match.groups()
+        if attack in ATTACKS:
+            measure = {
+                "auc": "ROC AUC",
+                "f1": "F1",
+                "tpr_at_1pct_fpr": "TPR at 1% FPR",
+                "tpr_at_0p1pct_fpr": "TPR at 0.1% FPR",
+            }[what]
+            return f"membership inference, {ATTACKS[attack]}: {measure}"
+    if match := re.fullmatch(r"extract_rate_(train|heldout)_k(\d+)", key):
+        split, k = match.groups()
+        side = "training" if split == "train" else "held-out"
+        return f"extraction rate of {side} samples, prefix k = {k}"
+    if match := re.fullmatch(r"extract_(\d+)", key):
+        return f"extraction score, prefix k = {match.group(1)}"
+    return key.replace("_", " ")
