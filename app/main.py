@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
@@ -42,6 +43,8 @@ from app.routes import (
 from app.settings import Settings
 from app.static_assets import (
     PLOTLY_CACHE_CONTROL,
+    StaticCache,
+    asset_url,
     plotly_js_gzip,
     plotly_js_path,
     plotly_version,
@@ -74,7 +77,11 @@ def _grant_restart_grace(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
-        title="memdash", version=__version__, lifespan=_lifespan, responses=ERROR_RESPONSES
+        title="memdash",
+        version=__version__,
+        lifespan=_lifespan,
+        responses=ERROR_RESPONSES,
+        docs_url=None,  # served below from vendored Swagger UI: /docs works offline
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url)
@@ -96,6 +103,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return Response(plotly_js_gzip(), media_type="text/javascript", headers=headers)
         return FileResponse(plotly_js_path(), media_type="text/javascript", headers=headers)
 
+    @app.get("/docs", include_in_schema=False)
+    def _swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="memdash API",
+            swagger_js_url=asset_url("vendor/swagger-ui/swagger-ui-bundle.js"),
+            swagger_css_url=asset_url("vendor/swagger-ui/swagger-ui.css"),
+            swagger_favicon_url=asset_url("favicon.svg"),
+            swagger_ui_parameters={"validatorUrl": None},  # no call to validator.swagger.io
+        )
+
+    app.add_middleware(StaticCache)
     app.middleware("http")(upload_size_gate)
     app.middleware("http")(read_gate)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -12,7 +12,7 @@ def test_overview_shows_empty_state(client: TestClient) -> None:
     page = BeautifulSoup(response.text, "html.parser")
     assert page.select_one("#empty-state h2").get_text() == "Nothing measured yet"
     scripts = [tag["src"] for tag in page.select("script[src]")]
-    assert "/static/vendor/htmx/htmx.min.js" in scripts
+    assert any(src.startswith("/static/vendor/htmx/htmx.min.js?v=") for src in scripts)
     assert all(not src.startswith("http") for src in scripts)  # no CDN
 
 
@@ -44,6 +44,34 @@ def test_plotly_goes_gzipped_and_cached(client: TestClient) -> None:
     assert "content-encoding" not in plain.headers and len(plain.content) == size
     again = client.get("/static/plotly.min.js", headers={"If-None-Match": packed.headers["etag"]})
     assert again.status_code == 304 and not again.content
+
+
+def test_static_urls_name_their_content_and_are_kept_for_a_year(client: TestClient) -> None:
+    """A first visit downloads each asset once, compressed; later visits ask for nothing."""
+    page = BeautifulSoup(client.get("/").text, "html.parser")
+    htmx_url = next(t["src"] for t in page.select("script[src]") if "htmx" in t["src"])
+    versioned = client.get(htmx_url, headers={"Accept-Encoding": "gzip"})
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["content-encoding"] == "gzip"
+    assert versioned.num_bytes_downloaded < len(versioned.content) / 2
+    bare = client.get("/static/vendor/htmx/htmx.min.js")
+    assert bare.headers["cache-control"] == "public, max-age=86400"  # no version: a day
+    plotly = client.get("/static/plotly.min.js?v=x", headers={"Accept-Encoding": "gzip"})
+    assert plotly.headers["cache-control"].endswith("immutable")
+    assert plotly.headers["content-encoding"] == "gzip"  # compressed once, not twice
+    api = client.get("/api/sweeps", headers={"Accept-Encoding": "gzip"})
+    assert "immutable" not in api.headers.get("cache-control", "")
+
+
+def test_api_docs_render_from_local_assets(client: TestClient) -> None:
+    """/docs is Swagger UI vendored under static/: it works without internet."""
+    page = BeautifulSoup(client.get("/docs").text, "html.parser")
+    sources = [t.get("src") or t.get("href") for t in page.select("script[src], link[href]")]
+    assert any("swagger-ui-bundle.js" in s for s in sources)
+    assert all(s.startswith("/static/") for s in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+    assert client.get("/openapi.json").json()["info"]["title"] == "memdash"
 
 
 def test_unknown_page_is_a_404(client: TestClient) -> None:
