@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -95,6 +96,8 @@ def render_view(
         "sweeps": sweeps,
         "live": live,
         "auto_selected": auto_selected,
+        "chosen_names": ", ".join(f"#{s.id} {s.name}" for s in chosen),
+        "today": date.today().isoformat(),
         "empty_reasons": empty_reasons(view, chosen) if not built.rows else [],
         "version": version,
         "poll_url": figure_poll_url(name, state.sweeps, state.runs, version.token),

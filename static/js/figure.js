@@ -76,6 +76,22 @@
     catch (error) { field.select(); button.textContent = "Copy the link below"; }
   }
 
+  // An exported image carries its title (figure, sweeps, date) and the page's labels.
+  async function exportImage(format, filename, title) {
+    var gd = graph();
+    if (!gd || !gd.data) return;
+    var margin = Object.assign({}, gd.layout.margin, { t: 80 });
+    var layout = Object.assign({}, gd.layout, { title: { text: title || "" }, margin: margin });
+    var url = await Plotly.toImage({ data: gd.data, layout: layout },
+                                   { format: format, width: 1100, height: 600 });
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = filename + "." + format;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-action]");
     if (!target) return;
@@ -83,8 +99,7 @@
     if (action === "share") { event.preventDefault(); shareLink(target); }
     if (action === "png" || action === "svg") {
       event.preventDefault();
-      Plotly.downloadImage(graph(), { format: action, filename: target.dataset.filename,
-                                      width: 1100, height: 600 });
+      exportImage(action, target.dataset.filename, target.dataset.title);
     }
   });
   document.addEventListener("DOMContentLoaded", function () { draw(document); });

@@ -94,7 +94,8 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         with page.expect_download() as download:
             page.click("#download-svg")
         assert download.value.suggested_filename == "memdash-memorization.svg"
-        assert "<svg" in Path(download.value.path()).read_text()[:2000]
+        svg = Path(download.value.path()).read_text()
+        assert "<svg" in svg[:2000] and "Memorization vs training-set size" in svg  # titled
         page.click("#copy-link")
         page.wait_for_function("document.querySelector('#share-url').value !== ''")
         link = page.locator("#share-url").input_value()
