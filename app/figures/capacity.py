@@ -14,7 +14,11 @@ from worker.metrics.capacity import (
     PAPER_ALPHA_MEAN_FP32,
 )
 
-COLORS = qualitative.Plotly
+# Plotly's ten, then 24 + 24 more distinct ones: a sweep of 20 runs gets 20 colours, assigned in
+# the natural order of the group names, so the same selection colours alike on every figure.
+COLORS = list(
+    dict.fromkeys(c.lower() for c in qualitative.Plotly + qualitative.Dark24 + qualitative.Light24)
+)
 PLOT_LAYOUT = {
     "template": "plotly_white",
     "height": 440,

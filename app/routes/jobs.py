@@ -13,6 +13,7 @@ from app.auth import AdminDep
 from app.db import queue
 from app.db.models import Job, utcnow
 from app.deps import DbId, SessionDep, WriteSessionDep, read_scope
+from app.queue_eta import estimates, in_words
 from app.routes.openapi import FORM, PAGE_WITH_TWINS
 from app.templating import is_htmx, render
 
@@ -65,11 +66,14 @@ def queue_page(
                 ],
             }
         )
+    workers = queries.workers(session)
     context = {
         "jobs": jobs,
-        "workers": queries.workers(session),
+        "workers": workers,
         "ago": _ago,
         "live": queries.any_active_jobs(session),
+        "estimates": estimates(session, len(workers)),
+        "in_words": in_words,
     }
     return render(request, "queue.html", context, block="live")
 

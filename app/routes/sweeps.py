@@ -16,6 +16,7 @@ from app.db.models import Sweep
 from app.deps import DbId, SessionDep, WriteSessionDep
 from app.figures import figure_div
 from app.live import selection_version, sweep_poll_url
+from app.queue_eta import estimates, in_words
 from app.routes.openapi import CSV_OR_JSON
 from app.routes.sweep_sections import SECTIONS
 from app.sweep_kinds import kind_of
@@ -36,12 +37,15 @@ def sweep_state(session: SessionDep, sweep_id: DbId) -> dict[str, Any]:
                  "n_train": r.n_train, "seed": r.seed, "shape": r.config.get("shape"), **r.summary}
                 for r in runs]  # fmt: skip
     progress = sum(j.progress_frac for j in jobs) / len(jobs) if jobs else 0.0
+    live = sweep.status in ("queued", "running")
     return {
         "sweep": sweep,
         "runs": run_rows,
         "jobs": jobs,
         "progress": progress,
-        "live": sweep.status in ("queued", "running"),
+        "live": live,
+        "estimates": estimates(session, len(queries.workers(session))) if live else {},
+        "in_words": in_words,
     }
 
 

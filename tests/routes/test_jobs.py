@@ -36,11 +36,44 @@ def test_jobs_show_and_poll_while_active(client: TestClient, session_factory) ->
     assert row.select_one("progress")["value"] == "0.25"
     assert "gpu-box" in row.get_text()
     assert page.select_one("#live")["hx-trigger"] == "every 2s"
+    second = page.select("tbody tr")[0]  # newest first: the queued one
+    assert "position 1" in second.get_text()
+    assert "Requeue resumes it" in row.select_one("button")["hx-confirm"]  # cancel asks first
     fragment = client.get("/queue", headers={"HX-Request": "true"}).text
     assert "<html" not in fragment and 'id="live"' in fragment
     data = client.get("/queue?format=json").json()
     assert {j["state"] for j in data["jobs"]} == {"running", "queued"}
     assert data["workers"][0]["name"] == "gpu-box"
+
+
+def test_time_left_and_start_estimates_come_from_measured_rates(session_factory) -> None:
+    from datetime import timedelta
+
+    from app.db.models import Job, utcnow
+    from app.queue_eta import estimates, in_words
+
+    with session_factory.begin() as session:
+        worker = Worker(name="w")
+        session.add(worker)
+        session.flush()
+        done = queue.enqueue(session, "sleep", {}, idempotency_key="done")
+        running = queue.enqueue(session, "sleep", {}, idempotency_key="running")
+        waiting = queue.enqueue(session, "sleep", {}, idempotency_key="waiting")
+        session.flush()
+        now = utcnow()
+        for job, state, started, finished, progress in (
+            (done, "succeeded", now - timedelta(seconds=100), now - timedelta(seconds=40), 1.0),
+            (running, "running", now - timedelta(seconds=30), None, 0.5),
+        ):
+            row = session.get(Job, job.id)
+            row.state, row.started_at, row.finished_at = state, started, finished
+            row.progress_frac = progress
+    with session_factory() as session:
+        found = estimates(session, n_workers=1)
+    assert abs(found[running.id].remaining_s - 30) < 2  # 30 s for half: 30 s more
+    assert found[waiting.id].position == 1
+    assert abs(found[waiting.id].starts_in_s - 30) < 2  # when the one worker frees up
+    assert in_words(30) == "30 s" and in_words(600) == "10 min"
 
 
 def test_cancel_and_requeue_buttons(client: TestClient, session_factory) -> None:

@@ -25,6 +25,7 @@ def test_one_click_demo_and_form_errors(client: TestClient) -> None:
     sweep = BeautifulSoup(client.get("/sweeps/1").text, "html.parser")
     assert sweep.select_one("#sweep-status").get_text() == "queued"
     assert sweep.select_one("#sweep-live-status")["hx-trigger"] == "every 2s"  # it polls
+    assert "position 1 in the queue" in sweep.select_one("#queue-position").get_text()
     assert client.get("/sweeps/999").status_code == 404
 
 
