@@ -38,13 +38,16 @@ def sweep_state(session: SessionDep, sweep_id: DbId) -> dict[str, Any]:
                 for r in runs]  # fmt: skip
     progress = sum(j.progress_frac for j in jobs) / len(jobs) if jobs else 0.0
     live = sweep.status in ("queued", "running")
+    estimated = estimates(session, len(queries.workers(session))) if live else {}
+    queued = [estimated[j.id] for j in jobs if j.state == "queued" and j.id in estimated]
     return {
         "sweep": sweep,
         "runs": run_rows,
         "jobs": jobs,
         "progress": progress,
         "live": live,
-        "estimates": estimates(session, len(queries.workers(session))) if live else {},
+        "estimates": estimated,
+        "next_queued": min(queued, key=lambda e: e.position or 0, default=None),
         "in_words": in_words,
     }
 
