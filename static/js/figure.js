@@ -102,6 +102,18 @@
       exportImage(action, target.dataset.filename, target.dataset.title);
     }
   });
+  // The sweep picker's filter narrows the list as one types; it is not a control of the view.
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches(".picker-filter")) return;
+    var needle = event.target.value.trim().toLowerCase();
+    event.target.closest(".picker").querySelectorAll(".pick").forEach(function (item) {
+      item.hidden = needle !== "" && item.dataset.text.indexOf(needle) < 0;
+    });
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches(".picker-filter")) event.stopPropagation();
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:beforeSwap", function (event) { remember(event.detail.target); });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.detail.elt); });

@@ -90,6 +90,17 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
             ".layout.xaxis.type === 'linear'"
         )
         page.wait_for_selector("#figure .main-svg")
+        # Back and forward keep the address, the controls and the figure in step.
+        page.go_back()
+        page.wait_for_function("!location.search.includes('log_x=0')")
+        page.wait_for_selector("#figure .main-svg")
+        assert page.locator("#control-log-x").input_value() == "1"
+        assert _figure_state(page)["layout"]["xaxis"]["type"] == "log"
+        page.go_forward()
+        page.wait_for_function("location.search.includes('log_x=0')")
+        page.wait_for_selector("#figure .main-svg")
+        assert page.locator("#control-log-x").input_value() == "0"
+        assert _figure_state(page)["layout"]["xaxis"]["type"] == "linear"
         before = _figure_state(page)
         with page.expect_download() as download:
             page.click("#download-svg")
@@ -111,6 +122,45 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         assert _figure_state(other) == before
         assert _figure_state(other)["layout"]["xaxis"]["type"] == "linear"
         fresh.close()
+
+        # Every page works offline (no request leaves the server) and logs no error.
+        from app.views.registry import VIEWS
+
+        outside: list[str] = []
+        offline = browser.new_context()
+        offline.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(server.url)
+                else (outside.append(route.request.url), route.abort())
+            ),
+        )
+        visitor = offline.new_page()
+        _watch_console(visitor, errors)
+        sweep_id = page.url.split("sweeps=")[1].split("&")[0] if "sweeps=" in page.url else "1"
+        pages = [
+            "/",
+            "/figures",
+            "/queue",
+            "/checkpoints",
+            "/docs",
+            "/docs/measures",
+            "/docs/results",
+            "/docs/developing",
+            f"/sweeps/{sweep_id}",
+            "/runs/1",
+        ]
+        pages += [f"/figures/{name}?sweeps={sweep_id}" for name in VIEWS]
+        for path in pages:
+            visitor.goto(server.url + path, wait_until="networkidle")
+        visitor.goto(server.url + "/docs", wait_until="networkidle")
+        visitor.wait_for_selector(".swagger-ui .info")  # Swagger UI drew the API offline
+        lost = offline.new_page()  # a 404 is logged as a failed load: not watched
+        missing = lost.goto(server.url + "/runs/99999")
+        assert missing.status == 404 and lost.locator(".error-message").is_visible()
+        assert outside == []
+        offline.close()
         context.close()
         assert errors == []
     finally:
