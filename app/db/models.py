@@ -284,10 +284,13 @@ SAMPLE_FIELDS = (
 
 
 class SavedView(Base):
-    """A share link for a long figure state: /v/{slug} -> path?query."""
+    """A share link: /v/{slug} -> path?query, live or frozen."""
 
     __tablename__ = "saved_views"
     slug: Mapped[str] = mapped_column(String(32), primary_key=True)
     path: Mapped[str] = mapped_column(String(500))
     query: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A frozen link's snapshot of what the view drew when it was saved (figure, rows, tables,
+    # notes); None for a live link, which draws the current data.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -7,10 +7,11 @@ import csv
 import hashlib
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+import plotly.graph_objects as go
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -22,7 +23,7 @@ from app.figures.axes import readable_axes
 from app.live import figure_poll_url, selection_version
 from app.routes.openapi import PAGE_WITH_TWINS
 from app.templating import render
-from app.views.registry import VIEWS, View
+from app.views.registry import VIEWS, Built, View
 from app.views.state import StateError, ViewState
 
 router = APIRouter(tags=["figures"])
@@ -53,8 +54,40 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def snapshot_of(built: Built) -> dict[str, Any]:
+    """What a frozen link keeps: the figure and its data as drawn now."""
+    figure = json.loads(readable_axes(built.figure).to_json()) if built.figure else None
+    body = {
+        "figure": figure,
+        "rows": built.rows,
+        "tables": built.tables,
+        "table_titles": built.table_titles,
+        "total": built.total,
+        "notes": built.notes,
+        "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return json.loads(json.dumps(body, default=str))
+
+
+def built_from(snapshot: dict[str, Any]) -> Built:
+    figure = go.Figure(snapshot["figure"]) if snapshot.get("figure") else None
+    return Built(
+        snapshot["rows"],
+        figure,
+        tables=snapshot.get("tables", {}),
+        total=snapshot.get("total", 0),
+        notes=snapshot.get("notes", []),
+        table_titles=snapshot.get("table_titles", {}),
+    )
+
+
 def render_view(
-    request: Request, session, name: str, query: dict[str, str], shared_slug: str | None = None
+    request: Request,
+    session,
+    name: str,
+    query: dict[str, str],
+    shared_slug: str | None = None,
+    snapshot: dict[str, Any] | None = None,
 ) -> Response:
     view = _view(name)
     output = query.get("format", "html")
@@ -66,7 +99,7 @@ def render_view(
         auto_selected = latest_sweep_with_data(session, view.kinds)
         if auto_selected is not None:
             state = state.model_copy(update={"sweeps": [auto_selected.id]})
-    built = view.build(session, state)
+    built = built_from(snapshot) if snapshot else view.build(session, state)
     if output == "json":
         body = {
             "view": name,
@@ -85,7 +118,7 @@ def render_view(
     sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(200)).all()
     chosen = [s for s in sweeps if s.id in state.sweeps]
     version = selection_version(session, state.sweeps, state.runs)
-    live = version.live
+    live = version.live and snapshot is None  # a frozen view never changes
     context = {
         "view": view,
         "views": VIEWS,
@@ -102,6 +135,7 @@ def render_view(
         "version": version,
         "poll_url": figure_poll_url(name, state.sweeps, state.runs, version.token),
         "shared_slug": shared_slug,
+        "frozen_at": snapshot["taken_at"] if snapshot else None,
         "embed": query.get("embed") == "1",
         "page_size": 50,
     }
@@ -162,17 +196,23 @@ def figure_page(name: str, request: Request, session: SessionDep) -> Response:
 class ShareIn(BaseModel):
     path: str = Field(pattern=r"^/figures/[a-z-]{1,40}$")
     query: str = Field(default="", max_length=20_000)
+    # Pin the data as of now: the link shows this snapshot (with its date), not later results.
+    frozen: bool = False
 
 
 @router.post("/api/views", status_code=201)
 def save_view(body: ShareIn, session: WriteSessionDep) -> dict[str, str]:
-    """A short link for a figure state; the same state always gets the same slug."""
+    """A short link for a figure state; the same live state always gets the same slug, and
+    each frozen snapshot its own."""
     name = body.path.removeprefix("/figures/")
     view = _view(name)
-    canonical = _state(view, dict(parse_qsl(body.query))).query()
-    slug = hashlib.sha256(f"{body.path}?{canonical}".encode()).hexdigest()[:12]
+    state = _state(view, dict(parse_qsl(body.query)))
+    canonical = state.query()
+    snapshot = snapshot_of(view.build(session, state)) if body.frozen else None
+    key = f"{body.path}?{canonical}" + (f"#frozen@{snapshot['taken_at']}" if snapshot else "")
+    slug = hashlib.sha256(key.encode()).hexdigest()[:12]
     if session.get(SavedView, slug) is None:
-        session.add(SavedView(slug=slug, path=body.path, query=canonical))
+        session.add(SavedView(slug=slug, path=body.path, query=canonical, snapshot=snapshot))
         session.commit()
     return {"slug": slug, "url": f"/v/{slug}"}
 
@@ -187,4 +227,5 @@ def shared_view(slug: str, request: Request, session: SessionDep) -> Response:
     for key in ("format", "embed"):
         if key in request.query_params:
             query[key] = request.query_params[key]
-    return render_view(request, session, saved.path.removeprefix("/figures/"), query, slug)
+    name = saved.path.removeprefix("/figures/")
+    return render_view(request, session, name, query, slug, saved.snapshot)

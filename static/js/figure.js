@@ -61,10 +61,11 @@
   async function shareLink(button) {
     var path = button.dataset.path, query = button.dataset.query;
     var url = location.origin + path + (query ? "?" + query : "");
-    if (url.length > 150 || button.dataset.always === "1") {
+    var frozen = button.dataset.frozen === "1";
+    if (url.length > 150 || frozen || button.dataset.always === "1") {
       var response = await fetch("/api/views", {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ path: path, query: query }),
+        body: JSON.stringify({ path: path, query: query, frozen: frozen }),
       });
       if (!response.ok) throw new Error("could not save the view: " + response.status);
       url = location.origin + (await response.json()).url;

@@ -197,6 +197,31 @@ def test_share_link_reproduces_the_figure_read_only(client: TestClient, sweeps) 
     assert bad.status_code == 422
 
 
+def test_a_frozen_link_keeps_the_data_as_of_when_it_was_made(
+    client: TestClient, sweeps, session_factory
+) -> None:
+    from app.db.models import Run
+
+    query = f"sweeps={sweeps['text']}"
+    body = {"path": "/figures/memorization", "query": query}
+    live = client.post("/api/views", json=body).json()
+    frozen = client.post("/api/views", json={**body, "frozen": True}).json()
+    assert frozen["slug"] != live["slug"]
+    before = _figure(_get(client, frozen["url"]))
+    with session_factory.begin() as session:  # later results: one run's memorization changes
+        run = session.query(Run).filter_by(sweep_id=sweeps["text"]).first()
+        run.summary = {**run.summary, "mem_u_bits": 123456.0}
+    page = _get(client, frozen["url"])
+    assert _figure(page) == before  # the frozen link still shows the old data
+    assert "data as of" in page.select_one("#frozen").get_text()
+    assert not page.select_one("#figure-live-status").has_attr("hx-trigger")
+    rows = client.get(frozen["url"] + "?format=json").json()["rows"]
+    assert 123456.0 not in [r["mem_u_bits"] for r in rows]
+    now = client.get(live["url"] + "?format=json").json()["rows"]  # the live link moved on
+    assert 123456.0 in [r["mem_u_bits"] for r in now]
+    assert _get(client, f"/figures/memorization?{query}").select_one("#copy-frozen-link")
+
+
 def test_a_running_sweep_polls_its_status_and_a_finished_one_does_not(
     client: TestClient, session_factory
 ) -> None:
