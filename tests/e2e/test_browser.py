@@ -194,3 +194,65 @@ def test_upload_a_checkpoint_in_the_browser(tmp_path: Path, database_url, engine
         assert [e for e in errors if "422" not in e] == []
     finally:
         server.stop()
+
+
+def test_a_running_sweep_page_updates_in_place(tmp_path: Path, database_url, engine, browser):
+    """Zoom the figure of a running sweep and wait through the refreshes its runs cause: the
+    layout stays intact (one toolbar, the legend inside the plot area), the zoom is kept, and
+    when the sweep ends the figure has the new points without a reload."""
+    import httpx
+
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    errors: list[str] = []
+    worker = None
+    try:
+        params = {
+            "vocab_size": 16,
+            "seq_len": 12,
+            "seeds": 1,
+            "dataset_sizes": [4, 16],
+            "shapes": [{"n_layer": 1, "d_model": 8}, {"n_layer": 1, "d_model": 16}],
+            "n_heldout": 8,
+            "max_models_per_job": 2,
+            "train": {"max_steps": 150, "batch_size": 16, "lr": 0.02, "eval_every": 50},
+        }
+        launched = httpx.post(
+            f"{server.url}/api/sweeps/capacity", json={"preset": None, "params": params}
+        )
+        assert launched.status_code == 201, launched.text
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        _watch_console(page, errors)
+        page.goto(f"{server.url}/sweeps/{launched.json()['sweep_id']}")
+        page.evaluate(
+            "window.swaps = 0; document.body.addEventListener('htmx:afterSettle', "
+            "(e) => { if (e.detail.elt.id === 'live') window.swaps += 1; })"
+        )
+        worker = LiveWorker(server.url, "w1", tmp_path)  # the sweep starts with the page open
+        page.wait_for_selector("#fig-plateau .main-svg", timeout=120_000)
+        page.evaluate("Plotly.relayout('fig-plateau', {'xaxis.range': [0.6, 1.1]})")
+        points = page.evaluate(
+            "document.getElementById('fig-plateau').data.reduce((n, t) => n + t.x.length, 0)"
+        )
+        swaps = page.evaluate("window.swaps")
+        page.wait_for_function(
+            "document.querySelector('#sweep-status').textContent.trim() === 'succeeded'",
+            timeout=180_000,
+        )
+        page.wait_for_function(f"window.swaps >= {swaps + 1}", timeout=20_000)
+        page.wait_for_selector("#fig-plateau .main-svg")
+        figure = page.evaluate(
+            "(() => { const el = document.getElementById('fig-plateau'); return {"
+            "range: el.layout.xaxis.range, modebars: el.querySelectorAll('.modebar').length,"
+            "points: el.data.reduce((n, t) => n + t.x.length, 0),"
+            "plot: el.querySelector('.bglayer rect, .nsewdrag').getBoundingClientRect().height,"
+            "legend: el.querySelector('.legend') ? el.querySelector('.legend')"
+            ".getBoundingClientRect().bottom <= el.getBoundingClientRect().bottom : true}; })()"
+        )
+        assert figure["range"] == [0.6, 1.1], figure  # the reader's zoom survived
+        assert figure["modebars"] == 1 and figure["plot"] > 200 and figure["legend"], figure
+        assert figure["points"] > points, (figure, points)  # the new runs are drawn
+        assert errors == []
+    finally:
+        if worker is not None:
+            worker.stop()
+        server.stop()
