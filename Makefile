@@ -12,7 +12,7 @@ BROWSER_PACKAGES := chromium
 # This machine's pip config names local mirror folders that warn for every package: hide those.
 QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
 
-.PHONY: serve test test-fast lint format bench bench-pages bench-load clean
+.PHONY: serve test test-fast lint format bench bench-pages bench-first-visit bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -45,6 +45,9 @@ bench: $(STAMP)
 
 bench-pages: $(STAMP)
 	$(PY) -m bench.pages --repeats 30 --out bench/results-pages.md
+
+bench-first-visit: $(STAMP)
+	$(PY) -m bench.first_visit --repeats 5 --out bench/results-first-visit.md
 
 bench-load: $(STAMP)
 	$(PY) -m bench.load --postgres --label after --out bench/results-load.md
