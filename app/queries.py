@@ -37,6 +37,11 @@ class Overview:
     def is_empty(self) -> bool:
         return not self.sweeps and self.n_runs == 0 and self.n_uploads == 0
 
+    @property
+    def active(self) -> bool:
+        """Work is queued or running: the page follows it."""
+        return any(self.jobs_by_state.get(state) for state in ("queued", "running"))
+
 
 def overview(session: Session, *, recent_sweeps: int = 20) -> Overview:
     sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(recent_sweeps)).all()

@@ -15,4 +15,4 @@ router = APIRouter(tags=["pages"])
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request, session: SessionDep) -> HTMLResponse:
     context = {"overview": queries.overview(session), "errors": {}, "form": {"preset": "quick"}}
-    return render(request, "overview.html", context)
+    return render(request, "overview.html", context, block="live")

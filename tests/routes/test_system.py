@@ -16,6 +16,20 @@ def test_overview_shows_empty_state(client: TestClient) -> None:
     assert all(not src.startswith("http") for src in scripts)  # no CDN
 
 
+def test_the_overview_follows_running_work(client: TestClient, session_factory) -> None:
+    from app.db import queue
+
+    assert not BeautifulSoup(client.get("/").text, "html.parser").select_one(
+        "#overview-live"
+    ).has_attr("hx-trigger")  # nothing running: no polling
+    with session_factory.begin() as session:
+        queue.enqueue(session, "sleep", {})
+    page = BeautifulSoup(client.get("/").text, "html.parser")
+    assert page.select_one("#overview-live")["hx-trigger"] == "every 3s"
+    fragment = client.get("/", headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment and 'id="overview-live"' in fragment and "queued" in fragment
+
+
 def test_health_and_version(client: TestClient) -> None:
     assert client.get("/-/health").json() == {"ok": True, "database": "ok"}
     version = client.get("/-/version").json()
