@@ -41,6 +41,17 @@ LABELS: dict[str, str] = {
     "n_member_documents": "member documents read",
     "n_dropped_member_documents": "member documents of one token (skipped)",
     "n_windowed_member_documents": "member documents scored in windows",
+    "n_predicted": "|P| predicted",
+    "n_target": "|T| memorized by the target",
+    "precision": "precision |P∩T|/|P|",
+    "recall": "recall |P∩T|/|T|",
+    "k": "prefix k (tokens)",
+    "step": "step",
+    "sweep": "sweep",
+    "run": "run",
+    "predictor": "predictor",
+    "target": "target",
+    "seed": "seed",
 }
 ATTACKS = {
     "loss": "loss",

@@ -114,6 +114,7 @@ def top_memorized_samples(session: Session, sweep_id: int, limit: int = 20) -> l
             "mem_u_bits": s.mem_u_bits,
             "extract_16": s.extract_16,
             "extract_8": s.extract_8,
+            "extract_32": s.extract_32,
             "nll_bits": s.nll_bits,
             "ref_bits": s.ref_bits,
         }

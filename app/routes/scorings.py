@@ -14,6 +14,7 @@ from app.auth import AdminDep
 from app.corpora import CorpusRejected, Writes, store_corpus
 from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep, WritesDep, read_scope
+from app.form_words import in_form_words
 from app.routes.checkpoints import page_with
 from app.routes.openapi import FORM
 from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
@@ -137,7 +138,7 @@ def form_launch_scoring(
             return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
         except HTTPException as error:
             field = next((f for f in form if error.detail.startswith(f)), "scoring")
-            errors[field] = error.detail
+            errors[field] = in_form_words(error.detail)
         except (ScoringRejected, CorpusRejected) as error:
             field = next((f for f in form if str(error).startswith(f)), "scoring")
             errors[field] = str(error)

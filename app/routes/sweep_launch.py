@@ -15,6 +15,7 @@ from app.auth import AdminDep
 from app.corpora import CorpusRejected, store_corpus
 from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
+from app.form_words import in_form_words
 from app.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
 from app.routes.openapi import FORM
 from app.settings import Settings
@@ -145,7 +146,8 @@ def form_launch_text(
                 sweep = launch_sweep(write_session, settings, KINDS["text"], preset, overrides)
         except HTTPException as error:
             fields = ("reference", "train_sizes", "corpus", "seeds", "canaries")
-            errors[next((f for f in fields if f in error.detail), "text_preset")] = error.detail
+            field = next((f for f in fields if f in error.detail), "text_preset")
+            errors[field] = in_form_words(error.detail)
     if errors:
         return _overview_with_errors(request, errors, form)
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
@@ -176,7 +178,7 @@ def form_launch(
             with writes() as write_session:
                 sweep = launch_sweep(write_session, settings, chosen, preset, overrides)
         except HTTPException as error:
-            errors["seeds" if "seeds" in error.detail else "preset"] = error.detail
+            errors["seeds" if "seeds" in error.detail else "preset"] = in_form_words(error.detail)
     if errors:
         return _overview_with_errors(
             request, errors, {"kind": kind, "preset": preset, "name": name, "seeds": seeds}

@@ -9,18 +9,30 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import queries
+from app.corpora import corpus_by_sha
 from app.db.models import Sweep
 from app.scoring_report import scoring_report
+from worker.metrics.extraction import PREFIX_LENGTHS
 
 Section = Callable[[Session, Sweep, list[dict[str, Any]]], dict[str, Any]]
 
 
 def _top_samples(session: Session, sweep: Sweep, _runs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"top_samples": queries.top_memorized_samples(session, sweep.id)}
+    """The most memorized samples, with extraction at the longest prefix k shorter than the
+    sweep's samples (a 16-token sample has no continuation after k = 16)."""
+    seq_len = int(sweep.params.get("seq_len") or max(PREFIX_LENGTHS) + 1)
+    top_k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
+    return {"top_samples": queries.top_memorized_samples(session, sweep.id), "top_k": top_k}
 
 
-def _scoring_report(session: Session, _sweep: Sweep, runs: list[dict[str, Any]]) -> dict:
-    return {"report": scoring_report(session, runs)}
+def _scoring_report(session: Session, sweep: Sweep, runs: list[dict[str, Any]]) -> dict:
+    """Each checkpoint's report, and the names of the corpora it was scored on."""
+    names = {}
+    for key in ("members", "nonmembers"):
+        sha = sweep.params.get(key)
+        if sha and (corpus := corpus_by_sha(session, sha)) is not None:
+            names[sha] = f"{corpus.name} ({corpus.params.get('n_documents', '?')} documents)"
+    return {"report": scoring_report(session, runs), "corpus_names": names}
 
 
 SECTIONS: dict[str, Section] = {

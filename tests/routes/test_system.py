@@ -19,9 +19,11 @@ def test_overview_shows_empty_state(client: TestClient) -> None:
 def test_the_overview_follows_running_work(client: TestClient, session_factory) -> None:
     from app.db import queue
 
-    assert not BeautifulSoup(client.get("/").text, "html.parser").select_one(
-        "#overview-live"
-    ).has_attr("hx-trigger")  # nothing running: no polling
+    assert (
+        not BeautifulSoup(client.get("/").text, "html.parser")
+        .select_one("#overview-live")
+        .has_attr("hx-trigger")
+    )  # nothing running: no polling
     with session_factory.begin() as session:
         queue.enqueue(session, "sleep", {})
     page = BeautifulSoup(client.get("/").text, "html.parser")
