@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 DEMO_PACKAGES := fortunes fortunes-de fortunes-es fortunes-ru fortunes-zh
 # End-to-end tests drive Debian's Chromium with Playwright (no browser download).
 BROWSER_PACKAGES := chromium
+# A real single-node Slurm cluster for the cluster tests (tests/slurm_cluster.py).
+SLURM_PACKAGES := slurm-wlm munge
 # This machine's pip config names local mirror folders that warn for every package: hide those.
 QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
 
@@ -25,7 +27,7 @@ serve: $(STAMP)
 	$(VENV)/bin/memdash serve
 
 test: $(STAMP)
-	scripts/os-deps.sh $(DEMO_PACKAGES) $(BROWSER_PACKAGES)
+	scripts/os-deps.sh $(DEMO_PACKAGES) $(BROWSER_PACKAGES) $(SLURM_PACKAGES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest

@@ -16,6 +16,7 @@ from app.cli_score import score as score_command
 from app.cli_sweep import export as export_sweep_command
 from app.cli_sweep import import_ as import_sweep_command
 from app.cli_sweep import sweep_cli
+from app.cli_workers import workers_cli
 from app.preflight import (
     ConfigError,
     check_data_dir,
@@ -34,6 +35,7 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(sweep_cli, name="sweep")
+cli.add_typer(workers_cli, name="workers")
 cli.command("export")(export_sweep_command)
 cli.command("import")(import_sweep_command)
 cli.command("score")(score_command)
@@ -132,6 +134,10 @@ def worker(
     ] = None,
     name: Annotated[str | None, typer.Option(help="Name shown on the queue page.")] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+    idle_exit: Annotated[
+        float | None,
+        typer.Option(help="Exit after this many seconds without a job (e.g. as a Slurm job)."),
+    ] = None,
 ) -> None:
     """Pull jobs from a memdash server over HTTP and run them."""
     from worker.agent import WorkerOptions, run_agent
@@ -145,6 +151,7 @@ def worker(
         torch_threads=settings.torch_threads,
         cache_dir=settings.worker_cache,
         cache_bytes=settings.worker_cache_bytes,
+        idle_exit_s=idle_exit,
     )
     run_agent(server_url=server.rstrip("/"), token=token, name=name, device=device, options=options)
 

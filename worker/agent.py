@@ -44,6 +44,8 @@ class WorkerOptions:
     torch_threads: int
     cache_dir: Path
     cache_bytes: int
+    # Exit after this long without a job (a worker launched as a Slurm job frees its node).
+    idle_exit_s: float | None = None
 
 
 def run_agent(
@@ -121,9 +123,14 @@ class Agent:
             "/api/worker/register", name=self.name, device=self.device, info=info
         )["worker_id"]
         print(f"worker {self.name} ({self.device}): connected as #{worker_id}", flush=True)
+        idle_since = time.monotonic()
         while not self.stop.is_set():
             response = self.client.call("POST", "/api/worker/claim", json={"worker_id": worker_id})
             if response.status_code == 204:
+                idle = self.options.idle_exit_s
+                if idle is not None and time.monotonic() - idle_since > idle:
+                    print(f"worker {self.name}: no job for {idle:.0f} s, exiting", flush=True)
+                    return
                 continue
             job = response.json()
             print(f"worker {self.name}: running job {job['id']} ({job['kind']})", flush=True)
@@ -133,6 +140,7 @@ class Agent:
                     self.run_job(job, Path(work_dir))
                 except LeaseLost as error:
                     print(f"worker {self.name}: dropped job {job['id']}: {error}", flush=True)
+            idle_since = time.monotonic()
 
     def run_job(self, job: dict[str, Any], work_dir: Path) -> None:
         job_path = f"/api/worker/jobs/{job['id']}"

@@ -30,6 +30,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "attempts": job.attempts,
         "max_attempts": job.max_attempts,
         "worker_id": job.worker_id,
+        "worker": job.worker.name if job.worker else None,
         "cancel_requested": job.cancel_requested,
         "error": job.error,
         "created_at": job.created_at.isoformat(),
