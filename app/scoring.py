@@ -157,6 +157,7 @@ def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
                 reference=reference_kind,
                 inputs={**inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
                 canaries=params.canaries,
+                precision=params.precision,
             ),
             idempotency_key=f"sweep-{sweep.id}-score-{run.id}",
             sweep_id=sweep.id,

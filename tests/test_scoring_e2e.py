@@ -159,11 +159,13 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         untrained = {}
         for reference in ("auto", "zlib"):
             body = {"checkpoint_ids": [neox["id"]], "members": corpus_sha, "reference": reference}
+            body["precision"] = "bf16" if reference == "zlib" else "model"  # both paths run
             launched = httpx.post(f"{server.url}/api/scorings", json=body)
             assert launched.status_code == 201, launched.text
             done = wait_for_sweep(server.url, launched.json()["sweep_id"], 300)
             (scored_run,) = done["runs"]
             untrained[reference] = scored_run["mem_u_bits"] / scored_run["n_train"]
+            assert scored_run["precision"] == body["precision"]
         assert untrained["auto"] < 1.0 and untrained["zlib"] > 10 * max(untrained["auto"], 1)
         no_heldout = httpx.post(
             f"{server.url}/api/scorings",

@@ -151,6 +151,7 @@ class ScoreJob(Strict):
     reference: Literal["auto", "zlib", "lzma", "heldout-model", "checkpoint"]
     inputs: dict[str, InputFile]
     canaries: ScoringCanaries | None = None
+    precision: Literal["model", "bf16"] = "model"
 
 
 JOB_PARAMS: dict[str, type[Strict]] = {

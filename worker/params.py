@@ -468,6 +468,10 @@ class ScoringParams(Strict):
     max_samples: int = Field(default=1000, ge=1, le=100_000)
     # Canaries the user inserted into the model's training data: exposure per canary (SPEC 10).
     canaries: ScoringCanaries | None = None
+    # "model": score in the precision the weights are stored in; "bf16": cast them to bf16 first
+    # (logits in fp32), 2.7× faster on CPUs with AMX for +0.005 bits/token over a corpus and
+    # 0.02 per sample (bench/results-bf16-scoring.md). A documented choice, never a silent one.
+    precision: Literal["model", "bf16"] = "model"
 
     @property
     def reference_checkpoint_id(self) -> int | None:

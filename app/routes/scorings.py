@@ -98,6 +98,7 @@ def form_launch_scoring(
     reference: Annotated[str, Form()] = "auto",
     seq_len: Annotated[str, Form()] = "64",
     max_samples: Annotated[str, Form()] = "1000",
+    precision: Annotated[str, Form()] = "model",
     canary_template: Annotated[str, Form()] = "the pin of user {n} is {secret}",
     canary_alphabet: Annotated[str, Form()] = "0123456789",
     canary_secret_length: Annotated[str, Form()] = "",
@@ -110,6 +111,7 @@ def form_launch_scoring(
         "seq_len": seq_len,
         "max_samples": max_samples,
         "checkpoint_ids": checkpoint_ids,
+        "precision": precision,
     }
     canary_fields = {
         "canary_template": canary_template,

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from worker.metrics.capacity import (
+    PAPER_TABLE,
     CapacityPoint,
     capacity_per_config,
     dataset_to_capacity_ratio,
@@ -89,28 +90,6 @@ def test_predicted_memorization_is_capped_by_capacity_and_by_data() -> None:
 def test_dataset_to_capacity_ratio_is_one_at_capacity() -> None:
     params = 80_352
     assert dataset_to_capacity_ratio(3.64 * params, 3.64, params) == pytest.approx(1.0)
-
-
-# The paper's per-configuration table (SPEC 3; v3 Table 1): L, d, params, capacity fp32, bf16,
-# α fp32, α bf16 (its α columns come from unrounded params, so they are checked as printed).
-PAPER_TABLE = [
-    (1, 32, 8.04e4, 3.39e5, 3.16e5, 4.23, 3.93),
-    (1, 64, 1.85e5, 7.27e5, 6.93e5, 3.92, 3.74),
-    (1, 128, 4.69e5, 1.71e6, 1.69e6, 3.65, 3.61),
-    (1, 256, 1.33e6, 4.15e6, 3.83e6, 3.12, 2.88),
-    (2, 32, 9.31e4, 3.87e5, 3.31e5, 4.16, 3.56),
-    (2, 64, 2.35e5, 9.60e5, 9.27e5, 4.08, 3.94),
-    (2, 128, 6.67e5, 2.66e6, 2.60e6, 3.99, 3.89),
-    (2, 256, 2.12e6, 8.49e6, 7.76e6, 4.01, 3.66),
-    (4, 32, 1.18e5, 4.65e5, 3.99e5, 3.92, 3.37),
-    (4, 64, 3.35e5, 1.34e6, 1.14e6, 3.98, 3.39),
-    (4, 128, 1.06e6, 4.02e6, 3.75e6, 3.78, 3.53),
-    (4, 256, 3.70e6, 1.36e7, 1.30e7, 3.68, 3.51),
-    (8, 32, 1.69e5, 5.12e5, 4.85e5, 3.02, 2.86),
-    (8, 64, 5.35e5, 2.05e6, 1.71e6, 3.83, 3.19),
-    (8, 128, 1.86e6, 7.23e6, 6.49e6, 3.89, 3.49),
-    (8, 256, 6.86e6, 2.71e7, 2.51e7, 3.95, 3.65),
-]
 
 
 def test_alpha_on_the_papers_table() -> None:

@@ -185,6 +185,12 @@ def run(ctx: JobContext) -> dict[str, Any]:
     if params.reference == "checkpoint":
         ctx.progress(0.02, "loading the reference model")
         checkpoint = unpack_and_load(ctx.inputs["reference_model"], ctx.work_dir / "ref", device)
+    if params.precision == "bf16":  # a choice the user made (ScoringParams.precision)
+        import torch
+
+        target.model.to(torch.bfloat16)
+        if checkpoint is not None:
+            checkpoint.model.to(torch.bfloat16)
     seq_len, limit = params.seq_len, params.max_samples
     members = cut_documents(
         target.tokenizer, documents(params, ctx.inputs, "members"), seq_len, limit
@@ -236,6 +242,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         window_tokens=seq_len,
         reference=params.reference,
         device=str(device),
+        precision=params.precision,
         model=target.info,
     )
     evaluation["summary"].update(reference_summary(references, reference_info, heldout, evaluation))
