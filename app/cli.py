@@ -76,6 +76,16 @@ def serve(
     settings = load_settings(host=host, port=port, local_workers=workers)
     if settings.local_workers and (missing := missing_worker_extra()):
         fail(f"{missing}, or start the dashboard alone with --workers 0")
+    devices = ["cpu"] * settings.local_workers
+    if settings.local_device == "cuda" and settings.local_workers:
+        import torch
+
+        n_gpus = torch.cuda.device_count()
+        if n_gpus == 0:
+            fail("MEMDASH_LOCAL_DEVICE=cuda, but torch sees no CUDA device")
+        count = settings.local_workers if workers is not None else n_gpus
+        devices = local_worker_devices(count, n_gpus)
+        settings = settings.model_copy(update={"local_workers": count})
     prepare_database(settings)
     try:
         check_port_free(settings.host, settings.port)
@@ -104,6 +114,8 @@ def serve(
                 server_url,
                 "--name",
                 f"local-{i + 1}",
+                "--device",
+                devices[i],
             ],
             env={**os.environ, "MEMDASH_WORKER_TOKEN": local_token},
             # Ctrl-C reaches the whole terminal group; local workers are stopped by us instead,
@@ -124,6 +136,11 @@ def serve(
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def local_worker_devices(count: int, n_gpus: int) -> list[str]:
+    """Local worker i runs on GPU i mod n (one each while there are enough GPUs)."""
+    return [f"cuda:{i % n_gpus}" for i in range(count)]
 
 
 @cli.command()

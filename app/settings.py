@@ -7,6 +7,7 @@ import os
 import tempfile
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     # One local worker per core (each job runs one torch thread: two 1-thread jobs beat one
     # 2-thread job on a shared CPU, DESIGN).
     local_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=0, le=64)
+    # Where local workers run: "cpu", or "cuda" (one local worker per visible GPU, each on its
+    # own device; CUDA_VISIBLE_DEVICES chooses which GPUs memdash may use).
+    local_device: Literal["cpu", "cuda"] = "cpu"
     torch_threads: int = Field(default=1, ge=1, le=256)  # per job, in the worker
     # A worker's cache of downloaded corpora and checkpoints.
     worker_cache: Path = Path(tempfile.gettempdir()) / "memdash-inputs"

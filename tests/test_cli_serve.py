@@ -153,3 +153,10 @@ def test_a_web_only_server_serves_pages_and_refuses_checkpoints_clearly(tmp_path
     finally:
         server.stop()
     assert "Traceback" not in server.log.read_text()
+
+
+def test_local_workers_on_a_gpu_machine_get_a_gpu_each() -> None:
+    from app.cli import local_worker_devices
+
+    assert local_worker_devices(4, 4) == ["cuda:0", "cuda:1", "cuda:2", "cuda:3"]
+    assert local_worker_devices(3, 2) == ["cuda:0", "cuda:1", "cuda:0"]  # more workers: shared
