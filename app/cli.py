@@ -78,9 +78,7 @@ def serve(
         fail(f"{missing}, or start the dashboard alone with --workers 0")
     devices = ["cpu"] * settings.local_workers
     if settings.local_device == "cuda" and settings.local_workers:
-        import torch
-
-        n_gpus = torch.cuda.device_count()
+        n_gpus = visible_gpus()
         if n_gpus == 0:
             fail("MEMDASH_LOCAL_DEVICE=cuda, but torch sees no CUDA device")
         count = settings.local_workers if workers is not None else n_gpus
@@ -136,6 +134,17 @@ def serve(
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def visible_gpus() -> int:
+    """CUDA devices torch sees, asked in a child process: the server itself imports no torch."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.cuda.device_count())"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return int(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else 0
 
 
 def local_worker_devices(count: int, n_gpus: int) -> list[str]:

@@ -78,7 +78,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
         assert page.select_one("#sweep-status").get_text() == "succeeded"
         assert page.select_one("#fig-plateau") and page.select_one("#fig-alpha")
         assert "3.64" in page.select_one("#alpha").get_text()
-        assert page.select_one("#live").get("hx-trigger") is None  # polling stopped
+        assert page.select_one("#sweep-live-status").get("hx-trigger") is None  # polling stopped
         with session_factory() as session:
             train_rows = session.scalar(
                 select(func.count()).select_from(SampleScore).where(SampleScore.split == "train")

@@ -10,6 +10,7 @@ the job back (release), so a clean shutdown loses nothing.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import platform
@@ -74,6 +75,21 @@ def run_agent(
     finally:
         agent.client.close()
         print(f"worker {agent.name}: stopped", flush=True)
+
+
+def non_finite(value: Any, where: str = "result") -> str | None:
+    """The path of the first NaN or ±inf in a result (JSON cannot carry them), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if (found := non_finite(item, f"{where}.{key}")) is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            if (found := non_finite(item, f"{where}[{index}]")) is not None:
+                return found
+    return None
 
 
 def remove_orphaned_work_dirs(temp_dir: Path) -> int:
@@ -209,6 +225,10 @@ class Agent:
                             job["id"], lease, message[2], message[3], Path(message[1])
                         )
                     elif kind == "result":
+                        if (where := non_finite(message[1])) is not None:
+                            error = f"the job's result holds a non-finite number at {where}"
+                            self.client.post(f"{job_path}/fail", lease_token=lease, error=error)
+                            return
                         self.client.post(
                             f"{job_path}/complete", lease_token=lease, result=message[1]
                         )

@@ -145,6 +145,8 @@ def evaluate_text(
     totals = memorization_totals(ref_train_bits, train_bits)
     tfidf = tfidf_rarity(list(train))
     rho, p_value = rank_correlation(mem_u, tfidf) if len(train) > 2 else (None, None)
+    if rho is not None and not np.isfinite(rho):  # a constant side (e.g. mem_U 0 everywhere)
+        rho, p_value = None, None
     summary: dict[str, Any] = {
         "train_loss_bits": _loss(train_nll),
         "heldout_loss_bits": _loss(heldout_nll),
