@@ -54,9 +54,10 @@ class SlurmCluster:
             process.terminate()
         for process in self.processes:
             try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # a throwaway cluster: no state worth waiting for
                 process.kill()
+                process.wait(timeout=5)
 
 
 def start(base: Path) -> SlurmCluster:

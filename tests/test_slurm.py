@@ -28,7 +28,7 @@ SWEEP = {
     "max_models_per_job": 1,
     "refine_peak": False,
     "train": {
-        "max_steps": 1500,
+        "max_steps": 1000,
         "batch_size": 32,
         "lr": 0.01,
         "eval_every": 50,
