@@ -10,7 +10,6 @@ the job back (release), so a clean shutdown loses nothing.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 import platform
@@ -27,7 +26,7 @@ from typing import Any
 from worker import input_cache
 from worker.child import child_main
 from worker.client import LeaseLost, ServerClient, Stopping
-from worker.contract import first_problem, job_params
+from worker.contract import first_problem, job_params, non_finite
 
 CANCEL_GRACE_S = 10.0
 # Each job works in <tmp>/memdash-worker-<pid>-job-<id>-*; a worker killed with -9 leaves its
@@ -75,21 +74,6 @@ def run_agent(
     finally:
         agent.client.close()
         print(f"worker {agent.name}: stopped", flush=True)
-
-
-def non_finite(value: Any, where: str = "result") -> str | None:
-    """The path of the first NaN or ±inf in a result (JSON cannot carry them), or None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return where
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if (found := non_finite(item, f"{where}.{key}")) is not None:
-                return found
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            if (found := non_finite(item, f"{where}[{index}]")) is not None:
-                return found
-    return None
 
 
 def remove_orphaned_work_dirs(temp_dir: Path) -> int:

@@ -30,16 +30,23 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Finite = float
 
 
+def non_finite(value: Any, where: str = "result") -> str | None:
+    """The path of the first NaN or ±inf in a nested value (JSON cannot carry them), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    if isinstance(value, dict):
+        items = ((f"{where}.{key}", item) for key, item in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{where}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return None
+    return next((found for path, item in items if (found := non_finite(item, path))), None)
+
+
 def _check_finite(value: Any, where: str) -> None:
     """Refuse NaN/inf anywhere in free-form extras (PostgreSQL's JSON cannot store them)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{where} must be a finite number, not {value}")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_finite(item, f"{where}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_finite(item, f"{where}[{index}]")
+    if (found := non_finite(value, where)) is not None:
+        raise ValueError(f"{found} must be a finite number")
 
 
 class Open(BaseModel):

@@ -3,6 +3,7 @@ extraction by prefix length, and mem_U against TF-IDF rarity (SPEC 2, 5, 6, 7)."
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -98,7 +99,8 @@ def mem_u_tfidf_figure(points: list[dict[str, Any]], rho: float | None) -> go.Fi
             name="member samples",
         )
     )
-    title = f"Spearman ρ = {rho:.2f}" if rho is not None else None
+    # ρ is undefined (NaN) when either side is constant, e.g. mem_U 0 for every sample
+    title = f"Spearman ρ = {rho:.2f}" if rho is not None and math.isfinite(rho) else None
     figure.update_layout(
         **PLOT_LAYOUT,
         title=title,

@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.chromium import CHROMIUM, FLAGS
 from tests.live import LiveServer, LiveWorker
 from tests.pg_cluster import free_port
+from tests.test_sweeps_e2e import MINI
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
@@ -206,16 +207,7 @@ def test_a_running_sweep_page_updates_in_place(tmp_path: Path, database_url, eng
     errors: list[str] = []
     worker = None
     try:
-        params = {
-            "vocab_size": 16,
-            "seq_len": 12,
-            "seeds": 1,
-            "dataset_sizes": [4, 16],
-            "shapes": [{"n_layer": 1, "d_model": 8}, {"n_layer": 1, "d_model": 16}],
-            "n_heldout": 8,
-            "max_models_per_job": 2,
-            "train": {"max_steps": 150, "batch_size": 16, "lr": 0.02, "eval_every": 50},
-        }
+        params = {**MINI, "max_models_per_job": 2}  # the e2e capacity sweep, a job per shape
         launched = httpx.post(
             f"{server.url}/api/sweeps/capacity", json={"preset": None, "params": params}
         )

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from worker.agent import non_finite
+from worker.contract import non_finite
 from worker.evaluate_text import evaluate_text
 from worker.inference import MemdashScorer
 from worker.model import GPT, GPTConfig
