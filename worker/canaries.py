@@ -42,20 +42,25 @@ def space_of(spec: CanarySpace) -> SecretSpace:
     return SecretSpace(spec.alphabet, spec.secret_length)
 
 
+def _new_secrets(
+    space: SecretSpace, rng: np.random.Generator, n: int, taken: set[str]
+) -> list[str]:
+    """n distinct secrets of the space, none of them in `taken`, drawn in batches of n."""
+    if space.size - len(taken) < n:
+        raise ValueError(f"{n} more distinct secrets do not fit in a space of {space.size}")
+    found: list[str] = []
+    while len(found) < n:
+        found.extend(s for s in space.draw(rng, n) if s not in taken and s not in found)
+    return found[:n]
+
+
 def plant(
     spec: CanarySpace, repeats: Sequence[int], per_repeat: int, n_controls: int, seed: int
 ) -> list[Canary]:
     """`per_repeat` distinct secrets for each repeat count, then `n_controls` controls, drawn
     deterministically from `seed` (every job of a sweep plants the same canaries)."""
-    space = space_of(spec)
     wanted = per_repeat * len(repeats) + n_controls
-    if wanted > space.size:
-        raise ValueError(f"{wanted} distinct secrets do not fit in a space of {space.size}")
-    rng = np.random.default_rng([seed, 0xCA4A])
-    secrets: list[str] = []
-    while len(secrets) < wanted:
-        secrets.extend(s for s in space.draw(rng, wanted) if s not in secrets)
-    secrets = list(dict.fromkeys(secrets))[:wanted]
+    secrets = _new_secrets(space_of(spec), np.random.default_rng([seed, 0xCA4A]), wanted, set())
     counts = [r for r in repeats for _ in range(per_repeat)] + [0] * n_controls
     return [
         Canary(s, r, number)
@@ -69,14 +74,11 @@ def with_controls(
     """An upload's canaries (secret, repeats), numbered in order, then `n_controls` secrets of
     the space that are not among them."""
     taken = {secret for secret, _ in inserted}
-    space, rng, found = space_of(spec), np.random.default_rng([seed, 0xC0DE]), []
-    if space.size - len(taken) < n_controls:
-        raise ValueError("the secret space is too small for the requested controls")
-    while len(found) < n_controls:
-        found.extend(s for s in space.draw(rng, n_controls) if s not in taken and s not in found)
+    rng = np.random.default_rng([seed, 0xC0DE])
+    controls = _new_secrets(space_of(spec), rng, n_controls, taken)
     canaries = [Canary(s, r, i) for i, (s, r) in enumerate(inserted, start=1)]
     first = len(canaries) + 1
-    return canaries + [Canary(s, 0, first + i) for i, s in enumerate(found[:n_controls])]
+    return canaries + [Canary(s, 0, first + i) for i, s in enumerate(controls)]
 
 
 def canary_tokens(spec: CanarySpace, canaries: Sequence[Canary], encode: Encode) -> list[list[int]]:
