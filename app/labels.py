@@ -53,6 +53,15 @@ LABELS: dict[str, str] = {
     "target": "target",
     "seed": "seed",
 }
+# The "Group by" choices of the figures (app/views/state.py GROUP_KEYS), in words.
+GROUP_WORDS: dict[str, str] = {
+    "shape": "model shape",
+    "n_train": "training samples",
+    "seed": "seed",
+    "run": "run",
+    "sweep": "sweep",
+    "inserted": "times inserted",
+}
 ATTACKS = {
     "loss": "loss",
     "zlib": "zlib ratio",

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app import __version__
-from app.labels import label
+from app.labels import GROUP_WORDS, label
 from app.paths import TEMPLATES_DIR
 from app.static_assets import asset_url
 from app.sweep_kinds import KINDS
@@ -21,6 +21,7 @@ templates.env.globals["memdash_version"] = __version__
 templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the launch forms
 templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once
 templates.env.globals["asset"] = asset_url  # /static URLs that name their content
+templates.env.globals["group_words"] = GROUP_WORDS  # "Group by" options in words
 templates.env.filters["label"] = label  # stored keys in words (app/labels.py)
 templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0
 

@@ -34,7 +34,9 @@ MEASURE = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const resources = performance.getEntriesByType('resource');
   const bytes = resources.reduce((n, r) => n + r.transferSize, nav.transferSize);
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
   return {load_ms: nav.loadEventEnd - nav.startTime, bytes: bytes,
+          paint_ms: paint ? paint.startTime : NaN,
           response_ms: nav.responseEnd - nav.startTime,
           interactive_ms: nav.domInteractive - nav.startTime,
           dcl_ms: nav.domContentLoadedEventEnd - nav.startTime};
@@ -95,7 +97,8 @@ def main() -> None:
     if args.out:
         first, repeat, baseline = summary["first"], summary["repeat"], summary["baseline"]
         table = "\n".join(
-            f"| {label} | {summary[name]['load_ms']:.0f} | {summary[name]['bytes']:,.0f} |"
+            f"| {label} | {summary[name]['paint_ms']:.0f} | {summary[name]['load_ms']:.0f} "
+            f"| {summary[name]['bytes']:,.0f} |"
             for name, label in (
                 ("first", "first visit (fresh browser: gzip, nothing cached)"),
                 ("repeat", "repeat visit (same browser: immutable cache)"),
@@ -111,17 +114,17 @@ def main() -> None:
 (headless), server and browser on the same machine (localhost: bytes matter on a real network,
 time here is mostly parsing plotly.js). Medians of {args.repeats} visits.
 
-| visit | load event (ms) | bytes transferred |
-| --- | --- | --- |
+| visit | first paint (ms) | load event (ms) | bytes transferred |
+| --- | --- | --- | --- |
 {table}
 
 First visit against the baseline: {baseline["bytes"] / max(first["bytes"], 1):.1f}× fewer bytes,
 {baseline["load_ms"] / max(first["load_ms"], 1):.2f}× the speed; a repeat visit transfers
 {repeat["bytes"]:,.0f} bytes (the page itself; every asset comes from the cache). Goals: first
 visit under 1,500 ms, repeat under 300 ms. Where the time goes on a repeat visit: the HTML
-arrives at {repeat["response_ms"]:.0f} ms, the page is interactive at
-{repeat["interactive_ms"]:.0f} ms (evaluating plotly.js, from the cache), the figure is drawn by
-{repeat["dcl_ms"]:.0f} ms.
+arrives at {repeat["response_ms"]:.0f} ms, the page's text, tables and controls are painted at
+{repeat["paint_ms"]:.0f} ms (plotly.js is deferred, so it no longer holds them back), then
+plotly.js is evaluated from the cache and the figure drawn by {repeat["dcl_ms"]:.0f} ms.
 """
         )
 

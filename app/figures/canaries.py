@@ -73,11 +73,21 @@ def exposure_figure(rows: list[dict[str, Any]], group_by: str) -> go.Figure:
     return figure
 
 
-def exposure_vs_data_figure(rows: list[dict[str, Any]], band: str) -> go.Figure:
-    """Mean exposure per repeat count against the run's dataset-to-capacity ratio."""
+def exposure_vs_data_figure(
+    rows: list[dict[str, Any]], band: str, group_by: str = "inserted"
+) -> go.Figure:
+    """Mean exposure per repeat count against the run's dataset-to-capacity ratio; grouped
+    further by `group_by` (shape, sweep) within each repeat count: canaries inserted a
+    different number of times are never averaged together."""
     figure = go.Figure()
-    measured = [r for r in rows if r.get("data_to_capacity") is not None]
-    add_grouped_lines(figure, measured, "data_to_capacity", "exposure_bits", "inserted", band)
+    measured = [
+        {**r, "group": r["inserted"] + ("" if group_by == "inserted" else f" · {r[group_by]}")}
+        for r in rows
+        if r.get("data_to_capacity") is not None
+    ]
+    add_grouped_lines(
+        figure, measured, "data_to_capacity", "exposure_bits", "group", band, name="inserted"
+    )
     _reference_lines(figure, measured)
     if measured:
         figure.add_vline(x=1.0, line_dash="dot", annotation_text="data = capacity")

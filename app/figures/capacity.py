@@ -26,20 +26,31 @@ PLOT_LAYOUT = {
 }
 
 
-def alpha_figure(shapes: list[dict[str, Any]], fit: dict[str, Any] | None) -> go.Figure:
-    """Capacity vs parameters with the fitted α (and its 95% band) beside the paper's lines."""
+def alpha_figure(
+    shapes: list[dict[str, Any]], fit: dict[str, Any] | None, group_by: str = "sweep"
+) -> go.Figure:
+    """Capacity vs parameters with the fitted α (and its 95% band) beside the paper's lines;
+    the shapes' points coloured by `group_by` (a key of the shape rows: sweep, shape)."""
+    from app.figures.grouped import natural_key  # grouped imports this module's palette
+
     figure = go.Figure()
     params = np.array([s["n_params"] for s in shapes], dtype=float)
-    figure.add_trace(
-        go.Scatter(
-            x=params,
-            y=[s["capacity_bits"] for s in shapes],
-            mode="markers",
-            name="capacity per shape",
-            text=[s["shape"] for s in shapes],
-            hovertemplate="%{text}<br>%{x:,} params<br>%{y:,.0f} bits<extra></extra>",
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for shape in shapes:
+        groups.setdefault(str(shape.get(group_by, "")), []).append(shape)
+    for i, (group, members) in enumerate(sorted(groups.items(), key=lambda g: natural_key(g[0]))):
+        name = f"sweep {group}" if group_by == "sweep" else group
+        figure.add_trace(
+            go.Scatter(
+                x=[s["n_params"] for s in members],
+                y=[s["capacity_bits"] for s in members],
+                mode="markers",
+                marker={"color": COLORS[i % len(COLORS)], "size": 9},
+                name=name if len(groups) > 1 else "capacity per shape",
+                text=[s["shape"] for s in members],
+                hovertemplate="%{text}<br>%{x:,} params<br>%{y:,.0f} bits<extra></extra>",
+            )
         )
-    )
     if len(params):
         xs = np.array([0, params.max() * 1.1])
         if fit and "ci95" in fit:

@@ -29,8 +29,10 @@ def add_grouped_lines(
     dash: str | None = None,
     suffix: str = "",
     color_of: dict[str, str] | None = None,
+    name: str | None = None,
 ) -> dict[str, str]:
-    """Add one mean line (and band) per group; return the colour used for each group."""
+    """Add one mean line (and band) per group; return the colour used for each group. A
+    line's legend is `name=group` (name: group_by unless given; the bare group for runs)."""
     groups: dict[str, dict[float, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.get(x) is not None and row.get(y) is not None:
@@ -69,7 +71,9 @@ def add_grouped_lines(
                 x=xs,
                 y=means,
                 mode="lines+markers",
-                name=f"{group_by}={group}{suffix}" if group_by != "run" else f"{group}{suffix}",
+                name=f"{name or group_by}={group}{suffix}"
+                if group_by != "run"
+                else f"{group}{suffix}",
                 line={"color": color, "dash": dash} if dash else {"color": color},
                 text=hover,
                 hovertemplate=f"{x}=%{{x}}<br>mean %{{y:.4g}}<br>%{{text}}<extra>{group}</extra>",

@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.capacity import COLORS, PLOT_LAYOUT
+from app.figures.grouped import natural_key
 from worker.metrics.extraction import PREFIX_LENGTHS
 
 ATTACK_NAMES = {
@@ -21,18 +23,35 @@ ATTACK_NAMES = {
 
 
 def distribution_figure(member_bits_per_token: list[float], nonmember_bits_per_token: list[float]):
-    """Per-sample loss (bits/token) of members and non-members: the gap is what MI exploits."""
+    """Per-sample loss (bits/token) of members and non-members: the gap is what MI exploits.
+
+    Binned here, on edges shared by both groups, and drawn as bars: the page's plotly.js bundle
+    carries only scatter, bar and pie traces (the smallest, fastest to start), and the page gets
+    counts instead of every sample's value."""
     figure = go.Figure()
-    for i, (name, values) in enumerate(
-        (("members", member_bits_per_token), ("non-members", nonmember_bits_per_token))
-    ):
-        if values:
-            figure.add_trace(
-                go.Histogram(x=values, name=name, opacity=0.6, marker={"color": COLORS[i]})
-            )
+    values = [v for v in member_bits_per_token + nonmember_bits_per_token if math.isfinite(v)]
+    if values:
+        edges = np.histogram_bin_edges(values, bins=min(40, max(1, len(values) // 4)))
+        centres = (edges[:-1] + edges[1:]) / 2
+        groups = (("members", member_bits_per_token), ("non-members", nonmember_bits_per_token))
+        for i, (name, group) in enumerate(groups):
+            if group:
+                counts, _ = np.histogram([v for v in group if math.isfinite(v)], bins=edges)
+                figure.add_trace(
+                    go.Bar(
+                        x=centres.tolist(),
+                        y=counts.tolist(),
+                        width=float(edges[1] - edges[0]),
+                        name=name,
+                        opacity=0.6,
+                        marker={"color": COLORS[i]},
+                        hovertemplate="%{y} samples near %{x:.2f} bits/token<extra></extra>",
+                    )
+                )
     figure.update_layout(
         **PLOT_LAYOUT,
         barmode="overlay",
+        bargap=0,
         xaxis_title="sample loss (bits/token)",
         yaxis_title="samples",
     )
@@ -86,19 +105,28 @@ def extraction_figure(summary: dict[str, Any]) -> go.Figure:
     return figure
 
 
-def mem_u_tfidf_figure(points: list[dict[str, Any]], rho: float | None) -> go.Figure:
-    """mem_U of each member sample against its TF-IDF rarity, hover shows the text."""
-    figure = go.Figure(
-        go.Scattergl(
-            x=[p["tfidf"] for p in points],
-            y=[p["mem_u_bits"] for p in points],
-            mode="markers",
-            marker={"size": 5, "color": COLORS[0], "opacity": 0.6},
-            text=[(p["text"] or "")[:120] for p in points],
-            hovertemplate="TF-IDF %{x:.2f}<br>mem_U %{y:.1f} bits<br>%{text}<extra></extra>",
-            name="member samples",
+def mem_u_tfidf_figure(
+    points: list[dict[str, Any]], rho: float | None, group_by: str | None = None
+) -> go.Figure:
+    """mem_U of each member sample against its TF-IDF rarity, hover shows the text; with
+    `group_by` (sweep, run: keys of the points) one colour per group."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for p in points:
+        groups.setdefault(str(p.get(group_by, "")) if group_by else "", []).append(p)
+    figure = go.Figure()
+    for i, (group, members) in enumerate(sorted(groups.items(), key=lambda g: natural_key(g[0]))):
+        name = {"sweep": f"sweep {group}", "run": group}.get(group_by or "", "member samples")
+        figure.add_trace(
+            go.Scatter(
+                x=[p["tfidf"] for p in members],
+                y=[p["mem_u_bits"] for p in members],
+                mode="markers",
+                marker={"size": 5, "color": COLORS[i % len(COLORS)], "opacity": 0.6},
+                text=[(p["text"] or "")[:120] for p in members],
+                hovertemplate="TF-IDF %{x:.2f}<br>mem_U %{y:.1f} bits<br>%{text}<extra></extra>",
+                name=name if len(groups) > 1 else "samples",
+            )
         )
-    )
     # ρ is undefined (NaN) when either side is constant, e.g. mem_U 0 for every sample
     title = f"Spearman ρ = {rho:.2f}" if rho is not None and math.isfinite(rho) else None
     figure.update_layout(

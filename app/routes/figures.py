@@ -37,10 +37,15 @@ def _view(name: str) -> View:
 
 
 def _state(view: View, query: dict[str, str]) -> ViewState:
+    defaults = {"group_by": view.group_keys[0], **view.defaults}
     try:
-        return ViewState.from_query(query, view.defaults)
+        state = ViewState.from_query(query, defaults)
     except StateError as error:
         raise HTTPException(422, str(error)) from None
+    if "group_by" in view.controls and state.group_by not in view.group_keys:
+        choices = ", ".join(view.group_keys)
+        raise HTTPException(422, f"group_by: this figure groups by one of {choices}")
+    return state
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

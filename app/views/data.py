@@ -194,12 +194,15 @@ def sample_scatter_rows(
     rows = []
     for start in range(0, len(kept), 500):  # bounded IN lists
         rows += session.execute(
-            select(Run.name, *columns)
+            select(Run.name, Run.sweep_id, *columns)
             .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
             .join(Run, Run.id == Evaluation.run_id)
             .where(SampleScore.id.in_(kept[start : start + 500]))
         ).all()
-    return [{"run": row[0], **dict(zip(SAMPLE_KEYS, row[1:], strict=True))} for row in rows]
+    return [
+        {"run": row[0], "sweep": row[1], **dict(zip(SAMPLE_KEYS, row[2:], strict=True))}
+        for row in rows
+    ]
 
 
 def sample_count(session: Session, evaluation_ids: list[int], split: str) -> int:

@@ -21,7 +21,7 @@ from app.labels import label
 from app.run_rows import text_rows
 from app.summaries import alpha_fit_summary, scaling_law_summary
 from app.views import data
-from app.views.state import ViewState
+from app.views.state import LINE_GROUP_KEYS, ViewState
 from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from worker.metrics.tfidf import rank_correlation
 
@@ -49,6 +49,9 @@ class View:
     measure: str = ""
     # The sweep kinds it draws: with nothing chosen it opens on the latest sweep of these.
     kinds: tuple[str, ...] = ()
+    # What "Group by" offers (with "group_by" among the controls); the first is the default
+    # when the view's defaults name none.
+    group_keys: tuple[str, ...] = LINE_GROUP_KEYS
 
 
 def _axes(figure: go.Figure, state: ViewState, x_title: str, y_title: str) -> go.Figure:
@@ -116,7 +119,7 @@ def _alpha(session: Session, state: ViewState) -> Built:
     rows = data.shape_rows(session, state)
     fit = alpha_fit_summary(rows)
     fit = fit if fit and "ci95" in fit else None  # one shape: no fit to draw
-    figure = alpha_figure(rows, fit)
+    figure = alpha_figure(rows, fit, state.group_by)
     notes = (
         [
             f"memdash α = {fit['alpha']:.2f} bits/parameter (95% CI {fit['ci95'][0]:.2f}–"
@@ -255,7 +258,7 @@ def _canaries(session: Session, state: ViewState) -> Built:
 
 def _canaries_data(session: Session, state: ViewState) -> Built:
     rows = data.canary_rows(data.selected_runs(session, state, ("text",)))
-    figure = exposure_vs_data_figure(rows, state.band)
+    figure = exposure_vs_data_figure(rows, state.band, state.group_by)
     x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
     figure.update_layout(xaxis_title=x_title)
     figure.update_xaxes(type="log" if state.log_x else "linear")
@@ -268,7 +271,7 @@ def _samples(session: Session, state: ViewState) -> Built:
     rho = None
     if len(points) > 2:
         rho = rank_correlation([p["mem_u_bits"] for p in points], [p["tfidf"] for p in points])[0]
-    figure = mem_u_tfidf_figure(points, rho)
+    figure = mem_u_tfidf_figure(points, rho, state.group_by)
     figure.update_xaxes(type="log" if state.log_x else "linear")
     figure.update_yaxes(type="log" if state.log_y else "linear")
     page, total = data.sample_table(session, evaluation_ids, state)
@@ -302,11 +305,12 @@ VIEWS: dict[str, View] = {
             "parameter count, with α fitted through the origin and its 95% band. The paper's "
             "3.64 (fitted, bf16) and per-configuration means 3.51 / 3.83 are drawn beside it.",
             "Morris et al. 2025, Sec. 3.2",
-            ("log_x", "log_y"),
+            ("log_x", "log_y", "group_by"),
             _alpha,
-            {"log_x": False},
+            {"log_x": False, "group_by": "sweep"},
             measure="capacity-and-bits-per-parameter",
             kinds=("capacity",),
+            group_keys=("sweep", "shape"),
         ),
         View(
             "double-descent",
@@ -408,10 +412,12 @@ VIEWS: dict[str, View] = {
             "run's dataset-to-capacity ratio Σ H(x|reference) / (α·params): a model with room "
             "to spare memorizes a canary seen once; past its capacity it needs more repeats.",
             "Carlini et al. 2019; Morris et al. 2025, Sec. 4",
-            ("log_x", "band"),
+            ("log_x", "group_by", "band"),
             _canaries_data,
+            {"group_by": "inserted"},
             measure="canary-exposure",
             kinds=("text",),
+            group_keys=("inserted", "shape", "sweep"),
         ),
         View(
             "samples",
@@ -420,11 +426,12 @@ VIEWS: dict[str, View] = {
             "in a sortable table with their text. The paper finds rare samples, such as text "
             "in a rare script, memorized most.",
             "Morris et al. 2025, App. A.3",
-            ("log_x", "log_y", "split", "sort"),
+            ("log_x", "log_y", "group_by", "split", "sort"),
             _samples,
-            {"log_x": False},
+            {"log_x": False, "group_by": "sweep"},
             measure="which-samples-are-memorized",
             kinds=("text", "scoring"),
+            group_keys=("sweep", "run"),
         ),
     )
 }

@@ -316,3 +316,76 @@ def test_curves_draw_training_and_held_out_loss_together(client: TestClient, swe
     assert heldout["y"][0] == pytest.approx(7.1) and train["y"][-1] < 1.0
     rows = client.get(f"/figures/curves?{query}&format=json").json()["rows"]
     assert {r["split"] for r in rows} == {"train", "heldout"}
+
+
+def _bundle_trace_types() -> set[str]:
+    """The trace types the vendored plotly.js bundle registers (one module entry per type)."""
+    import re
+
+    from app.paths import STATIC_DIR
+
+    bundle = (STATIC_DIR / "vendor/plotly/plotly-basic.min.js").read_text()
+    return set(re.findall(r'moduleType:"trace",name:"([a-z0-9]+)"', bundle))
+
+
+def test_every_trace_a_figure_draws_is_one_the_page_bundle_can_draw(client, sweeps) -> None:
+    """plotly.js draws a trace of a type its bundle lacks as a plain scatter, without an error
+    (checked in Chromium: a scattergl trace under the cartesian bundle): a histogram would turn
+    into a scatter of raw values. Every type drawn must be one the bundle registers."""
+    from app.figures.scoring import distribution_figure, mem_u_tfidf_figure
+
+    drawable = _bundle_trace_types()
+    assert {"scatter", "bar"} <= drawable
+    pages = [f"/figures/{n}?sweeps={sweeps[s]}" for n, s in VIEW_SWEEP.items()]
+    figures = [_figure(_get(client, path)) for path in pages]
+    members = [{"tfidf": 1.0, "mem_u_bits": 2.0, "text": "a"}]
+    figures += [
+        json.loads(f.to_json())
+        for f in (distribution_figure([1.0, 2.0], [3.0]), mem_u_tfidf_figure(members, 0.5))
+    ]
+    types = {trace.get("type", "scatter") for figure in figures for trace in figure["data"]}
+    assert types <= drawable, types - drawable
+
+
+def test_loss_distributions_are_binned_on_edges_both_groups_share() -> None:
+    from app.figures.scoring import distribution_figure
+
+    members, nonmembers = [0.0, 0.1, 0.2, 3.9], [2.0, 4.0, 4.0, 3.8]
+    bars = distribution_figure(members, nonmembers).data
+    assert [b.name for b in bars] == ["members", "non-members"]
+    assert bars[0].x == bars[1].x and sum(bars[0].y) == 4 and sum(bars[1].y) == 4
+    # 8 values → 2 bins, [0, 2) and [2, 4]: three members below 2, every non-member above
+    assert tuple(bars[0].y) == (3, 1) and tuple(bars[1].y) == (0, 4)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "key"),
+    [
+        ("capacity-params", "capacity", "shape"),
+        ("samples", "text", "run"),
+        ("canaries-data", "text", "shape"),
+        ("memorization", "text", "run"),
+    ],
+)
+def test_group_by_colours_the_figure_by_the_chosen_key(client, sweeps, name, kind, key) -> None:
+    """Each grouping control offers the keys that apply to its view, in words, and a choice
+    splits the figure's data into one coloured trace per value of the key."""
+    page = _get(client, f"/figures/{name}?sweeps={sweeps[kind]}")
+    offered = [o["value"] for o in page.select("#control-group-by option")]
+    assert key in offered and len(offered) >= 2, offered
+    assert "_" not in page.select_one("#control-group-by").get_text()  # words, not keys
+    before = _figure(page)["data"]
+    after = _figure(_get(client, f"/figures/{name}?sweeps={sweeps[kind]}&group_by={key}"))["data"]
+    points = [t for t in after if t.get("mode") in ("markers", "lines+markers")]
+    assert len(points) > len([t for t in before if t.get("mode") in ("markers", "lines+markers")])
+    assert len(
+        {
+            t["marker"]["color"] if "marker" in t and "color" in t["marker"] else t["line"]["color"]
+            for t in points
+        }
+    ) == len(points)
+
+
+def test_a_grouping_a_view_does_not_offer_is_a_422(client, sweeps) -> None:
+    response = client.get(f"/figures/samples?sweeps={sweeps['text']}&group_by=n_train")
+    assert response.status_code == 422 and "groups by one of sweep, run" in response.text

@@ -80,13 +80,13 @@ def test_static_urls_name_their_content_and_are_kept_for_a_year(client: TestClie
 
 
 def test_pages_load_the_vendored_plotly_bundle_of_the_installed_version(client: TestClient):
-    """The cartesian partial bundle (a third of the full one) is the plotly.js version the
+    """The basic partial bundle (a quarter of the full one) is the plotly.js version the
     plotly package writes figures for: upgrading one without the other fails here."""
     from app.paths import STATIC_DIR
     from app.static_assets import plotly_js_path
 
     bundled = plotly_js_path().read_text()[:200].split("plotly.js v")[1].split()[0]
-    vendored = (STATIC_DIR / "vendor/plotly/plotly-cartesian.min.js").read_text()[:300]
+    vendored = (STATIC_DIR / "vendor/plotly/plotly-basic.min.js").read_text()[:300]
     assert f"v{bundled}" in vendored, (bundled, vendored[:120])
     assert (STATIC_DIR / "vendor/plotly/VERSION").read_text().split()[1] == bundled
 
