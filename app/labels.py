@@ -62,6 +62,66 @@ GROUP_WORDS: dict[str, str] = {
     "sweep": "sweep",
     "inserted": "times inserted",
 }
+# The measures named in the pages' prose and table headings: the words shown, a one-line
+# tooltip, and the section of /docs/measures that defines it (its heading's anchor).
+TERMS: dict[str, tuple[str, str, str]] = {
+    "alpha": (
+        "α",
+        "bits a model stores per parameter: capacity over parameter count, fitted through 0",
+        "capacity-and-bits-per-parameter",
+    ),
+    "capacity": (
+        "capacity (bits)",
+        "the most a shape memorizes over dataset sizes: the plateau of Σ mem_U",
+        "capacity-and-bits-per-parameter",
+    ),
+    "bits_per_param": (
+        "bits/param",
+        "capacity divided by the shape's parameter count",
+        "capacity-and-bits-per-parameter",
+    ),
+    "mem_u": (
+        "mem_U (bits)",
+        "unintended memorization: max(0, H(x|reference) − H(x|model)), bits the model saves on a "
+        "sample beyond what the reference explains",
+        "unintended-memorization",
+    ),
+    "tfidf": (
+        "TF-IDF",
+        "rarity of a sample: mean ln(|D| / count) over its tokens",
+        "which-samples-are-memorized",
+    ),
+    "extraction": (
+        "extraction",
+        "share of the continuation greedy decoding reproduces from the sample's first k tokens",
+        "extraction",
+    ),
+    "precision": (
+        "precision",
+        "|P∩T| / |P|: of the samples the predictor memorized, the share the target memorized",
+        "extraction",
+    ),
+    "recall": (
+        "recall",
+        "|P∩T| / |T|: of the samples the target memorized, the share the predictor foresaw",
+        "extraction",
+    ),
+    "membership": (
+        "membership inference",
+        "telling training samples from unseen ones by the model's loss on them (0.5 F1: a guess)",
+        "membership-inference",
+    ),
+    "exposure": (
+        "exposure",
+        "log2|R| − log2 rank of a canary's secret among all secrets of its space",
+        "canary-exposure",
+    ),
+    "ratio": (
+        "dataset-to-capacity ratio",
+        "bits of the training set under the reference over α × parameters",
+        "double-descent-and-the-memorization-generalization-transition",
+    ),
+}
 ATTACKS = {
     "loss": "loss",
     "zlib": "zlib ratio",

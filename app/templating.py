@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 
 from app import __version__
-from app.labels import GROUP_WORDS, label
+from app.labels import GROUP_WORDS, TERMS, label
 from app.paths import TEMPLATES_DIR
 from app.static_assets import asset_url
 from app.sweep_kinds import KINDS
@@ -22,6 +23,18 @@ templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the 
 templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once
 templates.env.globals["asset"] = asset_url  # /static URLs that name their content
 templates.env.globals["group_words"] = GROUP_WORDS  # "Group by" options in words
+
+
+def term(key: str, words: str | None = None) -> Markup:
+    """A measure's name in prose or a heading: a link to its section of /docs/measures with a
+    one-line tooltip (app/labels.py TERMS)."""
+    shown, tip, anchor = TERMS[key]
+    return Markup('<a class="term" href="/docs/measures#{}" title="{}">{}</a>').format(
+        anchor, tip, words or shown
+    )
+
+
+templates.env.globals["term"] = term
 templates.env.filters["label"] = label  # stored keys in words (app/labels.py)
 templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0
 

@@ -25,3 +25,26 @@ def test_measured_results_and_the_developer_guide_are_pages_too(client: TestClie
     assert {"/docs/measures", "/docs/results"} <= nav
     developing = BeautifulSoup(client.get("/docs/developing").text, "html.parser")
     assert "sweep kind" in developing.get_text()
+
+
+def test_every_measure_named_on_a_sweep_page_has_a_tooltip_and_its_definition(
+    client: TestClient, session_factory
+) -> None:
+    """The sweep pages' prose and headings name their measures as links to the section of
+    /docs/measures that defines them, with a one-line tooltip; every anchor exists."""
+    from tests.figure_data import add_capacity_sweep, add_text_sweep
+
+    with session_factory.begin() as session:
+        sweeps = [add_capacity_sweep(session).id, add_text_sweep(session).id]
+    measures = BeautifulSoup(client.get("/docs/measures").text, "html.parser")
+    anchors = {h["id"] for h in measures.select("article.doc [id]")}
+    named = set()
+    for sweep_id in sweeps:
+        page = BeautifulSoup(client.get(f"/sweeps/{sweep_id}").text, "html.parser")
+        terms = page.select("a.term")
+        assert terms, sweep_id
+        for link in terms:
+            assert len(link["title"]) > 20, link
+            assert link["href"].split("#")[1] in anchors, link["href"]
+            named.add(link.get_text())
+    assert {"α", "capacity (bits)", "mem_U (bits)", "TF-IDF", "precision"} <= named, named
