@@ -64,20 +64,22 @@ class Open(BaseModel):
 # ---- parameters ---------------------------------------------------------------------------
 
 
-class ModelShape(Strict):
+class LayerShape(Strict):
+    """A text sweep's shape: vocabulary and length come from its dataset; with memory slots an
+    LM2 (worker/memory.py, worker.model.GPTConfig's memory fields)."""
+
+    n_layer: int = Field(ge=1, le=64)
+    d_model: int = Field(ge=4, le=8192)
+    memory_slots: int = Field(default=0, ge=0, le=4096)
+    memory_blocks: int = Field(default=0, ge=0, le=64)
+    memory_learned: bool = True
+
+
+class ModelShape(LayerShape):
     """The GPT's shape (worker.model.GPTConfig)."""
 
     vocab_size: int = Field(ge=2, le=1_000_000)
     seq_len: int = Field(ge=2, le=8192)
-    n_layer: int = Field(ge=1, le=64)
-    d_model: int = Field(ge=4, le=8192)
-
-
-class LayerShape(Strict):
-    """A text sweep's shape: vocabulary and length come from its dataset."""
-
-    n_layer: int = Field(ge=1, le=64)
-    d_model: int = Field(ge=4, le=8192)
 
 
 class Member(Strict):

@@ -2,9 +2,11 @@
 
 Pre-LayerNorm blocks, learned positions (n_positions = seq_len), GELU (tanh) MLP ×4, biases
 everywhere, tied input/output embeddings, no dropout (capacity runs train to saturation). Its
-parameter count is V·d + S·d + L·(12·d² + 13·d) + 2·d. `forward(idx, targets)` returns
-`(logits, loss)`; a KV cache makes greedy decoding O(1) per new token. `to_hf_gpt2` exports a
-transformers GPT2LMHeadModel with the same logits.
+parameter count is V·d + S·d + L·(12·d² + 13·d) + 2·d. With `memory_slots` > 0 it is an LM2:
+the first `memory_blocks` blocks (0: all) carry the memory module of worker/memory.py, and the
+count grows by `lm2_memory_param_count`; zero slots is exactly the plain GPT. `forward(idx)`
+returns `(logits, cache)`; a KV cache makes greedy decoding O(1) per new token.
+`worker.hf_export.to_hf_gpt2` exports a plain one as a transformers GPT2LMHeadModel.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from worker.fused_ce import tied_head_cross_entropy
+from worker.memory import MemoryModule, identity_rows, memory_step
 
 KVCache = list[tuple[Tensor, Tensor]]  # per layer: keys, values (B, H, T, Dh)
 
@@ -28,12 +31,25 @@ class GPTConfig:
     n_layer: int = 1
     d_model: int = 32
     n_head: int = 0  # 0: one head per 32 channels (at least one)
+    # LM2 (worker/memory.py): slots of the memory bank (0: a plain GPT), how many blocks from
+    # the first carry memory (0: all), and whether the initial bank is learned (then counted as
+    # parameters) or fixed identity rows.
+    memory_slots: int = 0
+    memory_blocks: int = 0
+    memory_learned: bool = True
 
     def __post_init__(self) -> None:
         if min(self.vocab_size, self.seq_len, self.n_layer, self.d_model) < 1:
             raise ValueError("vocab_size, seq_len, n_layer and d_model must be positive")
         if self.d_model % self.heads:
             raise ValueError(f"d_model={self.d_model} is not divisible by n_head={self.heads}")
+        if self.memory_slots < 0 or not 0 <= self.memory_blocks <= self.n_layer:
+            raise ValueError("memory_slots must be ≥ 0 and memory_blocks between 0 and n_layer")
+
+    @property
+    def memory_layers(self) -> int:
+        """Blocks that carry memory (the first ones)."""
+        return (self.memory_blocks or self.n_layer) if self.memory_slots else 0
 
     @property
     def heads(self) -> int:
@@ -84,17 +100,39 @@ class MLP(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, config: GPTConfig) -> None:
+    def __init__(self, config: GPTConfig, index: int = 0) -> None:
         super().__init__()
         self.ln_1 = nn.LayerNorm(config.d_model)
         self.attn = CausalSelfAttention(config)
         self.ln_2 = nn.LayerNorm(config.d_model)
         self.mlp = MLP(config)
+        self.heads = config.heads
+        if index < config.memory_layers:
+            self.memory = MemoryModule(config.d_model, writes=index < config.memory_layers - 1)
 
-    def forward(self, x: Tensor, cache: tuple[Tensor, Tensor] | None) -> tuple[Tensor, tuple]:
-        attended, new_cache = self.attn(self.ln_1(x), cache)
+    def forward(
+        self, x: Tensor, cache: tuple[Tensor, Tensor] | None, memory: Tensor | None = None
+    ) -> tuple[Tensor, tuple, Tensor | None]:
+        """The block's output, its KV cache and the memory the next block reads (worker/memory.py:
+        (N, C) before the first write, then one bank per position, (B, T, N, C))."""
+        normed = self.ln_1(x)
+        attended, new_cache = self.attn(normed, cache)
         x = x + attended
-        return x + self.mlp(self.ln_2(x)), new_cache
+        if hasattr(self, "memory") and memory is not None:
+            B, T, C = x.shape
+            bank = (
+                memory[None] if memory.dim() == 2 else memory.reshape(1, B * T, *memory.shape[2:])
+            )
+            out, written = memory_step(
+                normed.reshape(1, B * T, C),
+                x.reshape(1, B * T, C),
+                bank,
+                self.memory.stacked_weights(),
+                self.heads,
+            )
+            x = out.view(B, T, C)
+            memory = None if written is None else written.view(B, T, *written.shape[2:])
+        return x + self.mlp(self.ln_2(x)), new_cache, memory
 
 
 class GPT(nn.Module):
@@ -103,9 +141,11 @@ class GPT(nn.Module):
         self.config = config
         self.wte = nn.Embedding(config.vocab_size, config.d_model)
         self.wpe = nn.Embedding(config.seq_len, config.d_model)
-        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.blocks = nn.ModuleList(Block(config, i) for i in range(config.n_layer))
         self.ln_f = nn.LayerNorm(config.d_model)
         self.apply(self._init_weights)
+        if config.memory_slots and config.memory_learned:  # the initial bank, a parameter
+            self.memory = nn.Parameter(identity_rows(config.memory_slots, config.d_model))
         # GPT-2's scaled init of residual projections.
         for name, param in self.named_parameters():
             if name.endswith("c_proj.weight"):
@@ -115,12 +155,26 @@ class GPT(nn.Module):
     def _init_weights(module: nn.Module) -> None:
         if isinstance(module, nn.Linear):
             nn.init.normal_(module.weight, 0.0, 0.02)
-            nn.init.zeros_(module.bias)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, 0.0, 0.02)
 
     def n_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+    def n_memory_params(self) -> int:
+        """Parameters of the LM2 memory module: the initial bank (when learned) and every
+        block's memory weights (`lm2_memory_param_count`)."""
+        return sum(p.numel() for n, p in self.named_parameters() if is_memory_param(n))
+
+    def initial_memory(self, device: torch.device) -> Tensor | None:
+        """The bank the first memory block reads: learned, or fixed identity rows."""
+        if not self.config.memory_slots:
+            return None
+        if self.config.memory_learned:
+            return self.memory
+        return identity_rows(self.config.memory_slots, self.config.d_model).to(device)
 
     def forward(self, idx: Tensor, cache: KVCache | None = None) -> tuple[Tensor, KVCache]:
         """Logits (B, T, V) for token ids `idx` (B, T), and the KV cache."""
@@ -149,7 +203,13 @@ class GPT(nn.Module):
         positions = torch.arange(past, past + T, device=idx.device)
         x = self.wte(idx) + self.wpe(positions)  # (B, T, C)
         new_cache: KVCache = []
+        memory = self.initial_memory(idx.device)  # afresh for every call: no state between them
         for i, block in enumerate(self.blocks):
-            x, layer_cache = block(x, None if cache is None else cache[i])
+            x, layer_cache, memory = block(x, None if cache is None else cache[i], memory)
             new_cache.append(layer_cache)
         return self.ln_f(x), new_cache
+
+
+def is_memory_param(name: str) -> bool:
+    """A state_dict name of the LM2 memory module ("memory", "blocks.<i>.memory.<...>")."""
+    return name == "memory" or ".memory." in name

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from worker.metrics.capacity import gpt2_param_count
+from worker.metrics.capacity import gpt2_param_count, lm2_memory_param_count
 
 
 class Strict(BaseModel):
@@ -90,8 +90,14 @@ def stack_job_flops(
 
 
 class Shape(Strict):
+    """A model's shape: a plain GPT, or with `memory_slots` an LM2 (worker/memory.py) whose
+    first `memory_blocks` blocks (0: all) carry the memory, its initial bank learned or fixed."""
+
     n_layer: int = Field(ge=1, le=64)
     d_model: int = Field(ge=4, le=8192)
+    memory_slots: int = Field(default=0, ge=0, le=4096)
+    memory_blocks: int = Field(default=0, ge=0, le=64)
+    memory_learned: bool = True
 
     @field_validator("d_model")
     @classmethod
@@ -100,6 +106,98 @@ class Shape(Strict):
         if d_model % heads:
             raise ValueError(f"d_model={d_model} must be divisible by its {heads} heads")
         return d_model
+
+    @model_validator(mode="after")
+    def _memory_blocks(self) -> Shape:
+        if self.memory_blocks > self.n_layer:
+            raise ValueError(f"memory_blocks={self.memory_blocks} exceeds n_layer={self.n_layer}")
+        return self
+
+    @property
+    def architecture(self) -> str:
+        return "LM2" if self.memory_slots else "GPT"
+
+    @property
+    def memory_layers(self) -> int:
+        return (self.memory_blocks or self.n_layer) if self.memory_slots else 0
+
+    def n_memory_params(self) -> int:
+        return lm2_memory_param_count(
+            self.d_model, self.memory_slots, self.memory_layers, self.memory_learned
+        )
+
+    def n_params(self, vocab_size: int, seq_len: int) -> int:
+        """All parameters: the GPT's and the memory module's (worker.model.GPT.n_params)."""
+        plain = gpt2_param_count(vocab_size, seq_len, self.d_model, self.n_layer)
+        return plain + self.n_memory_params()
+
+    def key(self) -> str:
+        """Its name in tables and legends: L2-d16, or L2-d16 LM2-m8 (+ k1: memory in the first
+        block only; + fixed: an identity bank that is not learned)."""
+        name = f"L{self.n_layer}-d{self.d_model}"
+        if not self.memory_slots:
+            return name
+        blocks = f"k{self.memory_blocks}" if self.memory_blocks else ""
+        return f"{name} LM2-m{self.memory_slots}{blocks}{'' if self.memory_learned else ' fixed'}"
+
+    def model_fields_dump(self) -> dict[str, int | bool]:
+        """The fields worker.model.GPTConfig takes (the memory ones only for an LM2)."""
+        fields: dict[str, int | bool] = {"n_layer": self.n_layer, "d_model": self.d_model}
+        if self.memory_slots:
+            fields |= {
+                "memory_slots": self.memory_slots,
+                "memory_blocks": self.memory_blocks,
+                "memory_learned": self.memory_learned,
+            }
+        return fields
+
+
+class LM2Variants(Strict):
+    """LM2 models beside each plain shape of a sweep: the same shape with memory (matched
+    non-memory parameters), and a narrower one with memory whose total parameter count is the
+    nearest to the plain shape's (matched total parameters)."""
+
+    memory_slots: int = Field(default=16, ge=1, le=4096)
+    memory_blocks: int = Field(default=0, ge=0, le=64)
+    memory_learned: bool = True
+    match: list[Literal["non_memory", "total"]] = Field(
+        default=["non_memory", "total"], min_length=1, max_length=2
+    )
+
+    def variants(self, plain: Shape, vocab_size: int, seq_len: int) -> list[tuple[Shape, str]]:
+        """(LM2 shape, what it matches) for one plain shape."""
+        memory = {
+            "memory_slots": self.memory_slots,
+            "memory_blocks": min(self.memory_blocks, plain.n_layer),
+            "memory_learned": self.memory_learned,
+        }
+        out = []
+        if "non_memory" in self.match:
+            out.append(
+                (Shape(n_layer=plain.n_layer, d_model=plain.d_model, **memory), "non_memory")
+            )
+        if "total" in self.match:
+            target = plain.n_params(vocab_size, seq_len)
+            widths = [d for d in range(4, plain.d_model) if d % max(1, d // 32) == 0]
+            candidates = [Shape(n_layer=plain.n_layer, d_model=d, **memory) for d in widths]
+            if candidates:
+                best = min(candidates, key=lambda s: abs(s.n_params(vocab_size, seq_len) - target))
+                out.append((best, "total"))
+        return out
+
+
+def with_lm2_variants(
+    shapes: list[Shape], lm2: LM2Variants | None, vocab_size: int, seq_len: int
+) -> list[tuple[Shape, str | None, Shape | None]]:
+    """Every shape a sweep trains: (shape, what it matches, the plain shape it is matched to),
+    the listed shapes first (matching None) and then each plain one's LM2 variants."""
+    out: list[tuple[Shape, str | None, Shape | None]] = [(s, None, None) for s in shapes]
+    if lm2:
+        for plain in shapes:
+            if not plain.memory_slots:
+                for shape, match in lm2.variants(plain, vocab_size, seq_len):
+                    out.append((shape, match, plain))
+    return out
 
 
 class CapacitySweepParams(Strict):
@@ -127,6 +225,11 @@ class CapacitySweepParams(Strict):
     # Train every configuration in each of these precisions (side by side: the paper's fp32 vs
     # bf16 comparison); None: only train.precision.
     precisions: list[Literal["fp32", "bf16"]] | None = Field(default=None, max_length=2)
+    # LM2 variants beside each plain shape (matched non-memory / total parameters); None: none.
+    lm2: LM2Variants | None = None
+
+    def all_shapes(self) -> list[tuple[Shape, str | None, Shape | None]]:
+        return with_lm2_variants(self.shapes, self.lm2, self.vocab_size, self.seq_len)
 
     def precision_list(self) -> list[str]:
         return sorted(set(self.precisions)) if self.precisions else [self.train.precision]
@@ -140,14 +243,14 @@ class CapacitySweepParams(Strict):
 
     @model_validator(mode="after")
     def _bounded(self) -> CapacitySweepParams:
-        n_runs = len(self.shapes) * self.seeds * len(self.sizes_for(self.shapes[0]))
+        n_runs = len(self.all_shapes()) * self.seeds * len(self.sizes_for(self.shapes[0]))
         n_runs *= len(self.precision_list())
         if n_runs > 2000:
             raise ValueError(f"this sweep would train {n_runs} models; the limit is 2000")
         return self
 
     def n_params(self, shape: Shape) -> int:
-        return gpt2_param_count(self.vocab_size, self.seq_len, shape.d_model, shape.n_layer)
+        return shape.n_params(self.vocab_size, self.seq_len)
 
     def largest_job_flops(self) -> float:
         """Training FLOPs of the sweep's most expensive job, at its full step budget."""
@@ -159,14 +262,14 @@ class CapacitySweepParams(Strict):
                 self.seq_len,
                 self.train.max_steps,
             )
-            for shape in self.shapes
+            for shape, _, _ in self.all_shapes()
         )
 
     def largest_job_bytes(self) -> int:
         """Estimated memory of the sweep's largest stacked job (worst case: its largest sizes
         and every seed in one job)."""
         largest = 0
-        for shape in self.shapes:
+        for shape, _, _ in self.all_shapes():
             sizes = sorted(self.sizes_for(shape), reverse=True)
             runs = [n for n in sizes for _ in range(self.seeds)][: self.max_models_per_job]
             heldout = len(runs) * self.n_heldout
@@ -359,6 +462,11 @@ class TextSweepParams(Strict):
     train: TrainParams = TrainParams()
     # Canaries planted in every run's training set (SPEC 10); none by default.
     canaries: SweepCanaries | None = None
+    # LM2 variants beside each plain shape (matched non-memory / total parameters); None: none.
+    lm2: LM2Variants | None = None
+
+    def all_shapes(self) -> list[tuple[Shape, str | None, Shape | None]]:
+        return with_lm2_variants(self.shapes, self.lm2, self.vocab_size, self.seq_len)
 
     def largest_job_flops(self) -> float:
         """Training FLOPs of the most expensive job (one shape's runs and its reference)."""
@@ -366,19 +474,19 @@ class TextSweepParams(Strict):
         return max(
             stack_job_flops(
                 n_models,
-                gpt2_param_count(self.vocab_size, self.seq_len, s.d_model, s.n_layer),
+                s.n_params(self.vocab_size, self.seq_len),
                 self.train.batch_size,
                 self.seq_len,
                 self.train.max_steps,
             )
-            for s in self.shapes
+            for s, _, _ in self.all_shapes()
         )
 
     def largest_job_bytes(self) -> int:
         """Estimated memory of the largest job: one shape's runs and its full-data reference."""
         largest = 0
-        for shape in self.shapes:
-            n_params = gpt2_param_count(self.vocab_size, self.seq_len, shape.d_model, shape.n_layer)
+        for shape, _, _ in self.all_shapes():
+            n_params = shape.n_params(self.vocab_size, self.seq_len)
             n_models = len(self.train_sizes) + (self.reference == "full")
             tokens = (sum(self.train_sizes) + 2 * max(self.train_sizes)) * self.seq_len
             largest = max(

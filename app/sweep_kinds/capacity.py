@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.architecture_summary import architecture_summary
 from app.db import queue
 from app.db.models import Run, Sweep
 from app.summaries import alpha_fit_summary
@@ -42,8 +43,8 @@ def launch(session: Session, params: CapacitySweepParams, preset: str | None) ->
     precisions = params.precision_list()
     for precision in precisions:
         train = params.train.model_copy(update={"precision": precision})
-        for index, shape in enumerate(params.shapes):
-            _launch_shape(session, sweep, params, train, index, shape, precisions)
+        for index, (shape, match, plain) in enumerate(params.all_shapes()):
+            _launch_shape(session, sweep, params, train, index, shape, precisions, match, plain)
     return sweep
 
 
@@ -62,8 +63,8 @@ def refine(session: Session, sweep: Sweep, runs: list[Run]) -> bool:
     queued = False
     for precision in precisions:
         train = params.train.model_copy(update={"precision": precision})
-        for index, shape in enumerate(params.shapes):
-            key = config_key(shape_key(shape.n_layer, shape.d_model), precision, precisions)
+        for index, (shape, match, plain) in enumerate(params.all_shapes()):
+            key = config_key(shape.key(), precision, precisions)
             points = [
                 CapacityPoint(key, r.n_train or 0, r.summary["mem_u_bits"])
                 for r in runs
@@ -73,7 +74,9 @@ def refine(session: Session, sweep: Sweep, runs: list[Run]) -> bool:
                 continue
             sizes = refinement_sizes(capacity_per_config(points)[key].seed_means)
             if sizes:
-                _launch_shape(session, sweep, params, train, index, shape, precisions, sizes)
+                _launch_shape(
+                    session, sweep, params, train, index, shape, precisions, match, plain, sizes
+                )
                 queued = True
     return queued
 
@@ -86,18 +89,22 @@ def _launch_shape(
     index: int,
     shape: Shape,
     precisions: list[str],
+    match: str | None = None,
+    plain: Shape | None = None,
     refinement: list[int] | None = None,
 ) -> None:
-    """Runs and jobs of one configuration: its grid of sizes, or `refinement` sizes."""
-    model = {
-        "vocab_size": params.vocab_size,
-        "seq_len": params.seq_len,
-        "n_layer": shape.n_layer,
-        "d_model": shape.d_model,
+    """Runs and jobs of one configuration: its grid of sizes, or `refinement` sizes. An LM2
+    variant is placed on its plain shape's sizes (`match`: which parameter count it matches)."""
+    model = {"vocab_size": params.vocab_size, "seq_len": params.seq_len}
+    model |= shape.model_fields_dump()
+    key = config_key(shape.key(), train.precision, precisions)
+    architecture = {
+        "architecture": shape.architecture,
+        "n_memory_params": shape.n_memory_params(),
+        **({"matched": match, "matched_to": plain.key()} if match and plain else {}),
     }
-    key = config_key(shape_key(shape.n_layer, shape.d_model), train.precision, precisions)
     members = []
-    for n_samples in refinement or params.sizes_for(shape):
+    for n_samples in refinement or params.sizes_for(plain or shape):
         for seed in range(params.seeds):
             run = Run(
                 sweep_id=sweep.id,
@@ -109,8 +116,9 @@ def _launch_shape(
                 config={
                     **model,
                     "shape": key,
-                    "layers": shape_key(shape.n_layer, shape.d_model),
+                    "layers": shape.key(),
                     "precision": train.precision,
+                    **architecture,
                     "n_samples": n_samples,
                     "seed": seed,
                     **({"refinement": True} if refinement else {}),
@@ -186,16 +194,29 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
             "alpha_mean_fp32": PAPER_ALPHA_MEAN_FP32,
         },
     }
-    precision_of = {r.config["shape"]: r.config.get("precision", "fp32") for r in done}
-    layers_of = {r.config["shape"]: r.config.get("layers", r.config["shape"]) for r in done}
+    config_of = {r.config["shape"]: r.config for r in done}
+    precisions = sorted({c.get("precision", "fp32") for c in config_of.values()})
     for entry in shapes:
-        entry["precision"] = precision_of[entry["shape"]]
-        entry["layers"] = layers_of[entry["shape"]]
-    precisions = sorted({s["precision"] for s in shapes})
-    if (
-        fit := alpha_fit_summary([s for s in shapes if s["precision"] == precisions[0]])
-    ) is not None:
+        config = config_of[entry["shape"]]
+        entry["precision"] = config.get("precision", "fp32")
+        entry["layers"] = config.get("layers", entry["shape"])
+        entry["architecture"] = config.get("architecture", "GPT")
+        entry["memory_slots"] = config.get("memory_slots", 0)
+        entry["n_memory_params"] = config.get("n_memory_params", 0)
+        entry["n_nonmemory_params"] = entry["n_params"] - entry["n_memory_params"]
+        if config.get("matched"):
+            entry["matched"] = config["matched"]
+            entry["matched_to_config"] = config_key(
+                config["matched_to"], entry["precision"], precisions
+            )
+    first = [s for s in shapes if s["precision"] == precisions[0]] if shapes else []
+    # α is the plain GPTs' (the paper's quantity) when the sweep has any; LM2s get their own.
+    plain = [s for s in first if s["architecture"] == "GPT"]
+    if (fit := alpha_fit_summary(plain or first)) is not None:
         summary["alpha_fit"] = fit
+    if any(s["architecture"] == "LM2" for s in first):
+        first_runs = [r for r in done if r.config.get("precision", "fp32") == precisions[0]]
+        summary |= architecture_summary(first, first_runs)
     if len(precisions) > 1:
         summary["alpha_by_precision"] = {
             p: alpha_fit_summary([s for s in shapes if s["precision"] == p]) for p in precisions

@@ -15,7 +15,6 @@ from app.db.models import Run, Sweep
 from app.run_rows import text_rows
 from app.summaries import memorized_sets, scaling_law_summary
 from app.sweep_kinds import LaunchRejected, SweepKind, new_sweep, register
-from app.sweep_kinds.capacity import shape_key
 from worker.contract import LayerShape, Member, TrainTextJob
 from worker.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
 from worker.params import TEXT_PRESETS, TextSweepParams
@@ -52,8 +51,8 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
     }
     for repetition in range(params.seeds):
         seed = params.seed + repetition
-        for index, shape in enumerate(params.shapes):
-            key = shape_key(shape.n_layer, shape.d_model)
+        for index, (shape, match, plain) in enumerate(params.all_shapes()):
+            key = shape.key()
             members = []
             for n_samples in params.train_sizes:
                 run = Run(
@@ -65,9 +64,11 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
                     config={
                         **shared,
                         "seed": seed,
-                        "n_layer": shape.n_layer,
-                        "d_model": shape.d_model,
+                        **shape.model_fields_dump(),
                         "shape": key,
+                        "architecture": shape.architecture,
+                        "n_memory_params": shape.n_memory_params(),
+                        **({"matched": match, "matched_to": plain.key()} if plain else {}),
                         "n_samples": n_samples,
                     },
                 )
@@ -80,7 +81,7 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
                 TrainTextJob(
                     **shared,
                     seed=seed,
-                    model=LayerShape(n_layer=shape.n_layer, d_model=shape.d_model),
+                    model=LayerShape(**shape.model_fields_dump()),
                     members=[Member(**m) for m in members],
                 ),
                 # The first seed keeps the key sweeps of one seed always had.

@@ -1,0 +1,121 @@
+"""What a capacity sweep that mixes plain GPTs and LM2s says about the memory module (SPEC 8).
+
+Per architecture, α fitted through the origin over all parameters and over non-memory
+parameters; per LM2 configuration, bits per memory slot; per LM2 variant against the plain
+shape it was matched to, the capacity difference with its range over seeds, and the finding
+in one sentence. Choices (docs/measures.md, "LM2 memory module"):
+
+- A seed's capacity is the most that seed memorized over the dataset sizes (the sweep's
+  capacity is the same maximum over the seed means); intervals are the min-max over seeds.
+- Bits per slot = (capacity − α_GPT · non-memory parameters) / slots: what the LM2 stores
+  beyond what its non-memory parameters store at the plain models' α, per slot of its bank.
+  It charges the memory weights (gates, projections) to the slots too; with fewer than two
+  plain shapes there is no α_GPT and no bits per slot.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from app.db.models import Run
+from app.summaries import alpha_fit_summary
+
+MATCH_WORDS = {"non_memory": "matched non-memory parameters", "total": "matched total parameters"}
+
+
+def seed_capacities(runs: list[Run]) -> dict[str, dict[int, float]]:
+    """Configuration -> seed -> the most that seed memorized over dataset sizes (bits)."""
+    best: dict[str, dict[int, float]] = defaultdict(dict)
+    for run in runs:
+        key, seed, bits = run.config["shape"], run.seed or 0, run.summary["mem_u_bits"]
+        best[key][seed] = max(best[key].get(seed, -np.inf), bits)
+    return best
+
+
+def architecture_summary(shapes: list[dict[str, Any]], runs: list[Run]) -> dict[str, Any]:
+    """α per architecture (all / non-memory parameters), bits per slot and matched pairs, for
+    the shapes of one precision (entries of the capacity summary's `shapes`)."""
+    by_arch: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for shape in shapes:
+        by_arch[shape["architecture"]].append(shape)
+    alphas: dict[str, dict[str, Any]] = {}
+    for arch, members in sorted(by_arch.items()):
+        non_memory = [{**s, "n_params": s["n_nonmemory_params"]} for s in members]
+        for s in non_memory:
+            s["bits_per_param"] = s["capacity_bits"] / s["n_params"]
+        alphas[arch] = {
+            "all": alpha_fit_summary(members),
+            "non_memory": alpha_fit_summary(non_memory),
+        }
+    plain_fit = alphas.get("GPT", {}).get("all")
+    alpha_gpt = plain_fit["alpha"] if plain_fit and "ci95" in plain_fit else None
+    for shape in by_arch.get("LM2", []):
+        if alpha_gpt is not None and shape.get("memory_slots"):
+            extra = shape["capacity_bits"] - alpha_gpt * shape["n_nonmemory_params"]
+            shape["bits_per_slot"] = extra / shape["memory_slots"]
+    pairs = _matched_pairs(shapes, seed_capacities(runs))
+    return {
+        "alpha_by_architecture": alphas,
+        "matched_pairs": pairs,
+        "finding": _finding(pairs),
+    }
+
+
+def _matched_pairs(
+    shapes: list[dict[str, Any]], per_seed: dict[str, dict[int, float]]
+) -> list[dict[str, Any]]:
+    by_key = {s["shape"]: s for s in shapes}
+    pairs = []
+    for lm2 in shapes:
+        plain = by_key.get(lm2.get("matched_to_config") or "")
+        if lm2["architecture"] != "LM2" or plain is None:
+            continue
+        seeds = sorted(set(per_seed.get(lm2["shape"], {})) & set(per_seed.get(plain["shape"], {})))
+        ratios = [
+            (per_seed[lm2["shape"]][s] / lm2["n_params"])
+            / (per_seed[plain["shape"]][s] / plain["n_params"])
+            for s in seeds
+            if per_seed[plain["shape"]][s] > 0
+        ]
+        pairs.append(
+            {
+                "lm2": lm2["shape"],
+                "plain": plain["shape"],
+                "matched": lm2["matched"],
+                "lm2_params": lm2["n_params"],
+                "plain_params": plain["n_params"],
+                "capacity_ratio": lm2["capacity_bits"] / plain["capacity_bits"]
+                if plain["capacity_bits"] > 0
+                else None,
+                # bits/parameter of the LM2 over that of its plain shape, per seed
+                "per_param_ratio": float(np.mean(ratios)) if ratios else None,
+                "per_param_ratio_range": [float(min(ratios)), float(max(ratios))]
+                if ratios
+                else None,
+                "n_seeds": len(ratios),
+            }
+        )
+    return pairs
+
+
+def _finding(pairs: list[dict[str, Any]]) -> str | None:
+    """The result in one sentence per kind of match, from the per-seed ratios."""
+    sentences = []
+    for match in ("non_memory", "total"):
+        chosen = [p for p in pairs if p["matched"] == match and p["per_param_ratio"] is not None]
+        if not chosen:
+            continue
+        ratios = [p["per_param_ratio"] for p in chosen]
+        low = min(p["per_param_ratio_range"][0] for p in chosen)
+        high = max(p["per_param_ratio_range"][1] for p in chosen)
+        mean = float(np.mean(ratios))
+        verdict = "more" if low > 1 else "less" if high < 1 else "neither clearly more nor less"
+        sentences.append(
+            f"At {MATCH_WORDS[match]}, LM2 memorizes {verdict} per parameter than the plain "
+            f"GPT: {mean:.2f}× its bits/parameter (per-seed range {low:.2f}–{high:.2f}, "
+            f"{len(chosen)} shape{'s' if len(chosen) > 1 else ''})."
+        )
+    return " ".join(sentences) or None
