@@ -61,6 +61,7 @@ GROUP_WORDS: dict[str, str] = {
     "run": "run",
     "sweep": "sweep",
     "inserted": "times inserted",
+    "architecture": "architecture (GPT, LM2)",
 }
 # The measures named in the pages' prose and table headings: the words shown, a one-line
 # tooltip, and the section of /docs/measures that defines it (its heading's anchor).
@@ -115,6 +116,12 @@ TERMS: dict[str, tuple[str, str, str]] = {
         "exposure",
         "log2|R| − log2 rank of a canary's secret among all secrets of its space",
         "canary-exposure",
+    ),
+    "lm2": (
+        "LM2 memory",
+        "a memory bank per model, read by cross-attention and written through input and forget "
+        "gates from block to block, causally",
+        "lm2-memory-module",
     ),
     "ratio": (
         "dataset-to-capacity ratio",

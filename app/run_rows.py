@@ -18,6 +18,7 @@ def run_row(run: Run) -> dict[str, Any]:
         "run": run.name,
         "sweep": run.sweep_id,
         "shape": run.config.get("shape", run.name),
+        "architecture": run.config.get("architecture", "GPT"),
         "n_params": run.n_params,
         "n_train": run.n_train or run.summary.get("n_train"),
         "seed": run.seed,

@@ -243,3 +243,53 @@ def test_text_sweep_on_an_uploaded_corpus_from_the_cli(tmp_path, database_url, e
     finally:
         worker.stop()
         server.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_capacity_sweep_mixing_gpt_and_lm2(tmp_path, database_url, engine) -> None:
+    """Two plain 2-block shapes and their LM2 variants (matched non-memory and total
+    parameters) through the real queue and worker: per-architecture capacities, α over all
+    and over non-memory parameters, the finding, and the α figure coloured by architecture."""
+    params = {
+        **MINI,
+        "name": "mixed",
+        "shapes": [{"n_layer": 2, "d_model": 8}, {"n_layer": 2, "d_model": 16}],
+        "lm2": {"memory_slots": 4},
+    }
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    try:
+        launched = httpx.post(
+            f"{server.url}/api/sweeps/capacity", json={"preset": None, "params": params}
+        )
+        assert launched.status_code == 201, launched.text
+        sweep_id = launched.json()["sweep_id"]
+        state = wait_for_sweep(server.url, sweep_id, 300)
+        assert state["status"] == "succeeded", state["jobs"]
+        summary = state["summary"]
+        shapes = {s["shape"]: s for s in summary["shapes"]}
+        assert set(shapes) == {
+            "L2-d8", "L2-d16", "L2-d8 LM2-m4", "L2-d16 LM2-m4", "L2-d7 LM2-m4", "L2-d13 LM2-m4"
+        }  # fmt: skip
+        lm2 = shapes["L2-d16 LM2-m4"]
+        assert lm2["architecture"] == "LM2" and lm2["matched"] == "non_memory"
+        # 2 reads (4·256 + 16), 1 write (2·256 + 32), the 4 × 16 bank
+        assert lm2["n_memory_params"] == 2 * 1040 + 544 + 64
+        assert lm2["n_params"] - lm2["n_memory_params"] == shapes["L2-d16"]["n_params"]
+        assert all(s["capacity_bits"] > 0 for s in shapes.values())
+        fits = summary["alpha_by_architecture"]
+        assert set(fits) == {"GPT", "LM2"} and fits["LM2"]["all"]["n_configs"] == 4
+        assert fits["LM2"]["non_memory"]["alpha"] > fits["LM2"]["all"]["alpha"] > 0
+        assert summary["alpha_fit"]["n_configs"] == 2  # the headline α: plain GPTs only
+        assert "bits_per_slot" in lm2 and len(summary["matched_pairs"]) == 4
+        assert "matched non-memory parameters" in summary["finding"]
+        page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
+        assert page.select_one("#lm2-finding").get_text() == summary["finding"]
+        assert len(page.select("#lm2-shapes tbody tr")) == 4
+        view = httpx.get(f"{server.url}/figures/capacity-params?sweeps={sweep_id}").text
+        figure = json.loads(BeautifulSoup(view, "html.parser").select_one("#figure-data").text)
+        names = {t["name"] for t in figure["data"]}
+        assert {"GPT capacity per shape", "LM2 capacity per shape"} <= names, names
+    finally:
+        worker.stop()
+        server.stop()

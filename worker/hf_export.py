@@ -13,8 +13,11 @@ from worker.model import GPT
 
 
 def to_hf_gpt2(model: GPT) -> GPT2LMHeadModel:
-    """The same network as a GPT2LMHeadModel (HF stores Linear weights transposed, as Conv1D)."""
+    """The same network as a GPT2LMHeadModel (HF stores Linear weights transposed, as Conv1D).
+    An LM2 is refused: GPT-2 has no memory module, and dropping it would export another model."""
     config = model.config
+    if config.memory_slots:
+        raise ValueError("an LM2 (memory slots > 0) is not a GPT-2: it cannot be exported as one")
     hf_config = GPT2Config(
         vocab_size=config.vocab_size,
         n_positions=config.seq_len,

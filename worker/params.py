@@ -61,8 +61,11 @@ def stack_job_bytes(
     seq_len: int,
     n_layer: int,
     d_model: int,
+    memory_slots: int = 0,
 ) -> int:
-    """Estimated peak memory in bytes of training `n_models` same-shape models together."""
+    """Estimated peak memory in bytes of training `n_models` same-shape models together. An
+    LM2 also keeps, per memory block and position, its bank and the bank's keys and values
+    (3 · slots · d floats: worker/memory.py writes one bank per position)."""
     weights = n_models * n_params * BYTES_PER_TRAINED_PARAM
     data = n_tokens_stored * 8
     activations = (
@@ -74,7 +77,8 @@ def stack_job_bytes(
         * ACTIVATION_FLOATS_PER_LAYER_CHANNEL
         * 4
     )
-    return weights + data + activations
+    banks = n_models * batch_size * seq_len * n_layer * 3 * memory_slots * d_model * 4
+    return weights + data + activations + banks
 
 
 # Compute of one stacked training job: 6 FLOPs per parameter per trained token (forward and
@@ -283,6 +287,7 @@ class CapacitySweepParams(Strict):
                     self.seq_len,
                     shape.n_layer,
                     shape.d_model,
+                    shape.memory_slots,
                 ),
             )
         return largest
@@ -343,6 +348,30 @@ PRESETS: dict[str, dict] = {
             "min_improvement_bits": 0.01,
         },
     },
+}
+
+# LM2 beside plain GPTs (SPEC 8): two 2-block shapes (so one block writes what the next reads),
+# each with its LM2 at matched non-memory and at matched total parameters, on the quick
+# preset's data and trainer; about 10 minutes on 2 CPU cores (docs/results.md).
+PRESETS["lm2-quick"] = {
+    **PRESETS["quick"],
+    "name": "LM2 vs GPT capacity sweep",
+    "shapes": [{"n_layer": 2, "d_model": d} for d in (8, 16)],
+    "capacity_multiples": [0.5, 1, 2],
+    "refine_peak": False,
+    "max_models_per_job": 6,
+    "lm2": {"memory_slots": 8},
+}
+# For a GPU: six of the paper's shapes (2 and 4 blocks) with a 16-slot memory beside each.
+PRESETS["lm2-paper"] = {
+    **PRESETS["paper"],
+    "name": "LM2 vs GPT capacity sweep (paper scale)",
+    "shapes": [{"n_layer": n, "d_model": d} for n in (2, 4) for d in (32, 64, 128)],
+    "seeds": 3,
+    # One model per job: an L4-d128 LM2 keeps a 16-slot bank per position and memory block
+    # for backward (stack_job_bytes: about 30 GB at batch 2048).
+    "max_models_per_job": 1,
+    "lm2": {"memory_slots": 16},
 }
 
 
@@ -499,6 +528,7 @@ class TextSweepParams(Strict):
                     self.seq_len,
                     shape.n_layer,
                     shape.d_model,
+                    shape.memory_slots,
                 ),
             )
         return largest

@@ -40,6 +40,8 @@ def alpha_figure(
         groups.setdefault(str(shape.get(group_by, "")), []).append(shape)
     for i, (group, members) in enumerate(sorted(groups.items(), key=lambda g: natural_key(g[0]))):
         name = f"sweep {group}" if group_by == "sweep" else group
+        if group_by == "architecture":
+            name = f"{group} capacity per shape"
         figure.add_trace(
             go.Scatter(
                 x=[s["n_params"] for s in members],

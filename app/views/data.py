@@ -64,7 +64,7 @@ def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
         return []
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
     return [
-        {"sweep": sweep.id, **shape}
+        {"sweep": sweep.id, "architecture": "GPT", **shape}
         for sweep in sweeps
         for shape in sweep.summary.get("shapes", [])
     ]

@@ -117,7 +117,8 @@ def _plateau(session: Session, state: ViewState) -> Built:
 
 def _alpha(session: Session, state: ViewState) -> Built:
     rows = data.shape_rows(session, state)
-    fit = alpha_fit_summary(rows)
+    plain = [r for r in rows if r["architecture"] == "GPT"]
+    fit = alpha_fit_summary(plain or rows)  # the paper's α is the plain models'
     fit = fit if fit and "ci95" in fit else None  # one shape: no fit to draw
     figure = alpha_figure(rows, fit, state.group_by)
     notes = (
@@ -130,9 +131,31 @@ def _alpha(session: Session, state: ViewState) -> Built:
         if fit
         else []
     )
+    if any(r["architecture"] == "LM2" for r in rows):
+        notes.append(_lm2_note(rows))
     figure.update_xaxes(type="log" if state.log_x else "linear")
     figure.update_yaxes(type="log" if state.log_y else "linear")
     return Built(rows, figure, notes=notes)
+
+
+def _lm2_note(rows: list[dict[str, Any]]) -> str:
+    """α of each architecture over all and over non-memory parameters (the fitted line is
+    the plain GPTs')."""
+    parts = []
+    for arch in sorted({r["architecture"] for r in rows}):
+        members = [r for r in rows if r["architecture"] == arch]
+        non_memory = [
+            {**r, "n_params": r.get("n_nonmemory_params", r["n_params"])} for r in members
+        ]
+        for r in non_memory:
+            r["bits_per_param"] = r["capacity_bits"] / r["n_params"]
+        whole, rest = alpha_fit_summary(members), alpha_fit_summary(non_memory)
+        if whole and rest:
+            parts.append(
+                f"{arch}: α = {whole['alpha']:.2f} over all parameters, {rest['alpha']:.2f} "
+                f"over non-memory parameters ({len(members)} shape{'s' * (len(members) > 1)})"
+            )
+    return "The line is the plain GPTs' fit. " + "; ".join(parts) + "."
 
 
 def _double_descent(session: Session, state: ViewState) -> Built:
@@ -307,10 +330,10 @@ VIEWS: dict[str, View] = {
             "Morris et al. 2025, Sec. 3.2",
             ("log_x", "log_y", "group_by"),
             _alpha,
-            {"log_x": False, "group_by": "sweep"},
+            {"log_x": False, "group_by": "architecture"},
             measure="capacity-and-bits-per-parameter",
             kinds=("capacity",),
-            group_keys=("sweep", "shape"),
+            group_keys=("architecture", "sweep", "shape"),
         ),
         View(
             "double-descent",

@@ -16,8 +16,8 @@ from worker.contract import first_problem
 
 SORT_COLUMNS = ("mem_u_bits", "tfidf", "nll_bits", "extract_8", "extract_16", "extract_32")
 # What a figure can colour its lines or points by; each view names the ones that apply to it.
-GROUP_KEYS = ("shape", "n_train", "seed", "run", "sweep", "inserted")
-LINE_GROUP_KEYS = ("shape", "n_train", "seed", "run", "sweep")
+GROUP_KEYS = ("shape", "n_train", "seed", "run", "sweep", "inserted", "architecture")
+LINE_GROUP_KEYS = ("shape", "architecture", "n_train", "seed", "run", "sweep")
 
 
 class StateError(ValueError):

@@ -260,6 +260,13 @@ def run(ctx: JobContext) -> dict[str, Any]:
             evaluation["summary"]["reference_sound"] = reference_sound(
                 evaluation["summary"], n, int(dataset.train.shape[0])
             )
+        runs[str(member.run_id)] = {
+            "n_params": results[i].model.n_params(),
+            "curve": results[i].curve,
+            **evaluation,
+        }
+        if model_config.memory_slots:  # an LM2 is not a Hugging Face architecture: no folder
+            continue
         archive = pack_hf_model(
             results[i].model,
             dataset.tokenizer,
@@ -278,9 +285,4 @@ def run(ctx: JobContext) -> dict[str, Any]:
                 "steps": results[i].steps,
             },
         )
-        runs[str(member.run_id)] = {
-            "n_params": results[i].model.n_params(),
-            "curve": results[i].curve,
-            **evaluation,
-        }
     return {"runs": runs, "dataset_sha256": dataset.content_sha256()}
