@@ -119,3 +119,73 @@ def _finding(pairs: list[dict[str, Any]]) -> str | None:
             f"{len(chosen)} shape{'s' if len(chosen) > 1 else ''})."
         )
     return " ".join(sentences) or None
+
+
+TEXT_MEASURES = (
+    ("mem_u_bits", "Σ mem_U"),
+    ("extract_rate_train_k8", "extraction (k = 8)"),
+    ("mi_loss_auc", "loss-attack AUC"),
+)
+
+
+def text_comparison(runs: list[Run]) -> dict[str, Any] | None:
+    """A text sweep's LM2 runs against the plain run they were matched to, on the same
+    training set (same N, same seed): mem_U per parameter as a ratio, extraction and
+    membership inference as differences, each with its mean and min-max over N and seeds."""
+    plain = {
+        (r.config["shape"], r.n_train, r.seed): r
+        for r in runs
+        if r.config.get("architecture", "GPT") == "GPT"
+    }
+    rows = []
+    for run in runs:
+        if run.config.get("architecture") != "LM2" or "matched_to" not in run.config:
+            continue
+        base = plain.get((run.config["matched_to"], run.n_train, run.seed))
+        if base is None:
+            continue
+        s, b = run.summary, base.summary
+        row: dict[str, Any] = {
+            "lm2": run.config["shape"],
+            "plain": base.config["shape"],
+            "matched": run.config["matched"],
+            "n_train": run.n_train,
+            "seed": run.seed,
+        }
+        if b.get("mem_u_bits") and run.n_params and base.n_params:
+            row["mem_u_per_param_ratio"] = (s["mem_u_bits"] / run.n_params) / (
+                b["mem_u_bits"] / base.n_params
+            )
+        for key, _ in TEXT_MEASURES[1:]:
+            if s.get(key) is not None and b.get(key) is not None:
+                row[f"{key}_diff"] = s[key] - b[key]
+        rows.append(row)
+    if not rows:
+        return None
+    return {"rows": rows, "finding": _text_finding(rows)}
+
+
+def _spread(values: list[float]) -> str:
+    return f"{np.mean(values):.2f} (range {min(values):.2f} to {max(values):.2f})"
+
+
+def _text_finding(rows: list[dict[str, Any]]) -> str:
+    sentences = []
+    for match in ("non_memory", "total"):
+        chosen = [r for r in rows if r["matched"] == match]
+        ratios = [r["mem_u_per_param_ratio"] for r in chosen if "mem_u_per_param_ratio" in r]
+        if not ratios:
+            continue
+        verdict = "more" if min(ratios) > 1 else "less" if max(ratios) < 1 else "about as much"
+        parts = [
+            f"At {MATCH_WORDS[match]}, LM2 memorizes {verdict} training data per parameter "
+            f"than the plain GPT: {_spread(ratios)}× its Σ mem_U per parameter"
+        ]
+        for key, words in TEXT_MEASURES[1:]:
+            diffs = [r[f"{key}_diff"] for r in chosen if f"{key}_diff" in r]
+            if diffs:
+                parts.append(f"{words} {_spread(diffs)} higher")
+        sentences.append(
+            "; ".join(parts) + f" (over {len(chosen)} pairs of runs on the same training set)."
+        )
+    return " ".join(sentences)

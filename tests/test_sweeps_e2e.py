@@ -293,3 +293,64 @@ def test_a_capacity_sweep_mixing_gpt_and_lm2(tmp_path, database_url, engine) -> 
     finally:
         worker.stop()
         server.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_text_sweep_with_an_lm2_whose_model_is_downloaded_and_scored(
+    tmp_path, database_url, engine
+) -> None:
+    """A plain shape and its LM2 on real text; the LM2's final model is memdash's own folder
+    (no Hugging Face architecture), loads with its memory and scores through the queue."""
+    params = {
+        **{k: v for k, v in MINI_TEXT.items() if k != "canaries"},
+        "name": "lm2 text",
+        "shapes": [{"n_layer": 2, "d_model": 16}],
+        "train_sizes": [8, 32],
+        "lm2": {"memory_slots": 4, "match": ["non_memory"]},
+    }
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    worker = LiveWorker(server.url, "w1", tmp_path)
+    try:
+        launched = httpx.post(
+            f"{server.url}/api/sweeps/text", json={"preset": None, "params": params}
+        )
+        assert launched.status_code == 201, launched.text
+        sweep_id = launched.json()["sweep_id"]
+        state = wait_for_sweep(server.url, sweep_id, 300)
+        assert state["status"] == "succeeded", state["jobs"]
+        runs = {(r["shape"], r["n_train"]): r for r in state["runs"]}
+        assert set(runs) == {(s, n) for s in ("L2-d16", "L2-d16 LM2-m4") for n in (8, 32)}
+        lm2, plain = runs[("L2-d16 LM2-m4", 32)], runs[("L2-d16", 32)]
+        assert lm2["n_params"] == plain["n_params"] + 2 * (4 * 256 + 16) + (2 * 256 + 32) + 64
+        assert lm2["mem_u_bits"] >= 0 and 0 <= lm2["mi_loss_auc"] <= 1
+        comparison = state["summary"]["lm2_comparison"]
+        assert len(comparison["rows"]) == 2 and "matched non-memory" in comparison["finding"]
+        sweep_page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
+        assert sweep_page.select_one("#lm2-text-finding").get_text() == comparison["finding"]
+        page = BeautifulSoup(httpx.get(f"{server.url}/runs/{lm2['id']}").text, "html.parser")
+        assert page.select_one("#memdash-format")
+        download = page.select_one("#models a.download")["href"]
+        archive = tmp_path / "lm2.tar.gz"
+        archive.write_bytes(httpx.get(f"{server.url}{download}").content)
+        from worker.checkpoint_files import inspect_folder, unpack
+        from worker.hf_load import load_causal_lm
+
+        folder = unpack(archive, tmp_path / "unpacked", max_unpacked_bytes=1 << 30)
+        loaded = load_causal_lm(inspect_folder(folder))
+        assert loaded.info["model_type"] == "memdash-lm2"
+        assert loaded.model.n_params() == lm2["n_params"] and len(loaded.tokenizer) == 300
+        body = {
+            "checkpoint_ids": [int(download.split("/")[2])],
+            "seq_len": 16,
+            "max_samples": 40,
+            "members": f"sweep:{sweep_id}",
+        }
+        scoring = httpx.post(f"{server.url}/api/scorings", json=body)
+        assert scoring.status_code == 201, scoring.text
+        scored = wait_for_sweep(server.url, scoring.json()["sweep_id"], 180)
+        assert scored["status"] == "succeeded", scored["jobs"]
+        assert scored["runs"][0]["n_params"] == lm2["n_params"]
+        assert 0 <= scored["runs"][0]["mi_loss_auc"] <= 1
+    finally:
+        worker.stop()
+        server.stop()

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 MAX_MEMBERS = 10_000
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "spiece.model")
+MEMDASH_CONFIG = "memdash_model.json"  # memdash's own format (worker/memdash_format.py)
 CHUNK_BYTES = 1 << 20
 
 
@@ -30,7 +31,7 @@ class CheckpointRejected(ValueError):
 @dataclass
 class CheckpointFiles:
     folder: Path
-    format: str  # "hf" | "gguf"
+    format: str  # "hf" | "gguf" | "memdash"
     weights: list[str] = field(default_factory=list)
     gguf_file: str | None = None
     has_tokenizer: bool = False
@@ -147,9 +148,18 @@ def inspect_folder(folder: Path) -> CheckpointFiles:
         if len(ggufs) > 1:
             raise CheckpointRejected(f"several GGUF files ({', '.join(ggufs[:3])}); upload one")
         return CheckpointFiles(folder, "gguf", ggufs, ggufs[0], has_tokenizer=True)
+    weights = [n for n in names if n.endswith(".safetensors")]
+    memdash = [n for n in names if PurePosixPath(n).name == MEMDASH_CONFIG]
+    if memdash:  # memdash's own folder: config, model.safetensors, tokenizer.json side by side
+        inner = folder / PurePosixPath(memdash[0]).parent
+        if not (inner / "model.safetensors").is_file() or not (inner / "tokenizer.json").is_file():
+            raise CheckpointRejected(
+                f"a memdash model folder holds {MEMDASH_CONFIG}, model.safetensors and "
+                "tokenizer.json side by side"
+            )
+        return CheckpointFiles(inner, "memdash", ["model.safetensors"], None, has_tokenizer=True)
     if "config.json" not in names:
         raise CheckpointRejected("no config.json: not a Hugging Face model folder")
-    weights = [n for n in names if n.endswith(".safetensors")]
     if not weights:
         raise CheckpointRejected("no weights: the folder has no *.safetensors file")
     has_tokenizer = any(PurePosixPath(n).name in TOKENIZER_FILES for n in names)

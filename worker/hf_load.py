@@ -19,9 +19,16 @@ from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
 
 @dataclass
 class LoadedModel:
-    model: Any  # a transformers PreTrainedModel in eval mode
+    model: Any  # a transformers PreTrainedModel (or memdash's GPT) in eval mode
     tokenizer: Any  # a transformers tokenizer
     info: dict[str, Any]
+
+    def scorer(self) -> Any:
+        """The scoring interface (worker.inference) for this model."""
+        from worker.inference import HFScorer, MemdashScorer
+        from worker.model import GPT
+
+        return MemdashScorer(self.model) if isinstance(self.model, GPT) else HFScorer(self.model)
 
 
 def _first_line(error: BaseException) -> str:
@@ -33,6 +40,10 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
+    if files.format == "memdash":  # memdash's own GPT / LM2 folder: no transformers model
+        from worker.memdash_format import load_memdash_model
+
+        return load_memdash_model(files, device)
     folder = str(files.folder)
     kwargs: dict[str, Any] = {"trust_remote_code": False}
     if files.format == "gguf":

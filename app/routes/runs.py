@@ -31,7 +31,9 @@ def run_page(run_id: DbId, request: Request, session: SessionDep) -> HTMLRespons
         curves[point.name].append((point.step, point.value))
     figure = figure_div(curves_figure(curves), "fig-curves") if curves else None
     models = session.scalars(
-        select(Checkpoint).where(Checkpoint.run_id == run_id, Checkpoint.format == "hf")
+        select(Checkpoint).where(
+            Checkpoint.run_id == run_id, Checkpoint.format.in_(("hf", "memdash"))
+        )
     ).all()
     scalars = {k: v for k, v in run.summary.items() if isinstance(v, int | float | str)}
     context = {"run": run, "figure": figure, "models": models, "scalars": scalars}
@@ -40,9 +42,10 @@ def run_page(run_id: DbId, request: Request, session: SessionDep) -> HTMLRespons
 
 @router.get("/checkpoints/{checkpoint_id}/download")
 def download_model(checkpoint_id: DbId, session: SessionDep) -> FileResponse:
-    """A trained run's Hugging Face folder (.tar.gz), or an upload as it was uploaded."""
+    """A trained run's model folder (.tar.gz: Hugging Face's, or memdash's own for an LM2), or
+    an upload as it was uploaded."""
     checkpoint = session.get(Checkpoint, checkpoint_id)
-    if checkpoint is None or checkpoint.format not in ("hf", "gguf"):
+    if checkpoint is None or checkpoint.format not in ("hf", "gguf", "memdash"):
         raise HTTPException(404, f"no downloadable checkpoint {checkpoint_id}")
     suffix = "".join(p for p in (".tar", ".gz", ".zip", ".gguf") if p in checkpoint.storage_path)
     name = f"memdash-checkpoint-{checkpoint_id}{suffix}"

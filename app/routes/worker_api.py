@@ -243,16 +243,21 @@ def upload_model(
     except TooLarge as error:
         raise HTTPException(413, f"model {error}") from None
 
+    # memdash's own folder (an LM2) or a Hugging Face one (worker/jobs/train_text.py)
+    fmt = "memdash" if str(details.get("model_type", "")).startswith("memdash") else "hf"
+
     def action(session: Session) -> int:
         session.execute(
             delete(Checkpoint).where(
-                Checkpoint.run_id == run_id, Checkpoint.kind == "trained", Checkpoint.format == "hf"
+                Checkpoint.run_id == run_id,
+                Checkpoint.kind == "trained",
+                Checkpoint.format.in_(("hf", "memdash")),
             )
         )  # a retried job replaces its earlier upload
         checkpoint = Checkpoint(
             run_id=run_id,
             kind="trained",
-            format="hf",
+            format=fmt,
             name=details.get("name", f"run {run_id}")[:200],
             sha256=stored.sha256,
             storage_path=str(stored.path),

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.architecture_summary import text_comparison
 from app.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
 from app.db import queue
 from app.db.models import Run, Sweep
@@ -126,6 +127,8 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
                     }
                 )
         summary["prediction"] = {"k": k, "rows": prediction}
+    if (comparison := text_comparison(done)) is not None:
+        summary["lm2_comparison"] = comparison
     return summary
 
 

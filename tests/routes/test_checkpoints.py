@@ -254,3 +254,28 @@ def test_delete_keeps_results_and_refuses_while_a_job_needs_it(
         kept = session.scalars(select(Evaluation)).one()
         assert kept.checkpoint_id is None and kept.summary == {"x": 1}
     assert client.delete(f"/api/checkpoints/{body['id']}").status_code == 404
+
+
+def test_an_lm2_in_memdash_format_is_accepted_and_a_broken_one_refused(
+    client: TestClient, tmp_path: Path, settings: Settings, session_factory
+) -> None:
+    """An LM2 (no Hugging Face architecture) uploads as memdash's own folder, validated like
+    any upload: its config against its weights, then its tokenizer."""
+    from worker.data.tokenizer import train_byte_bpe
+    from worker.memdash_format import pack_memdash_model
+    from worker.model import GPT, GPTConfig
+
+    config = GPTConfig(vocab_size=300, seq_len=16, n_layer=2, d_model=16, memory_slots=4)
+    tokenizer = train_byte_bpe(["an LM2 upload", "memory slots"] * 4, 300)
+    archive = pack_memdash_model(GPT(config), tokenizer, tmp_path / "m", tmp_path / "lm2.tar.gz")
+    accepted = _post(client, archive)
+    assert accepted.status_code == 201, accepted.text
+    body = accepted.json()
+    assert body["format"] == "memdash" and body["model_type"] == "memdash-lm2"
+    assert body["n_params"] == GPT(config).n_params() and body["max_positions"] == 16
+    broken = tmp_path / "m" / "memdash_model.json"
+    raw = json.loads(broken.read_text())
+    broken.write_text(json.dumps({**raw, "config": {**raw["config"], "memory_slots": 8}}))
+    refused = _post(client, factory.tar_gz(tmp_path / "m", tmp_path / "broken.tar.gz"))
+    assert refused.status_code == 422 and "do not match" in refused.json()["detail"]
+    assert _left_behind(settings, session_factory)[1] == 1  # only the good one is kept

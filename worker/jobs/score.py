@@ -50,10 +50,9 @@ def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[str
 def checkpoint_reference_bits(texts: list[str], reference: Any) -> np.ndarray:
     """H(x | an uploaded reference model) in bits for each sample's text."""
     from worker.evaluate_text import code_bits
-    from worker.inference import HFScorer
 
     ids = [reference.tokenizer(t, add_special_tokens=False)["input_ids"] or [0] for t in texts]
-    return code_bits(HFScorer(reference.model), ids, reference.model.config.vocab_size)[0]
+    return code_bits(reference.scorer(), ids, reference.model.config.vocab_size)[0]
 
 
 class References:
@@ -120,7 +119,6 @@ def model_reference(
 def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
     """Exposure and extraction of the user's inserted canaries and of never-inserted controls."""
     from worker.canaries import measure, summary_of, with_controls
-    from worker.inference import HFScorer
 
     canaries = with_controls(
         spec, [(c.secret, c.repeats) for c in spec.inserted], spec.n_controls, seed=0
@@ -130,7 +128,7 @@ def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
         return target.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     rows = measure(
-        HFScorer(target.model),
+        target.scorer(),
         spec,
         canaries,
         encode,
@@ -174,7 +172,6 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.device import pick_device
     from worker.evaluate_text import evaluate_text
     from worker.heldout_reference import split_nonmembers
-    from worker.inference import HFScorer
     from worker.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
 
     params = ctx.params
@@ -223,7 +220,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     ref_train = references.bits(members.texts, members.tokens, members=True)
     ref_heldout = references.bits(heldout.texts, heldout.tokens, members=False)
     evaluation = evaluate_text(
-        HFScorer(target.model),
+        target.scorer(),
         target.model.config.vocab_size,
         members.tokens,
         heldout.tokens,

@@ -151,6 +151,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.evaluate_text import code_bits, evaluate_text
     from worker.hf_export import pack_hf_model
     from worker.inference import MemdashScorer
+    from worker.memdash_format import pack_memdash_model
     from worker.metrics.compression import COMPRESSORS
     from worker.metrics.extraction import PREFIX_LENGTHS
     from worker.model import GPTConfig
@@ -265,12 +266,12 @@ def run(ctx: JobContext) -> dict[str, Any]:
             "curve": results[i].curve,
             **evaluation,
         }
-        if model_config.memory_slots:  # an LM2 is not a Hugging Face architecture: no folder
-            continue
-        archive = pack_hf_model(
+        # An LM2 is not a Hugging Face architecture: memdash's own folder instead of GPT-2's.
+        pack = pack_memdash_model if model_config.memory_slots else pack_hf_model
+        archive = pack(
             results[i].model,
             dataset.tokenizer,
-            ctx.work_dir / f"hf-{member.run_id}",
+            ctx.work_dir / f"model-{member.run_id}",
             ctx.work_dir / f"run-{member.run_id}.tar.gz",
         )
         ctx.model_artifact(
@@ -278,7 +279,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             member.run_id,
             {
                 "name": f"run {member.run_id} final model",
-                "model_type": "gpt2",
+                "model_type": "memdash-lm2" if model_config.memory_slots else "gpt2",
                 "n_params": results[i].model.n_params(),
                 "vocab_size": vocab,
                 "max_positions": params.seq_len,
