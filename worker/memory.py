@@ -21,6 +21,16 @@ state outside the parameters would not be counted). The last memory block's writ
 by nobody, so it has no input or forget gate (parameters that cannot change the output are not
 counted as capacity).
 
+Every position's bank is kept in closed form, exactly. The write adds the same vector to every
+slot, so after any number of writes a position's bank is M[j] = c + G ⊙ M0[j]: one common
+vector c and one scale G (the product of the forget gates so far) per position, over the shared
+initial bank M0. The read needs no per-position bank either: K_j = c·W_Kᵀ + (G ⊙ M0[j])·W_Kᵀ,
+and the c term adds the same score to every slot (softmax ignores it), so the scores are
+((Q_h·W_K,h) ⊙ G)·M0[j] and the read is c·W_Vᵀ + (G ⊙ Σ_j a_j·M0[j])·W_Vᵀ per head h. That
+costs two d×d products per position instead of 2·N (tests check it against the equations
+written out slot by slot). It also shows what SPEC's write can store: per position one
+d-vector and one gate vector, the slots differing only through M0.
+
 Shapes are stacked (a leading model axis M, as in worker.stacked_model); a single GPT calls the
 same function with M = 1, so the math exists once.
 """
@@ -45,41 +55,51 @@ def _bmm(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 
+MemoryState = tuple[Tensor, Tensor]  # per position: the common vector c and scale G, (M, R, C)
+
+
 def memory_step(
-    normed: Tensor, stream: Tensor, memory: Tensor, weights: dict[str, Tensor], heads: int
-) -> tuple[Tensor, Tensor | None]:
+    normed: Tensor,
+    stream: Tensor,
+    bank: Tensor,
+    state: MemoryState | None,
+    weights: dict[str, Tensor],
+    heads: int,
+) -> tuple[Tensor, MemoryState | None]:
     """One block's read (and write, when `weights` has the gates) of the memory.
 
     normed: the block's LayerNormed input E, (M, R, C) with R = batch × positions;
     stream: the residual stream after self-attention E_attn, (M, R, C);
-    memory: (M, N, C), the initial bank shared by every position, or (M, R, N, C), per position;
+    bank: the initial bank M0, (M, N, C); state: (c, G) of each position's bank
+    M[j] = c + G ⊙ M0[j], or None before the first write (the bank is M0 itself);
     weights: "q", "k", "v", "out" (and "in", "forget") weights (M, C, C), "out" (and "in",
     "forget") biases (M, C), keyed "<name>.weight" / "<name>.bias".
-    Returns E_out (M, R, C) and the written memory (M, R, N, C), or None without gates.
+    Returns E_out (M, R, C) and the state after the write, or None without gates.
     """
     M, R, C = normed.shape
-    N = memory.shape[-2]
     d_head = C // heads
+    w_k = weights["k.weight"].view(M, heads, d_head, C)
+    w_v = weights["v.weight"].view(M, heads, d_head, C)
     q = _bmm(normed, weights["q.weight"]).view(M, R, heads, d_head)
-    if memory.dim() == 3:  # one bank for every position
-        k = _bmm(memory, weights["k.weight"]).view(M, N, heads, d_head)
-        v = _bmm(memory, weights["v.weight"]).view(M, N, heads, d_head)
-        scores = torch.einsum("mrhd,mnhd->mrhn", q, k) / math.sqrt(d_head)
-        read = torch.einsum("mrhn,mnhd->mrhd", scores.softmax(-1), v)
-    else:  # each position's own bank
-        k = torch.einsum("mrnc,mdc->mrnd", memory, weights["k.weight"]).view(M, R, N, heads, -1)
-        v = torch.einsum("mrnc,mdc->mrnd", memory, weights["v.weight"]).view(M, R, N, heads, -1)
-        scores = torch.einsum("mrhd,mrnhd->mrhn", q, k) / math.sqrt(d_head)
-        read = torch.einsum("mrhn,mrnhd->mrhd", scores.softmax(-1), v)
-    read = read.reshape(M, R, C)  # E_mem
+    keys_of_q = torch.einsum("mrhd,mhdc->mrhc", q, w_k)  # Q_h·W_K,h: scores are this · M[j]
+    if state is not None:
+        keys_of_q = keys_of_q * state[1].unsqueeze(2)  # ⊙ G (c's score is the same for every j)
+    scores = torch.einsum("mrhc,mnc->mrhn", keys_of_q, bank) / math.sqrt(d_head)
+    mixed = torch.einsum("mrhn,mnc->mrhc", scores.softmax(-1), bank)  # Σ_j a_j·M0[j]
+    if state is not None:
+        mixed = mixed * state[1].unsqueeze(2)
+    read = torch.einsum("mrhc,mhdc->mrhd", mixed, w_v).reshape(M, R, C)  # E_mem
+    if state is not None:
+        read = read + _bmm(state[0], weights["v.weight"])  # Σ_j a_j = 1: c·W_Vᵀ once
     out = stream + torch.sigmoid(_bmm(read, weights["out.weight"], weights["out.bias"])) * read
     if "in.weight" not in weights:
         return out, None
     g_in = torch.sigmoid(_bmm(normed, weights["in.weight"], weights["in.bias"]))
     g_forget = torch.sigmoid(_bmm(read, weights["forget.weight"], weights["forget.bias"]))
-    old = memory.unsqueeze(1) if memory.dim() == 3 else memory  # (M, 1 or R, N, C)
-    written = (g_in * torch.tanh(read)).unsqueeze(2) + g_forget.unsqueeze(2) * old
-    return out, written
+    added = g_in * torch.tanh(read)  # M'[j] = added + g_forget ⊙ (c + G ⊙ M0[j])
+    if state is None:
+        return out, (added, g_forget)
+    return out, (added + g_forget * state[0], g_forget * state[1])
 
 
 class MemoryModule(nn.Module):

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from worker.fused_ce import tied_head_cross_entropy
-from worker.memory import MemoryModule, identity_rows, memory_step
+from worker.memory import MemoryModule, MemoryState, identity_rows, memory_step
 
 KVCache = list[tuple[Tensor, Tensor]]  # per layer: keys, values (B, H, T, Dh)
 
@@ -111,28 +111,33 @@ class Block(nn.Module):
             self.memory = MemoryModule(config.d_model, writes=index < config.memory_layers - 1)
 
     def forward(
-        self, x: Tensor, cache: tuple[Tensor, Tensor] | None, memory: Tensor | None = None
-    ) -> tuple[Tensor, tuple, Tensor | None]:
-        """The block's output, its KV cache and the memory the next block reads (worker/memory.py:
-        (N, C) before the first write, then one bank per position, (B, T, N, C))."""
+        self,
+        x: Tensor,
+        cache: tuple[Tensor, Tensor] | None,
+        bank: Tensor | None = None,
+        state: MemoryState | None = None,
+    ) -> tuple[Tensor, tuple, MemoryState | None]:
+        """The block's output, its KV cache and the memory state the next block reads
+        (worker/memory.py: each position's bank is c + G ⊙ bank; None: the bank itself)."""
         normed = self.ln_1(x)
         attended, new_cache = self.attn(normed, cache)
         x = x + attended
-        if hasattr(self, "memory") and memory is not None:
+        if hasattr(self, "memory") and bank is not None:
             B, T, C = x.shape
-            bank = (
-                memory[None] if memory.dim() == 2 else memory.reshape(1, B * T, *memory.shape[2:])
-            )
+            rows = None if state is None else tuple(t.reshape(1, B * T, C) for t in state)
             out, written = memory_step(
                 normed.reshape(1, B * T, C),
                 x.reshape(1, B * T, C),
-                bank,
+                bank[None],
+                rows,  # type: ignore[arg-type]
                 self.memory.stacked_weights(),
                 self.heads,
             )
             x = out.view(B, T, C)
-            memory = None if written is None else written.view(B, T, *written.shape[2:])
-        return x + self.mlp(self.ln_2(x)), new_cache, memory
+            state = (
+                None if written is None else (written[0].view(B, T, C), written[1].view(B, T, C))
+            )
+        return x + self.mlp(self.ln_2(x)), new_cache, state
 
 
 class GPT(nn.Module):
@@ -203,9 +208,10 @@ class GPT(nn.Module):
         positions = torch.arange(past, past + T, device=idx.device)
         x = self.wte(idx) + self.wpe(positions)  # (B, T, C)
         new_cache: KVCache = []
-        memory = self.initial_memory(idx.device)  # afresh for every call: no state between them
+        bank = self.initial_memory(idx.device)  # afresh for every call: no state between them
+        state: MemoryState | None = None
         for i, block in enumerate(self.blocks):
-            x, layer_cache, memory = block(x, None if cache is None else cache[i], memory)
+            x, layer_cache, state = block(x, None if cache is None else cache[i], bank, state)
             new_cache.append(layer_cache)
         return self.ln_f(x), new_cache
 

@@ -64,8 +64,8 @@ def stack_job_bytes(
     memory_slots: int = 0,
 ) -> int:
     """Estimated peak memory in bytes of training `n_models` same-shape models together. An
-    LM2 also keeps, per memory block and position, its bank and the bank's keys and values
-    (3 · slots · d floats: worker/memory.py writes one bank per position)."""
+    LM2 also keeps, per memory block and position, its bank's closed form and the read's
+    per-head tensors (worker/memory.py): about (2 + 2·heads)·d + 2·heads·slots floats."""
     weights = n_models * n_params * BYTES_PER_TRAINED_PARAM
     data = n_tokens_stored * 8
     activations = (
@@ -77,7 +77,9 @@ def stack_job_bytes(
         * ACTIVATION_FLOATS_PER_LAYER_CHANNEL
         * 4
     )
-    banks = n_models * batch_size * seq_len * n_layer * 3 * memory_slots * d_model * 4
+    heads = max(1, d_model // 32)
+    per_position = (2 + 2 * heads) * d_model + 2 * heads * memory_slots if memory_slots else 0
+    banks = n_models * batch_size * seq_len * n_layer * per_position * 4
     return weights + data + activations + banks
 
 
@@ -362,16 +364,13 @@ PRESETS["lm2-quick"] = {
     "max_models_per_job": 6,
     "lm2": {"memory_slots": 8},
 }
-# For a GPU: six of the paper's shapes (2 and 4 blocks) with a 16-slot memory beside each.
+# For a GPU: six of the paper's shapes (2 and 4 blocks) with a 64-slot memory beside each.
 PRESETS["lm2-paper"] = {
     **PRESETS["paper"],
     "name": "LM2 vs GPT capacity sweep (paper scale)",
     "shapes": [{"n_layer": n, "d_model": d} for n in (2, 4) for d in (32, 64, 128)],
     "seeds": 3,
-    # One model per job: an L4-d128 LM2 keeps a 16-slot bank per position and memory block
-    # for backward (stack_job_bytes: about 30 GB at batch 2048).
-    "max_models_per_job": 1,
-    "lm2": {"memory_slots": 16},
+    "lm2": {"memory_slots": 64},
 }
 
 

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from worker.fused_ce import tied_head_cross_entropy
-from worker.memory import identity_rows, memory_step
+from worker.memory import MemoryState, identity_rows, memory_step
 from worker.model import GPT, GPTConfig
 
 
@@ -57,11 +57,12 @@ def stacked_hidden(params: dict[str, Tensor], config: GPTConfig, idx: Tensor) ->
     wte = params["wte.weight"]  # (M, V, C)
     x = torch.gather(wte, 1, idx.reshape(M, B * T, 1).expand(-1, -1, C))  # (M, B*T, C)
     x = (x.view(M, B, T, C) + params["wpe.weight"][:, None, :T]).view(M, B * T, C)
-    memory = None  # LM2 (worker/memory.py): the bank the next memory block reads
+    bank = None  # LM2 (worker/memory.py): the initial bank and each position's state over it
+    state: MemoryState | None = None
     if config.memory_slots:
-        memory = params.get("memory")
-        if memory is None:  # fixed identity rows, not a parameter
-            memory = identity_rows(config.memory_slots, C).to(x)[None].expand(M, -1, -1)
+        bank = params.get("memory")
+        if bank is None:  # fixed identity rows, not a parameter
+            bank = identity_rows(config.memory_slots, C).to(x)[None].expand(M, -1, -1)
     for i in range(config.n_layer):
         p = f"blocks.{i}."
         h = _layer_norm(x, params[p + "ln_1.weight"], params[p + "ln_1.bias"])
@@ -72,9 +73,9 @@ def stacked_hidden(params: dict[str, Tensor], config: GPTConfig, idx: Tensor) ->
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         y = y.transpose(1, 2).reshape(M, B * T, C)
         x = x + _linear(y, params[p + "attn.c_proj.weight"], params[p + "attn.c_proj.bias"])
-        if i < config.memory_layers and memory is not None:
+        if i < config.memory_layers and bank is not None:
             weights = {k[len(p) + 7 :]: v for k, v in params.items() if k.startswith(p + "memory.")}
-            x, memory = memory_step(h, x, memory, weights, H)
+            x, state = memory_step(h, x, bank, state, weights, H)
         h = _layer_norm(x, params[p + "ln_2.weight"], params[p + "ln_2.bias"])
         h = F.gelu(
             _linear(h, params[p + "mlp.c_fc.weight"], params[p + "mlp.c_fc.bias"]),

@@ -30,17 +30,54 @@ def test_a_read_and_write_of_two_slots_match_a_hand_computation() -> None:
     weights = {"q.weight": eye, "k.weight": eye, "v.weight": eye}
     for gate in ("out", "in", "forget"):
         weights[f"{gate}.weight"], weights[f"{gate}.bias"] = zero, torch.zeros(1, 4)
-    memory = identity_rows(2, 4)[None]  # (1, 2, 4)
+    bank = identity_rows(2, 4)[None]  # (1, 2, 4)
     normed = torch.tensor([[[1.0, 0, 0, 0]]])  # E: one position
-    out, written = memory_step(normed, torch.zeros(1, 1, 4), memory, weights, heads=1)
+    out, state = memory_step(normed, torch.zeros(1, 1, 4), bank, None, weights, heads=1)
 
     a0 = math.exp(0.5) / (math.exp(0.5) + 1)  # attention on slot 0
     read = [a0, 1 - a0, 0.0, 0.0]  # E_mem = a0·e0 + a1·e1
     assert out[0, 0].tolist() == pytest.approx([0.5 * r for r in read], abs=1e-6)
-    assert written is not None and written.shape == (1, 1, 2, 4)  # one bank per position
+    assert state is not None
+    common, scale = state  # the position's bank is common + scale ⊙ M0[j]
     for slot in range(2):  # M'[j] = ½·tanh(E_mem) + ½·M[j]
         expected = [0.5 * math.tanh(r) + 0.5 * (i == slot) for i, r in enumerate(read)]
-        assert written[0, 0, slot].tolist() == pytest.approx(expected, abs=1e-6)
+        got = common[0, 0] + scale[0, 0] * bank[0, slot]
+        assert got.tolist() == pytest.approx(expected, abs=1e-6)
+
+
+def _slot_by_slot(normed, stream, memory, w, heads):
+    """SPEC 8 written out for one model: memory (R, N, C), one bank per position, every slot's
+    key and value computed from it. The closed form in worker/memory.py must agree."""
+    R, C = normed.shape
+    d = C // heads
+    q = (normed @ w["q.weight"].T).view(R, heads, d)
+    k = (memory @ w["k.weight"].T).view(R, -1, heads, d)
+    v = (memory @ w["v.weight"].T).view(R, -1, heads, d)
+    a = torch.einsum("rhd,rnhd->rhn", q, k).div(math.sqrt(d)).softmax(-1)
+    read = torch.einsum("rhn,rnhd->rhd", a, v).reshape(R, C)
+    out = stream + torch.sigmoid(read @ w["out.weight"].T + w["out.bias"]) * read
+    g_in = torch.sigmoid(normed @ w["in.weight"].T + w["in.bias"])
+    g_forget = torch.sigmoid(read @ w["forget.weight"].T + w["forget.bias"])
+    return out, (g_in * torch.tanh(read))[:, None] + g_forget[:, None] * memory
+
+
+def test_three_writes_in_closed_form_equal_the_equations_slot_by_slot() -> None:
+    torch.manual_seed(3)
+    R, N, C, heads = 5, 3, 8, 2
+    bank = torch.randn(N, C)
+    memory = bank.expand(R, N, C)
+    state = None
+    for _ in range(3):
+        w = {f"{n}.weight": torch.randn(C, C) / 2 for n in ("q", "k", "v", "out", "in", "forget")}
+        w |= {f"{n}.bias": torch.randn(C) for n in ("out", "in", "forget")}
+        normed, stream = torch.randn(R, C), torch.randn(R, C)
+        expected_out, memory = _slot_by_slot(normed, stream, memory, w, heads)
+        stacked = {k: t[None] for k, t in w.items()}
+        out, state = memory_step(normed[None], stream[None], bank[None], state, stacked, heads)
+        assert torch.allclose(out[0], expected_out, atol=1e-5)
+        assert state is not None
+        rebuilt = state[0][0][:, None] + state[1][0][:, None] * bank[None]
+        assert torch.allclose(rebuilt, memory, atol=1e-5)
 
 
 def test_the_last_memory_block_has_no_write_and_the_first_reads_identity_rows() -> None:
