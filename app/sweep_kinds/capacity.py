@@ -94,7 +94,8 @@ def _launch_shape(
     refinement: list[int] | None = None,
 ) -> None:
     """Runs and jobs of one configuration: its grid of sizes, or `refinement` sizes. An LM2
-    variant is placed on its plain shape's sizes (`match`: which parameter count it matches)."""
+    variant (`match`: which parameter count of `plain` it matches) gets the sizes of its own
+    expected capacity, from all its parameters, so its peak falls inside the grid."""
     model = {"vocab_size": params.vocab_size, "seq_len": params.seq_len}
     model |= shape.model_fields_dump()
     key = config_key(shape.key(), train.precision, precisions)
@@ -104,7 +105,7 @@ def _launch_shape(
         **({"matched": match, "matched_to": plain.key()} if match and plain else {}),
     }
     members = []
-    for n_samples in refinement or params.sizes_for(plain or shape):
+    for n_samples in refinement or params.sizes_for(shape):
         for seed in range(params.seeds):
             run = Run(
                 sweep_id=sweep.id,
