@@ -354,7 +354,7 @@ PRESETS: dict[str, dict] = {
 
 # LM2 beside plain GPTs (SPEC 8): two 2-block shapes (so one block writes what the next reads),
 # each with its LM2 at matched non-memory and at matched total parameters, on the quick
-# preset's data and trainer; about 10 minutes on 2 CPU cores (docs/results.md).
+# preset's data and trainer; 12 minutes on 2 CPU cores (docs/results.md).
 PRESETS["lm2-quick"] = {
     **PRESETS["quick"],
     "name": "LM2 vs GPT capacity sweep",
