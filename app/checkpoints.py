@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.engine import Transactions
-from app.db.models import Checkpoint
+from app.db.models import MODEL_FORMATS, Checkpoint
 from app.preflight import missing_worker_extra
 from app.settings import Settings
 from app.storage import StoredFile, TooLarge, store_stream
@@ -248,10 +248,10 @@ def _drop_if_other_file(path: Path, kept: Checkpoint) -> None:
 
 
 def scorable_checkpoints(session: Session) -> list[Checkpoint]:
-    """Uploads and the Hugging Face models of trained runs, newest first."""
+    """Uploads and the final models of trained runs, newest first."""
     query = (
         select(Checkpoint)
-        .where(Checkpoint.format.in_(("hf", "gguf")))
+        .where(Checkpoint.format.in_(MODEL_FORMATS))
         .order_by(Checkpoint.id.desc())
     )
     return list(session.scalars(query))

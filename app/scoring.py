@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.corpora import Writes, corpus_by_sha, store_corpus
 from app.db import queue
-from app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
+from app.db.models import MODEL_FORMATS, Checkpoint, Evaluation, Run, SampleScore, Sweep
 from app.settings import Settings
 from worker.contract import ScoreJob
 from worker.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
@@ -37,7 +37,7 @@ def _corpus_input(session: Session, sha256: str, role: str) -> dict[str, Any]:
 
 def _checkpoint(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
     checkpoint = session.get(Checkpoint, checkpoint_id)
-    if checkpoint is None or checkpoint.format not in ("hf", "gguf"):
+    if checkpoint is None or checkpoint.format not in MODEL_FORMATS:
         raise ScoringRejected(f"{role}: no uploaded checkpoint {checkpoint_id}")
     return checkpoint
 

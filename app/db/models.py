@@ -120,6 +120,11 @@ class Run(Base):
     dataset: Mapped[Dataset | None] = relationship()
 
 
+# Checkpoint.format values that hold a model memdash can load and score: a Hugging Face folder,
+# a GGUF file, memdash's own folder (an LM2: worker/memdash_format.py).
+MODEL_FORMATS = ("hf", "gguf", "memdash")
+
+
 class Checkpoint(Base):
     """Model weights on disk: written by training, or uploaded by a user (data, never code)."""
 

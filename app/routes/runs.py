@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import select
 
-from app.db.models import Checkpoint, MetricPoint, Run
+from app.db.models import MODEL_FORMATS, Checkpoint, MetricPoint, Run
 from app.deps import DbId, SessionDep
 from app.figures import figure_div
 from app.figures.run import curves_figure
@@ -45,7 +45,7 @@ def download_model(checkpoint_id: DbId, session: SessionDep) -> FileResponse:
     """A trained run's model folder (.tar.gz: Hugging Face's, or memdash's own for an LM2), or
     an upload as it was uploaded."""
     checkpoint = session.get(Checkpoint, checkpoint_id)
-    if checkpoint is None or checkpoint.format not in ("hf", "gguf", "memdash"):
+    if checkpoint is None or checkpoint.format not in MODEL_FORMATS:
         raise HTTPException(404, f"no downloadable checkpoint {checkpoint_id}")
     suffix = "".join(p for p in (".tar", ".gz", ".zip", ".gguf") if p in checkpoint.storage_path)
     name = f"memdash-checkpoint-{checkpoint_id}{suffix}"
