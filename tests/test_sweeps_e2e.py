@@ -20,6 +20,17 @@ from tests.pg_cluster import free_port
 
 pytestmark = pytest.mark.slow
 
+
+def launch_and_finish(url: str, kind: str, params: dict, timeout_s: float) -> tuple[int, dict]:
+    """Launch a sweep through the API and wait for it to succeed: its id and final state."""
+    launched = httpx.post(f"{url}/api/sweeps/{kind}", json={"preset": None, "params": params})
+    assert launched.status_code == 201, launched.text
+    sweep_id = launched.json()["sweep_id"]
+    state = wait_for_sweep(url, sweep_id, timeout_s)
+    assert state["status"] == "succeeded", state["jobs"]
+    return sweep_id, state
+
+
 MINI = {
     "name": "mini",
     "vocab_size": 16,
@@ -58,14 +69,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
             text=True,
         )
         assert cli.returncode == 2 and "cannot reach the memdash server" in cli.stderr
-        launched = httpx.post(
-            f"{server.url}/api/sweeps/capacity", json={"preset": None, "params": MINI}
-        )
-        assert launched.status_code == 201, launched.text
-        sweep_id = launched.json()["sweep_id"]
-
-        state = wait_for_sweep(server.url, sweep_id, 240)
-        assert state["status"] == "succeeded", state["jobs"]
+        sweep_id, state = launch_and_finish(server.url, "capacity", MINI, 240)
         assert len(state["runs"]) == 4 and all(r["status"] == "succeeded" for r in state["runs"])
         small = {r["n_train"]: r for r in state["runs"] if r["shape"] == "L1-d16"}
         assert small[4]["mem_u_bits"] > 0 and "mi_f1" in small[4]
@@ -142,14 +146,7 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     worker = LiveWorker(server.url, "w1", tmp_path)
     try:
-        launched = httpx.post(
-            f"{server.url}/api/sweeps/text", json={"preset": None, "params": MINI_TEXT}
-        )
-        assert launched.status_code == 201, launched.text
-        sweep_id = launched.json()["sweep_id"]
-
-        state = wait_for_sweep(server.url, sweep_id, 300)
-        assert state["status"] == "succeeded", state["jobs"]
+        sweep_id, state = launch_and_finish(server.url, "text", MINI_TEXT, 300)
         runs = {(r["shape"], r["n_train"]): r for r in state["runs"]}
         assert len(runs) == 6
         run = runs[("L1-d32", 8)]
@@ -259,13 +256,7 @@ def test_a_capacity_sweep_mixing_gpt_and_lm2(tmp_path, database_url, engine) -> 
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     worker = LiveWorker(server.url, "w1", tmp_path)
     try:
-        launched = httpx.post(
-            f"{server.url}/api/sweeps/capacity", json={"preset": None, "params": params}
-        )
-        assert launched.status_code == 201, launched.text
-        sweep_id = launched.json()["sweep_id"]
-        state = wait_for_sweep(server.url, sweep_id, 300)
-        assert state["status"] == "succeeded", state["jobs"]
+        sweep_id, state = launch_and_finish(server.url, "capacity", params, 300)
         summary = state["summary"]
         shapes = {s["shape"]: s for s in summary["shapes"]}
         assert set(shapes) == {
@@ -311,13 +302,7 @@ def test_a_text_sweep_with_an_lm2_whose_model_is_downloaded_and_scored(
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     worker = LiveWorker(server.url, "w1", tmp_path)
     try:
-        launched = httpx.post(
-            f"{server.url}/api/sweeps/text", json={"preset": None, "params": params}
-        )
-        assert launched.status_code == 201, launched.text
-        sweep_id = launched.json()["sweep_id"]
-        state = wait_for_sweep(server.url, sweep_id, 300)
-        assert state["status"] == "succeeded", state["jobs"]
+        sweep_id, state = launch_and_finish(server.url, "text", params, 300)
         runs = {(r["shape"], r["n_train"]): r for r in state["runs"]}
         assert set(runs) == {(s, n) for s in ("L2-d16", "L2-d16 LM2-m4") for n in (8, 32)}
         lm2, plain = runs[("L2-d16 LM2-m4", 32)], runs[("L2-d16", 32)]

@@ -73,6 +73,7 @@ class LayerShape(Strict):
     memory_slots: int = Field(default=0, ge=0, le=4096)
     memory_blocks: int = Field(default=0, ge=0, le=64)
     memory_learned: bool = True
+    memory_heads: int = Field(default=0, ge=0, le=256)
 
 
 class ModelShape(LayerShape):

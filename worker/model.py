@@ -37,6 +37,7 @@ class GPTConfig:
     memory_slots: int = 0
     memory_blocks: int = 0
     memory_learned: bool = True
+    memory_heads: int = 0  # heads of the memory read; 0: as many as the self-attention's
 
     def __post_init__(self) -> None:
         if min(self.vocab_size, self.seq_len, self.n_layer, self.d_model) < 1:
@@ -45,6 +46,12 @@ class GPTConfig:
             raise ValueError(f"d_model={self.d_model} is not divisible by n_head={self.heads}")
         if self.memory_slots < 0 or not 0 <= self.memory_blocks <= self.n_layer:
             raise ValueError("memory_slots must be ≥ 0 and memory_blocks between 0 and n_layer")
+        if self.memory_heads < 0 or self.d_model % self.memory_head_count:
+            raise ValueError(f"d_model={self.d_model} is not divisible by memory_heads")
+
+    @property
+    def memory_head_count(self) -> int:
+        return self.memory_heads or self.heads
 
     @property
     def memory_layers(self) -> int:
@@ -106,7 +113,7 @@ class Block(nn.Module):
         self.attn = CausalSelfAttention(config)
         self.ln_2 = nn.LayerNorm(config.d_model)
         self.mlp = MLP(config)
-        self.heads = config.heads
+        self.memory_heads = config.memory_head_count
         if index < config.memory_layers:
             self.memory = MemoryModule(config.d_model, writes=index < config.memory_layers - 1)
 
@@ -131,7 +138,7 @@ class Block(nn.Module):
                 bank[None],
                 rows,  # type: ignore[arg-type]
                 self.memory.stacked_weights(),
-                self.heads,
+                self.memory_heads,
             )
             x = out.view(B, T, C)
             state = (

@@ -104,6 +104,7 @@ class Shape(Strict):
     memory_slots: int = Field(default=0, ge=0, le=4096)
     memory_blocks: int = Field(default=0, ge=0, le=64)
     memory_learned: bool = True
+    memory_heads: int = Field(default=0, ge=0, le=256)  # 0: the self-attention's
 
     @field_validator("d_model")
     @classmethod
@@ -117,6 +118,10 @@ class Shape(Strict):
     def _memory_blocks(self) -> Shape:
         if self.memory_blocks > self.n_layer:
             raise ValueError(f"memory_blocks={self.memory_blocks} exceeds n_layer={self.n_layer}")
+        if self.memory_heads and self.d_model % self.memory_heads:
+            raise ValueError(
+                f"d_model={self.d_model} is not divisible by {self.memory_heads} heads"
+            )
         return self
 
     @property
@@ -139,12 +144,14 @@ class Shape(Strict):
 
     def key(self) -> str:
         """Its name in tables and legends: L2-d16, or L2-d16 LM2-m8 (+ k1: memory in the first
-        block only; + fixed: an identity bank that is not learned)."""
+        block only; + h2: two memory heads; + fixed: an identity bank that is not learned)."""
         name = f"L{self.n_layer}-d{self.d_model}"
         if not self.memory_slots:
             return name
         blocks = f"k{self.memory_blocks}" if self.memory_blocks else ""
-        return f"{name} LM2-m{self.memory_slots}{blocks}{'' if self.memory_learned else ' fixed'}"
+        heads = f"h{self.memory_heads}" if self.memory_heads else ""
+        fixed = "" if self.memory_learned else " fixed"
+        return f"{name} LM2-m{self.memory_slots}{blocks}{heads}{fixed}"
 
     def model_fields_dump(self) -> dict[str, int | bool]:
         """The fields worker.model.GPTConfig takes (the memory ones only for an LM2)."""
@@ -154,6 +161,7 @@ class Shape(Strict):
                 "memory_slots": self.memory_slots,
                 "memory_blocks": self.memory_blocks,
                 "memory_learned": self.memory_learned,
+                "memory_heads": self.memory_heads,
             }
         return fields
 
@@ -166,6 +174,7 @@ class LM2Variants(Strict):
     memory_slots: int = Field(default=16, ge=1, le=4096)
     memory_blocks: int = Field(default=0, ge=0, le=64)
     memory_learned: bool = True
+    memory_heads: int = Field(default=0, ge=0, le=256)
     match: list[Literal["non_memory", "total"]] = Field(
         default=["non_memory", "total"], min_length=1, max_length=2
     )
@@ -176,6 +185,7 @@ class LM2Variants(Strict):
             "memory_slots": self.memory_slots,
             "memory_blocks": min(self.memory_blocks, plain.n_layer),
             "memory_learned": self.memory_learned,
+            "memory_heads": self.memory_heads,
         }
         out = []
         if "non_memory" in self.match:
@@ -184,7 +194,11 @@ class LM2Variants(Strict):
             )
         if "total" in self.match:
             target = plain.n_params(vocab_size, seq_len)
-            widths = [d for d in range(4, plain.d_model) if d % max(1, d // 32) == 0]
+            widths = [
+                d
+                for d in range(4, plain.d_model)
+                if d % max(1, d // 32) == 0 and d % (self.memory_heads or 1) == 0
+            ]
             candidates = [Shape(n_layer=plain.n_layer, d_model=d, **memory) for d in widths]
             if candidates:
                 best = min(candidates, key=lambda s: abs(s.n_params(vocab_size, seq_len) - target))

@@ -75,7 +75,7 @@ def stacked_hidden(params: dict[str, Tensor], config: GPTConfig, idx: Tensor) ->
         x = x + _linear(y, params[p + "attn.c_proj.weight"], params[p + "attn.c_proj.bias"])
         if i < config.memory_layers and bank is not None:
             weights = {k[len(p) + 7 :]: v for k, v in params.items() if k.startswith(p + "memory.")}
-            x, state = memory_step(h, x, bank, state, weights, H)
+            x, state = memory_step(h, x, bank, state, weights, config.memory_head_count)
         h = _layer_norm(x, params[p + "ln_2.weight"], params[p + "ln_2.bias"])
         h = F.gelu(
             _linear(h, params[p + "mlp.c_fc.weight"], params[p + "mlp.c_fc.bias"]),

@@ -1,5 +1,6 @@
 """The LM2 memory module (worker/memory.py): a hand-computed read and write, zero slots is the
-plain GPT, exact parameter counts, causality, stacked == single, memorization and exact resume."""
+plain GPT, exact parameter counts, causality, stacked == single and memorization (exact resume:
+tests/engine/test_train.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from worker.model import GPT, GPTConfig
 from worker.params import Shape
 from worker.stacked_model import check_equivalent
 from worker.train import train
-from worker.train_checkpoint import load_checkpoint
 from worker.train_config import TrainConfig
 
 LM2 = GPTConfig(vocab_size=64, seq_len=16, n_layer=2, d_model=32, memory_slots=8)
@@ -143,20 +143,20 @@ def test_an_lm2_memorizes_random_tokens() -> None:
     assert not torch.equal(result.model.memory.detach(), identity_rows(8, 32))  # it learned
 
 
-def test_an_lm2_resumes_bit_for_bit_from_a_checkpoint(tmp_path) -> None:
-    data = uniform_tokens(24, 16, 64, seed=2)
-    config = replace(FAST, max_steps=120, checkpoint_every=50, eval_every=40, patience_evals=99)
-    straight = train(LM2, config, data)
-    first = train(
-        LM2,
-        config,
-        data,
-        checkpoint_path=tmp_path / "ckpt.pt",
-        should_stop=lambda: len(list(tmp_path.glob("ckpt.pt"))) > 0,
-    )
-    assert first.stop_reason == "cancelled" and first.steps == 50
-    assert load_checkpoint(tmp_path / "ckpt.pt")["step"] == 50
-    resumed = train(LM2, config, data, resume_from=tmp_path / "ckpt.pt")
-    for name, value in straight.model.state_dict().items():
-        assert torch.equal(value, resumed.model.state_dict()[name]), name
-    assert resumed.curve == straight.curve
+def test_memory_heads_are_their_own_choice_and_change_the_read() -> None:
+    one, two = replace(LM2, memory_heads=1), replace(LM2, memory_heads=2)
+    torch.manual_seed(4)
+    a = GPT(one)
+    b = GPT(two)
+    b.load_state_dict(a.state_dict())  # the same weights: only the head split differs
+    for p in a.parameters():
+        p.data.normal_(0, 0.3)
+    b.load_state_dict(a.state_dict())
+    idx = torch.randint(0, 64, (2, 16))
+    with torch.no_grad():
+        assert not torch.allclose(a(idx)[0], b(idx)[0])
+    assert a.n_params() == b.n_params()  # heads split the same weights
+    assert check_equivalent(b) < 1e-4
+    with pytest.raises(ValueError, match="memory_heads"):
+        GPTConfig(d_model=32, memory_slots=4, memory_heads=3)
+    assert Shape(n_layer=2, d_model=32, memory_slots=8, memory_heads=2).key() == "L2-d32 LM2-m8h2"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import torch
 
 from worker.data.synthetic import uniform_tokens
@@ -29,13 +30,18 @@ def test_a_tiny_model_memorizes_a_tiny_random_set() -> None:
     assert memorized > 0.95 * 32 * 15 * 6  # all but the first token of each sample
 
 
-def test_resume_from_a_checkpoint_ends_bit_for_bit_equal(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "model", [MODEL, replace(MODEL, n_layer=2, memory_slots=8)], ids=["gpt", "lm2"]
+)
+def test_resume_from_a_checkpoint_ends_bit_for_bit_equal(tmp_path, model: GPTConfig) -> None:
+    """Killed after its first checkpoint and resumed, a run ends where it would have: a plain
+    GPT and an LM2 (its memory bank and gates are state like any weight)."""
     data = uniform_tokens(24, 16, 64, seed=2)
     config = replace(FAST, max_steps=120, checkpoint_every=50, eval_every=40, patience_evals=99)
-    straight = train(MODEL, config, data)
+    straight = train(model, config, data)
     # A run killed after its first checkpoint (step 50), then resumed from it.
     first = train(
-        MODEL,
+        model,
         config,
         data,
         checkpoint_path=tmp_path / "ckpt.pt",
@@ -43,7 +49,7 @@ def test_resume_from_a_checkpoint_ends_bit_for_bit_equal(tmp_path) -> None:
     )
     assert first.stop_reason == "cancelled" and first.steps == 50
     assert load_checkpoint(tmp_path / "ckpt.pt")["step"] == 50
-    resumed = train(MODEL, config, data, resume_from=tmp_path / "ckpt.pt")
+    resumed = train(model, config, data, resume_from=tmp_path / "ckpt.pt")
     assert resumed.steps == straight.steps == 120
     for name, value in straight.model.state_dict().items():
         assert torch.equal(value, resumed.model.state_dict()[name]), name
