@@ -297,6 +297,7 @@ def test_a_text_sweep_with_an_lm2_whose_model_is_downloaded_and_scored(
         "name": "lm2 text",
         "shapes": [{"n_layer": 2, "d_model": 16}],
         "train_sizes": [8, 32],
+        "reference": "zlib",  # no reference models to train: the comparison is the point here
         "lm2": {"memory_slots": 4, "match": ["non_memory"]},
     }
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()

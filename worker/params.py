@@ -368,7 +368,7 @@ PRESETS: dict[str, dict] = {
 
 # LM2 beside plain GPTs (SPEC 8): two 2-block shapes (so one block writes what the next reads),
 # each with its LM2 at matched non-memory and at matched total parameters, on the quick
-# preset's data and trainer; 12 minutes on 2 CPU cores (docs/results.md).
+# preset's data and trainer; 9 minutes on 2 CPU cores (docs/results.md).
 PRESETS["lm2-quick"] = {
     **PRESETS["quick"],
     "name": "LM2 vs GPT capacity sweep",
@@ -376,6 +376,8 @@ PRESETS["lm2-quick"] = {
     "capacity_multiples": [0.5, 1, 2],
     "refine_peak": False,
     "max_models_per_job": 6,
+    # A plateau is two evaluations without gain, and two learning-rate cuts before it ends.
+    "train": {**PRESETS["quick"]["train"], "patience_evals": 2, "lr_cuts": 2},
     "lm2": {"memory_slots": 8},
 }
 # For a GPU: six of the paper's shapes (2 and 4 blocks) with a 64-slot memory beside each.
