@@ -176,10 +176,16 @@ def _text_finding(rows: list[dict[str, Any]]) -> str:
         ratios = [r["mem_u_per_param_ratio"] for r in chosen if "mem_u_per_param_ratio" in r]
         if not ratios:
             continue
-        verdict = "more" if min(ratios) > 1 else "less" if max(ratios) < 1 else "about as much"
+        compared = (
+            "more training data per parameter than"
+            if min(ratios) > 1
+            else "less training data per parameter than"
+            if max(ratios) < 1
+            else "about as much training data per parameter as"
+        )
         parts = [
-            f"At {MATCH_WORDS[match]}, LM2 memorizes {verdict} training data per parameter "
-            f"than the plain GPT: {_spread(ratios)}× its Σ mem_U per parameter"
+            f"At {MATCH_WORDS[match]}, LM2 memorizes {compared} the plain GPT: "
+            f"{_spread(ratios)}× its Σ mem_U per parameter"
         ]
         for key, words in TEXT_MEASURES[1:]:
             diffs = [r[f"{key}_diff"] for r in chosen if f"{key}_diff" in r]
