@@ -281,6 +281,7 @@ def test_a_capacity_sweep_mixing_gpt_and_lm2(tmp_path, database_url, engine) -> 
         figure = json.loads(BeautifulSoup(view, "html.parser").select_one("#figure-data").text)
         names = {t["name"] for t in figure["data"]}
         assert {"GPT capacity per shape", "LM2 capacity per shape"} <= names, names
+        assert any(n.startswith("memdash α") and n.endswith("(plain GPT)") for n in names)
     finally:
         worker.stop()
         server.stop()

@@ -133,6 +133,9 @@ def _alpha(session: Session, state: ViewState) -> Built:
     )
     if any(r["architecture"] == "LM2" for r in rows):
         notes.append(_lm2_note(rows))
+        for trace in figure.data:  # the fitted line is the plain models' α
+            if trace.name and trace.name.startswith("memdash α"):
+                trace.name = f"{trace.name} (plain GPT)"
     figure.update_xaxes(type="log" if state.log_x else "linear")
     figure.update_yaxes(type="log" if state.log_y else "linear")
     return Built(rows, figure, notes=notes)
