@@ -35,24 +35,32 @@ def seed_capacities(runs: list[Run]) -> dict[str, dict[int, float]]:
     return best
 
 
-def architecture_summary(shapes: list[dict[str, Any]], runs: list[Run]) -> dict[str, Any]:
-    """α per architecture (all / non-memory parameters), bits per slot and matched pairs, for
-    the shapes of one precision (entries of the capacity summary's `shapes`)."""
+def alphas_by_architecture(shapes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per architecture, α over all parameters and over non-memory parameters (a shape row
+    without `n_nonmemory_params` is a plain model: all its parameters are non-memory)."""
     by_arch: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for shape in shapes:
-        by_arch[shape["architecture"]].append(shape)
+        by_arch[shape.get("architecture", "GPT")].append(shape)
     alphas: dict[str, dict[str, Any]] = {}
     for arch, members in sorted(by_arch.items()):
-        non_memory = [{**s, "n_params": s["n_nonmemory_params"]} for s in members]
-        for s in non_memory:
-            s["bits_per_param"] = s["capacity_bits"] / s["n_params"]
+        non_memory = []
+        for s in members:
+            n = s.get("n_nonmemory_params", s["n_params"])
+            non_memory.append({**s, "n_params": n, "bits_per_param": s["capacity_bits"] / n})
         alphas[arch] = {
             "all": alpha_fit_summary(members),
             "non_memory": alpha_fit_summary(non_memory),
         }
+    return alphas
+
+
+def architecture_summary(shapes: list[dict[str, Any]], runs: list[Run]) -> dict[str, Any]:
+    """α per architecture (all / non-memory parameters), bits per slot and matched pairs, for
+    the shapes of one precision (entries of the capacity summary's `shapes`)."""
+    alphas = alphas_by_architecture(shapes)
     plain_fit = alphas.get("GPT", {}).get("all")
     alpha_gpt = plain_fit["alpha"] if plain_fit and "ci95" in plain_fit else None
-    for shape in by_arch.get("LM2", []):
+    for shape in (s for s in shapes if s["architecture"] == "LM2"):
         if alpha_gpt is not None and shape.get("memory_slots"):
             extra = shape["capacity_bits"] - alpha_gpt * shape["n_nonmemory_params"]
             shape["bits_per_slot"] = extra / shape["memory_slots"]

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.architecture_summary import alphas_by_architecture
 from app.db.models import Sweep
 from app.figures.canaries import exposure_figure, exposure_vs_data_figure
 from app.figures.capacity import PLOT_LAYOUT, alpha_figure
@@ -145,18 +146,13 @@ def _lm2_note(rows: list[dict[str, Any]]) -> str:
     """α of each architecture over all and over non-memory parameters (the fitted line is
     the plain GPTs')."""
     parts = []
-    for arch in sorted({r["architecture"] for r in rows}):
-        members = [r for r in rows if r["architecture"] == arch]
-        non_memory = [
-            {**r, "n_params": r.get("n_nonmemory_params", r["n_params"])} for r in members
-        ]
-        for r in non_memory:
-            r["bits_per_param"] = r["capacity_bits"] / r["n_params"]
-        whole, rest = alpha_fit_summary(members), alpha_fit_summary(non_memory)
+    for arch, fits in alphas_by_architecture(rows).items():
+        whole, rest = fits["all"], fits["non_memory"]
         if whole and rest:
+            n = whole["n_configs"]
             parts.append(
                 f"{arch}: α = {whole['alpha']:.2f} over all parameters, {rest['alpha']:.2f} "
-                f"over non-memory parameters ({len(members)} shape{'s' * (len(members) > 1)})"
+                f"over non-memory parameters ({n} shape{'s' * (n > 1)})"
             )
     return "The line is the plain GPTs' fit. " + "; ".join(parts) + "."
 
