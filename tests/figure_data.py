@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from app.db.models import Job, Run, Sweep
 from app.results import store_job_result
 from app.sweep_kinds import KINDS
-from app.sweep_kinds.capacity import shape_key
 from worker.contract import CurvePoint, GroupResult, RunResult, RunSummary, Samples, job_params
+from worker.params import Shape
 
 TRAIN = {"max_steps": 1000, "eval_every": 100}
 
@@ -58,7 +58,7 @@ def add_capacity_sweep(session: Session, status: str = "succeeded") -> Sweep:
     session.flush()
     for d_model, capacity in capacity_of.items():
         model = {"vocab_size": 128, "seq_len": 32, "n_layer": 1, "d_model": d_model}
-        key = shape_key(1, d_model)
+        key = Shape(n_layer=1, d_model=d_model).key()
         n_params = 2168 if d_model == 8 else 5872
         members, results = [], {}
         for n in (16, 64, 256):
@@ -111,7 +111,7 @@ def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
     rng = random.Random(0)
     shared = {"corpus": "demo", "vocab_size": 512, "seq_len": 16, "n_heldout": n_samples}
     for d_model, n_params in ((16, 9000), (32, 30000)):
-        key = shape_key(1, d_model)
+        key = Shape(n_layer=1, d_model=d_model).key()
         members, results = [], {}
         for n in (64, 256, 1024):
             run = _run(

@@ -37,9 +37,8 @@ def _view(name: str) -> View:
 
 
 def _state(view: View, query: dict[str, str]) -> ViewState:
-    defaults = {"group_by": view.group_keys[0], **view.defaults}
     try:
-        state = ViewState.from_query(query, defaults)
+        state = ViewState.from_query(query, view.state_defaults())
     except StateError as error:
         raise HTTPException(422, str(error)) from None
     if "group_by" in view.controls and state.group_by not in view.group_keys:

@@ -92,7 +92,9 @@ def sweep_page(sweep_id: DbId, request: Request, session: SessionDep) -> HTMLRes
     figures = {}
     for key, name in kind.figures if kind else ():
         view = VIEWS[name]
-        built = view.build(session, ViewState.from_query({"sweeps": str(sweep_id)}, view.defaults))
+        built = view.build(
+            session, ViewState.from_query({"sweeps": str(sweep_id)}, view.state_defaults())
+        )
         if built.rows and built.figure is not None:
             figures[key] = figure_div(built.figure, f"fig-{key.replace('_', '-')}")
     version = selection_version(session, [sweep_id], [])

@@ -29,10 +29,6 @@ from worker.metrics.capacity import (
 from worker.params import PRESETS, CapacitySweepParams, Shape, TrainParams
 
 
-def shape_key(n_layer: int, d_model: int) -> str:
-    return f"L{n_layer}-d{d_model}"
-
-
 def config_key(shape: str, precision: str, precisions: list[str]) -> str:
     """A configuration's name: its shape, with its precision when a sweep trains several."""
     return shape if len(precisions) == 1 else f"{shape} {precision}"

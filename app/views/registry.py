@@ -54,6 +54,11 @@ class View:
     # when the view's defaults name none.
     group_keys: tuple[str, ...] = LINE_GROUP_KEYS
 
+    def state_defaults(self) -> dict[str, Any]:
+        """What an address without these parameters means: the view's defaults, grouping by
+        its first group key unless they say otherwise."""
+        return {"group_by": self.group_keys[0], **self.defaults}
+
 
 def _axes(figure: go.Figure, state: ViewState, x_title: str, y_title: str) -> go.Figure:
     figure.update_layout(**PLOT_LAYOUT, xaxis_title=x_title, yaxis_title=y_title)
@@ -329,7 +334,7 @@ VIEWS: dict[str, View] = {
             "Morris et al. 2025, Sec. 3.2",
             ("log_x", "log_y", "group_by"),
             _alpha,
-            {"log_x": False, "group_by": "architecture"},
+            {"log_x": False},
             measure="capacity-and-bits-per-parameter",
             kinds=("capacity",),
             group_keys=("architecture", "sweep", "shape"),
@@ -436,7 +441,6 @@ VIEWS: dict[str, View] = {
             "Carlini et al. 2019; Morris et al. 2025, Sec. 4",
             ("log_x", "group_by", "band"),
             _canaries_data,
-            {"group_by": "inserted"},
             measure="canary-exposure",
             kinds=("text",),
             group_keys=("inserted", "shape", "sweep"),
@@ -450,7 +454,7 @@ VIEWS: dict[str, View] = {
             "Morris et al. 2025, App. A.3",
             ("log_x", "log_y", "group_by", "split", "sort"),
             _samples,
-            {"log_x": False, "group_by": "sweep"},
+            {"log_x": False},
             measure="which-samples-are-memorized",
             kinds=("text", "scoring"),
             group_keys=("sweep", "run"),
