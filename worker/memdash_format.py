@@ -21,6 +21,7 @@ from tokenizers import Tokenizer
 
 from worker.checkpoint_files import MEMDASH_CONFIG as CONFIG_FILE
 from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
+from worker.metrics.capacity import gpt2_param_count, lm2_memory_param_count
 from worker.model import GPT, GPTConfig
 
 FORMAT = "memdash-gpt-v1"
@@ -83,8 +84,18 @@ def load_memdash_model(files: CheckpointFiles, device: str = "cpu") -> Any:
     from worker.hf_load import LoadedModel
 
     config = read_config(files.folder / CONFIG_FILE)
-    if config.d_model * config.vocab_size > 2**31:
-        raise CheckpointRejected("the config describes a model too large for memdash's format")
+    # Before building the model: a config cannot make memdash allocate more parameters than
+    # the weights file holds (2 bytes each at least), however large it claims to be.
+    n_params = gpt2_param_count(config.vocab_size, config.seq_len, config.d_model, config.n_layer)
+    n_params += lm2_memory_param_count(
+        config.d_model, config.memory_slots, config.memory_layers, config.memory_learned
+    )
+    weights_bytes = (files.folder / WEIGHTS_FILE).stat().st_size
+    if 2 * n_params > weights_bytes:
+        raise CheckpointRejected(
+            f"{CONFIG_FILE} describes {n_params:,} parameters but {WEIGHTS_FILE} holds "
+            f"{weights_bytes:,} bytes: the weights do not match {CONFIG_FILE}"
+        )
     model = GPT(config)
     try:
         state = load_file(str(files.folder / WEIGHTS_FILE))

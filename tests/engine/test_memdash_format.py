@@ -60,6 +60,8 @@ def _folder(lm2, tmp_path: Path) -> Path:
         (lambda c: {**c, "config": {**c["config"], "n_layer": "2"}}, "n_layer must be int"),
         (lambda c: {**c, "config": {**c["config"], "memory_blocks": 5}}, "memory_blocks"),
         (lambda c: {**c, "format": "other"}, "must hold"),
+        # a config that would make memdash allocate far more than the file holds
+        (lambda c: {**c, "config": {**c["config"], "d_model": 8192, "n_layer": 64}}, "holds"),
     ],
 )
 def test_a_folder_whose_config_does_not_fit_its_weights_is_refused(
