@@ -198,7 +198,10 @@ def _text_finding(rows: list[dict[str, Any]]) -> str:
         for key, words in TEXT_MEASURES[1:]:
             diffs = [r[f"{key}_diff"] for r in chosen if f"{key}_diff" in r]
             if diffs:
-                parts.append(f"{words} {_spread(diffs)} higher")
+                parts.append(
+                    f"{words} {np.mean(diffs):+.2f} against the plain GPT's "
+                    f"(range {min(diffs):+.2f} to {max(diffs):+.2f})"
+                )
         sentences.append(
             "; ".join(parts) + f" (over {len(chosen)} pairs of runs on the same training set)."
         )

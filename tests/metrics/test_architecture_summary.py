@@ -102,3 +102,7 @@ def test_text_runs_compare_with_the_plain_run_on_the_same_training_set() -> None
         "At matched non-memory parameters, LM2 memorizes about as much training data per "
         "parameter as the plain GPT: 1.00 (range 0.90 to 1.10)×"
     )
+    assert (
+        "extraction (k = 8) +0.10 against the plain GPT's (range +0.10 to +0.10)"
+        in (comparison["finding"])
+    )
