@@ -8,6 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from app.figures.axes import mark_capacity
 from app.figures.capacity import COLORS, PLOT_LAYOUT
 from app.figures.grouped import add_grouped_lines, natural_key
 from worker.metrics.exposure import expected_control_exposure_bits
@@ -74,7 +75,7 @@ def exposure_figure(rows: list[dict[str, Any]], group_by: str) -> go.Figure:
 
 
 def exposure_vs_data_figure(
-    rows: list[dict[str, Any]], band: str, group_by: str = "inserted"
+    rows: list[dict[str, Any]], band: str, group_by: str = "inserted", log_x: bool = True
 ) -> go.Figure:
     """Mean exposure per repeat count against the run's dataset-to-capacity ratio; grouped
     further by `group_by` (shape, sweep) within each repeat count: canaries inserted a
@@ -90,6 +91,6 @@ def exposure_vs_data_figure(
     )
     _reference_lines(figure, measured)
     if measured:
-        figure.add_vline(x=1.0, line_dash="dot", annotation_text="data = capacity")
+        mark_capacity(figure, log_x)
     figure.update_layout(**PLOT_LAYOUT, yaxis_title="exposure (bits)")
     return figure

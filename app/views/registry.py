@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.architecture_summary import alphas_by_architecture
 from app.db.models import Sweep
+from app.figures.axes import mark_capacity
 from app.figures.canaries import exposure_figure, exposure_vs_data_figure
 from app.figures.capacity import PLOT_LAYOUT, alpha_figure
 from app.figures.grouped import add_grouped_lines, add_loss_pair
@@ -171,7 +172,7 @@ def _double_descent(session: Session, state: ViewState) -> Built:
     figure = go.Figure()
     add_loss_pair(figure, rows, rows, "ratio", state.group_by, state.band)
     if rows:
-        figure.add_vline(x=1.0, line_dash="dot", annotation_text="data = capacity")
+        mark_capacity(figure, state.log_x)
     x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
     return Built(rows, _axes(figure, state, x_title, "loss (bits/token)"))
 
@@ -285,7 +286,7 @@ def _canaries(session: Session, state: ViewState) -> Built:
 
 def _canaries_data(session: Session, state: ViewState) -> Built:
     rows = data.canary_rows(data.selected_runs(session, state, ("text",)))
-    figure = exposure_vs_data_figure(rows, state.band, state.group_by)
+    figure = exposure_vs_data_figure(rows, state.band, state.group_by, state.log_x)
     x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
     figure.update_layout(xaxis_title=x_title)
     figure.update_xaxes(type="log" if state.log_x else "linear")
