@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.db.models import Run, SavedView, Sweep
 from app.deps import SessionDep, WriteSessionDep
+from app.figures import page_figure
 from app.figures.axes import readable_axes
 from app.live import figure_poll_url, selection_version
 from app.routes.openapi import PAGE_WITH_TWINS
@@ -129,7 +130,7 @@ def render_view(
         "state": state,
         "query": state.query(),
         "built": built,
-        "figure_json": readable_axes(built.figure).to_json() if built.figure else None,
+        "figure": page_figure(built.figure) if built.figure else None,
         "sweeps": sweeps,
         "live": live,
         "auto_selected": auto_selected,

@@ -1,8 +1,35 @@
-// Figures: draw each [data-figure] element from the JSON beside it, after page loads and after
-// every htmx swap, keeping the reader's zoom and legend choices across live refreshes; "Copy
-// link" and image downloads on figure views. No framework, no build step.
+// Figures: each [data-figure] element arrives holding a picture drawn by the server
+// (app/figures/static_svg.py), so the page is complete when it loads. After the load event this
+// script loads plotly.js and draws the interactive figure from the JSON beside each picture, on
+// the same axes; after every htmx swap it draws the new figures, keeping the reader's zoom and
+// legend choices across live refreshes. "Copy link" and image downloads on figure views.
+// No framework, no build step.
 (function () {
   "use strict";
+
+  var plotlySrc = document.currentScript.dataset.plotly;
+  var plotlyLoading = null;
+
+  // plotly.js, loaded once, when the first figure needs drawing (not before the page's load
+  // event: evaluating it takes longer than painting the whole page).
+  function loadPlotly() {
+    if (window.Plotly) return Promise.resolve();
+    if (!plotlyLoading) {
+      plotlyLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = plotlySrc;
+        script.onload = function () {
+          // Pictures swapped in from now on stay hidden until plotly replaces them, so a live
+          // refresh never flashes an unzoomed picture over the reader's zoomed figure.
+          document.documentElement.classList.add("plotly-ready");
+          resolve();
+        };
+        script.onerror = function () { reject(new Error("could not load plotly.js")); };
+        document.head.appendChild(script);
+      });
+    }
+    return plotlyLoading;
+  }
 
   // What the reader did to a figure (zoom or pan on an axis, traces hidden from the legend),
   // by element id, saved before an htmx swap replaces the figure and applied to the new one, so
@@ -44,15 +71,24 @@
     });
   }
 
+  function drawOne(el) {
+    var source = document.getElementById(el.dataset.figure);
+    if (!source) return;
+    var figure = JSON.parse(source.textContent);
+    restore(el, figure);
+    var picture = el.querySelector(":scope > .figure-static");
+    if (picture) picture.remove();
+    var config = { responsive: true, displaylogo: false,
+                   toImageButtonOptions: { filename: el.dataset.filename || "memdash" } };
+    Plotly.react(el, figure.data, figure.layout, config);
+  }
+
   function draw(root) {
-    root.querySelectorAll("[data-figure]").forEach(function (el) {
-      var source = document.getElementById(el.dataset.figure);
-      if (!source) return;
-      var figure = JSON.parse(source.textContent);
-      restore(el, figure);
-      var config = { responsive: true, displaylogo: false,
-                     toImageButtonOptions: { filename: el.dataset.filename || "memdash" } };
-      Plotly.react(el, figure.data, figure.layout, config);
+    var figures = root.querySelectorAll("[data-figure]");
+    if (!figures.length) return Promise.resolve();
+    return loadPlotly().then(function () {
+      figures.forEach(drawOne);
+      performance.mark("memdash-figures-drawn");  // read by bench/first_visit.py
     });
   }
 
@@ -80,7 +116,9 @@
   // An exported image carries its title (figure, sweeps, date) and the page's labels.
   async function exportImage(format, filename, title) {
     var gd = graph();
-    if (!gd || !gd.data) return;
+    if (!gd) return;
+    await loadPlotly();
+    if (!gd.data) drawOne(gd);  // still the server's picture: draw it first
     var margin = Object.assign({}, gd.layout.margin, { t: 80 });
     var layout = Object.assign({}, gd.layout, { title: { text: title || "" }, margin: margin });
     var url = await Plotly.toImage({ data: gd.data, layout: layout },
@@ -115,7 +153,7 @@
     if (event.target.matches(".picker-filter")) event.stopPropagation();
   }, true);
 
-  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  window.addEventListener("load", function () { setTimeout(function () { draw(document); }, 0); });
   document.addEventListener("htmx:beforeSwap", function (event) { remember(event.detail.target); });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.detail.elt); });
 })();

@@ -389,3 +389,29 @@ def test_group_by_colours_the_figure_by_the_chosen_key(client, sweeps, name, kin
 def test_a_grouping_a_view_does_not_offer_is_a_422(client, sweeps) -> None:
     response = client.get(f"/figures/samples?sweeps={sweeps['text']}&group_by=n_train")
     assert response.status_code == 422 and "groups by one of sweep, run" in response.text
+
+
+def test_pages_arrive_with_their_figures_drawn_and_plotly_deferred_past_load(
+    client: TestClient, sweeps
+) -> None:
+    """A figure page, a shared link and a sweep page each carry their figure as the server's
+    picture, on the margins in the JSON plotly draws; plotly.js is no script tag of the page
+    (which would hold the load event) but a URL that static/js/figure.js loads after it."""
+    link = client.post(
+        "/api/views",
+        json={"path": "/figures/memorization", "query": f"sweeps={sweeps['text']}"},
+    ).json()["url"]
+    for path in (f"/figures/memorization?sweeps={sweeps['text']}", link):
+        page = _get(client, path)
+        picture = page.select_one("#figure > .figure-static")
+        assert picture is not None and picture.select(".fs-legend-item")
+        margin = _figure(page)["layout"]["margin"]
+        plot = picture.select_one(".fs-plot")["style"]
+        assert f"left:{margin['l']:g}px" in plot and f"right:{margin['r']:g}px" in plot
+        assert not [s for s in page.select("script[src]") if "plotly" in s["src"]]
+        loader = next(s for s in page.select("script[src]") if "figure.js" in s["src"])
+        assert "plotly-basic" in loader["data-plotly"] and loader.has_attr("defer")
+        assert client.get(loader["data-plotly"]).status_code == 200
+    sweep_page = _get(client, f"/sweeps/{sweeps['capacity']}")
+    figures = sweep_page.select("[data-figure]")
+    assert figures and all(f.select_one(".figure-static") for f in figures)
