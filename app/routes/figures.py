@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.db.models import Run, SavedView, Sweep
 from app.deps import SessionDep, WriteSessionDep
@@ -121,6 +122,7 @@ def render_view(
             headers={"Content-Disposition": f'attachment; filename="memdash-{name}.csv"'},
         )
     sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(200)).all()
+    runs = pickable_runs(session, state.runs)
     chosen = [s for s in sweeps if s.id in state.sweeps]
     version = selection_version(session, state.sweeps, state.runs)
     live = version.live and snapshot is None  # a frozen view never changes
@@ -132,6 +134,7 @@ def render_view(
         "built": built,
         "figure": page_figure(built.figure) if built.figure else None,
         "sweeps": sweeps,
+        "runs": runs,
         "live": live,
         "auto_selected": auto_selected,
         "chosen_names": ", ".join(f"#{s.id} {s.name}" for s in chosen),
@@ -146,6 +149,17 @@ def render_view(
     }
     template = "figure_embed.html" if context["embed"] else "figure.html"
     return render(request, template, context, block="view")
+
+
+PICKABLE_RUNS = 300
+
+
+def pickable_runs(session, chosen: list[int]) -> list[Run]:
+    """The run picker's list: the most recent finished runs, and every chosen one."""
+    recent = select(Run.id).where(Run.status == "succeeded").order_by(Run.id.desc())
+    ids = set(session.scalars(recent.limit(PICKABLE_RUNS))) | set(chosen)
+    query = select(Run).where(Run.id.in_(ids)).order_by(Run.id.desc())
+    return list(session.scalars(query.options(selectinload(Run.sweep))))
 
 
 def latest_sweep_with_data(session, kinds: tuple[str, ...]) -> Sweep | None:

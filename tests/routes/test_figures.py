@@ -415,3 +415,19 @@ def test_pages_arrive_with_their_figures_drawn_and_plotly_deferred_past_load(
     sweep_page = _get(client, f"/sweeps/{sweeps['capacity']}")
     figures = sweep_page.select("[data-figure]")
     assert figures and all(f.select_one(".figure-static") for f in figures)
+
+
+def test_the_run_picker_lists_finished_runs_and_ticks_the_chosen(client: TestClient, sweeps):
+    everything = _get(client, f"/figures/curves?sweeps={sweeps['text']}")
+    runs = everything.select("#control-runs input[name=runs]")
+    assert len(runs) >= 12 and not any(r.has_attr("checked") for r in runs)
+    labels = " ".join(p.get_text(" ", strip=True) for p in everything.select("#control-runs .pick"))
+    assert "capacity" in labels and "text" in labels and "params" in labels
+    one = runs[-1]["value"]
+    page = _get(client, f"/figures/curves?runs={one}")
+    ticked = [r["value"] for r in page.select("#control-runs input[checked]")]
+    assert ticked == [one]
+    drawn = {t.get("name") for t in _figure(page)["data"]}
+    assert drawn and len(drawn) < len(
+        {t.get("name") for t in _figure(everything)["data"]}
+    )  # one run's curves, not the sweep's
