@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+from plotly.colors import qualitative
+
 PLOT_WIDTH_PX = 900.0  # the plot area's width assumed for pads and x tick counts
 DEFAULT_HEIGHT_PX = 450.0  # plotly's default figure height
-COLORWAY = (
-    "#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A",
-    "#19d3f3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52",
-)  # fmt: skip
+COLORWAY = tuple(qualitative.Plotly)  # plotly_white's colorway: traces without a colour
 TICK_FONT_PX = 12.0
 TITLE_FONT_PX = 14.0
 LEGEND_ROW_PX = 19.0
@@ -54,8 +54,6 @@ TYPED_ARRAYS = {"f8": "<f8", "f4": "<f4", "i1": "i1", "u1": "u1", "i2": "<i2", "
 def plain_arrays(value: Any) -> Any:
     """The figure with plotly.py's typed arrays ({"dtype": "f8", "bdata": base64}, how it writes
     numpy arrays) as plain lists, which plotly.js reads as well."""
-    import numpy as np
-
     if isinstance(value, dict):
         if set(value) >= {"dtype", "bdata"} and value["dtype"] in TYPED_ARRAYS:
             array = np.frombuffer(base64.b64decode(value["bdata"]), TYPED_ARRAYS[value["dtype"]])
@@ -206,13 +204,14 @@ def extremes(figure: dict[str, Any], letter: str, to_units: Callable) -> list[Ex
     findExtremes), bars from zero, and shapes placed in data coordinates."""
     points: list[Extreme] = []
     slots = bar_slots(figure, to_units) if letter == "x" else {}
+    half_spacing = spacing_of(figure, to_units) / 2 if slots else 0.0
     for index, trace in enumerate(figure["data"]):
         if not visible(trace):
             continue
         values = [u for u in (to_units(v) for v in trace.get(letter) or ()) if u is not None]
         if trace.get("type") == "bar":
             if letter == "x":  # each bar's edges, and half the positions' spacing either side
-                widths, offset, half_spacing = *slots[index], spacing_of(figure, to_units) / 2
+                widths, offset = slots[index]
                 for v, w in zip(values, widths, strict=False):
                     points += [(v + offset - w / 2, 0.0, False), (v + offset + w / 2, 0.0, False)]
                     points += [(v - half_spacing, 0.0, False), (v + half_spacing, 0.0, False)]
@@ -345,10 +344,6 @@ class Frame:
     top: float
     bottom: float
     axes: dict[str, Axis]
-
-    @property
-    def plot_height(self) -> float:
-        return self.height - self.top - self.bottom
 
 
 def _title(layout_axis: dict[str, Any]) -> str:
