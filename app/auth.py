@@ -1,8 +1,11 @@
-"""Access rules: reading is open unless MEMDASH_READ_TOKEN is set; launching, cancelling and
-uploading need the admin token whenever the server listens beyond loopback."""
+"""Access rules: reading is open unless MEMDASH_READ_TOKEN is set; launching, cancelling,
+uploading and deleting need the admin token whenever one is configured (MEMDASH_TOKEN), whatever
+the bind address — a reverse proxy on the same host makes every loopback server public. Only a
+loopback server with no admin token configured (the single-user default) leaves them open."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -10,7 +13,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.deps import SettingsDep
-from app.settings import is_loopback
+from app.settings import Settings, is_loopback
 
 
 def _presented_token(request: Request) -> str:
@@ -18,10 +21,25 @@ def _presented_token(request: Request) -> str:
     return header.removeprefix("Bearer ").strip() or request.cookies.get("memdash_token", "")
 
 
+def admin_is_open(settings: Settings) -> bool:
+    """True for the single-user default: loopback and no admin token configured."""
+    return not settings.token and is_loopback(settings.host)
+
+
+def access_line(settings: Settings) -> str:
+    """What the start-up line says about who may act."""
+    if admin_is_open(settings):
+        return "admin actions open to anyone on this machine (set MEMDASH_TOKEN to require a token)"
+    reading = "reading needs a token" if settings.read_token else "reading is open"
+    return f"admin actions need MEMDASH_TOKEN; {reading}"
+
+
 def require_admin(request: Request, settings: SettingsDep) -> None:
-    if is_loopback(settings.host):
+    if admin_is_open(settings):
         return
-    if not settings.token or _presented_token(request) != settings.token:
+    if not settings.token or not secrets.compare_digest(
+        _presented_token(request).encode(), settings.token.encode()
+    ):
         raise HTTPException(403, "this action needs the admin token (MEMDASH_TOKEN)")
 
 

@@ -80,9 +80,10 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """A client for an app on a migrated database (SQLite and PostgreSQL)."""
+    """A client for an app on a migrated database (SQLite and PostgreSQL), signed in as the
+    admin (an admin token is configured, so admin actions need it even on loopback)."""
     app = create_app(settings)
-    with TestClient(app) as test_client:
+    with TestClient(app, headers={"Authorization": f"Bearer {settings.token}"}) as test_client:
         yield test_client
     app.state.engine.dispose()
 

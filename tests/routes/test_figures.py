@@ -266,6 +266,7 @@ def test_with_a_read_token_pages_need_it_but_shared_views_stay_open(
         "/api/views", json={"path": "/figures/memorization", "query": f"sweeps={sweeps['text']}"}
     ).json()
     client.app.state.settings.read_token = "reader"
+    del client.headers["Authorization"]  # a visitor, not the admin
     assert client.get("/figures/memorization").status_code == 401
     assert client.get("/").status_code == 401
     assert client.get(saved["url"]).status_code == 200  # the share link needs no login

@@ -108,3 +108,43 @@ def test_actions_need_the_admin_token_beyond_loopback(settings, engine, session_
             f"/jobs/{job_id}/cancel", headers={"Authorization": "Bearer test-admin-token"}
         )
         assert allowed.status_code == 200
+
+
+def test_on_loopback_an_admin_token_is_still_required_once_configured(
+    settings, engine, session_factory
+) -> None:
+    """Behind a reverse proxy on the same host every visitor arrives from loopback: with
+    MEMDASH_TOKEN set, launch, upload, delete and requeue need it there too; the read token
+    (the people a link was shared with) is not enough."""
+    from app.auth import access_line
+    from app.main import create_app
+
+    shared = settings.model_copy(update={"host": "127.0.0.1", "read_token": "reader"})
+    with session_factory.begin() as session:
+        job_id = queue.enqueue(session, "sleep", {}).id
+        queue.request_cancel(session, job_id)
+    actions = [
+        ("post", "/api/sweeps/capacity", {"json": {"preset": "quick"}}),
+        ("post", "/api/checkpoints", {"files": {"file": ("m.gguf", b"GGUF")}}),
+        ("delete", "/api/checkpoints/1", {}),
+        ("post", f"/jobs/{job_id}/requeue", {}),
+    ]
+    with TestClient(create_app(shared)) as client:
+        for who in ({}, {"Authorization": "Bearer reader"}):
+            for method, path, body in actions:
+                refused = client.request(method, path, headers=who, **body)
+                # no token at all is stopped at the read gate already
+                assert refused.status_code == (403 if who else 401), (who, path, refused.text)
+        admin = {"Authorization": "Bearer test-admin-token"}
+        assert client.post(f"/jobs/{job_id}/requeue", headers=admin).status_code == 200
+        launched = client.post("/api/sweeps/capacity", json={"preset": "quick"}, headers=admin)
+        assert launched.status_code == 201, launched.text
+        assert client.delete("/api/checkpoints/1", headers=admin).status_code == 404  # none
+    with TestClient(create_app(settings)) as client:  # loopback, admin token, reading open
+        for method, path, body in actions:
+            assert client.request(method, path, **body).status_code == 403, path
+    assert "need MEMDASH_TOKEN" in access_line(shared)
+    alone = settings.model_copy(update={"token": None})
+    assert "open to anyone on this machine" in access_line(alone)
+    with TestClient(create_app(alone)) as client:  # the single-user default stays open
+        assert client.post(f"/jobs/{job_id}/cancel").status_code in (200, 409)
