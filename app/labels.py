@@ -3,6 +3,7 @@ Pages and figures use `label(key)`; a key without an entry is shown with spaces,
 
 from __future__ import annotations
 
+import math
 import re
 
 LABELS: dict[str, str] = {
@@ -160,3 +161,56 @@ def label(key: str) -> str:
     if match := re.fullmatch(r"extract_(\d+)", key):
         return f"extraction score, prefix k = {match.group(1)}"
     return key.replace("_", " ")
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+# The same rule in plotly's d3-format, for hover text: 4 significant digits, thousands
+# separated, trailing zeros dropped (179,174 · 12.35 · 0.0123).
+HOVER_NUMBER = ",.4~r"
+
+
+def number(value: object, digits: int = 4) -> str:
+    """Every number a page shows, one way: whole numbers and anything from 1,000 up in full
+    with thousands separators ("179,174"), others to `digits` significant digits without
+    trailing zeros ("12.35", "0.0123"), tiny ones as a power of ten ("3.2·10⁻⁶"). None and
+    non-numbers are shown as they are ("" for None)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if not isinstance(value, float):
+        return str(value)
+    if not math.isfinite(value):
+        return "∞" if value > 0 else ("−∞" if value < 0 else "not a number")
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000 or value.is_integer():
+        return f"{value:,.0f}".replace("-", "−")
+    if abs(value) >= 1e-4:
+        text = f"{value:.{digits}g}"
+        if abs(float(text)) >= 1000:  # 999.96 rounds up to 1000 (or "1e+03")
+            text = f"{float(text):,.0f}"
+        return text.replace("-", "−")
+    mantissa, exponent = f"{value:.2e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}·10{str(int(exponent)).translate(SUPERSCRIPT)}".replace("-", "−", 1)
+
+
+def group_name(group_by: str, value: object) -> str:
+    """A legend entry for one group of a figure: the value in words ("L1-d32", "N = 128",
+    "seed 2", "sweep #3", "inserted 4×"), never `key=value`."""
+    text = str(value)
+    if group_by == "n_train":
+        try:
+            return f"N = {number(int(float(text)))}"
+        except ValueError:
+            return f"N = {text}"
+    if group_by == "seed":
+        return f"seed {text}"
+    if group_by == "sweep":
+        return f"sweep #{text}"
+    if group_by == "inserted":
+        return "never inserted" if text == "never" else f"inserted {text}×"
+    return text

@@ -11,7 +11,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from app import __version__
-from app.labels import GROUP_WORDS, TERMS, label
+from app.labels import GROUP_WORDS, TERMS, label, number
 from app.paths import TEMPLATES_DIR
 from app.static_assets import asset_url
 from app.sweep_kinds import KINDS
@@ -36,6 +36,7 @@ def term(key: str, words: str | None = None) -> Markup:
 
 templates.env.globals["term"] = term
 templates.env.filters["label"] = label  # stored keys in words (app/labels.py)
+templates.env.filters["number"] = number  # every number shown, one way (app/labels.py)
 templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0
 
 

@@ -123,6 +123,9 @@ class Run(Base):
 # Checkpoint.format values that hold a model memdash can load and score: a Hugging Face folder,
 # a GGUF file, memdash's own folder (an LM2: worker/memdash_format.py).
 MODEL_FORMATS = ("hf", "gguf", "memdash")
+# A training job's resume point (optimizer state and all, worker/train.py): never a model. A job
+# keeps only its latest one, and none once it has succeeded (app/db/queue.py).
+RESUME_FORMAT = "resume"
 
 
 class Checkpoint(Base):
@@ -135,7 +138,7 @@ class Checkpoint(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(16))  # trained | uploaded
     step: Mapped[int | None]
-    format: Mapped[str] = mapped_column(String(32))  # memdash | hf | gguf
+    format: Mapped[str] = mapped_column(String(32))  # MODEL_FORMATS or RESUME_FORMAT
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     storage_path: Mapped[str] = mapped_column(String(500))
     size_bytes: Mapped[int] = mapped_column(BigInteger)

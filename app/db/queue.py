@@ -29,7 +29,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import TERMINAL_JOB_STATES, Job, JobState, Run, Sweep, Worker, utcnow
+from app.db.models import (
+    RESUME_FORMAT,
+    TERMINAL_JOB_STATES,
+    Checkpoint,
+    Job,
+    JobState,
+    Run,
+    Sweep,
+    Worker,
+    utcnow,
+)
 from app.results import store_job_result
 from app.sweep_kinds import KINDS
 from worker.contract import first_problem, job_params, job_result
@@ -162,8 +172,34 @@ def heartbeat(
     return job.cancel_requested
 
 
-def record_checkpoint(session: Session, job_id: int, lease_token: str, checkpoint_id: int) -> None:
-    _leased(session, job_id, lease_token).resume_checkpoint_id = checkpoint_id
+def record_checkpoint(
+    session: Session, job_id: int, lease_token: str, checkpoint_id: int
+) -> list[str]:
+    """Make the checkpoint the job's resume point; the one it replaces is removed. Returns the
+    files no row points at any more, for the caller to delete once the transaction commits."""
+    job = _leased(session, job_id, lease_token)
+    previous = job.resume_checkpoint_id
+    job.resume_checkpoint_id = checkpoint_id
+    return _drop_resume_checkpoint(session, previous) if previous != checkpoint_id else []
+
+
+def _drop_resume_checkpoint(session: Session, checkpoint_id: int | None) -> list[str]:
+    checkpoint = session.get(Checkpoint, checkpoint_id) if checkpoint_id else None
+    if checkpoint is None or checkpoint.format != RESUME_FORMAT:
+        return []
+    path = checkpoint.storage_path
+    session.delete(checkpoint)
+    session.flush()
+    shared = session.scalar(select(Checkpoint.id).where(Checkpoint.storage_path == path))
+    return [] if shared else [path]
+
+
+def drop_resume_point(session: Session, job: Job) -> list[str]:
+    """A job that succeeded needs no resume point: its checkpoint row goes (files returned as
+    for `record_checkpoint`). Failed and cancelled jobs keep theirs, so Requeue resumes."""
+    previous, job.resume_checkpoint_id = job.resume_checkpoint_id, None
+    session.flush()
+    return _drop_resume_checkpoint(session, previous)
 
 
 def complete(session: Session, job_id: int, lease_token: str, result: dict[str, Any]) -> Job:

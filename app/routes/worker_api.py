@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import (
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.db import queue
 from app.db.engine import session_scope
-from app.db.models import Checkpoint, Dataset, Job, Worker
+from app.db.models import MODEL_FORMATS, RESUME_FORMAT, Checkpoint, Dataset, Job, Worker
 from app.deps import MAX_DB_ID, DbId, SettingsDep
 from app.settings import Settings
 from app.storage import TooLarge, store_stream
@@ -157,9 +158,19 @@ def heartbeat(
     return {"cancel": cancel}
 
 
+def _remove_files(paths: list[str]) -> None:
+    """Files whose rows a committed transaction removed."""
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
 @router.post("/jobs/{job_id}/complete")
 def complete(job_id: DbId, body: CompleteIn, request: Request, _: WorkerAuth) -> dict[str, str]:
-    _lease_call(request, lambda s: queue.complete(s, job_id, body.lease_token, body.result))
+    def action(session: Session) -> list[str]:
+        job = queue.complete(session, job_id, body.lease_token, body.result)
+        return queue.drop_resume_point(session, job)
+
+    _remove_files(_lease_call(request, action))
     return {"state": "succeeded"}
 
 
@@ -199,25 +210,26 @@ def upload_checkpoint(
     except TooLarge as error:
         raise HTTPException(413, f"checkpoint {error}") from None
 
-    def action(session: Session) -> int:
+    def action(session: Session) -> tuple[int, list[str]]:
         job = session.get(Job, job_id)
         checkpoint = Checkpoint(
             run_id=job.run_id if job else None,
             kind="trained",
             step=None,
-            format="memdash",
+            format=RESUME_FORMAT,
             sha256=stored.sha256,
             storage_path=str(stored.path),
             size_bytes=stored.size_bytes,
             name=f"job {job_id} step {step}",
-            config={"step": step},
+            config={"job_id": job_id, "step": step},
         )
         session.add(checkpoint)
         session.flush()
-        queue.record_checkpoint(session, job_id, lease_token, checkpoint.id)
-        return checkpoint.id
+        return checkpoint.id, queue.record_checkpoint(session, job_id, lease_token, checkpoint.id)
 
-    return {"checkpoint_id": _lease_call(request, action)}
+    checkpoint_id, replaced = _lease_call(request, action)
+    _remove_files(replaced)
+    return {"checkpoint_id": checkpoint_id}
 
 
 @router.post("/jobs/{job_id}/models")
@@ -251,7 +263,7 @@ def upload_model(
             delete(Checkpoint).where(
                 Checkpoint.run_id == run_id,
                 Checkpoint.kind == "trained",
-                Checkpoint.format.in_(("hf", "memdash")),
+                Checkpoint.format.in_(MODEL_FORMATS),
             )
         )  # a retried job replaces its earlier upload
         checkpoint = Checkpoint(
