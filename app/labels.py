@@ -54,6 +54,14 @@ LABELS: dict[str, str] = {
     "target": "target",
     "seed": "seed",
 }
+# Job kinds (worker/contract.py JOB_PARAMS) as the queue page names them.
+JOB_KIND_WORDS: dict[str, str] = {
+    "sleep": "wait (test job)",
+    "train": "train a model on random tokens",
+    "train_group": "train models on random tokens, stacked",
+    "train_text": "train a model on text",
+    "score": "score a checkpoint",
+}
 # The "Group by" choices of the figures (app/views/state.py GROUP_KEYS), in words.
 GROUP_WORDS: dict[str, str] = {
     "shape": "model shape",

@@ -22,6 +22,7 @@ from app.db.models import (
     Worker,
     utcnow,
 )
+from app.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,21 @@ def workers(session: Session) -> list[Worker]:
         .order_by(Worker.last_seen_at.desc())
     )
     return list(session.scalars(query).all())
+
+
+def lost_after_s(settings: Settings) -> float:
+    """A worker is lost when it has not been heard from for two of its longest silences: a
+    running job heartbeats every heartbeat_s, an idle worker's claim waits claim_wait_s."""
+    return 2 * max(settings.heartbeat_s, settings.claim_wait_s)
+
+
+def is_lost(worker: Worker, settings: Settings) -> bool:
+    return (utcnow() - worker.last_seen_at).total_seconds() > lost_after_s(settings)
+
+
+def alive_worker_count(session: Session, settings: Settings) -> int:
+    """Workers heard from recently enough to take the next jobs (queue estimates use these)."""
+    return sum(not is_lost(w, settings) for w in workers(session))
 
 
 def any_active_jobs(session: Session) -> bool:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import queue
 from app.db.models import Job, JobState, Run, Sweep, Worker, utcnow
+from app.sweep_progress import SweepProgress, sweep_progress
 
 
 @pytest.fixture
@@ -212,7 +214,19 @@ def test_a_capacity_sweep_refines_its_sizes_around_the_peak_once(session_factory
     peak = grid[1]
     curve = lambda n: 1000.0 - abs(n - peak)  # noqa: E731 (memorized bits peak at grid[1])
     worker_id = _worker(session_factory)
+
+    def progress() -> SweepProgress:
+        with session_factory() as session:
+            sweep = session.get(Sweep, sweep_id)
+            jobs = session.scalars(select(Job).where(Job.sweep_id == sweep_id)).all()
+            return sweep_progress(sweep, list(sweep.runs), list(jobs))
+
+    before = progress()  # the refining pass's runs are counted from the start
+    assert before.fraction == 0 and before.runs_to_come == 3 and before.n_runs == len(grid)
     assert _finish_next_job(session_factory, worker_id, curve)  # the grid: one job
+    middle = progress()
+    assert middle.runs_to_come == 0 and middle.n_finished == len(grid)
+    assert middle.fraction >= len(grid) / (len(grid) + 3)  # it never moves back
     with session_factory() as session:
         sweep = session.get(Sweep, sweep_id)
         refined = [r for r in sweep.runs if r.config.get("refinement")]
@@ -223,6 +237,7 @@ def test_a_capacity_sweep_refines_its_sizes_around_the_peak_once(session_factory
         ]
     assert _finish_next_job(session_factory, worker_id, curve)  # the second pass
     assert not _finish_next_job(session_factory, worker_id, curve)  # and no third
+    assert progress().fraction == 1.0
     with session_factory() as session:
         sweep = session.get(Sweep, sweep_id)
         assert sweep.status == "succeeded"

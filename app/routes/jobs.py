@@ -51,32 +51,53 @@ def _ago(moment: datetime) -> str:
 def queue_page(
     request: Request, session: SessionDep, format: Literal["html", "json"] = "html"
 ) -> Response:
-    jobs = queries.recent_jobs(session)
+    settings = request.app.state.settings
+    workers = queries.workers(session)
+    lost = {w.id for w in workers if queries.is_lost(w, settings)}
+    alive = len(workers) - len(lost)
+    ahead = estimates(session, alive)  # only workers that are alive take the next jobs
+    jobs = sorted(queries.recent_jobs(session), key=lambda j: _queue_order(j, ahead))
     if format == "json":
         return JSONResponse(
             {
-                "jobs": [job_json(j) for j in jobs],
+                "jobs": [
+                    {**job_json(j), "position": ahead[j.id].position if j.id in ahead else None}
+                    for j in jobs
+                ],
                 "workers": [
                     {
                         "id": w.id,
                         "name": w.name,
                         "device": w.device,
                         "last_seen_at": w.last_seen_at.isoformat(),
+                        "lost": w.id in lost,
                     }
-                    for w in queries.workers(session)
+                    for w in workers
                 ],
             }
         )
-    workers = queries.workers(session)
     context = {
         "jobs": jobs,
         "workers": workers,
+        "lost": lost,
+        "alive": alive,
+        "lost_after_s": queries.lost_after_s(settings),
         "ago": _ago,
         "live": queries.any_active_jobs(session),
-        "estimates": estimates(session, len(workers)),
+        "estimates": ahead,
         "in_words": in_words,
     }
     return render(request, "queue.html", context, block="live")
+
+
+def _queue_order(job: Job, ahead: dict) -> tuple:
+    """Running jobs first, then the queue in claim order (position 1 first), then the rest,
+    newest first."""
+    if job.state == "running":
+        return (0, job.id)
+    if job.state == "queued" and job.id in ahead:
+        return (1, ahead[job.id].position or 0)
+    return (2, -job.id)
 
 
 def _after_action(request: Request) -> Response:

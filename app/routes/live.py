@@ -31,7 +31,7 @@ def sweep_status(
     sweep_id: DbId, request: Request, session: SessionDep, known: str = ""
 ) -> HTMLResponse:
     """The sweep page's status line: state, progress, running jobs' messages, job errors."""
-    state = sweep_state(session, sweep_id)
+    state = sweep_state(session, sweep_id, request.app.state.settings)
     version = selection_version(session, [sweep_id], [])
     context = {**state, "version": version, "poll_url": sweep_poll_url(sweep_id, version.token)}
     return _respond(request, "_sweep_status.html", context, known)

@@ -31,9 +31,7 @@ def run_page(run_id: DbId, request: Request, session: SessionDep) -> HTMLRespons
         curves[point.name].append((point.step, point.value))
     figure = figure_div(curves_figure(curves), "fig-curves") if curves else None
     models = session.scalars(
-        select(Checkpoint).where(
-            Checkpoint.run_id == run_id, Checkpoint.format.in_(MODEL_FORMATS)
-        )
+        select(Checkpoint).where(Checkpoint.run_id == run_id, Checkpoint.format.in_(MODEL_FORMATS))
     ).all()
     scalars = {k: v for k, v in run.summary.items() if isinstance(v, int | float | str)}
     context = {"run": run, "figure": figure, "models": models, "scalars": scalars}

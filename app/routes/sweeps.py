@@ -13,13 +13,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from app import queries
 from app.auth import AdminDep
 from app.db.models import Sweep
-from app.deps import DbId, SessionDep, WriteSessionDep
+from app.deps import DbId, SessionDep, SettingsDep, WriteSessionDep
 from app.figures import figure_div
 from app.live import selection_version, sweep_poll_url
 from app.queue_eta import estimates, in_words
 from app.routes.openapi import CSV_OR_JSON
 from app.routes.sweep_sections import SECTIONS
+from app.settings import Settings
 from app.sweep_kinds import kind_of
+from app.sweep_progress import sweep_progress
 from app.templating import render
 from app.transfer import ImportError_, export_sweep, import_sweep
 from app.views.registry import VIEWS
@@ -28,7 +30,7 @@ from app.views.state import ViewState
 router = APIRouter(tags=["sweeps"])
 
 
-def sweep_state(session: SessionDep, sweep_id: DbId) -> dict[str, Any]:
+def sweep_state(session: SessionDep, sweep_id: DbId, settings: Settings) -> dict[str, Any]:
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         raise HTTPException(404, f"no sweep {sweep_id}")
@@ -36,15 +38,17 @@ def sweep_state(session: SessionDep, sweep_id: DbId) -> dict[str, Any]:
     run_rows = [{"id": r.id, "name": r.name, "status": r.status, "n_params": r.n_params,
                  "n_train": r.n_train, "seed": r.seed, "shape": r.config.get("shape"), **r.summary}
                 for r in runs]  # fmt: skip
-    progress = sum(j.progress_frac for j in jobs) / len(jobs) if jobs else 0.0
+    progress = sweep_progress(sweep, runs, jobs)
     live = sweep.status in ("queued", "running")
-    estimated = estimates(session, len(queries.workers(session))) if live else {}
+    alive = queries.alive_worker_count(session, settings)
+    estimated = estimates(session, alive) if live else {}
     queued = [estimated[j.id] for j in jobs if j.state == "queued" and j.id in estimated]
     return {
         "sweep": sweep,
         "runs": run_rows,
         "jobs": jobs,
-        "progress": progress,
+        "progress": progress.fraction,
+        "runs_to_come": progress.runs_to_come,
         "live": live,
         "estimates": estimated,
         "next_queued": min(queued, key=lambda e: e.position or 0, default=None),
@@ -78,15 +82,17 @@ def sweep_json(state: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/sweeps/{sweep_id}")
-def api_sweep(sweep_id: DbId, session: SessionDep) -> JSONResponse:
-    return JSONResponse(sweep_json(sweep_state(session, sweep_id)))
+def api_sweep(sweep_id: DbId, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    return JSONResponse(sweep_json(sweep_state(session, sweep_id, settings)))
 
 
 @router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
-def sweep_page(sweep_id: DbId, request: Request, session: SessionDep) -> HTMLResponse:
+def sweep_page(
+    sweep_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
     """The sweep's page: what its kind (app/sweep_kinds) says it shows — figures drawn with the
     figure views' builders, links to more figures, and its page sections."""
-    state = sweep_state(session, sweep_id)
+    state = sweep_state(session, sweep_id, settings)
     sweep = state["sweep"]
     kind = kind_of(sweep)
     figures = {}

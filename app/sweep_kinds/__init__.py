@@ -25,6 +25,9 @@ Summarize = Callable[[Session, list[Run]], dict[str, Any]]
 # Called when all of a sweep's jobs have succeeded, before it is summarized: True when it queued
 # more jobs (the sweep goes on; e.g. a capacity sweep's second pass around its peaks).
 FollowUp = Callable[[Session, Sweep, list[Run]], bool]
+# At most how many runs the follow-up may still add (0 once it has run): the sweep's progress
+# counts them from the start, so it never falls when they are queued.
+RunsToCome = Callable[[Sweep, list[Run]], int]
 
 
 class LaunchRejected(Exception):
@@ -42,6 +45,7 @@ class SweepKind:
     preset_notes: dict[str, str] = field(default_factory=dict)  # one line per preset
     launch: Launch | None = None  # raises LaunchRejected with a message
     follow_up: FollowUp | None = None
+    runs_to_come: RunsToCome | None = None
     # The sweep page: figures drawn on it ((element key, figure view name)), figures linked
     # from it ((view name, label)), and page sections by name (app/routes/sweep_sections.py).
     figures: tuple[tuple[str, str], ...] = ()

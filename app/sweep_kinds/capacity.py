@@ -44,16 +44,36 @@ def launch(session: Session, params: CapacitySweepParams, preset: str | None) ->
     return sweep
 
 
+REFINED_SIZES_AT_MOST = 3  # refinement_sizes: two midpoints, and 2·N past the grid's end
+
+
+def _will_refine(params: CapacitySweepParams, runs: list[Run]) -> bool:
+    return (
+        params.refine_peak
+        and not params.dataset_sizes
+        and not any(r.config.get("refinement") for r in runs)
+    )
+
+
+def refinement_runs_to_come(sweep: Sweep, runs: list[Run]) -> int:
+    """At most how many runs the refining pass will add: three sizes per configuration (0
+    for stored parameters this version cannot read, such as an imported sweep's)."""
+    try:
+        params = CapacitySweepParams(**sweep.params)
+    except ValueError:
+        return 0
+    if not _will_refine(params, runs):
+        return 0
+    configs = len(params.all_shapes()) * len(params.precision_list())
+    return REFINED_SIZES_AT_MOST * configs * params.seeds
+
+
 def refine(session: Session, sweep: Sweep, runs: list[Run]) -> bool:
     """Once the grid has run: one more pass of dataset sizes around each configuration's peak
     (`refinement_sizes`). True when it queued jobs (the sweep goes on), False when there is
     nothing to refine (not asked for, already refined, or no new sizes)."""
     params = CapacitySweepParams(**sweep.params)
-    if (
-        not params.refine_peak
-        or params.dataset_sizes
-        or any(r.config.get("refinement") for r in runs)
-    ):
+    if not _will_refine(params, runs):
         return False
     precisions = params.precision_list()
     queued = False
@@ -255,6 +275,7 @@ KIND = register(
         launch=launch,
         summarize=summarize,
         follow_up=refine,
+        runs_to_come=refinement_runs_to_come,
         job_kinds=("train_group",),
         figures=(("plateau", "capacity-plateau"), ("alpha", "capacity-params")),
         figure_links=(

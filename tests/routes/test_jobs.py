@@ -36,14 +36,19 @@ def test_jobs_show_and_poll_while_active(client: TestClient, session_factory) ->
     assert row.select_one("progress")["value"] == "0.25"
     assert "gpu-box" in row.get_text()
     assert page.select_one("#live")["hx-trigger"] == "every 2s"
-    second = page.select("tbody tr")[0]  # newest first: the queued one
+    rows = page.select("#jobs tbody tr")
+    assert rows[0] is not None and rows[0]["id"] == f"job-{first}"  # running first, then the queue
+    second = rows[1]
     assert "position 1" in second.get_text()
+    assert "wait (test job)" in second.get_text()  # job kinds in words
+    assert page.select_one("#workers .worker-health").get_text() == "alive"
     assert "Requeue resumes it" in row.select_one("button")["hx-confirm"]  # cancel asks first
     fragment = client.get("/queue", headers={"HX-Request": "true"}).text
     assert "<html" not in fragment and 'id="live"' in fragment
     data = client.get("/queue?format=json").json()
     assert {j["state"] for j in data["jobs"]} == {"running", "queued"}
-    assert data["workers"][0]["name"] == "gpu-box"
+    assert data["workers"][0]["name"] == "gpu-box" and data["workers"][0]["lost"] is False
+    assert [j["position"] for j in data["jobs"]] == [None, 1]
 
 
 def test_time_left_and_start_estimates_come_from_measured_rates(session_factory) -> None:
@@ -148,3 +153,25 @@ def test_on_loopback_an_admin_token_is_still_required_once_configured(
     assert "open to anyone on this machine" in access_line(alone)
     with TestClient(create_app(alone)) as client:  # the single-user default stays open
         assert client.post(f"/jobs/{job_id}/cancel").status_code in (200, 409)
+
+
+def test_the_queue_is_in_claim_order_and_lost_workers_start_nothing(
+    client: TestClient, session_factory
+) -> None:
+    from datetime import timedelta
+
+    from app.db.models import utcnow
+
+    with session_factory.begin() as session:
+        ids = [queue.enqueue(session, "sleep", {}, priority=p).id for p in (5, 0, 3)]
+        gone = Worker(name="local-1", last_seen_at=utcnow() - timedelta(minutes=3))
+        session.add(gone)
+    page = _page(client)
+    rows = page.select("#jobs tbody tr")
+    assert [r["id"] for r in rows] == [f"job-{ids[1]}", f"job-{ids[2]}", f"job-{ids[0]}"]
+    positions = [r.select_one(".queue-position").get_text() for r in rows]
+    assert [p.split(",")[0] for p in positions] == ["position 1", "position 2", "position 3"]
+    assert all("none is alive" in p and "starts in" not in p for p in positions)
+    worker = page.select_one("#workers tbody tr")
+    assert "lost" in worker["class"] and worker.select_one(".worker-health").get_text() == "lost"
+    assert client.get("/queue?format=json").json()["workers"][0]["lost"] is True
