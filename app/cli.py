@@ -17,6 +17,7 @@ from app.cli_sweep import export as export_sweep_command
 from app.cli_sweep import import_ as import_sweep_command
 from app.cli_sweep import sweep_cli
 from app.cli_workers import workers_cli
+from app.local_workers import LocalWorkers
 from app.preflight import (
     ConfigError,
     check_data_dir,
@@ -71,6 +72,7 @@ def serve(
     """Run the dashboard (migrating the database first) and local workers over loopback HTTP."""
     import uvicorn
 
+    from app.auth import access_line
     from app.main import create_app
 
     settings = load_settings(host=host, port=port, local_workers=workers)
@@ -100,40 +102,45 @@ def serve(
     )
     url_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     server_url = f"http://{url_host}:{settings.port}"
-    typer.echo(f"memdash on {server_url} ({settings.local_workers} local worker(s))")
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "worker",
-                "--server",
-                server_url,
-                "--name",
+    typer.echo(
+        f"memdash on {server_url} ({settings.local_workers} local worker(s)); "
+        f"{access_line(settings)}"
+    )
+    supervisor = LocalWorkers(
+        commands=[
+            (
                 f"local-{i + 1}",
-                "--device",
-                devices[i],
-            ],
+                [
+                    sys.executable,
+                    "-m",
+                    "app.cli",
+                    "worker",
+                    "--server",
+                    server_url,
+                    "--name",
+                    f"local-{i + 1}",
+                    "--device",
+                    devices[i],
+                ],
+            )
+            for i in range(settings.local_workers)
+        ],
+        spawn=lambda argv: subprocess.Popen(
+            argv,
             env={**os.environ, "MEMDASH_WORKER_TOKEN": local_token},
             # Ctrl-C reaches the whole terminal group; local workers are stopped by us instead,
             # after the server, so they never see a half-shut server.
             preexec_fn=_ignore_sigint,
-        )
-        for i in range(settings.local_workers)
-    ]
+        ),
+        log=lambda line: typer.echo(f"memdash: {line}", err=True),
+    )
+    supervisor.start()
     try:
         server.run()
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled; the shutdown was clean
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        supervisor.stop()
 
 
 def visible_gpus() -> int:

@@ -70,12 +70,27 @@ def test_public_address_without_token_is_refused(tmp_path: Path) -> None:
     assert_one_line_error(result, "MEMDASH_TOKEN")
 
 
+def _children(pid: int) -> list[int]:
+    done = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in done.stdout.split()]
+
+
 @pytest.mark.slow
-def test_serve_starts_dashboard_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+def test_serve_starts_dashboard_and_worker_restarts_a_killed_one_and_stops_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
     port = free_port()
+    env = {
+        "MEMDASH_DATA_DIR": str(tmp_path / "var"),
+        "MEMDASH_LOCAL_WORKERS": "1",
+        # heard from every second, so a dead worker is "lost" after 2 s
+        "MEMDASH_HEARTBEAT_S": "1",
+        "MEMDASH_LEASE_S": "5",
+        "MEMDASH_CLAIM_WAIT_S": "1",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env={**os.environ, "MEMDASH_DATA_DIR": str(tmp_path / "var")},
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -84,11 +99,16 @@ def test_serve_starts_dashboard_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
+    url = f"http://127.0.0.1:{port}"
+
+    def workers() -> list[dict]:
+        return httpx.get(f"{url}/queue?format=json", timeout=5).json()["workers"]
+
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                page = httpx.get(f"{url}/", timeout=2)
                 break
             except httpx.HTTPError:
                 assert process.poll() is None, "".join(lines)
@@ -97,9 +117,28 @@ def test_serve_starts_dashboard_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -
         assert page.status_code == 200
         assert BeautifulSoup(page.text, "html.parser").select_one("#empty-state")
         assert (tmp_path / "var" / "memdash.db").exists()
+        assert "admin actions open to anyone on this machine" in lines[0]
         while "worker local-1 (cpu): connected" not in "".join(lines):
             assert time.monotonic() < deadline, "local worker did not connect"
             time.sleep(0.2)
+        (first,) = workers()
+        (child,) = _children(process.pid)
+        os.kill(child, signal.SIGKILL)  # an out-of-memory kill, say
+        killed_at = time.monotonic()
+        saw_lost = False
+        while True:
+            seen = workers()
+            saw_lost |= any(w["id"] == first["id"] and w["lost"] for w in seen)
+            back = [w for w in seen if w["id"] != first["id"] and not w["lost"]]
+            if back and saw_lost:
+                break
+            assert time.monotonic() - killed_at < 30, ("not back", seen, "".join(lines))
+            time.sleep(0.3)
+        assert back[0]["name"] == "local-1"
+        page = BeautifulSoup(httpx.get(f"{url}/queue").text, "html.parser")
+        assert page.select_one(f"#worker-{first['id']} .worker-health").get_text() == "lost"
+        assert "local worker local-1 exited with code -9" in "".join(lines)
+        assert "local worker local-1: started again (restart 1)" in "".join(lines)
     finally:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         process.wait(timeout=60)
@@ -160,3 +199,30 @@ def test_local_workers_on_a_gpu_machine_get_a_gpu_each() -> None:
 
     assert local_worker_devices(4, 4) == ["cuda:0", "cuda:1", "cuda:2", "cuda:3"]
     assert local_worker_devices(3, 2) == ["cuda:0", "cuda:1", "cuda:0"]  # more workers: shared
+
+
+def test_a_worker_that_keeps_dying_is_restarted_with_a_doubling_backoff() -> None:
+    from app.local_workers import LocalWorkers
+
+    said: list[str] = []
+    workers = LocalWorkers(
+        commands=[("local-1", [sys.executable, "-c", "raise SystemExit(3)"])],
+        spawn=lambda argv: subprocess.Popen(argv),
+        log=said.append,
+        first_backoff_s=0.05,
+        max_backoff_s=0.2,
+        stable_after_s=60,
+        poll_s=0.01,
+    )
+    workers.start()
+    try:
+        deadline = time.monotonic() + 30
+        while sum("started again" in line for line in said) < 4:
+            assert time.monotonic() < deadline, said
+            time.sleep(0.02)
+    finally:
+        workers.stop()
+    exits = [line for line in said if "exited with code 3" in line]
+    waits = [float(line.rsplit("in ", 1)[1].removesuffix(" s")) for line in exits[:4]]
+    assert waits == [0.05, 0.1, 0.2, 0.2]  # doubles, capped
+    assert all(p.poll() is not None for p in workers.processes)  # all stopped
