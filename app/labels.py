@@ -142,8 +142,8 @@ ATTACKS = {
     "loss": "loss",
     "zlib": "zlib ratio",
     "reference": "reference-calibrated",
-    "min_k": "Min-K%",
-    "min_k_pp": "Min-K%++",
+    "min_k": "Min-K% (20%)",
+    "min_k_pp": "Min-K%++ (20%)",
 }
 
 

@@ -291,5 +291,6 @@ def first_problem(error: ValueError) -> str:
     if callable(errors) and (found := errors()):
         first = found[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+        message = str(first.get("msg")).removeprefix("Value error, ")  # our own validators
+        return f"{where}: {message}" if where else message
     return str(error).splitlines()[0] if str(error) else type(error).__name__

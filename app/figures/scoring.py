@@ -11,15 +11,10 @@ import plotly.graph_objects as go
 
 from app.figures.capacity import COLORS, PLOT_LAYOUT
 from app.figures.grouped import natural_key
+from app.labels import ATTACKS, HOVER_NUMBER
 from worker.metrics.extraction import PREFIX_LENGTHS
 
-ATTACK_NAMES = {
-    "loss": "loss",
-    "zlib": "zlib ratio",
-    "reference": "reference-calibrated",
-    "min_k": "Min-K% (20%)",
-    "min_k_pp": "Min-K%++ (20%)",
-}
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 
 
 def distribution_figure(member_bits_per_token: list[float], nonmember_bits_per_token: list[float]):
@@ -35,17 +30,22 @@ def distribution_figure(member_bits_per_token: list[float], nonmember_bits_per_t
         centres = (edges[:-1] + edges[1:]) / 2
         groups = (("members", member_bits_per_token), ("non-members", nonmember_bits_per_token))
         for i, (name, group) in enumerate(groups):
-            if group:
-                counts, _ = np.histogram([v for v in group if math.isfinite(v)], bins=edges)
+            finite = [v for v in group if math.isfinite(v)]
+            if finite:
+                # Each group's share of its own samples, so 100 non-members beside 1,000
+                # members are as visible as the members.
+                counts, _ = np.histogram(finite, bins=edges)
                 figure.add_trace(
                     go.Bar(
                         x=centres.tolist(),
-                        y=counts.tolist(),
+                        y=(counts / len(finite)).tolist(),
+                        customdata=counts.tolist(),
                         width=float(edges[1] - edges[0]),
-                        name=name,
+                        name=f"{name} ({len(finite):,})",
                         opacity=0.6,
                         marker={"color": COLORS[i]},
-                        hovertemplate="%{y} samples near %{x:.2f} bits/token<extra></extra>",
+                        hovertemplate=f"%{{y:.1%}} of the {name} (%{{customdata}}) near "
+                        "%{x:.2f} bits/token<extra></extra>",
                     )
                 )
     figure.update_layout(
@@ -53,24 +53,36 @@ def distribution_figure(member_bits_per_token: list[float], nonmember_bits_per_t
         barmode="overlay",
         bargap=0,
         xaxis_title="sample loss (bits/token)",
-        yaxis_title="samples",
+        yaxis_title="share of the group's samples",
     )
     return figure
 
 
-def roc_figure(roc: dict[str, dict[str, list[float]]]) -> go.Figure:
-    """One ROC curve per membership attack, with the chance diagonal."""
+def roc_figure(
+    roc: dict[str, dict[str, list[float]]], by_run: dict[str, dict[str, dict]] | None = None
+) -> go.Figure:
+    """One ROC curve per membership attack, with the chance diagonal; or, given `by_run`
+    (run name → its curves), every run's curves: a colour per attack, a dash per run."""
     figure = go.Figure()
-    for i, (attack, curve) in enumerate(roc.items()):
-        figure.add_trace(
-            go.Scatter(
-                x=curve["fpr"],
-                y=curve["tpr"],
-                mode="lines",
-                name=ATTACK_NAMES.get(attack, attack),
-                line={"color": COLORS[i % len(COLORS)]},
+    runs = by_run if by_run else {"": roc}
+    attacks = list(dict.fromkeys(a for curves in runs.values() for a in curves))
+    for r, (run, curves) in enumerate(runs.items()):
+        for attack, curve in curves.items():
+            name = ATTACKS.get(attack, attack)
+            figure.add_trace(
+                go.Scatter(
+                    x=curve["fpr"],
+                    y=curve["tpr"],
+                    mode="lines",
+                    name=f"{name}, {run}" if run else name,
+                    line={
+                        "color": COLORS[attacks.index(attack) % len(COLORS)],
+                        "dash": DASHES[r % len(DASHES)],
+                    },
+                    hovertemplate=f"FPR %{{x:{HOVER_NUMBER}}}, TPR %{{y:{HOVER_NUMBER}}}"
+                    "<extra>%{fullData.name}</extra>",
+                )
             )
-        )
     figure.add_trace(
         go.Scatter(
             x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dot", "color": "#999"}

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Run, SavedView, Sweep
@@ -24,7 +24,7 @@ from app.figures import page_figure
 from app.figures.axes import readable_axes
 from app.live import figure_poll_url, selection_version
 from app.routes.openapi import PAGE_WITH_TWINS
-from app.templating import render
+from app.templating import is_htmx, render
 from app.views.registry import VIEWS, Built, View
 from app.views.state import StateError, ViewState
 
@@ -106,6 +106,8 @@ def render_view(
         if auto_selected is not None:
             state = state.model_copy(update={"sweeps": [auto_selected.id]})
     built = built_from(snapshot) if snapshot else view.build(session, state)
+    if built.figure is not None:
+        zoom(built.figure, state)
     if output == "json":
         body = {
             "view": name,
@@ -122,7 +124,7 @@ def render_view(
             headers={"Content-Disposition": f'attachment; filename="memdash-{name}.csv"'},
         )
     sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(200)).all()
-    runs = pickable_runs(session, state.runs)
+    runs = pickable_runs(session, [*state.runs, *([state.run] if state.run else [])])
     chosen = [s for s in sweeps if s.id in state.sweeps]
     version = selection_version(session, state.sweeps, state.runs)
     live = version.live and snapshot is None  # a frozen view never changes
@@ -137,9 +139,13 @@ def render_view(
         "runs": runs,
         "live": live,
         "auto_selected": auto_selected,
-        "chosen_names": ", ".join(f"#{s.id} {s.name}" for s in chosen),
+        "chosen_names": ", ".join(f"sweep #{s.id} {s.name}" for s in chosen),
+        "chosen_run_names": ", ".join(
+            f"run #{r.id} {r.name}" for r in runs if r.id in state.runs or r.id == state.run
+        ),
+        "oob_pickers": is_htmx(request) and shared_slug is None,
         "today": date.today().isoformat(),
-        "empty_reasons": empty_reasons(view, chosen) if not built.rows else [],
+        "empty_reasons": empty_reasons(session, view, chosen) if not built.rows else [],
         "version": version,
         "poll_url": figure_poll_url(name, state.sweeps, state.runs, version.token),
         "shared_slug": shared_slug,
@@ -149,6 +155,13 @@ def render_view(
     }
     template = "figure_embed.html" if context["embed"] else "figure.html"
     return render(request, template, context, block="view")
+
+
+def zoom(figure: go.Figure, state: ViewState) -> None:
+    """The reader's zoom from the address (x_range / y_range) on the figure's axes."""
+    for letter in ("x", "y"):
+        if (given := state.axis_range(letter)) is not None:
+            figure.update_layout({f"{letter}axis": {"range": given, "autorange": False}})
 
 
 PICKABLE_RUNS = 300
@@ -173,25 +186,50 @@ def latest_sweep_with_data(session, kinds: tuple[str, ...]) -> Sweep | None:
     ).first()
 
 
-def empty_reasons(view: View, chosen: list[Sweep]) -> list[str]:
-    """Why a figure of these sweeps has nothing to draw, one sentence per sweep."""
+def empty_reasons(session, view: View, chosen: list[Sweep]) -> list[str]:
+    """Why a figure of these sweeps has nothing to draw, one true sentence per sweep: the
+    wrong kind, no run finished yet, a summary that comes at the end, or finished runs that
+    lack what the figure needs."""
+    counts = dict(
+        session.execute(
+            select(Run.sweep_id, func.count())
+            .where(Run.sweep_id.in_([s.id for s in chosen]))
+            .group_by(Run.sweep_id)
+        ).all()
+    )
+    finished = dict(
+        session.execute(
+            select(Run.sweep_id, func.count())
+            .where(Run.sweep_id.in_([s.id for s in chosen]), Run.status == "succeeded")
+            .group_by(Run.sweep_id)
+        ).all()
+    )
     reasons = []
     for sweep in chosen:
+        name = f"Sweep #{sweep.id} ({sweep.name})"
+        done, total = finished.get(sweep.id, 0), counts.get(sweep.id, 0)
+        running = sweep.status in ("queued", "running")
         if view.kinds and sweep.kind not in view.kinds:
             kinds = " or ".join(view.kinds)
+            reasons.append(f"{name} is a {sweep.kind} sweep; this figure draws {kinds} sweeps.")
+        elif view.from_summary and running:
             reasons.append(
-                f"Sweep #{sweep.id} ({sweep.name}) is a {sweep.kind} sweep; "
-                f"this figure draws {kinds} sweeps."
+                f"{name} is still {sweep.status} ({done} of {total} runs finished): this "
+                "figure is drawn from the sweep's summary, computed when its last run "
+                "finishes."
             )
-        elif sweep.status in ("queued", "running"):
+        elif running and done == 0:
             reasons.append(
-                f"Sweep #{sweep.id} ({sweep.name}) is still {sweep.status}: the figure "
-                "appears when its first run finishes."
+                f"{name} is still {sweep.status} and none of its {total} runs has finished: "
+                "the figure appears when the first one does."
             )
+        elif done == 0:
+            reasons.append(f"{name} is {sweep.status} and none of its {total} runs succeeded.")
         else:
+            still = f"; {total - done} still to come" if running else ""
             reasons.append(
-                f"Sweep #{sweep.id} ({sweep.name}) is {sweep.status} and has no results this "
-                "figure shows (for canaries: the sweep planted none)."
+                f"{name}: {done} of {total} runs finished{still}, and none of them has "
+                f"{view.needs}."
             )
     return reasons
 

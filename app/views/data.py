@@ -138,12 +138,19 @@ def canary_rows(runs: list[Run]) -> list[dict[str, Any]]:
     return rows
 
 
-def roc_rows(session: Session, run_id: int | None) -> list[dict[str, Any]]:
-    run = session.get(Run, run_id) if run_id else None
-    if run is None:
-        return []
+def roc_runs(session: Session, state: ViewState) -> list[Run]:
+    """The runs whose ROC curves are drawn: the one run chosen (`run`), else the finished runs
+    of the chosen sweeps and runs that stored curves."""
+    if state.run is not None:
+        run = session.get(Run, state.run)
+        return [run] if run is not None and run.summary.get("mi_roc") else []
+    return [r for r in selected_runs(session, state) if r.summary.get("mi_roc")]
+
+
+def roc_rows(runs: list[Run]) -> list[dict[str, Any]]:
     return [
         {"run_id": run.id, "run": run.name, "attack": attack, "fpr": fpr, "tpr": tpr}
+        for run in runs
         for attack, curve in run.summary.get("mi_roc", {}).items()
         for fpr, tpr in zip(curve["fpr"], curve["tpr"], strict=True)
     ]

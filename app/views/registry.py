@@ -54,6 +54,10 @@ class View:
     # What "Group by" offers (with "group_by" among the controls); the first is the default
     # when the view's defaults name none.
     group_keys: tuple[str, ...] = LINE_GROUP_KEYS
+    # What a run must have stored to be drawn here, in words (for "nothing to draw" reasons).
+    needs: str = "the results this figure shows"
+    # Drawn from the sweeps' summaries, which exist once a sweep's last run has finished.
+    from_summary: bool = False
 
     def state_defaults(self) -> dict[str, Any]:
         """What an address without these parameters means: the view's defaults, grouping by
@@ -217,14 +221,23 @@ def _membership(session: Session, state: ViewState) -> Built:
 
 
 def _roc(session: Session, state: ViewState) -> Built:
-    rows = data.roc_rows(session, state.run)
-    curves: dict[str, dict[str, list[float]]] = {}
-    for row in rows:
-        curve = curves.setdefault(row["attack"], {"fpr": [], "tpr": []})
-        curve["fpr"].append(row["fpr"])
-        curve["tpr"].append(row["tpr"])
-    figure = roc_figure(curves) if curves else go.Figure(layout=PLOT_LAYOUT)
-    return Built(rows, figure)
+    runs = data.roc_runs(session, state)
+    rows = data.roc_rows(runs)
+    if not runs:
+        return Built(rows, go.Figure(layout=PLOT_LAYOUT))
+    if len(runs) == 1:
+        return Built(rows, roc_figure(runs[0].summary["mi_roc"]))
+    by_run = {f"run {r.id} {r.name}": r.summary["mi_roc"] for r in runs[:MAX_ROC_RUNS]}
+    notes = [
+        f"{len(by_run)} runs drawn, a dash each (colour: the attack); choose one run above to "
+        "see its attacks alone."
+    ]
+    if len(runs) > MAX_ROC_RUNS:
+        notes.append(f"The first {MAX_ROC_RUNS} of {len(runs)} runs with ROC curves are drawn.")
+    return Built(rows, roc_figure({}, by_run), notes=notes)
+
+
+MAX_ROC_RUNS = 5  # one dash style each
 
 
 def _extraction(session: Session, state: ViewState) -> Built:
@@ -325,6 +338,7 @@ VIEWS: dict[str, View] = {
             {"log_y": True},
             measure="capacity-and-bits-per-parameter",
             kinds=("capacity",),
+            needs="memorized bits (runs of a capacity sweep)",
         ),
         View(
             "capacity-params",
@@ -339,6 +353,8 @@ VIEWS: dict[str, View] = {
             measure="capacity-and-bits-per-parameter",
             kinds=("capacity",),
             group_keys=("architecture", "sweep", "shape"),
+            from_summary=True,
+            needs="a capacity per shape (the summary of a finished capacity sweep)",
         ),
         View(
             "double-descent",
@@ -379,6 +395,7 @@ VIEWS: dict[str, View] = {
             {"group_by": "run", "log_x": False},
             measure="double-descent-and-the-memorization-generalization-transition",
             kinds=("capacity", "text"),
+            needs="training curves",
         ),
         View(
             "membership",
@@ -392,17 +409,20 @@ VIEWS: dict[str, View] = {
             _membership,
             measure="membership-inference",
             kinds=("text",),
+            needs="a membership F1 (runs scored on held-out samples)",
         ),
         View(
             "roc",
             "Membership ROC per attack",
             "The ROC curve of each membership attack (loss, zlib ratio, reference-calibrated, "
-            "Min-K%) of one run on its balanced member / non-member set. The diagonal is chance.",
+            "Min-K%, Min-K%++) on a run's balanced member / non-member set: of the chosen "
+            "sweeps' runs, or of the one run chosen. The diagonal is chance.",
             "Morris et al. 2025, Sec. 5; Shi et al. 2024 (Min-K%); Zhang et al. 2024 (Min-K%++)",
             ("run",),
             _roc,
             measure="membership-inference",
-            kinds=(),
+            kinds=("text", "scoring"),
+            needs="member / non-member ROC curves (runs scored with non-members)",
         ),
         View(
             "extraction",
@@ -417,6 +437,7 @@ VIEWS: dict[str, View] = {
             {"log_x": False},
             measure="extraction",
             kinds=("text", "scoring"),
+            needs="extraction rates",
         ),
         View(
             "canaries",
@@ -432,6 +453,7 @@ VIEWS: dict[str, View] = {
             {"group_by": "run"},
             measure="canary-exposure",
             kinds=("text", "scoring"),
+            needs="planted canaries (a text sweep launched with canaries, or a scoring given them)",
         ),
         View(
             "canaries-data",
@@ -445,6 +467,7 @@ VIEWS: dict[str, View] = {
             measure="canary-exposure",
             kinds=("text",),
             group_keys=("inserted", "shape", "sweep"),
+            needs="planted canaries (a text sweep launched with canaries)",
         ),
         View(
             "samples",
@@ -459,6 +482,7 @@ VIEWS: dict[str, View] = {
             measure="which-samples-are-memorized",
             kinds=("text", "scoring"),
             group_keys=("sweep", "run"),
+            needs="per-sample scores",
         ),
     )
 }

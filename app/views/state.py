@@ -7,6 +7,7 @@ canonical order, so the same figure always has the same address.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -52,6 +53,27 @@ class ViewState(BaseModel):
     sort: Literal[SORT_COLUMNS] = "mem_u_bits"  # type: ignore[valid-type]
     order: Literal["desc", "asc"] = "desc"
     page: int = Field(default=1, ge=1, le=1_000_000)
+    # The reader's zoom: an axis range "low,high" in plotly's axis units (log10 of the value
+    # on a log axis), as figure.js reads it from the figure; empty: the whole data.
+    x_range: str = Field(default="", max_length=80)
+    y_range: str = Field(default="", max_length=80)
+
+    @field_validator("x_range", "y_range")
+    @classmethod
+    def _range(cls, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            low, high = (float(part) for part in value.split(","))
+        except ValueError:
+            raise ValueError("must be two numbers, low,high (e.g. 0.5,2.25)") from None
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ValueError("must be two finite numbers with low < high")
+        return f"{low:.6g},{high:.6g}"
+
+    def axis_range(self, letter: str) -> list[float] | None:
+        value = self.x_range if letter == "x" else self.y_range
+        return [float(part) for part in value.split(",")] if value else None
 
     @field_validator("sweeps", "runs", mode="before")
     @classmethod
@@ -60,7 +82,9 @@ class ViewState(BaseModel):
 
     @classmethod
     def from_query(cls, query: dict[str, str], defaults: dict[str, object] | None = None):
-        values = {**(defaults or {}), **{k: v for k, v in query.items() if k in cls.model_fields}}
+        # An empty field (a form's blank "run" box, `?run=`) means "not chosen", not a value.
+        given = {k: v for k, v in query.items() if k in cls.model_fields and v != ""}
+        values = {**(defaults or {}), **given}
         for flag in ("log_x", "log_y"):
             if isinstance(values.get(flag), str):
                 values[flag] = values[flag] in ("1", "true", "on", "yes")
@@ -85,5 +109,7 @@ class ViewState(BaseModel):
             "sort": state.sort,
             "order": state.order,
             "page": state.page,
+            "x_range": state.x_range,
+            "y_range": state.y_range,
         }
         return urlencode({k: v for k, v in fields.items() if v not in ("", None)})

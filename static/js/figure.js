@@ -81,6 +81,37 @@
     var config = { responsive: true, displaylogo: false,
                    toImageButtonOptions: { filename: el.dataset.filename || "memdash" } };
     Plotly.react(el, figure.data, figure.layout, config);
+    if (el.id === "figure" && !el.dataset.zoomWatched) {
+      el.dataset.zoomWatched = "1";
+      el.on("plotly_relayout", function () { keepZoomInAddress(el); });
+    }
+  }
+
+  // The reader's zoom as the view's x_range / y_range parameters (plotly's axis units: log10
+  // of the value on a log axis), so the address and "Copy link" hold it (app/views/state.py).
+  function zoomParams(el) {
+    var params = {};
+    ["x", "y"].forEach(function (letter) {
+      var axis = el && el.layout && el.layout[letter + "axis"];
+      if (axis && axis.autorange === false && axis.range) {
+        params[letter + "_range"] = axis.range.map(function (v) { return +(+v).toPrecision(6); }).join(",");
+      }
+    });
+    return params;
+  }
+
+  function withZoom(query, el) {
+    var params = new URLSearchParams(query || "");
+    params.delete("x_range");
+    params.delete("y_range");
+    var zoom = zoomParams(el);
+    Object.keys(zoom).forEach(function (key) { params.set(key, zoom[key]); });
+    return params.toString();
+  }
+
+  function keepZoomInAddress(el) {
+    var query = withZoom(location.search.replace(/^\?/, ""), el);
+    history.replaceState(history.state, "", location.pathname + (query ? "?" + query : ""));
   }
 
   function draw(root) {
@@ -95,7 +126,7 @@
   function graph() { return document.querySelector("#figure[data-figure]"); }
 
   async function shareLink(button) {
-    var path = button.dataset.path, query = button.dataset.query;
+    var path = button.dataset.path, query = withZoom(button.dataset.query, graph());
     var url = location.origin + path + (query ? "?" + query : "");
     var frozen = button.dataset.frozen === "1";
     if (url.length > 150 || frozen || button.dataset.always === "1") {

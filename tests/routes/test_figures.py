@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
+from app.db.models import Sweep
 from app.figures.grouped import add_grouped_lines
 from app.views.registry import VIEWS
 from tests.figure_data import add_capacity_sweep, add_text_sweep
@@ -22,6 +23,9 @@ from tests.figure_data import add_capacity_sweep, add_text_sweep
 def sweeps(session_factory) -> dict[str, int]:
     with session_factory.begin() as session:
         return {"capacity": add_capacity_sweep(session).id, "text": add_text_sweep(session).id}
+
+
+JSON = {"Accept": "application/json"}
 
 
 def _figure(page: BeautifulSoup) -> dict:
@@ -116,6 +120,46 @@ def test_roc_view_draws_each_attack_of_one_run(client: TestClient, sweeps) -> No
     page = _get(client, f"/figures/roc?run={run_id}")
     names = {t["name"] for t in _figure(page)["data"]}
     assert {"loss", "zlib ratio", "chance"} <= names
+    assert page.select_one(f"#control-run option[value='{run_id}']").has_attr("selected")
+
+
+def test_roc_pickers_draw_the_chosen_sweeps_runs(client: TestClient, sweeps) -> None:
+    """What the page's form sends: a ticked sweep and the blank run choice."""
+    page = _get(client, f"/figures/roc?sweeps={sweeps['text']}&run=")
+    curves = [t for t in _figure(page)["data"] if t["name"] != "chance"]
+    runs = {t["name"].split(", ", 1)[1] for t in curves}
+    assert len(runs) > 1 and {t["name"].split(", ")[0] for t in curves} >= {"loss"}
+    assert len({t["line"]["dash"] for t in curves}) == len(runs)  # a dash per run
+    alone = _get(client, f"/figures/roc?sweeps={sweeps['capacity']}&run=")
+    reason = alone.select_one(".empty-reason").get_text()
+    assert "is a capacity sweep; this figure draws text or scoring sweeps" in reason
+
+
+def test_a_zoomed_view_opens_zoomed_and_a_bad_range_is_a_message(
+    client: TestClient, sweeps
+) -> None:
+    query = f"sweeps={sweeps['capacity']}&x_range=1.5,2.25&y_range=3,4"
+    figure = _figure(_get(client, f"/figures/capacity-plateau?{query}"))
+    assert figure["layout"]["xaxis"]["range"] == [1.5, 2.25]
+    assert figure["layout"]["yaxis"]["autorange"] is False
+    saved = client.post("/api/views", json={"path": "/figures/capacity-plateau", "query": query})
+    shared = _get(client, saved.json()["url"])
+    assert _figure(shared)["layout"]["xaxis"]["range"] == [1.5, 2.25]
+    assert f"sweep #{sweeps['capacity']} capacity" in shared.select_one("#shared-selection").text
+    bad = client.get("/figures/capacity-plateau?sweeps=1&x_range=2,1", headers=JSON)
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == "x_range: must be two finite numbers with low < high"
+
+
+def test_a_live_refresh_sends_the_pickers_again(client: TestClient, sweeps) -> None:
+    fragment = _get(
+        client, f"/figures/memorization?sweeps={sweeps['text']}", **{"HX-Request": "true"}
+    )
+    lists = fragment.select("[hx-swap-oob]")
+    assert {el["id"] for el in lists} == {"sweep-list", "run-list"}
+    ticked = fragment.select_one(f"#sweep-list input[value='{sweeps['text']}']")
+    assert ticked.has_attr("checked")
+    assert not _get(client, "/figures/memorization").select("[hx-swap-oob]")  # whole page: no
 
 
 def test_extraction_view_has_the_prediction_tables(client: TestClient, sweeps) -> None:
@@ -351,12 +395,14 @@ def test_every_trace_a_figure_draws_is_one_the_page_bundle_can_draw(client, swee
 def test_loss_distributions_are_binned_on_edges_both_groups_share() -> None:
     from app.figures.scoring import distribution_figure
 
-    members, nonmembers = [0.0, 0.1, 0.2, 3.9], [2.0, 4.0, 4.0, 3.8]
+    members, nonmembers = [0.0, 0.1, 0.2, 3.9, 0.3, 0.1, 0.2, 0.2], [2.0, 4.0, 4.0, 3.8]
     bars = distribution_figure(members, nonmembers).data
-    assert [b.name for b in bars] == ["members", "non-members"]
-    assert bars[0].x == bars[1].x and sum(bars[0].y) == 4 and sum(bars[1].y) == 4
-    # 8 values → 2 bins, [0, 2) and [2, 4]: three members below 2, every non-member above
-    assert tuple(bars[0].y) == (3, 1) and tuple(bars[1].y) == (0, 4)
+    assert [b.name for b in bars] == ["members (8)", "non-members (4)"]
+    # 12 values → 3 bins of 4/3 bits: seven members in the first, every non-member past it
+    assert bars[0].x == bars[1].x and tuple(bars[0].customdata) == (7, 0, 1)
+    assert tuple(bars[1].customdata) == (0, 1, 3)
+    # each group's share of its own samples: 4 non-members are as tall as 8 members
+    assert tuple(bars[0].y) == (7 / 8, 0, 1 / 8) and tuple(bars[1].y) == (0, 1 / 4, 3 / 4)
 
 
 @pytest.mark.parametrize(
@@ -423,7 +469,7 @@ def test_the_run_picker_lists_finished_runs_and_ticks_the_chosen(client: TestCli
     runs = everything.select("#control-runs input[name=runs]")
     assert len(runs) >= 12 and not any(r.has_attr("checked") for r in runs)
     labels = " ".join(p.get_text(" ", strip=True) for p in everything.select("#control-runs .pick"))
-    assert "capacity" in labels and "text" in labels and "params" in labels
+    assert "capacity" in labels and "text" in labels and "parameters" in labels
     one = runs[-1]["value"]
     page = _get(client, f"/figures/curves?runs={one}")
     ticked = [r["value"] for r in page.select("#control-runs input[checked]")]
@@ -432,3 +478,25 @@ def test_the_run_picker_lists_finished_runs_and_ticks_the_chosen(client: TestCli
     assert drawn and len(drawn) < len(
         {t.get("name") for t in _figure(everything)["data"]}
     )  # one run's curves, not the sweep's
+
+
+def test_empty_figures_say_a_true_reason(client: TestClient, session_factory) -> None:
+    with session_factory.begin() as session:
+        running = add_capacity_sweep(session, status="running")
+        running.summary = {}  # as in the lifecycle: the summary comes with the last run
+        for run in running.runs[:4]:
+            run.status = "running"
+        running_id, n_runs = running.id, len(running.runs)
+    page = _get(client, f"/figures/capacity-params?sweeps={running_id}")
+    reason = page.select_one(".empty-reason").get_text()
+    assert f"still running ({n_runs - 4} of {n_runs} runs finished)" in reason
+    assert "drawn from the sweep's summary" in reason
+    page = _get(client, f"/figures/curves?sweeps={running_id}&metric=heldout_extract")
+    reason = page.select_one(".empty-reason").get_text()
+    assert f"{n_runs - 4} of {n_runs} runs finished; 4 still to come, and none" in reason
+    with session_factory.begin() as session:
+        for run in session.get(Sweep, running_id).runs:
+            run.status = "queued"
+    page = _get(client, f"/figures/capacity-plateau?sweeps={running_id}")
+    reason = page.select_one(".empty-reason").get_text()
+    assert f"none of its {n_runs} runs has finished: the figure appears when" in reason
