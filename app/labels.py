@@ -53,6 +53,10 @@ LABELS: dict[str, str] = {
     "predictor": "predictor",
     "target": "target",
     "seed": "seed",
+    "ratio": "dataset-to-capacity ratio",
+    "data_to_capacity": "dataset-to-capacity ratio",
+    "rate": "extraction rate",
+    "exposure_bits": "exposure (bits)",
 }
 # Job kinds (worker/contract.py JOB_PARAMS) as the queue page names them.
 JOB_KIND_WORDS: dict[str, str] = {

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from app.figures.axes import mark_capacity
 from app.figures.capacity import COLORS, PLOT_LAYOUT
 from app.figures.grouped import add_grouped_lines, natural_key
+from app.labels import group_name
 from worker.metrics.exposure import expected_control_exposure_bits
 
 NEVER = "never"
@@ -48,10 +49,10 @@ def exposure_figure(rows: list[dict[str, Any]], group_by: str) -> go.Figure:
                 y=[r["exposure_bits"] for r in members],
                 mode="markers",
                 marker={"color": color, "size": 9, "symbol": "circle"},
-                name=f"{group} canaries",
+                name=f"{group_name(group_by, group)}: canaries",
                 text=[
-                    f"secret {r['secret']} · {r['method']}"
-                    f"{' · extracted' if r['extracted'] else ''}"
+                    f"secret {r['secret']}, rank by {r['method']}"
+                    f"{', extracted' if r['extracted'] else ''}"
                     for r in members
                 ],
                 hovertemplate="%{text}<br>exposure %{y:.2f} bits<extra>%{fullData.name}</extra>",
@@ -62,7 +63,13 @@ def exposure_figure(rows: list[dict[str, Any]], group_by: str) -> go.Figure:
             chosen = [r["exposure_bits"] for r in members if r["inserted"] == value]
             means.append(sum(chosen) / len(chosen) if chosen else None)
         figure.add_trace(
-            go.Scatter(x=order, y=means, mode="lines", line={"color": color}, name=f"{group} mean")
+            go.Scatter(
+                x=order,
+                y=means,
+                mode="lines",
+                line={"color": color},
+                name=f"{group_name(group_by, group)}: mean",
+            )
         )
     _reference_lines(figure, rows)
     figure.update_layout(
@@ -82,12 +89,16 @@ def exposure_vs_data_figure(
     different number of times are never averaged together."""
     figure = go.Figure()
     measured = [
-        {**r, "group": r["inserted"] + ("" if group_by == "inserted" else f" · {r[group_by]}")}
+        {
+            **r,
+            "group": group_name("inserted", r["inserted"])
+            + ("" if group_by == "inserted" else f", {group_name(group_by, r[group_by])}"),
+        }
         for r in rows
         if r.get("data_to_capacity") is not None
     ]
     add_grouped_lines(
-        figure, measured, "data_to_capacity", "exposure_bits", "group", band, name="inserted"
+        figure, measured, "data_to_capacity", "exposure_bits", "group", band, name="canaries"
     )
     _reference_lines(figure, measured)
     if measured:

@@ -50,7 +50,7 @@ def alpha_figure(
                 marker={"color": COLORS[i % len(COLORS)], "size": 9},
                 name=name if len(groups) > 1 else "capacity per shape",
                 text=[s["shape"] for s in members],
-                hovertemplate="%{text}<br>%{x:,} params<br>%{y:,.0f} bits<extra></extra>",
+                hovertemplate="%{text}<br>%{x:,} parameters<br>%{y:,.0f} bits<extra></extra>",
             )
         )
     if len(params):
@@ -60,6 +60,7 @@ def alpha_figure(
                 go.Scatter(
                     x=np.r_[xs, xs[::-1]],
                     y=np.r_[fit["ci95"][1] * xs, fit["ci95"][0] * xs[::-1]],
+                    mode="lines",  # a band: no markers on its edge
                     fill="toself",
                     line={"width": 0},
                     opacity=0.2,

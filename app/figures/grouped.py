@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.capacity import COLORS
+from app.labels import HOVER_NUMBER, group_name, label, number
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -32,7 +33,8 @@ def add_grouped_lines(
     name: str | None = None,
 ) -> dict[str, str]:
     """Add one mean line (and band) per group; return the colour used for each group. A
-    line's legend is `name=group` (name: group_by unless given; the bare group for runs)."""
+    line's legend names its group in words (app/labels.py group_name; `name` stands for
+    group_by where the groups are of another key)."""
     groups: dict[str, dict[float, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.get(x) is not None and row.get(y) is not None:
@@ -53,6 +55,7 @@ def add_grouped_lines(
                 go.Scatter(
                     x=xs + xs[::-1],
                     y=high + low[::-1],
+                    mode="lines",  # a band, not data points: no markers on its edge
                     fill="toself",
                     fillcolor=_rgba(color, 0.15),
                     line={"width": 0},
@@ -62,21 +65,21 @@ def add_grouped_lines(
                 )
             )
         hover = [
-            "<br>".join(f"{r.get('run', '')}: {r[y]:.4g}" for r in by_x[v][:6])
+            "<br>".join(f"{r.get('run', '')}: {number(r[y])}" for r in by_x[v][:6])
             + ("<br>…" if len(by_x[v]) > 6 else "")
             for v in xs
         ]
+        legend = f"{group_name(name or group_by, group)}{suffix}"
         figure.add_trace(
             go.Scatter(
                 x=xs,
                 y=means,
                 mode="lines+markers",
-                name=f"{name or group_by}={group}{suffix}"
-                if group_by != "run"
-                else f"{group}{suffix}",
+                name=legend,
                 line={"color": color, "dash": dash} if dash else {"color": color},
                 text=hover,
-                hovertemplate=f"{x}=%{{x}}<br>mean %{{y:.4g}}<br>%{{text}}<extra>{group}</extra>",
+                hovertemplate=f"{label(x)} %{{x:{HOVER_NUMBER}}}<br>mean %{{y:{HOVER_NUMBER}}}"
+                f"<br>%{{text}}<extra>{legend}</extra>",
             )
         )
     return colors

@@ -79,23 +79,25 @@ def test_canary_exposure_by_repeats_and_by_data(client: TestClient, sweeps) -> N
     page = _get(client, f"/figures/canaries?sweeps={sweeps['text']}")
     figure = _figure(page)
     assert figure["layout"]["xaxis"]["categoryarray"] == ["never", "1", "4", "16"]
-    means = {t["name"]: t for t in figure["data"] if t["name"].endswith(" mean")}
+    means = {t["name"]: t for t in figure["data"] if t["name"].endswith(": mean")}
     assert len(means) == 6  # one per run (the view groups by run)
-    small = means["L1-d16 N=64 mean"]["y"]  # exposure grows with the times inserted
+    small = means["L1-d16 N=64: mean"]["y"]  # exposure grows with the times inserted
     assert small == sorted(small) and small[-1] == pytest.approx(19.9)
     assert page.select("table tbody tr") and "never" in page.get_text()
     by_data = _figure(_get(client, f"/figures/canaries-data?sweeps={sweeps['text']}"))
     lines = {t["name"]: t for t in by_data["data"] if t.get("mode") == "lines+markers"}
     assert by_data["layout"]["xaxis"]["title"]["text"].startswith("dataset-to-capacity")
     assert lines, [t["name"] for t in by_data["data"]]
+    assert {"inserted 1×", "inserted 4×"} <= set(lines), set(lines)  # words, not key=value
 
 
 def test_plateau_groups_seeds_into_a_mean_with_a_band(client: TestClient, sweeps) -> None:
     page = _get(client, f"/figures/capacity-plateau?sweeps={sweeps['capacity']}")
     traces = {t.get("name"): t for t in _figure(page)["data"]}
-    line = traces["shape=L1-d8"]
+    line = traces["L1-d8"]
     assert line["x"] == [16, 64, 256] and line["y"][0] == pytest.approx(16 * 32 * 7.0 - 5)
     assert "L1-d8 band" in traces and "L1-d8 capacity" in traces
+    assert traces["L1-d8 band"]["mode"] == "lines"  # a band carries no markers on its edge
     peak = traces["L1-d8 peak"]  # where the maximum over N was found (N=64: 4670 - 5 bits)
     assert peak["x"] == [64] and peak["y"] == [pytest.approx(4665)]
     assert _figure(page)["layout"]["yaxis"]["type"] == "log"  # the view's default
@@ -295,7 +297,7 @@ def test_grouped_lines_mean_and_bands_from_rows() -> None:
     figure = go.Figure()
     colors = add_grouped_lines(figure, rows, "x", "y", "g", band="std")
     traces = {t.name: t for t in figure.data}
-    assert list(traces["g=a"].y) == [2.0, 5.0] and list(traces["g=b"].y) == [9.0]
+    assert list(traces["a"].y) == [2.0, 5.0] and list(traces["b"].y) == [9.0]
     assert list(traces["a band"].y) == [3.0, 5.0, 5.0, 1.0]  # mean ± std (1.0), then back
     assert "b band" not in traces and set(colors) == {"a", "b"}
     minmax = go.Figure()
@@ -356,7 +358,7 @@ def test_samples_without_a_value_for_the_sort_column_come_last(client: TestClien
 def test_curves_draw_training_and_held_out_loss_together(client: TestClient, sweeps) -> None:
     query = f"sweeps={sweeps['capacity']}&metric=train_vs_heldout&group_by=shape&band=none"
     traces = {t["name"]: t for t in _figure(_get(client, f"/figures/curves?{query}"))["data"]}
-    train, heldout = traces["shape=L1-d8 train"], traces["shape=L1-d8 held-out"]
+    train, heldout = traces["L1-d8 train"], traces["L1-d8 held-out"]
     assert train["line"]["color"] == heldout["line"]["color"] and train["line"]["dash"] == "dash"
     assert heldout["y"][0] == pytest.approx(7.1) and train["y"][-1] < 1.0
     rows = client.get(f"/figures/curves?{query}&format=json").json()["rows"]
