@@ -75,6 +75,21 @@ def _validation_message(items: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+def _record_not_an_id(items: list[dict[str, Any]]) -> str | None:
+    """/sweeps/abc names no record: a 404 in words, not a parser's message (an id out of the
+    databases' range stays a 422 that says the range)."""
+    if len(items) != 1 or tuple(items[0].get("loc", ()))[:1] != ("path",):
+        return None
+    if items[0].get("type") != "int_parsing":
+        return None
+    name = str(items[0]["loc"][-1])
+    if not name.endswith("_id"):
+        return None
+    thing = name.removesuffix("_id").replace("_", " ")
+    shown = str(items[0].get("input", ""))[:40]
+    return f"there is no {thing} {shown!r}: {thing} ids are whole numbers (e.g. 1, 2, 3)"
+
+
 def _answer(
     request: Request,
     status_code: int,
@@ -108,6 +123,8 @@ def install_error_handlers(app: FastAPI) -> None:
             # A body that was not parsed as JSON: say what to send instead.
             message = "send the body as JSON with the header Content-Type: application/json"
             return _answer(request, 415, message, items)
+        if (missing := _record_not_an_id(raw)) is not None:
+            return _answer(request, 404, missing, items)
         return _answer(request, 422, _validation_message(items) or "invalid request", items)
 
     @app.exception_handler(StarletteHTTPException)

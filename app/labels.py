@@ -58,6 +58,15 @@ LABELS: dict[str, str] = {
     "rate": "extraction rate",
     "exposure_bits": "exposure (bits)",
 }
+# Per-sample columns (SampleScore) as table headings and sort choices.
+SAMPLE_COLUMNS: dict[str, str] = {
+    "mem_u_bits": "mem_U (bits)",
+    "tfidf": "TF-IDF",
+    "nll_bits": "H(x|model) (bits)",
+    "extract_8": "extraction, k = 8",
+    "extract_16": "extraction, k = 16",
+    "extract_32": "extraction, k = 32",
+}
 # Job kinds (worker/contract.py JOB_PARAMS) as the queue page names them.
 JOB_KIND_WORDS: dict[str, str] = {
     "sleep": "wait (test job)",

@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def _swagger() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="memdash API",
             swagger_js_url=asset_url("vendor/swagger-ui/swagger-ui-bundle.js"),
@@ -113,6 +113,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url=asset_url("favicon.svg"),
             swagger_ui_parameters={"validatorUrl": None},  # no call to validator.swagger.io
         )
+        back = (
+            '<p id="back-to-dashboard" style="font-family:system-ui,sans-serif;margin:0.6rem '
+            '1.5rem"><a href="/">← memdash dashboard</a> · <a href="/docs/measures">what '
+            "memdash measures</a></p>"
+        )
+        html = page.body.decode().replace("<body>", f"<body>\n{back}", 1)
+        return HTMLResponse(html)
 
     app.add_middleware(StaticCache)
     app.middleware("http")(upload_size_gate)

@@ -11,7 +11,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from app import __version__
-from app.labels import GROUP_WORDS, JOB_KIND_WORDS, TERMS, label, number
+from app.labels import GROUP_WORDS, JOB_KIND_WORDS, SAMPLE_COLUMNS, TERMS, label, number
 from app.paths import TEMPLATES_DIR
 from app.static_assets import asset_url
 from app.sweep_kinds import KINDS
@@ -24,6 +24,7 @@ templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defi
 templates.env.globals["asset"] = asset_url  # /static URLs that name their content
 templates.env.globals["group_words"] = GROUP_WORDS  # "Group by" options in words
 templates.env.globals["job_kind_words"] = JOB_KIND_WORDS  # job kinds in words
+templates.env.globals["sample_columns"] = SAMPLE_COLUMNS  # per-sample headings
 
 
 def term(key: str, words: str | None = None) -> Markup:

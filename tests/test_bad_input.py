@@ -91,7 +91,11 @@ def test_browsers_get_an_error_page_with_a_way_back(client) -> None:
     assert "no run 999999" in soup.select_one(".error-message").get_text()
     assert soup.select_one('a[href="/"]') is not None
     invalid = client.get("/sweeps/abc", headers={"Accept": "text/html"})
-    assert invalid.status_code == 422 and "sweep_id" in invalid.text
+    message = BeautifulSoup(invalid.text, "html.parser").select_one(".error-message").get_text()
+    assert invalid.status_code == 404 and "sweep_id" not in invalid.text
+    assert "there is no sweep 'abc': sweep ids are whole numbers" in message
+    as_json = client.get("/runs/1x", headers={"Accept": "application/json"}).json()
+    assert as_json["error"].startswith("there is no run '1x'")
     unknown = client.get("/no/such/page", headers={"Accept": "text/html"})
     assert unknown.status_code == 404 and "there is no page at /no/such/page" in unknown.text
     api = client.get("/api/sweeps/999999", headers={"Accept": "text/html"})
