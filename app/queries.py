@@ -23,6 +23,7 @@ from app.db.models import (
     utcnow,
 )
 from app.settings import Settings
+from app.sweep_progress import SweepProgress, sweep_progress
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class Overview:
     jobs_by_state: dict[str, int]
     workers: list[Worker]
     corpora: list[Dataset]
+    progress: dict[int, SweepProgress]  # per sweep id
+    lost_workers: set[int]  # ids of workers not heard from for two silences
+    next_jobs: list[Job]  # the head of the queue, in claim order
+
+    @property
+    def n_alive(self) -> int:
+        return len(self.workers) - len(self.lost_workers)
 
     @property
     def is_empty(self) -> bool:
@@ -44,8 +52,19 @@ class Overview:
         return any(self.jobs_by_state.get(state) for state in ("queued", "running"))
 
 
-def overview(session: Session, *, recent_sweeps: int = 20) -> Overview:
-    sweeps = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(recent_sweeps)).all()
+def overview(session: Session, settings: Settings, *, recent_sweeps: int = 20) -> Overview:
+    """What the overview leads with: sweeps (running first) with their progress, the queue's
+    head and the workers with their health."""
+    recent = session.scalars(select(Sweep).order_by(Sweep.id.desc()).limit(recent_sweeps)).all()
+    sweeps = sorted(recent, key=lambda s: (s.status not in ACTIVE_STATES, -s.id))
+    ids = [s.id for s in sweeps]
+    runs_of: dict[int, list[Run]] = {i: [] for i in ids}
+    for run in session.scalars(select(Run).where(Run.sweep_id.in_(ids))):
+        runs_of[run.sweep_id].append(run)
+    jobs_of: dict[int, list[Job]] = {i: [] for i in ids}
+    for job in session.scalars(select(Job).where(Job.sweep_id.in_(ids))):
+        jobs_of[job.sweep_id].append(job)
+    progress = {s.id: sweep_progress(s, runs_of[s.id], jobs_of[s.id]) for s in sweeps}
     n_runs = session.scalar(select(func.count()).select_from(Run)) or 0
     n_uploads = (
         session.scalar(
@@ -54,9 +73,21 @@ def overview(session: Session, *, recent_sweeps: int = 20) -> Overview:
         or 0
     )
     jobs_by_state = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
-    workers = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc()).limit(20)).all()
+    seen = workers(session)
+    lost = {w.id for w in seen if is_lost(w, settings)}
+    head = session.scalars(
+        select(Job).where(Job.state == "queued").order_by(Job.priority, Job.id).limit(5)
+    ).all()
     return Overview(
-        list(sweeps), n_runs, n_uploads, jobs_by_state, list(workers), list_corpora(session)
+        list(sweeps),
+        n_runs,
+        n_uploads,
+        jobs_by_state,
+        seen,
+        list_corpora(session),
+        progress,
+        lost,
+        list(head),
     )
 
 

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app import queries
-from app.deps import SessionDep
+from app.deps import SessionDep, SettingsDep
 from app.templating import render
 
 router = APIRouter(tags=["pages"])
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview_page(request: Request, session: SessionDep) -> HTMLResponse:
-    context = {"overview": queries.overview(session), "errors": {}, "form": {"preset": "quick"}}
+def overview_page(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    overview = queries.overview(session, settings)
+    context = {"overview": overview, "errors": {}, "form": {"preset": "quick"}}
     return render(request, "overview.html", context, block="live")

@@ -90,7 +90,8 @@ def api_launch(
 def _overview_with_errors(request: Request, errors: dict[str, str], form: dict) -> Response:
     # A corpus uploaded with the form stays, ready to pick: a fresh read shows it.
     with read_scope(request) as fresh:
-        context = {"overview": queries.overview(fresh), "errors": errors, "form": form}
+        overview = queries.overview(fresh, request.app.state.settings)
+        context = {"overview": overview, "errors": errors, "form": form}
         return render(request, "overview.html", context, status_code=422)
 
 
@@ -115,7 +116,7 @@ def form_launch_text(
         "reference": reference,
         "corpus": corpus,
         "train_sizes": train_sizes,
-        "seeds": seeds,
+        "text_seeds": seeds,  # not "seeds": that is the capacity form's field on the same page
         "canaries": canaries,
     }
     errors: dict[str, str] = {}
@@ -124,7 +125,7 @@ def form_launch_text(
         if seeds.strip().isdigit():
             overrides["seeds"] = int(seeds)
         else:
-            errors["seeds"] = "seeds: a whole number of repetitions, e.g. 3"
+            errors["text_seeds"] = "seeds: a whole number of repetitions, e.g. 3"
     if canaries:
         overrides["canaries"] = {}  # the defaults of worker.params.SweepCanaries
     if corpus_file is not None and corpus_file.filename:
@@ -147,7 +148,7 @@ def form_launch_text(
         except HTTPException as error:
             fields = ("reference", "train_sizes", "corpus", "seeds", "canaries")
             field = next((f for f in fields if f in error.detail), "text_preset")
-            errors[field] = in_form_words(error.detail)
+            errors["text_seeds" if field == "seeds" else field] = in_form_words(error.detail)
     if errors:
         return _overview_with_errors(request, errors, form)
     return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)

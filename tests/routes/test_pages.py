@@ -1,0 +1,46 @@
+"""The overview leads with what is happening: sweeps (running first) with progress, the head of
+the queue and the workers' health; the launch forms come after, with ids of their own."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from app.db import queue
+from app.db.models import Run, Sweep, Worker, utcnow
+from tests.figure_data import add_capacity_sweep
+
+
+def test_the_overview_leads_with_running_work_and_worker_health(
+    client: TestClient, session_factory
+) -> None:
+    with session_factory.begin() as session:
+        done = add_capacity_sweep(session)
+        running = Sweep(name="busy", kind="text", status="running", params={})
+        session.add(running)
+        session.flush()
+        runs = [Run(sweep_id=running.id, name=f"r{i}", status="queued") for i in range(4)]
+        session.add_all(runs)
+        session.flush()
+        runs[0].status = "succeeded"
+        job = queue.enqueue(session, "sleep", {}, sweep_id=running.id, run_id=runs[1].id)
+        session.add(Worker(name="gone", last_seen_at=utcnow() - timedelta(minutes=5)))
+        done_id, running_id, job_id = done.id, running.id, job.id
+    page = BeautifulSoup(client.get("/").text, "html.parser")
+    rows = page.select("#sweeps tbody tr")
+    assert rows[0]["id"] == f"sweep-row-{running_id}"  # running work first
+    assert rows[1]["id"] == f"sweep-row-{done_id}"
+    assert rows[0].select_one("progress")["value"] == "0.25"  # 1 of 4 runs ended
+    assert "1 of 4 runs" in rows[0].get_text()
+    head = page.select_one("#queue-head")
+    assert f"job {job_id}" in head.get_text() and page.select_one("#no-worker-alive")
+    assert "lost" in page.select_one("#worker-health").get_text()
+    # What is happening comes before the launch forms.
+    text = str(page)
+    assert text.index('id="sweeps"') < text.index('id="launch"')
+    ids = Counter(el["id"] for el in page.select("[id]"))
+    assert [i for i, n in ids.items() if n > 1] == []  # every label focuses its own field
+    assert page.select_one("label[for=text-seeds]") and page.select_one("#text-seeds")
