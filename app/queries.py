@@ -22,6 +22,7 @@ from app.db.models import (
     Worker,
     utcnow,
 )
+from app.db.queue import CLAIM_ORDER
 from app.settings import Settings
 from app.sweep_progress import SweepProgress, sweep_progress
 
@@ -76,7 +77,7 @@ def overview(session: Session, settings: Settings, *, recent_sweeps: int = 20) -
     seen = workers(session)
     lost = {w.id for w in seen if is_lost(w, settings)}
     head = session.scalars(
-        select(Job).where(Job.state == "queued").order_by(Job.priority, Job.id).limit(5)
+        select(Job).where(Job.state == "queued").order_by(*CLAIM_ORDER).limit(5)
     ).all()
     return Overview(
         list(sweeps),

@@ -2,7 +2,8 @@
 
 - A running job's time left: its elapsed time × (1 − progress) / progress, once it has made 2%
   progress (its own measured rate; before that it is unknown).
-- A queued job's position: its place in the claim order (priority, then age; app/db/queue.py).
+- A queued job's position: its place in the claim order (app/db/queue.py CLAIM_ORDER: sweeps
+  first come, first served; within a sweep its priorities, then age).
 - When a queued job should start: the workers' next free times (a running job's time left; an
   idle worker now), taken in claim order, each queued job lasting the mean duration of the
   finished jobs of its kind. Unknown (None) past the first job whose kind has never finished.
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Job, utcnow
+from app.db.queue import CLAIM_ORDER
 
 MIN_PROGRESS = 0.02
 
@@ -55,7 +57,7 @@ def estimates(session: Session, n_workers: int) -> dict[int, Estimate]:
     """Per active job: its queue position and start estimate, or its time left."""
     now = utcnow()
     active = session.scalars(
-        select(Job).where(Job.state.in_(("queued", "running"))).order_by(Job.priority, Job.id)
+        select(Job).where(Job.state.in_(("queued", "running"))).order_by(*CLAIM_ORDER)
     ).all()
     running = [j for j in active if j.state == "running"]
     out = {j.id: Estimate(remaining_s=remaining_s(j, now)) for j in running}

@@ -68,7 +68,7 @@ def add_capacity_sweep(session: Session, status: str = "succeeded") -> Sweep:
                     session,
                     sweep,
                     n_params,
-                    name=f"{key} N={n} seed={seed}",
+                    name=f"{key}, N {n:,}, seed {seed}",
                     seed=seed,
                     n_train=n,
                     config={**config, "n_samples": n, "seed": seed},
@@ -118,7 +118,7 @@ def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
                 session,
                 sweep,
                 n_params,
-                name=f"{key} N={n}",
+                name=f"{key}, N {n:,}",
                 n_train=n,
                 config={**shared, "n_layer": 1, "d_model": d_model, "shape": key, "n_samples": n},
             )

@@ -159,3 +159,22 @@ def test_sqlite_reads_take_no_lock_and_refuse_writes(tmp_path) -> None:
         reader.execute(text("INSERT INTO t VALUES (2)"))
     reader.close()
     engine.dispose()
+
+
+def test_sweeps_are_served_in_turn_and_priorities_order_jobs_within_one(
+    session_factory, worker_id
+) -> None:
+    """A scoring launched before a capacity sweep starts first, although the capacity sweep
+    gives its largest shapes a lower priority value."""
+    from app.db.models import Sweep
+
+    with session_factory.begin() as session:
+        first, second = Sweep(name="scoring", kind="scoring"), Sweep(name="big", kind="capacity")
+        session.add_all([first, second])
+        session.flush()
+        ids = (first.id, second.id)
+    scoring = _enqueue(session_factory, sweep_id=ids[0])
+    small = _enqueue(session_factory, sweep_id=ids[1], priority=-10)
+    large = _enqueue(session_factory, sweep_id=ids[1], priority=-1000)
+    order = [_claim(session_factory, worker_id).id for _ in range(3)]
+    assert order == [scoring, large, small]

@@ -138,7 +138,7 @@ def test_a_text_sweep_repeats_over_seeds(client, session_factory):
         runs = session.query(Run).filter_by(sweep_id=launched.json()["sweep_id"]).all()
         jobs = session.query(Job).filter_by(sweep_id=launched.json()["sweep_id"]).all()
         assert sorted((r.n_train, r.seed) for r in runs) == [(8, 3), (8, 4), (32, 3), (32, 4)]
-        assert {r.name for r in runs} >= {"L1-d16 N=8 seed 3", "L1-d16 N=32 seed 4"}
+        assert {r.name for r in runs} >= {"L1-d16, N 8, seed 3", "L1-d16, N 32, seed 4"}
         assert sorted(j.params["seed"] for j in jobs) == [3, 4]
         for job in jobs:  # each job trains its own seed's runs
             seeds = {session.get(Run, m["run_id"]).seed for m in job.params["members"]}

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,11 +97,17 @@ def enqueue(
     return job
 
 
+# The order jobs are claimed in: sweeps first come, first served (a scoring launched before a
+# capacity sweep starts before it), and within a sweep by its own priorities (a capacity sweep
+# starts its largest shapes first), then oldest; jobs of no sweep (tests, smoke jobs) first.
+CLAIM_ORDER = (func.coalesce(Job.sweep_id, 0), Job.priority, Job.id)
+
+
 def claim(
     session: Session, worker_id: int, lease_s: float, kinds: list[str] | None = None
 ) -> Job | None:
-    """Take the next queued job (lowest priority value, then oldest) and lease it."""
-    query = select(Job).where(Job.state == JobState.queued).order_by(Job.priority, Job.id).limit(1)
+    """Take the next queued job (CLAIM_ORDER) and lease it."""
+    query = select(Job).where(Job.state == JobState.queued).order_by(*CLAIM_ORDER).limit(1)
     if kinds:
         query = query.where(Job.kind.in_(kinds))
     if session.get_bind().dialect.name == "postgresql":

@@ -125,7 +125,7 @@ def _launch_shape(
         for seed in range(params.seeds):
             run = Run(
                 sweep_id=sweep.id,
-                name=f"{key} N={n_samples} seed={seed}",
+                name=f"{key}, N {n_samples:,}, seed {seed}",
                 seed=seed,
                 n_train=n_samples,
                 n_params=params.n_params(shape),

@@ -58,7 +58,7 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
             for n_samples in params.train_sizes:
                 run = Run(
                     sweep_id=sweep.id,
-                    name=f"{key} N={n_samples}" + (f" seed {seed}" if params.seeds > 1 else ""),
+                    name=f"{key}, N {n_samples:,}" + (f", seed {seed}" if params.seeds > 1 else ""),
                     seed=seed,
                     n_train=n_samples,
                     status="queued",

@@ -81,7 +81,7 @@ def test_canary_exposure_by_repeats_and_by_data(client: TestClient, sweeps) -> N
     assert figure["layout"]["xaxis"]["categoryarray"] == ["never", "1", "4", "16"]
     means = {t["name"]: t for t in figure["data"] if t["name"].endswith(": mean")}
     assert len(means) == 6  # one per run (the view groups by run)
-    small = means["L1-d16 N=64: mean"]["y"]  # exposure grows with the times inserted
+    small = means["L1-d16, N 64: mean"]["y"]  # exposure grows with the times inserted
     assert small == sorted(small) and small[-1] == pytest.approx(19.9)
     assert page.select("table tbody tr") and "never" in page.get_text()
     by_data = _figure(_get(client, f"/figures/canaries-data?sweeps={sweeps['text']}"))
@@ -327,7 +327,7 @@ def test_with_a_read_token_pages_need_it_but_shared_views_stay_open(
 def test_memorized_bits_over_steps_come_from_the_training_loss(client: TestClient, sweeps) -> None:
     query = f"sweeps={sweeps['capacity']}&metric=memorized_bits&group_by=run&band=none"
     rows = client.get(f"/figures/curves?{query}&format=json").json()["rows"]
-    first = next(r for r in rows if r["run"] == "L1-d8 N=16 seed=0" and r["step"] == 100)
+    first = next(r for r in rows if r["run"] == "L1-d8, N 16, seed 0" and r["step"] == 100)
     loss = 7.0 * math.exp(-100 / 300)  # the fixture's curve; V = 128, S = 32, N = 16
     assert first["memorized_bits"] == pytest.approx(16 * 31 * (math.log2(128) - loss))
     text = client.get(f"/figures/curves?sweeps={sweeps['text']}&metric=memorized_bits&format=json")

@@ -15,7 +15,7 @@ def _running_sweep(session_factory) -> tuple[int, int]:
         sweep = Sweep(name="live", kind="text", status="running", params={})
         session.add(sweep)
         session.flush()
-        run = Run(sweep_id=sweep.id, name="L1-d16 N=8", status="running", config={})
+        run = Run(sweep_id=sweep.id, name="L1-d16, N 8", status="running", config={})
         session.add(run)
         session.flush()
         return sweep.id, run.id
