@@ -70,9 +70,9 @@ SAMPLE_COLUMNS: dict[str, str] = {
 # Job kinds (worker/contract.py JOB_PARAMS) as the queue page names them.
 JOB_KIND_WORDS: dict[str, str] = {
     "sleep": "wait (test job)",
-    "train": "train a model on random tokens",
-    "train_group": "train models on random tokens, stacked",
-    "train_text": "train a model on text",
+    "train": "train on random tokens",
+    "train_group": "train on random tokens",
+    "train_text": "train on text",
     "score": "score a checkpoint",
 }
 # The "Group by" choices of the figures (app/views/state.py GROUP_KEYS), in words.

@@ -74,7 +74,12 @@ def overview(session: Session, settings: Settings, *, recent_sweeps: int = 20) -
         or 0
     )
     jobs_by_state = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
-    seen = workers(session)
+    # A worker started again registers anew under its name: the overview shows each name's
+    # newest registration (the queue page lists them all).
+    newest: dict[str, Worker] = {}
+    for worker in workers(session):  # most recent first
+        newest.setdefault(worker.name, worker)
+    seen = list(newest.values())
     lost = {w.id for w in seen if is_lost(w, settings)}
     head = session.scalars(
         select(Job).where(Job.state == "queued").order_by(*CLAIM_ORDER).limit(5)

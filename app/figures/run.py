@@ -5,8 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from app.figures.capacity import COLORS, PLOT_LAYOUT
-
-LABELS = {"train_loss_bits": "training loss (bits/token)"}
+from app.labels import HOVER_NUMBER, label
 
 
 def curves_figure(curves: dict[str, list[tuple[int, float]]]) -> go.Figure:
@@ -17,9 +16,12 @@ def curves_figure(curves: dict[str, list[tuple[int, float]]]) -> go.Figure:
                 x=[step for step, _ in points],
                 y=[value for _, value in points],
                 mode="lines+markers",
-                name=LABELS.get(name, name),
+                name=label(name),
                 line={"color": COLORS[i % len(COLORS)]},
+                hovertemplate=f"step %{{x:,}}: %{{y:{HOVER_NUMBER}}}<extra>{label(name)}</extra>",
             )
         )
-    figure.update_layout(**PLOT_LAYOUT, xaxis_title="optimizer step", yaxis_title="value")
+    units = {label(name).rsplit("(", 1)[-1].rstrip(")") for name in curves if "(" in label(name)}
+    y_title = f"value ({units.pop()})" if len(units) == 1 else "value"
+    figure.update_layout(**PLOT_LAYOUT, xaxis_title="optimizer step", yaxis_title=y_title)
     return figure

@@ -108,6 +108,9 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         assert download.value.suggested_filename == "memdash-memorization.svg"
         svg = Path(download.value.path()).read_text()
         assert "<svg" in svg[:2000] and "Memorization vs training-set size" in svg  # titled
+        # Zoomed, the address holds the zoom and so does the link copied.
+        page.evaluate("Plotly.relayout('figure', {'xaxis.range': [10, 20], 'yaxis.range': [1, 2]})")
+        page.wait_for_function("location.search.includes('x_range=10%2C20')")
         page.click("#copy-link")
         page.wait_for_function("document.querySelector('#share-url').value !== ''")
         link = page.locator("#share-url").input_value()
@@ -120,8 +123,14 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         _watch_console(other, errors)
         other.goto(link)
         other.wait_for_selector("#figure .main-svg")
-        assert _figure_state(other) == before
-        assert _figure_state(other)["layout"]["xaxis"]["type"] == "linear"
+        shared = _figure_state(other)
+        assert shared["data"] == before["data"]
+        assert shared["layout"]["xaxis"]["type"] == "linear"
+        drawn = other.evaluate(
+            "(() => { const el = document.getElementById('figure'); "
+            "return [el.layout.xaxis.range, el.layout.yaxis.range]; })()"
+        )
+        assert drawn == [[10, 20], [1, 2]]  # opens zoomed
         fresh.close()
 
         # Every page works offline (no request leaves the server) and logs no error.
