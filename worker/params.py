@@ -36,7 +36,9 @@ class TrainParams(Strict):
     precision: Literal["fp32", "bf16"] = "fp32"
     eval_every: int = Field(default=100, ge=1, le=10_000_000)
     patience_evals: int = Field(default=4, ge=1, le=10_000)
-    min_improvement_bits: float = Field(default=0.005, ge=0, le=100)  # per token
+    # Progress: a gain of at least this share of the bits the run has memorized, within
+    # `patience_evals` evaluations (worker/saturation.py; the same for every N).
+    min_gain_share: float = Field(default=0.002, ge=0, le=1)
     # At a plateau the learning rate is cut (×lr_cut_factor) up to lr_cuts times before the
     # run counts as saturated (worker.train.Saturation).
     lr_cuts: int = Field(default=3, ge=0, le=20)
@@ -361,7 +363,6 @@ PRESETS: dict[str, dict] = {
             "warmup_steps": 30,
             "eval_every": 50,
             "patience_evals": 3,
-            "min_improvement_bits": 0.01,
         },
     },
 }
@@ -572,7 +573,6 @@ TEXT_PRESETS: dict[str, dict] = {
             "warmup_steps": 50,
             "eval_every": 100,
             "patience_evals": 3,
-            "min_improvement_bits": 0.01,
         },
     },
 }

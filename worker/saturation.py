@@ -1,9 +1,16 @@
 """The saturation rule: when a run has stopped improving (SPEC 3: capacity is measured at
-saturation).
+saturation), judged in the units capacity is counted in.
 
 Every `eval_every` steps the trainer measures the mean training loss (bits/token) on the
 training set, or on its first `max_eval_samples` samples when it is larger (training sets are in
-seeded random order, so the subset is a random sample), and feeds it to `Saturation.update`.
+seeded random order, so the subset is a random sample), and feeds it to `Saturation.update`
+with the uniform code's bits per token, log2 V.
+
+What a run has memorized is the training set's bits it saves against the uniform code,
+n_tokens · (log2 V − loss); a gain is n_tokens · (reference − loss). Progress is a gain of at
+least `min_gain_share` of the memorized bits: n_tokens cancels, so the rule is the same for
+N = 64 and N = 4,096 (a threshold in bits per token would be a tolerance of 0.01·N·(S−1) bits,
+growing with the data, and stop large training sets early: issue 26, docs/results.md).
 """
 
 from __future__ import annotations
@@ -12,17 +19,22 @@ from dataclasses import dataclass
 
 from worker.train_config import TrainConfig
 
+# The smallest gain per token that counts as progress, whatever the run has memorized.
+RESOLUTION_BITS = 1e-4
+
 
 @dataclass
 class Saturation:
     """The stopping rule's state (saved in checkpoints so resume decides identically).
 
     Progress is measured against `reference_bits`, the loss when the rule last saw a real
-    improvement (at least `min_improvement_bits` below it); it does not creep down with every
-    evaluation, so slow steady progress adds up and resets the count instead of passing for a
-    plateau. After `patience_evals` evaluations without such an improvement the learning rate is
-    cut (×`lr_cut_factor`, at most `lr_cuts` times) and patience starts again; a plateau after
-    the last cut is saturation ("plateau"). A loss at or below `floor_bits` is "memorized".
+    improvement: at least `min_gain_share` of the memorized bits per token (log2 V − loss),
+    and at least RESOLUTION_BITS (a loss that has not left the uniform code cannot improve by
+    noise alone). The reference does not creep down with every evaluation, so slow steady
+    progress adds up and resets the count instead of passing for a plateau. After
+    `patience_evals` evaluations without such an improvement the learning rate is cut
+    (×`lr_cut_factor`, at most `lr_cuts` times) and patience starts again; a plateau after the
+    last cut is saturation ("plateau"). A loss at or below `floor_bits` is "memorized".
     Neither reached by `max_steps`: "max_steps", a lower bound (see `saturated`).
     """
 
@@ -32,13 +44,15 @@ class Saturation:
     lr_cuts_done: int = 0
     reason: str = ""
 
-    def update(self, loss_bits: float, config: TrainConfig) -> bool:
-        """Record an evaluation; True when training should stop."""
+    def update(self, loss_bits: float, config: TrainConfig, uniform_bits: float) -> bool:
+        """Record an evaluation (`uniform_bits`: log2 V); True when training should stop."""
         self.best_bits = min(self.best_bits, loss_bits)
         if loss_bits <= config.floor_bits:
             self.reason = "memorized"
             return True
-        if loss_bits < self.reference_bits - config.min_improvement_bits:
+        memorized = max(0.0, uniform_bits - self.best_bits)
+        needed = max(RESOLUTION_BITS, config.min_gain_share * memorized)
+        if loss_bits < self.reference_bits - needed:
             self.reference_bits, self.evals_without_improvement = loss_bits, 0
             return False
         self.evals_without_improvement += 1

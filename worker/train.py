@@ -25,6 +25,7 @@ bit for bit where an uninterrupted one would.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -216,7 +217,8 @@ def train_many(
                 curves[i].append(point)
                 if on_eval:
                     on_eval(i, step, model)
-                if saturations[i].update(point["train_loss_bits"], config):
+                uniform_bits = math.log2(model_config.vocab_size)
+                if saturations[i].update(point["train_loss_bits"], config, uniform_bits):
                     active[i] = False
                     stopped_at[i] = step
             if on_progress:

@@ -27,10 +27,13 @@ PLOT_LAYOUT = {
 
 
 def alpha_figure(
-    shapes: list[dict[str, Any]], fit: dict[str, Any] | None, group_by: str = "sweep"
+    shapes: list[dict[str, Any]],
+    fits: list[tuple[str, dict[str, Any]]],
+    group_by: str = "sweep",
 ) -> go.Figure:
-    """Capacity vs parameters with the fitted α (and its 95% band) beside the paper's lines;
-    the shapes' points coloured by `group_by` (a key of the shape rows: sweep, shape)."""
+    """Capacity vs parameters with the stored α fits (each named, with its 95% band) beside
+    the paper's lines; the shapes' points coloured by `group_by` (a key of the shape rows:
+    sweep, shape, architecture)."""
     from app.figures.grouped import natural_key  # grouped imports this module's palette
 
     figure = go.Figure()
@@ -55,22 +58,30 @@ def alpha_figure(
         )
     if len(params):
         xs = np.array([0, params.max() * 1.1])
-        if fit and "ci95" in fit:
-            figure.add_trace(
-                go.Scatter(
-                    x=np.r_[xs, xs[::-1]],
-                    y=np.r_[fit["ci95"][1] * xs, fit["ci95"][0] * xs[::-1]],
-                    mode="lines",  # a band: no markers on its edge
-                    fill="toself",
-                    line={"width": 0},
-                    opacity=0.2,
-                    name="95% CI",
+        for j, (name, fit) in enumerate(fits):
+            color = COLORS[(len(groups) + j) % len(COLORS)]
+            if "ci95" in fit:
+                figure.add_trace(
+                    go.Scatter(
+                        x=np.r_[xs, xs[::-1]],
+                        y=np.r_[fit["ci95"][1] * xs, fit["ci95"][0] * xs[::-1]],
+                        mode="lines",  # a band: no markers on its edge
+                        fill="toself",
+                        fillcolor=color,
+                        line={"width": 0},
+                        opacity=0.2,
+                        name=f"{name}: 95% CI",
+                        showlegend=False,
+                        hoverinfo="skip",
+                    )
                 )
-            )
-        if fit:
             figure.add_trace(
                 go.Scatter(
-                    x=xs, y=fit["alpha"] * xs, mode="lines", name=f"memdash α = {fit['alpha']:.2f}"
+                    x=xs,
+                    y=fit["alpha"] * xs,
+                    mode="lines",
+                    line={"color": color},
+                    name=f"{name} = {fit['alpha']:.2f}",
                 )
             )
         for alpha, label in (

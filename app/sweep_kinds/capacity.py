@@ -168,34 +168,56 @@ def _launch_shape(
 
 
 def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
+    """Capacity per configuration with how far to trust it, α per precision (and per
+    architecture for LM2 sweeps); every page, figure, export and CLI line reads these."""
     done = [r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary]
     points = [
         CapacityPoint(r.config["shape"], r.n_train or 0, r.summary["mem_u_bits"]) for r in done
     ]
     params_of = {r.config["shape"]: r.n_params for r in done}
-    capacities = capacity_per_config(points)
+    # A size with a run that did not finish (failed, cancelled) has a seed missing.
+    incomplete = {
+        (r.config["shape"], r.n_train or 0)
+        for r in runs
+        if "shape" in r.config and not (r.status == "succeeded" and "mem_u_bits" in r.summary)
+    }
+    capacities = capacity_per_config(points, incomplete)
 
-    def at_peak_saturated(key: str, n_samples: int) -> bool:  # key: the configuration
-        peak = [r for r in done if r.config["shape"] == key and (r.n_train or 0) == n_samples]
-        return all(saturated(r.summary.get("stop_reason")) for r in peak)
+    def unsaturated_sizes(key: str) -> list[int]:
+        """Sizes with a run stopped by its budget while still improving: the maximum over
+        sizes may lie higher there, so any such size makes the capacity a lower bound."""
+        return sorted(
+            {
+                r.n_train or 0
+                for r in done
+                if r.config["shape"] == key and not saturated(r.summary.get("stop_reason"))
+            }
+        )
 
-    shapes = [
-        {
-            "shape": key,
-            "n_params": params_of[key],
-            "capacity_bits": c.capacity_bits,
-            "argmax_n_samples": c.argmax_n_samples,
-            "bits_per_param": c.capacity_bits / params_of[key],
-            # A capacity is only one when its runs stopped improving; otherwise a lower bound.
-            "saturated": at_peak_saturated(key, c.argmax_n_samples),
-            # Sizes of the second pass around the first pass's peak (`refine`).
-            "refined_sizes": sorted(
-                {r.n_train or 0 for r in done if r.config["shape"] == key}
-                & {r.n_train or 0 for r in done if r.config.get("refinement")}
-            ),
-        }
-        for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]])
-    ]
+    shapes = []
+    for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]]):
+        low, high = c.seed_range_bits
+        capped = unsaturated_sizes(key)
+        shapes.append(
+            {
+                "shape": key,
+                "n_params": params_of[key],
+                "capacity_bits": c.capacity_bits,
+                "argmax_n_samples": c.argmax_n_samples,
+                "bits_per_param": c.capacity_bits / params_of[key],
+                "n_seeds": len(c.seed_bits[c.argmax_n_samples]),
+                "seed_range_bits": [low, high],
+                # A capacity is only one when every size's runs stopped improving.
+                "saturated": not capped,
+                "unsaturated_sizes": capped,
+                "incomplete_sizes": list(c.incomplete_sizes),
+                # Sizes of the second pass around the first pass's peak (`refine`).
+                "refined_sizes": sorted(
+                    {r.n_train or 0 for r in done if r.config["shape"] == key}
+                    & {r.n_train or 0 for r in done if r.config.get("refinement")}
+                ),
+            }
+        )
     reasons: dict[str, int] = {}
     for run in done:
         reason = run.summary.get("stop_reason") or "unknown"
@@ -226,18 +248,23 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
             entry["matched_to_config"] = config_key(
                 config["matched_to"], entry["precision"], precisions
             )
-    first = [s for s in shapes if s["precision"] == precisions[0]] if shapes else []
     # α is the plain GPTs' (the paper's quantity) when the sweep has any; LM2s get their own.
-    plain = [s for s in first if s["architecture"] == "GPT"]
-    if (fit := alpha_fit_summary(plain or first)) is not None:
-        summary["alpha_fit"] = fit
+    # One fit per precision, stored once: `alpha_fit` is the first precision's, and every
+    # view reads these (none refits).
+    by_precision = {}
+    for precision in precisions:
+        of_precision = [s for s in shapes if s["precision"] == precision]
+        plain = [s for s in of_precision if s["architecture"] == "GPT"]
+        by_precision[precision] = alpha_fit_summary(plain or of_precision)
+    if shapes:
+        summary["alpha_by_precision"] = by_precision
+    first = [s for s in shapes if s["precision"] == precisions[0]] if shapes else []
+    if shapes and (fit := by_precision[precisions[0]]) is not None:
+        summary["alpha_fit"] = {**fit, "precision": precisions[0]}
     if any(s["architecture"] == "LM2" for s in first):
         first_runs = [r for r in done if r.config.get("precision", "fp32") == precisions[0]]
         summary |= architecture_summary(first, first_runs)
     if len(precisions) > 1:
-        summary["alpha_by_precision"] = {
-            p: alpha_fit_summary([s for s in shapes if s["precision"] == p]) for p in precisions
-        }
         summary["precision_comparison"] = precision_comparison(shapes)
     return summary
 

@@ -18,7 +18,7 @@ from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleSco
 from app.run_rows import run_row
 from app.scatter import extreme_indices
 from app.views.state import ViewState
-from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
+from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16, memorizable_bits
 from worker.metrics.extraction import PREFIX_LENGTHS
 
 SCATTER_BUCKETS = 200
@@ -47,15 +47,26 @@ def selected_runs(session: Session, state: ViewState, kinds: tuple[str, ...] = (
 
 
 def capacity_rows(runs: list[Run]) -> list[dict[str, Any]]:
-    return [
-        {
-            **run_row(r),
-            "mem_u_bits": r.summary["mem_u_bits"],
-            "dataset_bits": r.summary.get("dataset_bits"),
-        }
-        for r in runs
-        if "mem_u_bits" in r.summary
-    ]
+    """Memorized bits per capacity run, with what its data lets a model memorize:
+    N·(S−1)·log2 V (`memorizable_bits`, the plateau figure's entropy line)."""
+    rows = []
+    for r in runs:
+        if "mem_u_bits" not in r.summary:
+            continue
+        config, n = r.config, r.n_train or r.summary.get("n_train") or 0
+        known = {"vocab_size", "seq_len"} <= config.keys()
+        rows.append(
+            {
+                **run_row(r),
+                "mem_u_bits": r.summary["mem_u_bits"],
+                "dataset_bits": r.summary.get("dataset_bits"),
+                "memorizable_bits": memorizable_bits(n, config["seq_len"], config["vocab_size"])
+                if known
+                else None,
+                "precision": config.get("precision", "fp32"),
+            }
+        )
+    return rows
 
 
 def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
@@ -68,6 +79,24 @@ def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
         for sweep in sweeps
         for shape in sweep.summary.get("shapes", [])
     ]
+
+
+def stored_alphas(session: Session, state: ViewState) -> list[dict[str, Any]]:
+    """α as each chosen capacity sweep's summary stores it, per precision (older summaries:
+    their one `alpha_fit`), with the sweep's id and the precision."""
+    if not state.sweeps:
+        return []
+    sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
+    out = []
+    for sweep in sorted(sweeps, key=lambda s: s.id):
+        summary = sweep.summary or {}
+        fits = summary.get("alpha_by_precision")
+        if not fits and summary.get("alpha_fit"):
+            fits = {summary["alpha_fit"].get("precision", "fp32"): summary["alpha_fit"]}
+        for precision, fit in (fits or {}).items():
+            if fit:
+                out.append({**fit, "sweep": sweep.id, "precision": precision})
+    return out
 
 
 def memorized_bits_from_loss(run: Run, loss_bits: float) -> float | None:

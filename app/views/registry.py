@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.architecture_summary import alphas_by_architecture
 from app.db.models import Sweep
 from app.figures.axes import mark_capacity
 from app.figures.canaries import exposure_figure, exposure_vs_data_figure
@@ -21,7 +20,7 @@ from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.text import membership_figure
 from app.labels import label
 from app.run_rows import text_rows
-from app.summaries import alpha_fit_summary, scaling_law_summary
+from app.summaries import scaling_law_summary
 from app.views import data
 from app.views.state import LINE_GROUP_KEYS, ViewState
 from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
@@ -112,58 +111,141 @@ def _plateau(session: Session, state: ViewState) -> Built:
                             name=f"{shape['shape']} refined sizes",
                         )
                     )
-    entropy = sorted({(r["n_train"], r["dataset_bits"]) for r in rows if r["dataset_bits"]})
+    entropy = sorted({(r["n_train"], r["memorizable_bits"]) for r in rows if r["memorizable_bits"]})
     if entropy:
         figure.add_trace(
             go.Scatter(
                 x=[n for n, _ in entropy],
                 y=[bits for _, bits in entropy],
                 mode="lines",
-                name="entropy of the data",
+                name="entropy of the data, N·(S−1)·log2 V",
                 line={"color": "gray", "dash": "dash"},
             )
         )
-    return Built(rows, _axes(figure, state, "training samples N", "memorized bits (Σ mem_U)"))
+    notes = []
+    if state.group_by == "shape" and rows:
+        _add_predictor(figure, rows, data.stored_alphas(session, state), colors)
+        notes.append(
+            "The entropy line is N·(S−1)·log2 V: the first token of each sample is coded "
+            "uniformly by the model and the reference alike, so only S−1 tokens can be "
+            "memorized (the paper writes N·S·log2 V). Dash-dot: the paper's predictor "
+            "min(α·params, data) (App. A.1) with this sweep's stored α; dotted (in the legend): "
+            "with the paper's α = 3.64."
+        )
+    figure = _axes(figure, state, "training samples N", "memorized bits (Σ mem_U)")
+    return Built(rows, figure, notes=notes)
+
+
+def _add_predictor(
+    figure: go.Figure,
+    rows: list[dict[str, Any]],
+    alphas: list[dict[str, Any]],
+    colors: dict[str, str],
+) -> None:
+    """Paper App. A.1: predicted memorized bits min(α·params, what the data holds) per shape,
+    over its sizes, with the sweep's stored α for the shape's precision and with the paper's."""
+    alpha_of = {(a["sweep"], a["precision"]): a["alpha"] for a in alphas}
+    by_shape: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["memorizable_bits"] and row["n_params"]:
+            by_shape.setdefault(row["shape"], []).append(row)
+    for shape, members in by_shape.items():
+        sizes = sorted({(r["n_train"], r["memorizable_bits"]) for r in members})
+        first = members[0]
+        color = colors.get(shape, "#999")
+        measured = alpha_of.get((first["sweep"], first["precision"]))
+        for alpha, dash, which, visible in (
+            (measured, "dashdot", f"α = {measured:.2f}" if measured else "", True),
+            (PAPER_ALPHA_FITTED_BF16, "dot", "paper's α = 3.64", "legendonly"),
+        ):
+            if alpha is None:
+                continue
+            figure.add_trace(
+                go.Scatter(
+                    x=[n for n, _ in sizes],
+                    y=[min(alpha * first["n_params"], bits) for _, bits in sizes],
+                    mode="lines",
+                    line={"color": color, "dash": dash, "width": 1},
+                    name=f"{shape} predicted, {which}",
+                    visible=visible,
+                )
+            )
 
 
 def _alpha(session: Session, state: ViewState) -> Built:
+    """Capacities from the chosen sweeps' summaries, and their α as stored there: one line per
+    sweep and precision (the plain GPTs'), never refitted here, so the page, its JSON and this
+    figure say the same α."""
     rows = data.shape_rows(session, state)
-    plain = [r for r in rows if r["architecture"] == "GPT"]
-    fit = alpha_fit_summary(plain or rows)  # the paper's α is the plain models'
-    fit = fit if fit and "ci95" in fit else None  # one shape: no fit to draw
-    figure = alpha_figure(rows, fit, state.group_by)
+    stored = data.stored_alphas(session, state)
+    several = len({a["sweep"] for a in stored}) > 1
+    fits = [
+        (
+            "memdash α"
+            + (f", sweep #{a['sweep']}" if several else "")
+            + (f", {a['precision']}" if len({b["precision"] for b in stored}) > 1 else ""),
+            a,
+        )
+        for a in stored
+        if "ci95" in a  # one shape: no line to draw
+    ]
+    figure = alpha_figure(rows, fits, state.group_by)
+    said = "; ".join(
+        f"{name} = {fit['alpha']:.2f} bits/parameter (95% CI {fit['ci95'][0]:.2f}–"
+        f"{fit['ci95'][1]:.2f}, {fit['n_configs']} shapes)"
+        for name, fit in fits
+    )
     notes = (
         [
-            f"memdash α = {fit['alpha']:.2f} bits/parameter (95% CI {fit['ci95'][0]:.2f}–"
-            f"{fit['ci95'][1]:.2f}); paper: 3.64 fitted, 3.51 / 3.83 per-configuration means"
-            " (bf16 / fp32). The paper trains 10^6 steps to saturation: runs of minutes on a "
-            "CPU stop earlier, so a lower α here is a lower bound, not a disagreement."
+            f"{said}. Paper: 3.64 fitted, 3.51 / 3.83 per-configuration means (bf16 / fp32). "
+            "The paper trains 10^6 steps to saturation: runs of minutes on a CPU stop earlier, "
+            "so a lower α here is a lower bound, not a disagreement."
         ]
-        if fit
+        if fits
         else []
     )
     if any(r["architecture"] == "LM2" for r in rows):
-        notes.append(_lm2_note(rows))
+        notes.append(_lm2_note(session, state))
         for trace in figure.data:  # the fitted line is the plain models' α
             if trace.name and trace.name.startswith("memdash α"):
                 trace.name = f"{trace.name} (plain GPT)"
     figure.update_xaxes(type="log" if state.log_x else "linear")
     figure.update_yaxes(type="log" if state.log_y else "linear")
-    return Built(rows, figure, notes=notes)
+    table = [
+        {
+            "sweep": a["sweep"],
+            "precision": a["precision"],
+            "α (bits/parameter)": round(a["alpha"], 4),
+            "95% CI": f"{a['ci95'][0]:.3f}–{a['ci95'][1]:.3f}" if "ci95" in a else "",
+            "shapes": a.get("n_configs", 1),
+        }
+        for a in stored
+    ]
+    return Built(
+        rows,
+        figure,
+        notes=notes,
+        tables={"alpha": table} if table else {},
+        table_titles={"alpha": "α as stored in each sweep's summary"},
+    )
 
 
-def _lm2_note(rows: list[dict[str, Any]]) -> str:
-    """α of each architecture over all and over non-memory parameters (the fitted line is
-    the plain GPTs')."""
+def _lm2_note(session: Session, state: ViewState) -> str:
+    """α of each architecture over all and over non-memory parameters, as each chosen sweep's
+    summary stores it (the fitted line is the plain GPTs')."""
     parts = []
-    for arch, fits in alphas_by_architecture(rows).items():
-        whole, rest = fits["all"], fits["non_memory"]
-        if whole and rest:
-            n = whole["n_configs"]
-            parts.append(
-                f"{arch}: α = {whole['alpha']:.2f} over all parameters, {rest['alpha']:.2f} "
-                f"over non-memory parameters ({n} shape{'s' * (n > 1)})"
-            )
+    sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
+    for sweep in sorted(sweeps, key=lambda s: s.id):
+        stored = (sweep.summary or {}).get("alpha_by_architecture") or {}
+        for arch, fits in stored.items():
+            whole, rest = fits.get("all"), fits.get("non_memory")
+            if whole and rest:
+                n = whole["n_configs"]
+                where = f"sweep #{sweep.id}, " if len(sweeps) > 1 else ""
+                parts.append(
+                    f"{where}{arch}: α = {whole['alpha']:.2f} over all parameters, "
+                    f"{rest['alpha']:.2f} over non-memory parameters ({n} shape{'s' * (n > 1)})"
+                )
     return "The line is the plain GPTs' fit. " + "; ".join(parts) + "."
 
 

@@ -1,37 +1,64 @@
-"""The saturation rule (worker.train.Saturation) on synthetic loss sequences: slow steady
-progress is not a plateau; a plateau cuts the learning rate first; a plateau after the last cut
-stops the run as saturated; every stop records why."""
+"""The saturation rule (worker.saturation.Saturation) on synthetic loss sequences: progress is
+judged in memorized bits, relative to what the run has memorized, so the same rule holds for a
+small and a large training set; slow steady progress is not a plateau; a plateau cuts the
+learning rate first; a plateau after the last cut stops the run as saturated; every stop
+records why."""
 
 from __future__ import annotations
+
+import math
+
+import pytest
 
 from worker.contract import saturated
 from worker.saturation import Saturation
 from worker.train_config import TrainConfig
 
-CONFIG = TrainConfig(patience_evals=3, min_improvement_bits=0.01, lr_cuts=2, lr_cut_factor=0.5)
+CONFIG = TrainConfig(patience_evals=3, min_gain_share=0.002, lr_cuts=2, lr_cut_factor=0.5)
+V, S = 64, 16
+UNIFORM = math.log2(V)  # 6 bits per token
 
 
 def _feed(losses: list[float], config: TrainConfig = CONFIG) -> tuple[Saturation, int | None]:
     rule = Saturation()
     for index, loss in enumerate(losses):
-        if rule.update(loss, config):
+        if rule.update(loss, config, UNIFORM):
             return rule, index
     return rule, None
 
 
-def test_slow_steady_progress_never_stops() -> None:
-    """Each evaluation improves by less than the threshold (0.004 < 0.01), but the progress adds
-    up: the rule must keep going (the old rule called this a plateau after 3 evaluations)."""
-    losses = [5.0 - 0.004 * i for i in range(400)]
-    rule, stopped = _feed(losses)
-    assert stopped is None and rule.lr_cuts_done == 0 and rule.reason == ""
+def _loss(memorized_bits: float, n_samples: int) -> float:
+    """The mean loss per predicted token of a training set that saves `memorized_bits`."""
+    return UNIFORM - memorized_bits / (n_samples * (S - 1))
+
+
+@pytest.mark.parametrize("n_samples", [64, 4096])
+def test_flat_bits_stop_as_a_plateau_and_steady_gains_do_not_at_any_size(n_samples) -> None:
+    """Both sizes memorize about a model's capacity (5,000 bits): per token that is 5.2 bits at
+    N = 64 and 0.08 at N = 4,096, so a per-token threshold would treat them very differently."""
+    capacity = 5000.0
+    flat = [_loss(capacity * (1 + 1e-5 * (-1) ** i), n_samples) for i in range(40)]
+    rule, stopped = _feed(flat)
+    assert stopped == 9 and rule.reason == "plateau"  # 3 flat evaluations, twice cut, then stop
+    # Still gaining 1% of its memorized bits every evaluation: never a plateau.
+    growing = [_loss(0.5 * capacity * 1.01**i, n_samples) for i in range(60)]
+    rule, stopped = _feed(growing)
+    assert stopped is None and rule.lr_cuts_done == 0
+
+
+def test_slow_steady_progress_adds_up_and_never_stops() -> None:
+    """Each evaluation gains half the share needed, but the gains add up against the reference:
+    the rule keeps going (a rule comparing neighbours would stop)."""
+    memorized = [1000.0 * (1 + CONFIG.min_gain_share / 2) ** i for i in range(300)]
+    rule, stopped = _feed([_loss(m, 64) for m in memorized])
+    assert stopped is None and rule.reason == ""
 
 
 def test_a_flat_loss_cuts_the_rate_then_stops_as_a_plateau() -> None:
     scales = []
     rule = Saturation()
     for index in range(100):  # noqa: B007 (the index it stopped at is checked below)
-        stop = rule.update(2.0, CONFIG)
+        stop = rule.update(2.0, CONFIG, UNIFORM)
         scales.append(rule.lr_scale(CONFIG))
         if stop:
             break
@@ -47,6 +74,12 @@ def test_progress_after_a_cut_resets_patience() -> None:
     losses += [1.6] * 3  # plateau -> second cut
     rule, stopped = _feed(losses)
     assert stopped is None and rule.lr_cuts_done == 2
+
+
+def test_a_loss_that_never_left_the_uniform_code_is_not_progressing_by_noise() -> None:
+    noise = [UNIFORM - 1e-6 * i for i in range(40)]  # gains below RESOLUTION_BITS
+    rule, stopped = _feed(noise)
+    assert stopped == 9 and rule.reason == "plateau"
 
 
 def test_memorized_stops_at_once_and_is_saturated() -> None:

@@ -502,3 +502,48 @@ def test_empty_figures_say_a_true_reason(client: TestClient, session_factory) ->
     page = _get(client, f"/figures/capacity-plateau?sweeps={running_id}")
     reason = page.select_one(".empty-reason").get_text()
     assert f"none of its {n_runs} runs has finished: the figure appears when" in reason
+
+
+def test_a_two_precision_sweep_has_one_alpha_per_precision_everywhere(
+    client: TestClient, session_factory
+) -> None:
+    with session_factory.begin() as session:
+        sweep_id = add_capacity_sweep(session, precisions=("fp32", "bf16")).id
+    stored = client.get(f"/api/sweeps/{sweep_id}").json()["summary"]["alpha_by_precision"]
+    assert set(stored) == {"fp32", "bf16"} and stored["bf16"]["alpha"] < stored["fp32"]["alpha"]
+    drawn = client.get(f"/figures/capacity-params?sweeps={sweep_id}&format=json").json()
+    table = {row["precision"]: row for row in drawn["tables"]["alpha"]}
+    for precision, fit in stored.items():
+        assert table[precision]["α (bits/parameter)"] == round(fit["alpha"], 4)
+    page = _get(client, f"/figures/capacity-params?sweeps={sweep_id}")
+    lines = {t["name"] for t in _figure(page)["data"] if t["name"].startswith("memdash α")}
+    lines -= {n for n in lines if n.endswith("95% CI")}
+    assert lines == {
+        f"memdash α, fp32 = {stored['fp32']['alpha']:.2f}",
+        f"memdash α, bf16 = {stored['bf16']['alpha']:.2f}",
+    }
+    sweep_page = _get(client, f"/sweeps/{sweep_id}")
+    summary = client.get(f"/api/sweeps/{sweep_id}").json()["summary"]
+    first = summary["alpha_fit"]["precision"]
+    (other,) = set(stored) - {first}
+    assert summary["alpha_fit"]["alpha"] == stored[first]["alpha"]
+    shown = sweep_page.select_one(f".alpha-{other}").get_text()
+    assert shown == f"{stored[other]['alpha']:.3g}"
+
+
+def test_the_plateau_draws_the_memorizable_entropy_and_the_papers_predictor(
+    client: TestClient, sweeps
+) -> None:
+    page = _get(client, f"/figures/capacity-plateau?sweeps={sweeps['capacity']}")
+    traces = {t["name"]: t for t in _figure(page)["data"]}
+    entropy = traces["entropy of the data, N·(S−1)·log2 V"]
+    assert entropy["x"] == [16, 64, 256]  # the fixture: V = 128, S = 32
+    assert entropy["y"] == [n * 31 * 7.0 for n in (16, 64, 256)]
+    alpha = client.get(f"/api/sweeps/{sweeps['capacity']}").json()["summary"]["alpha_fit"]
+    predicted = traces[f"L1-d8 predicted, α = {alpha['alpha']:.2f}"]
+    assert predicted["y"] == pytest.approx(
+        [min(alpha["alpha"] * 2168, n * 31 * 7.0) for n in (16, 64, 256)]
+    )
+    paper = traces["L1-d8 predicted, paper's α = 3.64"]
+    assert paper["visible"] == "legendonly" and paper["y"][-1] == pytest.approx(3.64 * 2168)
+    assert "N·(S−1)·log2 V" in page.select_one(".note").get_text()

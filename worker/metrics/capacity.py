@@ -3,10 +3,13 @@
 - Parameter count of GPT-2 with tied embeddings (counted once), learned positions n_positions = S,
   biases and LayerNorms: `params = V·d + S·d + L·(12·d² + 13·d) + 2·d`.
 - Capacity of a configuration = max over dataset sizes N of the seed-mean memorized bits, trained
-  to saturation on uniform random tokens.
+  to saturation on uniform random tokens. Only sizes whose seeds all finished compete: a size
+  where one seed is missing averages fewer runs and must not win over averaged ones.
 - α (bits/parameter) = least-squares slope through the origin of capacity vs params; the fit with
   an intercept (and its R²) is reported beside it.
-- Predicted memorization of a dataset = min(α·params, N·S·log2 V) (paper App. A.1).
+- Predicted memorization of a dataset = min(α·params, H(X)) (paper App. A.1; the paper's H(X)
+  is N·S·log2 V, of which N·(S−1)·log2 V can be memorized with the first token coded uniformly:
+  `memorizable_bits`).
 - Dataset-to-capacity ratio = bits of the training set / (α·params) (SPEC 4).
 """
 
@@ -79,6 +82,13 @@ def synthetic_dataset_bits(n_samples: int, seq_len: int, vocab_size: int) -> flo
     return float(n_samples * seq_len * np.log2(vocab_size))
 
 
+def memorizable_bits(n_samples: int, seq_len: int, vocab_size: int) -> float:
+    """What a model can memorize of N uniform random sequences: N · (S − 1) · log2 V bits (the
+    first token of each is coded uniformly by the model and the reference alike; SPEC 1, 3).
+    The plateau figure's entropy line."""
+    return float(n_samples * (seq_len - 1) * np.log2(vocab_size))
+
+
 def predicted_memorization_bits(alpha: float, n_params: int, dataset_bits: float) -> float:
     """min(α · params, H(X)): a model memorizes its data until its capacity is full."""
     return float(min(alpha * n_params, dataset_bits))
@@ -101,21 +111,37 @@ class CapacityPoint:
 @dataclass(frozen=True)
 class ConfigCapacity:
     config: Hashable
-    capacity_bits: float  # max over N of the seed mean
+    capacity_bits: float  # max over the complete sizes N of the seed mean
     argmax_n_samples: int
-    seed_means: dict[int, float]  # N -> mean memorized bits over seeds
+    seed_means: dict[int, float]  # N -> mean memorized bits over the seeds that finished
+    seed_bits: dict[int, list[float]]  # N -> each finished seed's memorized bits
+    incomplete_sizes: tuple[int, ...] = ()  # sizes with a seed missing: not in the maximum
+
+    @property
+    def seed_range_bits(self) -> tuple[float, float]:
+        """The spread across seeds at the capacity's size (min, max)."""
+        bits = self.seed_bits[self.argmax_n_samples]
+        return float(min(bits)), float(max(bits))
 
 
-def capacity_per_config(points: Iterable[CapacityPoint]) -> dict[Hashable, ConfigCapacity]:
-    """Capacity of each configuration: max over dataset sizes N of the mean over seeds."""
+def capacity_per_config(
+    points: Iterable[CapacityPoint], incomplete: Iterable[tuple[Hashable, int]] = ()
+) -> dict[Hashable, ConfigCapacity]:
+    """Capacity of each configuration: max over dataset sizes N of the mean over seeds, among
+    the sizes whose seeds all finished (`incomplete`: the (config, N) pairs with a seed that
+    did not). A configuration with no complete size at all takes the maximum over every size."""
     groups: dict[Hashable, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     for point in points:
         groups[point.config][point.n_samples].append(point.memorized_bits)
+    missing = set(incomplete)
     result = {}
     for config, by_n in groups.items():
         means = {n: float(np.mean(bits)) for n, bits in sorted(by_n.items())}
-        best_n = max(means, key=lambda n: means[n])
-        result[config] = ConfigCapacity(config, means[best_n], best_n, means)
+        lacking = tuple(n for n in means if (config, n) in missing)
+        eligible = [n for n in means if n not in lacking] or list(means)
+        best_n = max(eligible, key=lambda n: means[n])
+        seeds = {n: list(bits) for n, bits in sorted(by_n.items())}
+        result[config] = ConfigCapacity(config, means[best_n], best_n, means, seeds, lacking)
     return result
 
 
