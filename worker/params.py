@@ -367,6 +367,33 @@ PRESETS: dict[str, dict] = {
     },
 }
 
+# The paper's own smallest configurations on a CPU (issue 26): V = 2048, S = 64, L1-d32 and
+# L2-d32 in fp32 and bf16, sizes bracketing the paper's capacities (alpha_guess at the paper's
+# fp32 values, about 4.2 bits/param: N ≈ 490 for L1-d32), one seed, to saturation under the
+# rule in bits. Hours on 2 cores, not minutes: `python -m bench.paper_cpu` runs it in the
+# background and reports each row beside the paper's table (bench/results-paper-cpu.md).
+PRESETS["paper-cpu"] = {
+    "name": "the paper's smallest rows on a CPU",
+    "vocab_size": 2048,
+    "seq_len": 64,
+    "shapes": [{"n_layer": 1, "d_model": 32}, {"n_layer": 2, "d_model": 32}],
+    "seeds": 1,
+    "alpha_guess": 4.2,
+    "capacity_multiples": [0.5, 1, 2],
+    "precisions": ["fp32", "bf16"],
+    "n_heldout": 64,
+    "max_models_per_job": 3,
+    "train": {
+        "max_steps": 200_000,
+        "batch_size": 128,
+        "lr": 3e-3,
+        "warmup_steps": 100,
+        "eval_every": 200,
+        "patience_evals": 5,
+        "checkpoint_every": 2000,
+    },
+}
+
 # LM2 beside plain GPTs (SPEC 8): two 2-block shapes (so one block writes what the next reads),
 # each with its LM2 at matched non-memory and at matched total parameters, on the quick
 # preset's data and trainer; 9 minutes on 2 CPU cores (docs/results.md).

@@ -296,6 +296,7 @@ KIND = register(
         preset_notes={
             "quick": "3 tiny models trained to saturation, about 7 minutes on 2 CPU cores",
             "paper": "the 16 configurations of Morris et al. (GPU)",
+            "paper-cpu": "the paper's L1-d32 and L2-d32 in fp32 and bf16 on a CPU (hours)",
             "lm2-quick": "2 GPTs and their 4 LM2 variants, about 9 minutes on 2 CPU cores",
             "lm2-paper": "6 of the paper's shapes and their LM2 variants (GPU)",
         },
