@@ -119,7 +119,7 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         for figure in ("distribution", "roc", "extraction", "mem-u-tfidf"):
             assert section.select_one(f"#fig-{figure}-{run['id']}"), figure
         first = section.select(f"#top-scored-{run['id']} tbody tr")[0].select("td")
-        assert first[6].get_text() == "1.00"  # k = 32
+        assert first[6].get_text() == "1"  # k = 32: every token extracted
         assert page.select_one("#fig-canaries") and len(page.select("#canary-table tbody tr")) == 5
         bad_canary = httpx.post(
             f"{server.url}/api/scorings",
