@@ -9,7 +9,9 @@ A benchmark to run in the background (hours on 2 cores), not a test; `--slice` r
 code path on tiny budgets in about a minute (tests/test_paper_cpu_slice.py).
 
 Usage: `.venv/bin/python -m bench.paper_cpu [--budgets 2500 5000 10000 20000] [--rows L1-d32:fp32]
-[--threads 2] [--out bench/results-paper-cpu.md]`.
+[--threads 2] [--set train.batch_size=2048] [--device cuda] [--out bench/results-paper-cpu.md]`.
+`--set` overrides the preset's settings (key.path=json, as in bench.budget); `--device cuda`
+runs the same code on a GPU (scripts/gpu-paper.sh).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import torch
 from scipy.optimize import curve_fit
 
+from bench.budget import _with_overrides
 from bench.saturation_rule import memorized_bits
 from worker.metrics.capacity import PAPER_TABLE
 from worker.params import capacity_preset
@@ -61,8 +64,15 @@ def heading(budgets: list[int], capacities: list[float]) -> float | None:
     return float(limit)
 
 
-def run_row(shape_index: int, precision: str, budgets: list[int], sizes: list[int] | None):
-    params = capacity_preset(PRESET)
+def run_row(
+    shape_index: int,
+    precision: str,
+    budgets: list[int],
+    sizes: list[int] | None,
+    overrides: list[str] | None = None,
+    device: torch.device | None = None,
+):
+    params = _with_overrides(PRESET, overrides or [])
     shape = params.shapes[shape_index]
     train = params.train.model_copy(update={"precision": precision})
     params = params.model_copy(update={"train": train})
@@ -71,7 +81,7 @@ def run_row(shape_index: int, precision: str, budgets: list[int], sizes: list[in
     points = []
     for budget in budgets:
         config = replace(TrainConfig.from_params(train), max_steps=budget)
-        result = memorized_bits(params, shape_index, grid, config)
+        result = memorized_bits(params, shape_index, grid, config, device)
         points.append({"budget": budget, **result})
         print(json.dumps({"row": f"{shape.key()} {precision}", **points[-1]}), flush=True)
     capacities = [p["capacity_bits"] for p in points]
@@ -89,9 +99,10 @@ def run_row(shape_index: int, precision: str, budgets: list[int], sizes: list[in
     }
 
 
-def report(rows: list[dict], threads: int, command: str) -> str:
+def report(rows: list[dict], threads: int, command: str, device: str = "cpu") -> str:
+    where = torch.cuda.get_device_name() if device == "cuda" else platform.machine()
     lines = [
-        f"The paper's smallest rows on {platform.machine()}, {threads} torch thread(s), torch "
+        f"The paper's smallest rows on {where}, {threads} torch thread(s), torch "
         f"{torch.__version__}, preset `{PRESET}` (V=2048, S=64, one seed). Command: `{command}`.",
         "",
         "| row | params | sizes N | budget (steps) | capacity (bits) | bits/param | paper | "
@@ -127,6 +138,8 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--sizes", type=int, nargs="+", default=None, help="override the grid")
     parser.add_argument("--slice", action="store_true", help="tiny budgets: the test's slice")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--set", action="append", default=[], help="key.path=json override")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     if args.slice:
@@ -136,10 +149,19 @@ def main(argv: list[str] | None = None) -> str:
     rows = []
     for spec in args.rows:
         key, precision = spec.split(":")
-        rows.append(run_row(keys.index(key), precision, args.budgets, args.sizes))
+        rows.append(
+            run_row(
+                keys.index(key),
+                precision,
+                args.budgets,
+                args.sizes,
+                args.set,
+                torch.device(args.device),
+            )
+        )
     given = argv if argv is not None else sys.argv[1:]
     command = "python -m bench.paper_cpu " + " ".join(given)
-    text = report(rows, args.threads, command.strip())
+    text = report(rows, args.threads, command.strip(), args.device)
     print(text)
     if args.out:
         with open(args.out, "a") as handle:

@@ -40,6 +40,7 @@ def memorized_bits(
     shape_index: int,
     sizes: list[int],
     config: TrainConfig,
+    device: torch.device | None = None,
 ) -> dict:
     """Train the shape at each size (the preset's seeds) under `config`; memorized bits per N."""
     shape = params.shapes[shape_index]
@@ -52,7 +53,7 @@ def memorized_bits(
     members = [(n, seed) for n in sizes for seed in range(params.seeds)]
     datasets = [uniform_tokens(n, params.seq_len, params.vocab_size, seed) for n, seed in members]
     start = time.perf_counter()
-    results = train_many(model, config, datasets, [seed for _, seed in members])
+    results = train_many(model, config, datasets, [seed for _, seed in members], device=device)
     seconds = time.perf_counter() - start
     by_n: dict[int, list[float]] = {}
     empty = np.zeros((0, params.seq_len), dtype=np.int32)

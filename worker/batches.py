@@ -29,4 +29,8 @@ class EpochBatches:
     def indices(self, step: int) -> NDArray[np.int64]:
         positions = np.arange(step * self.batch_size, (step + 1) * self.batch_size)
         epochs, within = np.divmod(positions, self.n_samples)
-        return np.array([self._permutation(int(e))[w] for e, w in zip(epochs, within, strict=True)])
+        batch = np.empty(self.batch_size, dtype=np.int64)
+        for epoch in np.unique(epochs):  # ascending: a batch spans one epoch, or several when B > N
+            at = epochs == epoch
+            batch[at] = self._permutation(int(epoch))[within[at]]
+        return batch

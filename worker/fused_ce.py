@@ -14,7 +14,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-CHUNK_BYTES = 4 * 2**20
+CHUNK_BYTES = 4 * 2**20  # a CPU's cache
+# A GPU is launch-bound at cache-sized chunks (thousands of small kernels a step): there the
+# chunk only bounds memory.
+GPU_CHUNK_BYTES = 256 * 2**20
 
 
 class _TiedHeadCrossEntropy(torch.autograd.Function):
@@ -22,7 +25,8 @@ class _TiedHeadCrossEntropy(torch.autograd.Function):
     def forward(ctx, x: Tensor, weight: Tensor, targets: Tensor) -> Tensor:
         M, N, _ = x.shape  # x (M, N, C) hidden states; weight (M, V, C); targets (M, N)
         V = weight.shape[1]
-        rows = max(1, CHUNK_BYTES // (4 * M * V))
+        chunk_bytes = CHUNK_BYTES if x.device.type == "cpu" else GPU_CHUNK_BYTES
+        rows = max(1, chunk_bytes // (4 * M * V))
         want_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
         loss = torch.zeros(M, dtype=torch.float32, device=x.device)
         valid = targets >= 0  # (M, N)

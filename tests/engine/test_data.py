@@ -37,6 +37,18 @@ def test_batches_are_a_function_of_seed_and_step() -> None:
     assert sorted(epoch) == list(range(10))  # each epoch is a permutation
 
 
+def test_a_batch_larger_than_the_data_spans_whole_epochs() -> None:
+    """B > N (the paper's batch of 2,048 on a few hundred samples): each step holds every sample
+    ⌊B/N⌋ or ⌈B/N⌉ times, and the steps still walk one endless sequence of permutations."""
+    batches = EpochBatches(7, 16, seed=3)
+    first, second = batches.indices(0), batches.indices(1)
+    counts = np.bincount(first, minlength=7)
+    assert set(counts) <= {2, 3} and counts.sum() == 16
+    stream = np.concatenate([first, second])  # 32 positions: epochs 0..4 in order
+    for epoch in range(4):
+        assert sorted(stream[7 * epoch : 7 * epoch + 7]) == list(range(7))
+
+
 def _documents() -> list[Document]:
     english = [
         Document(f"Line {i}: the quick brown fox jumps over dog number {i}.", "en")
