@@ -116,6 +116,9 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
 
         page = BeautifulSoup(httpx.get(f"{server.url}/sweeps/{sweep_id}").text, "html.parser")
         section = page.select_one(f"#scored-{run['id']}")
+        counts = " ".join(section.select_one(f"#sample-counts-{run['id']}").get_text().split())
+        assert f"Members: {run['n_train']} of {run['n_train']} samples" in counts, counts
+        assert "0 repeated members" in counts and "0 non-members also in the members" in counts
         for figure in ("distribution", "roc", "extraction", "mem-u-tfidf"):
             assert section.select_one(f"#fig-{figure}-{run['id']}"), figure
         first = section.select(f"#top-scored-{run['id']} tbody tr")[0].select("td")

@@ -4,7 +4,8 @@ model whose training data (or base model) the user does not have.
 The non-member documents are split by document, seeded: `REFERENCE_SHARE` of them train the
 reference (with its tokenizer: the scored model's own, so both code the same tokens), the rest
 are the non-members scored. The reference never sees a member nor a scored non-member. It is a
-small memdash GPT trained with early stopping on a validation slice of its own documents: its
+small memdash GPT trained with early stopping on a validation slice of its own documents (split
+by document, so no window of a validation document is trained on): its
 job is to generalize (a reference that memorized its training half would code those documents,
 not text like them). Its loss on the scored non-members is recorded beside the target's: a
 reference that does not generalize better than the target is flagged on the page.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -24,14 +25,15 @@ from worker.model import GPT, GPTConfig
 from worker.train import mean_loss_bits, train
 from worker.train_config import TrainConfig
 
+T = TypeVar("T")
 REFERENCE_SHARE = 0.5  # of the non-member documents, by document
-VALIDATION_SHARE = 0.1  # of the reference's own samples, for early stopping
+VALIDATION_SHARE = 0.1  # of the reference's own documents, for early stopping
 PATIENCE_EVALS = 3
 SHAPE = {"n_layer": 2, "d_model": 64}
 TRAIN = TrainConfig(max_steps=1500, batch_size=32, lr=3e-3, warmup_steps=50, eval_every=50)
 
 
-def split_nonmembers(documents: Sequence[str], seed: int) -> tuple[list[str], list[str]]:
+def split_nonmembers(documents: Sequence[T], seed: int) -> tuple[list[T], list[T]]:
     """(documents that train the reference, documents scored as non-members)."""
     order = np.random.default_rng([seed, 0x4EF]).permutation(len(documents))
     cut = round(REFERENCE_SHARE * len(documents))
@@ -71,12 +73,20 @@ def train_heldout_reference(
     device: torch.device,
     seed: int = 0,
     on_progress: Callable[[int, int], None] | None = None,
+    documents: Sequence[int] | None = None,
 ) -> HeldoutReference:
-    """A reference trained on `samples` (token lists of at most `window` tokens)."""
-    order = np.random.default_rng([seed, 0x7A1]).permutation(len(samples))
-    n_val = max(1, round(VALIDATION_SHARE * len(samples)))
-    rows = pad_rows([samples[i] for i in order], window)
-    validation, training = rows[:n_val], rows[n_val:]
+    """A reference trained on `samples` (token lists of at most `window` tokens); `documents`
+    names each sample's document (each sample its own when None): the validation slice is
+    VALIDATION_SHARE of the documents, whole."""
+    documents = list(documents) if documents is not None else list(range(len(samples)))
+    distinct = sorted(set(documents))
+    order = np.random.default_rng([seed, 0x7A1]).permutation(len(distinct))
+    n_val_docs = max(1, round(VALIDATION_SHARE * len(distinct)))
+    held = {distinct[i] for i in order[:n_val_docs]}
+    is_val = [d in held for d in documents]
+    rows = pad_rows([t for t, v in zip(samples, is_val, strict=True) if v], window)
+    training = pad_rows([t for t, v in zip(samples, is_val, strict=True) if not v], window)
+    validation, n_val = rows, rows.shape[0]
     if training.shape[0] < 2:
         raise ValueError("too few non-member samples to train a reference model on")
     config = GPTConfig(vocab_size=vocab_size, seq_len=window, **SHAPE)
@@ -100,6 +110,7 @@ def train_heldout_reference(
     info = {
         "n_samples": int(training.shape[0]),
         "n_validation": int(n_val),
+        "n_validation_documents": int(n_val_docs),
         "steps": int(result.steps),
         "best_step": int(stop.best_step),
         "validation_loss_bits": float(stop.best),

@@ -7,6 +7,10 @@ document of fewer than 2 tokens is skipped (nothing to predict after its first t
 counted. Window cuts never split a character: where a byte-level token holds part of one, the cut
 moves back to the token where the character starts. Documents are never joined, so every sample
 belongs to one document of the user's file and the report can point back to it.
+
+Every document is cut; when that gives more than `max_samples`, a seeded random sample of them
+is kept, stratified by the documents' groups (worker/data/sample.py), so the tail of a file is
+as likely to be scored as its head.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from worker.data.sample import SampleCounts, stratified_sample
 
 MIN_TOKENS = 2  # a sample's first token is coded uniformly; the second is the first prediction
 REPLACEMENT = "\ufffd"
@@ -24,9 +30,10 @@ class CutSamples:
     tokens: list[list[int]] = field(default_factory=list)  # ragged: one list per sample
     texts: list[str] = field(default_factory=list)
     document_index: list[int] = field(default_factory=list)
-    n_documents: int = 0  # documents read (reading stops once max_samples are cut)
+    n_documents: int = 0  # documents read: all of them
     n_dropped_docs: int = 0  # of those, under MIN_TOKENS tokens
     n_windowed_docs: int = 0  # of those, longer than one window
+    counts: SampleCounts = field(default_factory=SampleCounts)  # of how many, per group
 
     @property
     def n_tokens(self) -> list[int]:
@@ -61,13 +68,21 @@ def _window_ends(tokenizer: Any, ids: list[int], window: int) -> list[int]:
 
 
 def cut_documents(
-    tokenizer: Any, documents: Sequence[str], window: int, max_samples: int
+    tokenizer: Any,
+    documents: Sequence[str],
+    window: int,
+    max_samples: int,
+    groups: Sequence[str] | None = None,
+    seed: int = 0,
 ) -> CutSamples:
+    """Every document cut into samples; at most `max_samples` of them kept, a seeded random
+    sample stratified by `groups` (one group when None) when there are more."""
+    groups = groups if groups is not None else [""] * len(documents)
     cut = CutSamples()
+    tokens, document_index = [], []
     for index, text in enumerate(documents):
-        if len(cut.tokens) >= max_samples:
-            break
         cut.n_documents += 1
+        cut.counts.documents[groups[index]] = cut.counts.documents.get(groups[index], 0) + 1
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         if len(ids) < MIN_TOKENS:
             cut.n_dropped_docs += 1
@@ -76,9 +91,20 @@ def cut_documents(
         cut.n_windowed_docs += len(ends) > 1
         start = 0
         for end in ends:
-            if end - start >= MIN_TOKENS and len(cut.tokens) < max_samples:
-                cut.tokens.append(ids[start:end])
-                cut.document_index.append(index)
+            if end - start >= MIN_TOKENS:
+                tokens.append(ids[start:end])
+                document_index.append(index)
             start = end
+    sample_groups = [groups[d] for d in document_index]
+    for group in sample_groups:
+        cut.counts.samples[group] = cut.counts.samples.get(group, 0) + 1
+    kept = stratified_sample(sample_groups, max_samples, seed)
+    cut.tokens = [tokens[i] for i in kept]
+    cut.document_index = [document_index[i] for i in kept]
+    for group in (sample_groups[i] for i in kept):
+        cut.counts.samples_used[group] = cut.counts.samples_used.get(group, 0) + 1
+    for document in sorted(set(cut.document_index)):
+        group = groups[document]
+        cut.counts.documents_used[group] = cut.counts.documents_used.get(group, 0) + 1
     cut.texts = tokenizer.batch_decode(cut.tokens) if cut.tokens else []
     return cut

@@ -4,6 +4,12 @@ params: seq_len, max_samples, reference, inputs {model, members, nonmembers?,
 reference_model?} (downloaded by the agent). Members and non-members are scored whole with the
 model's own tokenizer, in windows of `seq_len` tokens when longer (worker/data/cut.py).
 
+Each side is deduplicated first (exact, after whitespace normalization: worker/data/dedup.py; a
+non-member that is also a member is scored once, as the member), then, when it cuts into more
+than `max_samples` samples, a seeded random sample stratified by the documents' groups is kept
+(worker/data/sample.py): never the head of a file. The summary says how many of how many
+documents and samples were used, per group, and how many duplicates were dropped.
+
 References (SPEC 9): "zlib"/"lzma" code each sample's UTF-8 bytes; "checkpoint" is an uploaded
 model, which codes the same *text*: each sample is decoded and re-tokenized with the
 reference's tokenizer, so two models with different vocabularies are compared in bits of the
@@ -35,16 +41,17 @@ def unpack_and_load(archive: Path, scratch: Path, device: Any):
     return load_causal_lm(inspect_folder(folder), device=str(device))
 
 
-def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[str]:
+def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tuple[str, str]]:
+    """The side's documents as (text, group), in the file's order."""
     if which == "members" and params.members == "demo":
         from worker.data.demo_corpus import demo_corpus
 
-        return [line.text for line in demo_corpus(seed=0)]
+        return [(line.text, line.group) for line in demo_corpus(seed=0)]
     from worker.formats.corpus import parse_corpus
 
     spec = params.inputs[which]
     parsed = parse_corpus(inputs[which].read_bytes(), f"{spec.name}{spec.format}")
-    return [text for text, _ in parsed.documents]
+    return [(text, group) for text, group in parsed.documents]
 
 
 def checkpoint_reference_bits(texts: list[str], reference: Any) -> np.ndarray:
@@ -104,12 +111,13 @@ def model_reference(
     from worker.data.cut import cut_documents
     from worker.heldout_reference import train_heldout_reference
 
-    samples = cut_documents(target.tokenizer, documents, params.seq_len, 100_000).tokens
+    cut = cut_documents(target.tokenizer, documents, params.seq_len, 100_000)
     return train_heldout_reference(
-        samples,
+        cut.tokens,
         target.model.config.vocab_size,
         params.seq_len,
         device,
+        documents=cut.document_index,
         on_progress=lambda step, total: ctx.progress(
             0.05 + 0.2 * step / total, f"training the held-out reference: step {step}/{total}"
         ),
@@ -167,8 +175,20 @@ def _pad(tokens: list[list[int]]) -> np.ndarray:
     return pad_rows(tokens, max(len(t) for t in tokens))
 
 
-def run(ctx: JobContext) -> dict[str, Any]:
+def cut_side(
+    tokenizer: Any, side: list[tuple[str, str]], seq_len: int, limit: int, seed: int
+) -> Any:
+    """The side's samples: every document cut, a seeded random sample stratified by group kept
+    when there are more than `limit` (worker/data/sample.py)."""
     from worker.data.cut import cut_documents
+
+    texts = [text for text, _ in side]
+    groups = [group for _, group in side]
+    return cut_documents(tokenizer, texts, seq_len, limit, groups=groups, seed=seed)
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    from worker.data.dedup import distinct_documents
     from worker.device import pick_device
     from worker.evaluate_text import evaluate_text
     from worker.heldout_reference import split_nonmembers
@@ -189,21 +209,21 @@ def run(ctx: JobContext) -> dict[str, Any]:
         if checkpoint is not None:
             checkpoint.model.to(torch.bfloat16)
     seq_len, limit = params.seq_len, params.max_samples
-    members = cut_documents(
-        target.tokenizer, documents(params, ctx.inputs, "members"), seq_len, limit
+    distinct = distinct_documents(
+        documents(params, ctx.inputs, "members"),
+        documents(params, ctx.inputs, "nonmembers") if "nonmembers" in params.inputs else [],
     )
+    members = cut_side(target.tokenizer, distinct.members, seq_len, limit, seed=0)
     if len(members.tokens) == 0:
         raise ValueError(
             "no member document has the 2 tokens a code length needs with this model's "
             "tokenizer (are the members empty lines?)"
         )
-    nonmember_docs = (
-        documents(params, ctx.inputs, "nonmembers") if "nonmembers" in params.inputs else []
-    )
+    nonmember_docs = distinct.nonmembers
     heldout_model, reference_info = None, {}
     if params.reference in ("auto", "heldout-model") and len(nonmember_docs) >= MIN_DOCUMENTS:
         reference_docs, nonmember_docs = split_nonmembers(nonmember_docs, seed=0)
-        trained = model_reference(params, target, reference_docs, device, ctx)
+        trained = model_reference(params, target, [text for text, _ in reference_docs], device, ctx)
         heldout_model = trained.model
         reference_info = {"n_documents": len(reference_docs), **trained.info}
     elif params.reference == "heldout-model":
@@ -211,7 +231,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             f"a held-out reference model needs at least {MIN_DOCUMENTS} non-member documents to "
             f"train on; {len(nonmember_docs)} given"
         )
-    heldout = cut_documents(target.tokenizer, nonmember_docs, seq_len, limit)
+    heldout = cut_side(target.tokenizer, nonmember_docs, seq_len, limit, seed=1)
     if ctx.should_stop():
         raise JobCancelled()
     ctx.progress(0.25, f"reference code lengths ({params.reference})")
@@ -236,6 +256,9 @@ def run(ctx: JobContext) -> dict[str, Any]:
         n_member_documents=members.n_documents,
         n_dropped_member_documents=members.n_dropped_docs,
         n_windowed_member_documents=members.n_windowed_docs,
+        member_sample=members.counts.as_dict(),
+        nonmember_sample=heldout.counts.as_dict(),
+        duplicates=distinct.counts(),
         window_tokens=seq_len,
         reference=params.reference,
         device=str(device),
@@ -243,7 +266,9 @@ def run(ctx: JobContext) -> dict[str, Any]:
         model=target.info,
     )
     evaluation["summary"].update(reference_summary(references, reference_info, heldout, evaluation))
-    evaluation["samples"]["train_document"] = members.document_index
+    evaluation["samples"]["train_document"] = [
+        distinct.member_lines[d] for d in members.document_index
+    ]  # the document's place in the members file
     if params.canaries is not None:
         ctx.progress(0.99, "canary exposure")
         evaluation["summary"].update(canary_summary(params.canaries, target))

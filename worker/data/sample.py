@@ -1,0 +1,80 @@
+"""Which samples a side keeps when it has more than the limit: a seeded random sample,
+stratified by group, never the head of a file (issue 27).
+
+Each group gets a share of the limit equal to its share of the samples (largest remainder, so
+the counts sum to the limit exactly); within a group the samples are a seeded uniform draw. The
+same seed, the same input and the same limit always keep the same samples. The kept indices
+are returned in their original order, so a report still reads in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SAMPLE_SALT = 0x5A3B  # seeds the draw apart from every other use of the job's seed
+
+
+def group_quotas(counts: dict[str, int], limit: int) -> dict[str, int]:
+    """Per group, how many of its `counts[group]` samples to keep so that the kept counts sum
+    to min(limit, total) and each is as near its proportional share as whole numbers allow."""
+    total = sum(counts.values())
+    if total <= limit:
+        return dict(counts)
+    exact = {group: limit * n / total for group, n in counts.items()}
+    quotas = {group: int(share) for group, share in exact.items()}
+    left = limit - sum(quotas.values())
+    by_remainder = sorted(counts, key=lambda g: (-(exact[g] - quotas[g]), g))
+    for group in by_remainder[:left]:
+        quotas[group] += 1
+    return quotas
+
+
+def stratified_sample(groups: Sequence[str], limit: int, seed: int) -> list[int]:
+    """Indices of at most `limit` items, drawn per group at the group's share, in order."""
+    members: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    quotas = group_quotas({g: len(ix) for g, ix in members.items()}, limit)
+    rng = np.random.default_rng([seed, SAMPLE_SALT])
+    kept: list[int] = []
+    for group in sorted(members):
+        indices = members[group]
+        if quotas[group] >= len(indices):
+            kept.extend(indices)
+        else:
+            kept.extend(int(i) for i in rng.choice(indices, size=quotas[group], replace=False))
+    return sorted(kept)
+
+
+@dataclass
+class SampleCounts:
+    """How many of how many, per group: what a page and the JSON say about a side's sample."""
+
+    documents: dict[str, int] = field(default_factory=dict)  # read (after dedup)
+    documents_used: dict[str, int] = field(default_factory=dict)  # with a kept sample
+    samples: dict[str, int] = field(default_factory=dict)  # cut
+    samples_used: dict[str, int] = field(default_factory=dict)  # kept
+
+    def as_dict(self) -> dict[str, Any]:
+        def total(part: dict[str, int]) -> int:
+            return sum(part.values())
+
+        return {
+            "documents": total(self.documents),
+            "documents_used": total(self.documents_used),
+            "samples": total(self.samples),
+            "samples_used": total(self.samples_used),
+            "by_group": {
+                group: {
+                    "documents": self.documents[group],
+                    "documents_used": self.documents_used.get(group, 0),
+                    "samples": self.samples.get(group, 0),
+                    "samples_used": self.samples_used.get(group, 0),
+                }
+                for group in sorted(self.documents)
+            },
+        }
