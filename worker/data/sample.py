@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 SAMPLE_SALT = 0x5A3B  # seeds the draw apart from every other use of the job's seed
 
@@ -48,6 +49,22 @@ def stratified_sample(groups: Sequence[str], limit: int, seed: int) -> list[int]
         else:
             kept.extend(int(i) for i in rng.choice(indices, size=quotas[group], replace=False))
     return sorted(kept)
+
+
+def stratified_order(groups: Sequence[str], rng: np.random.Generator) -> NDArray[np.int64]:
+    """A seeded order of the indices in which every prefix holds each group at its share of
+    the whole (within one item): a group's k-th item (in a random order within the group) stands
+    at a jittered k/n_group. A text sweep's held-out documents and its training samples are
+    taken as prefixes of such orders, so a smaller set keeps the corpus's mix of groups."""
+    keys = np.empty(len(groups))
+    members: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    for group in sorted(members):
+        indices = np.asarray(members[group])
+        n = len(indices)
+        keys[indices[rng.permutation(n)]] = (np.arange(n) + rng.random(n)) / n
+    return np.argsort(keys, kind="stable").astype(np.int64)
 
 
 @dataclass

@@ -2,11 +2,14 @@
 
 1. Exact duplicate documents are dropped (a duplicate on both sides would be a member passing
    for a non-member).
-2. Documents, not samples, are split: a seeded permutation puts whole documents on the held-out
-   side until they give `n_heldout` samples; non-members are never neighbours of members in one
-   document. The sweep's tokenizer is trained on the training documents only (`make_tokenizer`),
-   so it has not seen a non-member either. (How many held-out documents are needed depends on
-   that tokenizer, so the split is tried with a byte budget and widened if it falls short.)
+2. Documents, not samples, are split: a seeded order stratified by group (worker/data/sample.py)
+   puts whole documents on the held-out side until they give `n_heldout` samples, and the
+   held-out samples are drawn per group at the training set's group shares (issue 27: taking
+   the first samples kept the corpus's group order and cut the groups listed last); non-members
+   are never neighbours of members in one document. The sweep's tokenizer is trained on the
+   training documents only (`make_tokenizer`), so it has not seen a non-member either. (How
+   many held-out documents are needed depends on that tokenizer, so the split is tried with a
+   byte budget and widened if it falls short.)
 3. Each side's documents are tokenized and packed, in order, into one stream per *group* (one
    source, e.g. one language's file), separated by a newline; a sample is up to `seq_len`
    consecutive tokens of one stream, so a sample is one language and "the most memorized samples
@@ -20,6 +23,8 @@
    `seq_len` with PAD (worker/data/padding.py), which training and scoring skip. A sample's
    text is exactly the bytes its tokens encode: no U+FFFD that was not in the corpus.
 5. Exact duplicate samples are dropped, and held-out samples equal to a training sample.
+6. The training samples come in a seeded order stratified by group, so a sweep's smaller
+   training set (a prefix) keeps the groups' shares too.
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ from tokenizers import Tokenizer
 
 from worker.data.dedup import unique_row_indices
 from worker.data.padding import pad_rows, unpad
+from worker.data.sample import group_quotas, stratified_order
 
 # A sample may be this many tokens shorter than seq_len to end on a character boundary (any
 # UTF-8 character is at most 4 bytes, so at most 3 of its byte tokens precede a clean cut).
 MAX_SHORTFALL = 3
+MIN_SAMPLE_TOKENS = 2  # a shorter cut only where no boundary lies within MAX_SHORTFALL
 # Held-out bytes tried first per held-out token (byte-level BPE at small vocabularies codes
 # 1.5-3 bytes per token); widened when the documents give too few samples.
 FIRST_BYTES_PER_TOKEN = 3.0
@@ -60,6 +67,7 @@ class TokenDataset:
     train_text: list[str] = field(default_factory=list)
     heldout_text: list[str] = field(default_factory=list)
     train_groups: list[str] = field(default_factory=list)
+    heldout_groups: list[str] = field(default_factory=list)
     tokenizer: Tokenizer | None = None  # the tokenizer that made these samples
     n_train_documents: int = 0
     n_heldout_documents: int = 0
@@ -105,13 +113,17 @@ def char_starts(tokenizer: Tokenizer) -> NDArray[np.bool_]:
 
 
 def cut_stream(stream: Sequence[int], seq_len: int, starts: NDArray[np.bool_]) -> list[list[int]]:
-    """Consecutive samples of `seq_len` tokens, or up to MAX_SHORTFALL fewer, each beginning and
-    ending on a character boundary; the stream's tail shorter than that is left out."""
+    """Consecutive samples of `seq_len` tokens, or up to MAX_SHORTFALL fewer (fewer still where
+    no character starts within reach), each beginning and ending on a character boundary; the
+    stream's tail shorter than seq_len − MAX_SHORTFALL is left out."""
     samples, position, end = [], 0, len(stream)
     while position < end and not starts[stream[position]]:
         position += 1  # a stream starts on a character; this only guards odd input
     while position + seq_len - MAX_SHORTFALL <= end:
-        for stop in range(min(position + seq_len, end), position + seq_len - MAX_SHORTFALL - 1, -1):
+        # The latest boundary that keeps the sample within seq_len: usually at most MAX_SHORTFALL
+        # tokens early; earlier where the tokenizer merged bytes across characters (a run of
+        # tokens none of which starts a character), so that no text is skipped.
+        for stop in range(min(position + seq_len, end), position + MIN_SAMPLE_TOKENS - 1, -1):
             if stop == end or starts[stream[stop]]:
                 samples.append(list(stream[position:stop]))
                 position = stop
@@ -158,6 +170,39 @@ def _distinct(documents: Sequence[Document]) -> list[Document]:
     return kept
 
 
+def _heldout_at_training_shares(
+    candidates: list[int],
+    heldout_groups: list[str],
+    train_groups: list[str],
+    n_heldout: int,
+    seed: int,
+) -> tuple[list[int], float]:
+    """`n_heldout` of the candidate held-out samples, each group at its share of the training
+    samples (largest remainder), drawn at random within the group, in sample order; and the
+    shortfall (needed ÷ available, worst group; at most 1 when every quota is met)."""
+    train_counts: dict[str, int] = {}
+    for group in train_groups:
+        train_counts[group] = train_counts.get(group, 0) + 1
+    # Scaled so the quotas are proportional shares of n_heldout even when the training set is
+    # smaller than n_heldout.
+    quotas = group_quotas({g: n * n_heldout for g, n in train_counts.items()}, n_heldout)
+    by_group: dict[str, list[int]] = {}
+    for index in candidates:
+        by_group.setdefault(heldout_groups[index], []).append(index)
+    shortfall = max(
+        (quota / max(1, len(by_group.get(g, []))) for g, quota in quotas.items() if quota),
+        default=float("inf"),
+    )
+    if shortfall > 1.0:
+        return [], shortfall
+    rng = np.random.default_rng([seed, 0x4E1D])
+    chosen = []
+    for group in sorted(quotas):
+        pool = by_group.get(group, [])
+        chosen.extend(int(i) for i in rng.choice(pool, size=quotas[group], replace=False))
+    return sorted(chosen), shortfall
+
+
 def build_text_dataset(
     documents: Sequence[Document],
     make_tokenizer: Callable[[list[str]], Tokenizer],
@@ -168,7 +213,7 @@ def build_text_dataset(
     """Train and held-out samples from disjoint documents; `make_tokenizer(training texts)`
     trains the tokenizer on the training documents only (module docstring)."""
     docs = _distinct(documents)
-    order = np.random.default_rng([seed, 0x5EED]).permutation(len(docs))
+    order = stratified_order([d.group for d in docs], np.random.default_rng([seed, 0x5EED]))
     sizes = np.array([len(docs[i].text.encode()) for i in order], dtype=np.int64)
     budget = n_heldout * seq_len * FIRST_BYTES_PER_TOKEN
     for _ in range(MAX_SPLIT_TRIES):
@@ -181,13 +226,16 @@ def build_text_dataset(
         train, train_groups = pack_documents(train_docs, tokenizer, seq_len)
         keep = unique_row_indices(train)
         train, train_groups = train[keep], [train_groups[i] for i in keep]
-        heldout, _groups = pack_documents(heldout_docs, tokenizer, seq_len)
+        heldout, heldout_groups = pack_documents(heldout_docs, tokenizer, seq_len)
         seen = {row.tobytes() for row in train}
         distinct = [i for i in unique_row_indices(heldout) if heldout[i].tobytes() not in seen]
-        if len(distinct) >= n_heldout:
+        chosen, shortfall = _heldout_at_training_shares(
+            distinct, heldout_groups, train_groups, n_heldout, seed
+        )
+        if shortfall <= 1.0:
             # Seeded order: a smaller training set of the same seed is a prefix of a larger one.
-            shuffle = np.random.default_rng([seed, 0x7EA1]).permutation(train.shape[0])
-            held = heldout[distinct[:n_heldout]]
+            shuffle = stratified_order(train_groups, np.random.default_rng([seed, 0x7EA1]))
+            held = heldout[chosen]
             decode = tokenizer.decode_batch
             return TokenDataset(
                 train=train[shuffle],
@@ -196,11 +244,12 @@ def build_text_dataset(
                 train_text=decode(_as_lists(train[shuffle])),
                 heldout_text=decode(_as_lists(held)),
                 train_groups=[train_groups[i] for i in shuffle],
+                heldout_groups=[heldout_groups[i] for i in chosen],
                 tokenizer=tokenizer,
                 n_train_documents=len(train_docs),
                 n_heldout_documents=n_docs,
             )
-        budget *= 1.5 * n_heldout / max(1, len(distinct))
+        budget *= 1.5 * shortfall
     raise ValueError(
         f"the corpus's {len(docs)} distinct documents cannot hold out {n_heldout} samples of "
         f"{seq_len} tokens and keep documents to train on: use fewer held-out samples, shorter "
