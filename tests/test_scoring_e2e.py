@@ -72,6 +72,7 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         assert set(run["reference_parts"]) == {"zlib", "lzma", "uniform", "heldout-model"}
         assert sum(run["reference_parts"].values()) == pytest.approx(1.0)
         assert run["reference_sound"]  # it codes the non-members better than the target does
+        assert run["reference_verdict"] == "sound" and run["reference_gap_bits"] <= 0
         longer = sum(n > 32 for n in member_lengths)  # extraction needs tokens after k = 32
         assert run["extract_rate_train_k32"] == pytest.approx(8 / longer)
         assert run["extract_rate_heldout_k32"] == 0.0
@@ -119,6 +120,8 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         counts = " ".join(section.select_one(f"#sample-counts-{run['id']}").get_text().split())
         assert f"Members: {run['n_train']} of {run['n_train']} samples" in counts, counts
         assert "0 repeated members" in counts and "0 non-members also in the members" in counts
+        verdict = section.select_one(f"#reference-verdict-{run['id']}").get_text(" ", strip=True)
+        assert "Reference sound" in verdict, verdict
         for figure in ("distribution", "roc", "extraction", "mem-u-tfidf"):
             assert section.select_one(f"#fig-{figure}-{run['id']}"), figure
         first = section.select(f"#top-scored-{run['id']} tbody tr")[0].select("td")

@@ -150,11 +150,22 @@ def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
 def reference_summary(
     references: References, info: dict[str, Any], heldout: Any, evaluation: dict[str, Any]
 ) -> dict[str, Any]:
-    """Which reference coded the members (shares under "auto") and, for a held-out model, its
-    loss on the scored non-members beside the target's: sound when it generalizes better."""
+    """Which reference coded the members (shares under "auto"); the verdict on the reference
+    the scoring used, whatever it is (worker/metrics/reference_soundness.py: sound when it
+    codes the non-members in no more bits than the target does); and, for a held-out model, its
+    loss on the scored non-members beside the target's."""
     from worker.metrics.reference_code import shares
+    from worker.metrics.reference_soundness import reference_verdict
 
-    out: dict[str, Any] = {}
+    samples = evaluation["samples"]
+    out: dict[str, Any] = reference_verdict(
+        samples["train_ref_bits"],
+        samples["train_bits"],
+        samples["heldout_ref_bits"],
+        samples["heldout_bits"],
+    )
+    if out["reference_verdict"] != "unknown":
+        out["reference_sound"] = out["reference_verdict"] == "sound"
     if len(references.names) > 1:
         out["reference_parts"] = shares(references.chosen, references.names)
     if references.heldout_model is not None:
@@ -163,9 +174,7 @@ def reference_summary(
             from worker.train import mean_loss_bits
 
             loss = mean_loss_bits(references.heldout_model, _pad(heldout.tokens))
-            target_loss = evaluation["summary"].get("heldout_loss_bits")
             out["reference_heldout_loss_bits"] = loss
-            out["reference_sound"] = target_loss is not None and loss < target_loss
     return out
 
 
