@@ -43,22 +43,30 @@ def _checkpoint(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
 
 
 def sweep_corpus(
-    session: Session, writes: Writes, settings: Settings, sweep_id: int, split: str
+    session: Session,
+    writes: Writes,
+    settings: Settings,
+    sweep_id: int,
+    split: str,
+    run: Run | None = None,
 ) -> str:
-    """A text sweep's samples as a stored .jsonl corpus (one document per sample): the training
-    set of its run with the most training samples (nested sets: it holds all the others), or
-    the held-out set. Returns the corpus's sha256."""
+    """A text sweep's samples as a stored .jsonl corpus (one document per sample): `run`'s own
+    training or held-out set, or by default those of the sweep's run with the most training
+    samples (nested sets: it holds all the others of its seed). Returns the corpus's sha256."""
     sweep = session.get(Sweep, sweep_id)
     if sweep is None or sweep.kind != "text":
         raise ScoringRejected(f"sweep {sweep_id} is not a text sweep (only those have text)")
-    runs = session.scalars(select(Run).where(Run.sweep_id == sweep_id, Run.status == "succeeded"))
-    largest = max(runs, key=lambda r: r.n_train or 0, default=None)
-    if largest is None:
+    if run is None:
+        runs = session.scalars(
+            select(Run).where(Run.sweep_id == sweep_id, Run.status == "succeeded")
+        )
+        run = max(runs, key=lambda r: r.n_train or 0, default=None)
+    if run is None:
         raise ScoringRejected(f"sweep {sweep_id} has no finished run yet")
     texts = session.scalars(
         select(SampleScore.text)
         .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
-        .where(Evaluation.run_id == largest.id, SampleScore.split == split)
+        .where(Evaluation.run_id == run.id, SampleScore.split == split)
         .order_by(SampleScore.sample_index)
     ).all()
     lines = "".join(json.dumps({"text": t}) + "\n" for t in texts if t)
@@ -67,30 +75,54 @@ def sweep_corpus(
         writes,
         settings,
         io.BytesIO(lines.encode()),
-        f"sweep-{sweep_id}-{role}.jsonl",
-        f"sweep {sweep_id} {role} ({largest.name})",
+        f"sweep-{sweep_id}-run-{run.id}-{role}.jsonl",
+        f"sweep {sweep_id} {role} ({run.name})",
     )
     return corpus.content_sha256
 
 
+# Per checkpoint id: the corpora ("members", "nonmembers") of the sweep run it came from.
+OwnData = dict[int, dict[str, str]]
+
+
 def store_sweep_data(
     session: Session, writes: Writes, settings: Settings, params: ScoringParams
-) -> None:
+) -> OwnData:
     """Replace `sweep:<id>` members/non-members by stored corpora of that sweep's samples.
-    `session` reads (outside any write transaction); `writes()` stores the corpora."""
+    `session` reads (outside any write transaction); `writes()` stores the corpora.
+
+    A checkpoint that is the final model of one of that sweep's runs is scored on its own run's
+    members and non-members (each seed has its own document split, issue 27): returned per
+    checkpoint id, for `launch_scoring`. Other checkpoints get the largest run's sets."""
+    own: OwnData = {}
     if params.members.startswith("sweep:"):
         sweep_id = int(params.members.split(":")[1])
         params.members = sweep_corpus(session, writes, settings, sweep_id, "train")
+        same_sweep_nonmembers = params.nonmembers in (None, f"sweep:{sweep_id}")
         params.nonmembers = params.nonmembers or f"sweep:{sweep_id}"
+        for checkpoint_id in params.checkpoint_ids:
+            checkpoint = session.get(Checkpoint, checkpoint_id)
+            run = session.get(Run, checkpoint.run_id) if checkpoint and checkpoint.run_id else None
+            if run is None or run.sweep_id != sweep_id or run.status != "succeeded":
+                continue
+            own[checkpoint_id] = {
+                "members": sweep_corpus(session, writes, settings, sweep_id, "train", run)
+            }
+            if same_sweep_nonmembers:
+                own[checkpoint_id]["nonmembers"] = sweep_corpus(
+                    session, writes, settings, sweep_id, "heldout", run
+                )
     if params.nonmembers and params.nonmembers.startswith("sweep:"):
         params.nonmembers = sweep_corpus(
             session, writes, settings, int(params.nonmembers.split(":")[1]), "heldout"
         )
+    return own
 
 
-def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
+def launch_scoring(session: Session, params: ScoringParams, own: OwnData | None = None) -> Sweep:
     """Raises ScoringRejected (or CorpusRejected) with a message for the user. Call
-    `store_sweep_data` first when the data may name a sweep."""
+    `store_sweep_data` first when the data may name a sweep, and pass what it returns as `own`
+    (each checkpoint's own run's members and non-members)."""
     if params.members.startswith("sweep:") or (params.nonmembers or "").startswith("sweep:"):
         raise ValueError("store_sweep_data must turn sweep data into corpora first")
     inputs: dict[str, Any] = {}
@@ -128,6 +160,12 @@ def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
     session.add(sweep)
     session.flush()
     for position, checkpoint in enumerate(checkpoints):
+        data = {"members": params.members, "nonmembers": params.nonmembers}
+        data.update((own or {}).get(checkpoint.id, {}))
+        run_inputs = dict(inputs)
+        for role in ("members", "nonmembers"):
+            if data[role] not in (None, "demo") and data[role] != getattr(params, role):
+                run_inputs[role] = _corpus_input(session, data[role], role)
         run = Run(
             sweep_id=sweep.id,
             name=checkpoint.name,
@@ -140,8 +178,9 @@ def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
                 "vocab_size": checkpoint.config.get("vocab_size"),
                 "seq_len": params.seq_len,
                 "reference": params.reference,
-                "members": params.members,
-                "nonmembers": params.nonmembers,
+                "members": data["members"],
+                "nonmembers": data["nonmembers"],
+                "own_run_data": checkpoint.id in (own or {}),
             },
         )
         session.add(run)
@@ -153,9 +192,9 @@ def launch_scoring(session: Session, params: ScoringParams) -> Sweep:
                 run_id=run.id,
                 seq_len=params.seq_len,
                 max_samples=params.max_samples,
-                members=params.members,
+                members=data["members"],
                 reference=reference_kind,
-                inputs={**inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
+                inputs={**run_inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
                 canaries=params.canaries,
                 precision=params.precision,
             ),

@@ -33,9 +33,9 @@ def _validated(body: dict[str, Any]) -> ScoringParams:
 
 
 def _launch(session: Session, writes: Writes, settings: Settings, params: ScoringParams) -> Sweep:
-    store_sweep_data(session, writes, settings, params)
+    own = store_sweep_data(session, writes, settings, params)
     with writes() as write_session:
-        return launch_scoring(write_session, params)
+        return launch_scoring(write_session, params, own)
 
 
 @router.post("/api/scorings", status_code=201)
