@@ -16,10 +16,11 @@ reference's tokenizer, so two models with different vocabularies are compared in
 same string (SPEC 2); "heldout-model" is a model memdash trains on half of the non-member
 documents (worker/heldout_reference.py; the other half are the scored non-members); "auto",
 the default, is per sample the shortest of zlib, lzma, the uniform token code and (with enough
-non-member documents) the held-out model, plus log2 k bits naming it
-(worker/metrics/reference_code.py). With `canaries` (the template
-and the secrets the user inserted, with their repeats), each canary's exposure and extraction
-is measured with the model's tokenizer beside never-inserted controls (worker/canaries.py).
+non-member documents) the held-out model; no log2 k bits are charged for naming the code
+used, so mem_U is conservative by at most that much (worker/metrics/reference_code.py). With
+`canaries` (the template and the secrets the user inserted, with their repeats), each canary's
+exposure and extraction is measured with the model's tokenizer beside never-inserted controls
+(worker/canaries.py).
 """
 
 from __future__ import annotations
