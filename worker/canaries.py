@@ -6,7 +6,11 @@ tokenizer (never cut, never packed with corpus text), inserted `repeats` times. 
 secrets of the same space that were never inserted: their exposure is the baseline (about
 1.4 bits), and they must not be extractable.
 
-Each canary has a number (filling the template's optional {n}: its own context). Candidates are
+Each canary has a number (filling the template's optional {n}: its own context), or, for an
+uploaded model's canaries, may carry its own text with {secret} in it (issue 27: canaries written
+in their own words, "Ledger 2584 of Ruth Okafor: the vault code is {secret}."): then it is
+measured in that text, and the controls are measured in the same contexts, cycling through the
+inserted canaries' texts. Candidates are
 every secret when the space is at most `n_candidates` (exact ranks), else `n_candidates` secrets
 drawn uniformly, leaving out the canaries' and controls' own; each canary is ranked against
 them filled into its own context (one candidate set per distinct context). Extraction of a
@@ -25,7 +29,7 @@ import numpy as np
 from worker.inference import CausalScorer, greedy_continuations, token_nll_bits
 from worker.metrics.codelength import sample_code_bits
 from worker.metrics.exposure import SecretSpace, estimate_exposure
-from worker.params import CanarySpace
+from worker.params import SECRET_PLACEHOLDER, CanarySpace
 
 Encode = Callable[[str], list[int]]
 Decode = Callable[[list[int]], str]
@@ -36,6 +40,17 @@ class Canary:
     secret: str
     repeats: int  # times inserted into the training data; 0 for a control
     number: int  # fills the template's {n}
+    text: str | None = None  # its own words, with {secret}; None: the template
+
+    def fill(self, spec: CanarySpace, secret: str) -> str:
+        """The canary's context with `secret` in it."""
+        if self.text is None:
+            return spec.fill(secret, self.number)
+        return self.text.replace(SECRET_PLACEHOLDER, secret)
+
+    def prefix(self, spec: CanarySpace) -> str:
+        """The text before the secret (the extraction prompt)."""
+        return self.fill(spec, SECRET_PLACEHOLDER).split(SECRET_PLACEHOLDER)[0]
 
 
 def space_of(spec: CanarySpace) -> SecretSpace:
@@ -69,20 +84,28 @@ def plant(
 
 
 def with_controls(
-    spec: CanarySpace, inserted: Sequence[tuple[str, int]], n_controls: int, seed: int
+    spec: CanarySpace,
+    inserted: Sequence[tuple[str, int, str | None]],
+    n_controls: int,
+    seed: int,
 ) -> list[Canary]:
-    """An upload's canaries (secret, repeats), numbered in order, then `n_controls` secrets of
-    the space that are not among them."""
-    taken = {secret for secret, _ in inserted}
+    """An upload's canaries (secret, repeats, own text or None), numbered in order, then
+    `n_controls` secrets of the space that are not among them: in the inserted canaries' own
+    texts, in turn, where they have them, else in the template."""
+    taken = {secret for secret, _, _ in inserted}
     rng = np.random.default_rng([seed, 0xC0DE])
     controls = _new_secrets(space_of(spec), rng, n_controls, taken)
-    canaries = [Canary(s, r, i) for i, (s, r) in enumerate(inserted, start=1)]
+    canaries = [Canary(s, r, i, text) for i, (s, r, text) in enumerate(inserted, start=1)]
+    texts = [text for _, _, text in inserted if text is not None]
     first = len(canaries) + 1
-    return canaries + [Canary(s, 0, first + i) for i, s in enumerate(controls)]
+    return canaries + [
+        Canary(s, 0, first + i, texts[i % len(texts)] if texts else None)
+        for i, s in enumerate(controls)
+    ]
 
 
 def canary_tokens(spec: CanarySpace, canaries: Sequence[Canary], encode: Encode) -> list[list[int]]:
-    return [encode(spec.fill(c.secret, c.number)) for c in canaries]
+    return [encode(c.fill(spec, c.secret)) for c in canaries]
 
 
 def _prompt_length(tokens: list[int], prefix: str, decode: Decode) -> int:
@@ -125,9 +148,9 @@ def measure(
     bits = _code_bits(scorer, tokens, vocab_size)
     rows = []
     for canary, sample, code in zip(canaries, tokens, bits, strict=True):
-        context = spec.fill("\0", canary.number)
+        context = canary.fill(spec, "\0")
         if context not in by_context:
-            filled = [encode(spec.fill(s, canary.number)) for s in candidates]
+            filled = [encode(canary.fill(spec, s)) for s in candidates]
             by_context[context] = _code_bits(scorer, filled, vocab_size)
         candidate_bits = by_context[context]
         others = (
@@ -136,13 +159,14 @@ def measure(
             else candidate_bits
         )
         exposure = estimate_exposure(float(code), others, space.log2_size, exhaustive)
-        k = _prompt_length(sample, spec.prefix(canary.number), decode)
+        k = _prompt_length(sample, canary.prefix(spec), decode)
         generated = greedy_continuations(scorer, np.asarray([sample[:k]]), len(sample) - k)[0]
         rows.append(
             {
                 "secret": canary.secret,
                 "repeats": canary.repeats,
                 "number": canary.number,
+                "context": canary.fill(spec, SECRET_PLACEHOLDER),
                 "exposure_bits": exposure.exposure_bits,
                 "rank": exposure.rank,
                 "method": exposure.method,

@@ -488,13 +488,27 @@ class SweepCanaries(CanarySpace):
 
 
 class InsertedCanary(Strict):
+    """One inserted secret. `text`, when given, is the canary in its own words, with {secret}
+    where the secret stands ("Ledger 2584 of Ruth Okafor: the vault code is {secret}."): its
+    exposure and extraction are measured in that context, not the shared template's."""
+
     secret: str = Field(min_length=1, max_length=64)
     repeats: int = Field(default=1, ge=1, le=1_000_000)
+    text: str | None = Field(default=None, min_length=8, max_length=500)
+
+    @field_validator("text")
+    @classmethod
+    def _one_secret(cls, text: str | None) -> str | None:
+        if text is not None and text.count(SECRET_PLACEHOLDER) != 1:
+            raise ValueError(f"a canary's text must contain {SECRET_PLACEHOLDER} exactly once")
+        return text
 
 
 class ScoringCanaries(CanarySpace):
     """Canaries a user inserted into an uploaded model's training data, and how often; memdash
-    adds `n_controls` secrets of the same space that were never inserted."""
+    adds `n_controls` secrets of the same space that were never inserted. Each inserted canary
+    is the template filled with its secret and number, or its own `text`; controls are measured
+    in the inserted canaries' contexts (worker/canaries.py)."""
 
     inserted: list[InsertedCanary] = Field(min_length=1, max_length=200)
     n_controls: int = Field(default=4, ge=0, le=50)

@@ -20,7 +20,7 @@ from app.routes.openapi import FORM
 from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
 from app.settings import Settings
 from worker.contract import first_problem
-from worker.params import ScoringParams
+from worker.params import SECRET_PLACEHOLDER, ScoringParams
 
 router = APIRouter(tags=["scorings"])
 
@@ -57,19 +57,29 @@ def canaries_from_form(
     template: str, alphabet: str, secret_length: str, secrets: str
 ) -> dict[str, Any] | None:
     """The canaries block of a scoring from the form's fields: one inserted secret per line,
-    optionally followed by how many times it was inserted ("123456 4"). None when no secret
-    is given; ValueError with a message for the user on a line it cannot read."""
+    optionally followed by how many times it was inserted ("123456 4"), optionally followed by
+    the canary's own text with {secret} in it ("123456 4 Ledger 2584: the code is {secret}.").
+    None when no secret is given; ValueError with a message for the user on a line it cannot
+    read."""
     inserted = []
     for number, line in enumerate(secrets.splitlines(), start=1):
-        parts = line.replace(",", " ").split()
-        if not parts:
+        head = line.strip().split(None, 2)
+        if not head:
             continue
-        if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+        secret = head[0].rstrip(",")
+        count = head[1].rstrip(",") if len(head) > 1 else ""
+        repeats = int(count) if count.isdigit() else 1
+        text = " ".join(head[2:] if count.isdigit() else head[1:]).strip()
+        if text and SECRET_PLACEHOLDER not in text:
             raise ValueError(
                 f"canaries: line {number} ({line.strip()!r}) must be a secret, optionally "
-                "followed by the times it was inserted, e.g. 123456 4"
+                "followed by the times it was inserted and the canary's own text with "
+                f"{SECRET_PLACEHOLDER} in it, e.g. 123456 4 or 123456 4 my pin is {{secret}}"
             )
-        inserted.append({"secret": parts[0], "repeats": int(parts[1]) if len(parts) == 2 else 1})
+        canary: dict[str, Any] = {"secret": secret, "repeats": repeats}
+        if text:
+            canary["text"] = text
+        inserted.append(canary)
     if not inserted:
         return None
     length = secret_length.strip() or str(len(inserted[0]["secret"]))

@@ -27,6 +27,17 @@ def test_canary_lines_become_inserted_secrets() -> None:
     assert canaries_from_form("t {secret}", "01", "", "  \n") is None
     with pytest.raises(ValueError, match="line 2"):
         canaries_from_form("t {secret}", "01", "", "01\n01 twice")
+    # A canary in its own words: the secret, the times inserted, then its text.
+    own = canaries_from_form(
+        "t {secret}", "0123456789", "", "4172 6 Ledger 2584, Ruth: the code is {secret}.\n0921"
+    )
+    assert own["inserted"] == [
+        {"secret": "4172", "repeats": 6, "text": "Ledger 2584, Ruth: the code is {secret}."},
+        {"secret": "0921", "repeats": 1},
+    ]
+    assert canaries_from_form("t {secret}", "01", "", "0110 my pin is {secret}")["inserted"] == [
+        {"secret": "0110", "repeats": 1, "text": "my pin is {secret}"}
+    ]
 
 
 @pytest.mark.slow

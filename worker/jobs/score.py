@@ -130,7 +130,7 @@ def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
     from worker.canaries import measure, summary_of, with_controls
 
     canaries = with_controls(
-        spec, [(c.secret, c.repeats) for c in spec.inserted], spec.n_controls, seed=0
+        spec, [(c.secret, c.repeats, c.text) for c in spec.inserted], spec.n_controls, seed=0
     )
 
     def encode(text: str) -> list[int]:
