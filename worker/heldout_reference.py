@@ -44,6 +44,7 @@ def split_nonmembers(documents: Sequence[T], seed: int) -> tuple[list[T], list[T
 class HeldoutReference:
     model: GPT
     info: dict[str, Any]
+    validation: np.ndarray  # (n, window) PAD-padded: its validation documents' samples
 
 
 class _EarlyStop:
@@ -118,4 +119,4 @@ def train_heldout_reference(
         "shape": f"L{SHAPE['n_layer']}-d{SHAPE['d_model']}",
         "n_params": model.n_params(),
     }
-    return HeldoutReference(model.eval(), info)
+    return HeldoutReference(model.eval(), info, validation)

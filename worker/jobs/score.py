@@ -169,14 +169,33 @@ def reference_summary(
         out["reference_sound"] = out["reference_verdict"] == "sound"
     if len(references.names) > 1:
         out["reference_parts"] = shares(references.chosen, references.names)
-    if references.heldout_model is not None:
+    if info:
         out["reference_model"] = info
-        if heldout.tokens:
-            from worker.train import mean_loss_bits
+    if references.heldout_model is not None and heldout.tokens:
+        from worker.train import mean_loss_bits
 
-            loss = mean_loss_bits(references.heldout_model, _pad(heldout.tokens))
-            out["reference_heldout_loss_bits"] = loss
+        loss = mean_loss_bits(references.heldout_model, _pad(heldout.tokens))
+        out["reference_heldout_loss_bits"] = loss
     return out
+
+
+def _loss_bits(target: Any, rows: np.ndarray) -> float:
+    """The target's corpus bits per predicted token on PAD-padded `rows`."""
+    from worker.data.padding import unpad
+    from worker.inference import token_nll_bits
+
+    per_sample = token_nll_bits(target.scorer(), unpad(rows))
+    return sum(float(a.sum()) for a in per_sample) / max(1, sum(a.size for a in per_sample))
+
+
+def _could_be_sound(info: dict[str, Any]) -> bool:
+    """Under `auto`, is the trained held-out reference kept? Only when it codes its own
+    validation documents (never trained on, never scored) in fewer bits per token than the
+    target does: otherwise it would be an unsound reference (it generalizes less than the
+    target) that cost half the non-members, so memdash drops it, scores every non-member and
+    codes against the model-free codes alone (issue 27: SmolLM2-135M with 16 non-members kept a
+    reference at 13.1 bits/token against the target's 7.4 and scored 15 samples)."""
+    return info["validation_loss_bits"] < info["target_validation_loss_bits"]
 
 
 def _pad(tokens: list[list[int]]) -> np.ndarray:
@@ -232,10 +251,14 @@ def run(ctx: JobContext) -> dict[str, Any]:
     nonmember_docs = distinct.nonmembers
     heldout_model, reference_info = None, {}
     if params.reference in ("auto", "heldout-model") and len(nonmember_docs) >= MIN_DOCUMENTS:
-        reference_docs, nonmember_docs = split_nonmembers(nonmember_docs, seed=0)
+        reference_docs, scored_docs = split_nonmembers(nonmember_docs, seed=0)
         trained = model_reference(params, target, [text for text, _ in reference_docs], device, ctx)
-        heldout_model = trained.model
         reference_info = {"n_documents": len(reference_docs), **trained.info}
+        reference_info["target_validation_loss_bits"] = _loss_bits(target, trained.validation)
+        if params.reference == "heldout-model" or _could_be_sound(reference_info):
+            heldout_model, nonmember_docs = trained.model, scored_docs
+        else:  # `auto`: a reference that cannot be sound is not worth half the non-members
+            reference_info["dropped"] = True
     elif params.reference == "heldout-model":
         raise ValueError(
             f"a held-out reference model needs at least {MIN_DOCUMENTS} non-member documents to "
