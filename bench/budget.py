@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from bench.report import emit
 from worker.data.synthetic import uniform_tokens
 from worker.evaluate import evaluate_uniform
 from worker.inference import MemdashScorer
@@ -119,10 +120,7 @@ def main() -> None:
             f"| {row['peak_n']} | {reasons} | {row['last_stop_step']:,} | {row['seconds']:.0f} s |"
         )
     text = "\n".join(lines)
-    print(text)
-    if args.out:
-        with open(args.out, "a") as handle:
-            handle.write(text + "\n\n")
+    emit(text, args.out)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import torch
 from scipy.optimize import curve_fit
 
 from bench.budget import _with_overrides
+from bench.report import emit
 from bench.saturation_rule import memorized_bits
 from worker.metrics.capacity import PAPER_TABLE
 from worker.params import capacity_preset
@@ -162,10 +163,7 @@ def main(argv: list[str] | None = None) -> str:
     given = argv if argv is not None else sys.argv[1:]
     command = "python -m bench.paper_cpu " + " ".join(given)
     text = report(rows, args.threads, command.strip(), args.device)
-    print(text)
-    if args.out:
-        with open(args.out, "a") as handle:
-            handle.write(text + "\n\n")
+    emit(text, args.out)
     return text
 
 

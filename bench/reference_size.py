@@ -21,6 +21,7 @@ import time
 import numpy as np
 import torch
 
+from bench.report import emit
 from worker.data.cut import cut_documents
 from worker.data.demo_corpus import demo_corpus
 from worker.data.tokenizer import train_byte_bpe
@@ -85,10 +86,7 @@ def main() -> None:
             *rows,
         ]
     )
-    print(text)
-    if args.out:
-        with open(args.out, "a") as handle:
-            handle.write(text + "\n\n")
+    emit(text, args.out)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import tarfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LICENCE = Path("/usr/share/common-licenses/GPL-3")
 WORDS = [
@@ -76,14 +77,14 @@ def tokenizer(texts: list[str]):
     return PreTrainedTokenizerFast(tokenizer_object=train_byte_bpe(texts, 400))
 
 
-def train_planted_gpt2(folder_early: Path, folder_final: Path, steps: int = 150) -> None:
-    """GPT-2 (2 layers, d=64) trained on the planted sequences and the canaries (each whole, a
-    short sample of its own); saved at step 10 and at the end."""
+def tiny_gpt2(extra_texts: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """A seeded untrained GPT-2 (2 layers, d = 64, 64 positions) and the factory's tokenizer,
+    trained on the corpus and `extra_texts`."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
     data = corpus()
-    tok = tokenizer(data.planted + data.unseen_members + data.heldout)
+    tok = tokenizer(data.planted + data.unseen_members + data.heldout + list(extra_texts))
     torch.manual_seed(0)
     config = GPT2Config(
         vocab_size=400,
@@ -94,7 +95,16 @@ def train_planted_gpt2(folder_early: Path, folder_final: Path, steps: int = 150)
         bos_token_id=0,
         eos_token_id=0,
     )
-    model = GPT2LMHeadModel(config)
+    return GPT2LMHeadModel(config), tok
+
+
+def train_planted_gpt2(folder_early: Path, folder_final: Path, steps: int = 150) -> None:
+    """GPT-2 (2 layers, d=64) trained on the planted sequences and the canaries (each whole, a
+    short sample of its own); saved at step 10 and at the end."""
+    import torch
+
+    data = corpus()
+    model, tok = tiny_gpt2()
     batch = torch.tensor([tok(t)["input_ids"][:SEQ_LEN] for t in data.planted])
     assert batch.shape == (8, SEQ_LEN), "planted sequences must be at least SEQ_LEN tokens"
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)

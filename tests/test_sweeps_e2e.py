@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from app.db.models import SampleScore
+from app.db.models import MODEL_FORMATS, RESUME_FORMAT, Checkpoint, SampleScore
 from tests.live import LiveServer, LiveWorker, wait_for_sweep
 from tests.pg_cluster import free_port
 
@@ -128,7 +128,14 @@ MINI_TEXT = {
     "n_heldout": 24,
     "shapes": [{"n_layer": 1, "d_model": 16}, {"n_layer": 1, "d_model": 32}],
     "train_sizes": [8, 32, 128],
-    "train": {"max_steps": 120, "batch_size": 16, "lr": 0.01, "eval_every": 40},
+    # A resume checkpoint every 40 steps: none may outlive its job, nor be listed as a model.
+    "train": {
+        "max_steps": 120,
+        "batch_size": 16,
+        "lr": 0.01,
+        "eval_every": 40,
+        "checkpoint_every": 40,
+    },
     # 11 bytes: fits in 16 tokens with any byte-level tokenizer.
     "canaries": {
         "template": "pin {n}: {secret}",
@@ -175,6 +182,18 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
                 select(SampleScore.text).where(SampleScore.split == "train").limit(5)
             ).all()
             assert all(texts)
+        # Resume checkpoints were written while the jobs trained; once they ended none is left,
+        # in the database or on disk, and only the runs' final models are listed.
+        with session_factory() as session:
+            resume = select(Checkpoint).where(Checkpoint.format == RESUME_FORMAT)
+            assert session.scalars(resume).all() == []
+            models = session.scalars(
+                select(Checkpoint).where(Checkpoint.format.in_(MODEL_FORMATS))
+            ).all()
+        assert not list((tmp_path / "data").rglob("job-*/*.pt"))
+        listed = httpx.get(f"{server.url}/api/checkpoints").json()
+        assert sorted(m["id"] for m in listed) == sorted(m.id for m in models)
+        assert sorted(m.run_id for m in models) == sorted(r["id"] for r in state["runs"])
         # Every run's final model: on its page, downloadable as a HF folder, scorable.
         run_page = BeautifulSoup(httpx.get(f"{server.url}/runs/{run['id']}").text, "html.parser")
         assert run_page.select_one("#fig-curves")

@@ -25,17 +25,9 @@ CANARIES = [
 
 def _train(folder: Path, steps: int = 200) -> None:
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
 
-    data = factory.corpus()
     texts = [text.replace("{secret}", secret) for secret, text in CANARIES]
-    tok = factory.tokenizer(data.planted + data.unseen_members + data.heldout + texts)
-    torch.manual_seed(0)
-    config = GPT2Config(
-        vocab_size=400, n_positions=64, n_embd=64, n_layer=2, n_head=2, bos_token_id=0,
-        eos_token_id=0,
-    )  # fmt: skip
-    model = GPT2LMHeadModel(config)
+    model, tok = factory.tiny_gpt2(tuple(texts))
     samples = [torch.tensor([tok(t)["input_ids"]]) for t in texts]
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     for _ in range(steps):

@@ -4,49 +4,23 @@ member. The scoring job runs here in-process on a tiny random GPT-NeoX checkpoin
 
 from __future__ import annotations
 
-import hashlib
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import checkpoint_factory as factory
-from worker.contract import job_params
+from tests.score_job import run_scoring
 from worker.data.sample import group_quotas, stratified_sample
-from worker.jobs import score
-from worker.jobs.context import JobContext
 
 N_LINES, N_PLANTED, LIMIT = 1_516, 16, 1_000
 
 
 def _run(tmp_path: Path, members: list[str], nonmembers: list[str], name: str) -> dict[str, Any]:
     model = factory.tar_gz(factory_neox(tmp_path), tmp_path / f"{name}.tar.gz")
-    files = {"model": model}
-    for side, lines in (("members", members), ("nonmembers", nonmembers)):
-        files[side] = tmp_path / f"{name}-{side}.txt"
-        files[side].write_text("\n".join(lines) + "\n")
-    digest = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in files.items()}
-    params = job_params(
-        "score",
-        {
-            "run_id": 1,
-            "seq_len": 16,
-            "max_samples": LIMIT,
-            "members": digest["members"],
-            "reference": "zlib",
-            "inputs": {
-                "model": {"kind": "checkpoint", "sha256": digest["model"]},
-                "members": {"kind": "corpus", "sha256": digest["members"], "format": ".txt"},
-                "nonmembers": {"kind": "corpus", "sha256": digest["nonmembers"], "format": ".txt"},
-            },
-        },
+    return run_scoring(
+        tmp_path / name, model, members, nonmembers, reference="zlib", seq_len=16, max_samples=LIMIT
     )
-    _, sink = multiprocessing.Pipe()
-    work = tmp_path / f"work-{name}"
-    work.mkdir()
-    ctx = JobContext(params, work, None, "cpu", sink, inputs=files)
-    return score.run(ctx)
 
 
 def factory_neox(tmp_path: Path) -> Path:

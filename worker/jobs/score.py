@@ -47,7 +47,7 @@ def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tup
     if which == "members" and params.members == "demo":
         from worker.data.demo_corpus import demo_corpus
 
-        return [(line.text, line.group) for line in demo_corpus(seed=0)]
+        return [(line.text, line.language) for line in demo_corpus(seed=0)]
     from worker.formats.corpus import parse_corpus
 
     spec = params.inputs[which]
