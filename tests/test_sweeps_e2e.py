@@ -165,6 +165,8 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
         assert [c["repeats"] for c in canaries] == [1, 8, 0, 0]
         assert all(0 <= c["exposure_bits"] <= run["canary_space_bits"] for c in canaries)
         assert run["n_canary_samples"] == 9 and run["n_train"] == 8
+        by_group = run["samples_by_group"]  # the stratified draw, per language of the corpus
+        assert sum(c["train"] for c in by_group.values()) == 8 and len(by_group) > 1
         early = run["checkpoint_prediction"]
         assert early and early[0]["step"] == 40 and 0 <= early[0]["precision"] <= 1
         summary = state["summary"]
@@ -174,6 +176,7 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
         for figure in ("#fig-mem-u", "#fig-double-descent", "#fig-membership", "#fig-canaries"):
             assert page.select_one(figure), figure
         assert len(page.select("#canary-table tbody tr")) == 6 * 4
+        assert "held out" in page.select_one("#samples-by-group").get_text()
         assert page.select("#checkpoint-prediction tbody tr")
         top = page.select("#top-samples tbody tr")
         assert len(top) == 20 and all(row.select("td")[-1].get_text().strip() for row in top)

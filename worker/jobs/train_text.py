@@ -59,6 +59,20 @@ def build_dataset(params: TrainTextJob, inputs: dict[str, Path] | None = None):
     return dataset
 
 
+def samples_by_group(dataset: Any, n_train: int) -> dict[str, dict[str, int]]:
+    """Per group: the run's training samples (the first n_train of the stratified order), the
+    training samples there are, and the held-out samples (worker/data/text.py)."""
+    out: dict[str, dict[str, int]] = {}
+    for part, groups in (
+        ("train", dataset.train_groups[:n_train]),
+        ("train_available", dataset.train_groups),
+        ("heldout", dataset.heldout_groups),
+    ):
+        for group in groups:
+            out.setdefault(group, {"train": 0, "train_available": 0, "heldout": 0})[part] += 1
+    return dict(sorted(out.items()))
+
+
 class EarlyMemorized:
     """Which training samples each run has memorized at 1/4, 1/2 and 3/4 of its step budget:
     the "earlier checkpoints" that predict the final memorized set (Pythia Sec. 2.3)."""
@@ -240,6 +254,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             reference=params.reference,
             device=str(device),
             checkpoint_prediction=snapshots.prediction(i, evaluation["samples"][f"extract_{k}"]),
+            samples_by_group=samples_by_group(dataset, n),
             **reference_info,
         )
         if canaries:
