@@ -4,6 +4,7 @@ job ends, and has a page; the built-in kinds declare what their pages show."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.sweep_kinds import KINDS
@@ -76,6 +77,7 @@ def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
     runs = [
         run("small", 10, 2000, "memorized"),
         run("small", 40, 3500, "plateau"),  # the peak: saturated
+        run("small", 80, 3150, "plateau"),  # past the peak: 90% of the capacity
         run("large", 10, 2000, "memorized"),
         run("large", 40, 9000, "max_steps"),  # the peak, still improving: a lower bound
     ]
@@ -83,7 +85,12 @@ def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
     by_shape = {s["shape"]: s for s in summary["shapes"]}
     assert by_shape["small"]["saturated"] and not by_shape["large"]["saturated"]
     assert summary["n_shapes_lower_bound"] == 1 and summary["n_runs_not_saturated"] == 1
-    assert summary["stop_reasons"] == {"memorized": 2, "plateau": 1, "max_steps": 1}
+    assert summary["stop_reasons"] == {"memorized": 2, "plateau": 2, "max_steps": 1}
+    # Past the peak: the largest size's bits as a share of the capacity; none where the largest
+    # size is the peak.
+    assert by_shape["small"]["past_peak_share"] == pytest.approx(0.9)
+    assert by_shape["small"]["largest_n_samples"] == 80
+    assert by_shape["large"]["past_peak_share"] is None
 
 
 def test_a_capacity_sweep_can_train_both_precisions_side_by_side(client, session_factory):

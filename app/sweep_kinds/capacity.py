@@ -198,6 +198,7 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]]):
         low, high = c.seed_range_bits
         capped = unsaturated_sizes(key)
+        largest = max(c.seed_means)
         shapes.append(
             {
                 "shape": key,
@@ -211,6 +212,12 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
                 "saturated": not capped,
                 "unsaturated_sizes": capped,
                 "incomplete_sizes": list(c.incomplete_sizes),
+                # Past the peak: the largest size's bits as a share of the capacity (the paper
+                # reports a plateau, 1.0; a fall shows as less).
+                "largest_n_samples": largest,
+                "past_peak_share": c.seed_means[largest] / c.capacity_bits
+                if largest > c.argmax_n_samples and c.capacity_bits > 0
+                else None,
                 # Sizes of the second pass around the first pass's peak (`refine`).
                 "refined_sizes": sorted(
                     {r.n_train or 0 for r in done if r.config["shape"] == key}
