@@ -196,3 +196,21 @@ def test_three_groups_keep_their_shares_on_both_sides() -> None:
         assert abs(heldout_groups.count(group) - 100 * share) <= 3, (group, heldout_groups)
         prefix = train_groups[:200]  # a smaller training set of the same seed
         assert abs(prefix.count(group) - 200 * share) <= 3, (group, prefix.count(group))
+
+
+@pytest.mark.slow
+def test_the_quick_text_presets_split_of_the_demo_corpus() -> None:
+    """The data a real run uses (Debian's fortunes: English with a few Russian, German, Spanish
+    and Chinese entries; V = 512, S = 32, 256 held out): every held-out group within a few
+    samples of its training share, and a group with no held-out document (a tiny one) gets
+    none rather than stopping the split (the quick text preset failed on it once)."""
+    from worker.data.demo_corpus import demo_corpus
+    from worker.data.tokenizer import train_byte_bpe
+
+    documents = [line.document() for line in demo_corpus(seed=0)]
+    dataset = build_text_dataset(documents, lambda t: train_byte_bpe(t, 512), 32, 256, 0)
+    assert len(dataset.heldout_groups) == 256
+    train = dataset.train_groups
+    for group in set(dataset.heldout_groups):
+        share = train.count(group) / len(train)
+        assert abs(dataset.heldout_groups.count(group) - 256 * share) <= 3, group

@@ -179,18 +179,21 @@ def _heldout_at_training_shares(
 ) -> tuple[list[int], float]:
     """`n_heldout` of the candidate held-out samples, each group at its share of the training
     samples (largest remainder), drawn at random within the group, in sample order; and the
-    shortfall (needed ÷ available, worst group; at most 1 when every quota is met)."""
-    train_counts: dict[str, int] = {}
-    for group in train_groups:
-        train_counts[group] = train_counts.get(group, 0) + 1
-    # Scaled so the quotas are proportional shares of n_heldout even when the training set is
-    # smaller than n_heldout.
-    quotas = group_quotas({g: n * n_heldout for g, n in train_counts.items()}, n_heldout)
+    shortfall (needed ÷ available, worst group; at most 1 when every quota is met). A group
+    none of whose documents fell on the held-out side (a group of a document or two) gets no
+    quota: its share goes to the others."""
     by_group: dict[str, list[int]] = {}
     for index in candidates:
         by_group.setdefault(heldout_groups[index], []).append(index)
+    train_counts: dict[str, int] = {}
+    for group in train_groups:
+        if group in by_group:
+            train_counts[group] = train_counts.get(group, 0) + 1
+    # Scaled so the quotas are proportional shares of n_heldout even when the training set is
+    # smaller than n_heldout.
+    quotas = group_quotas({g: n * n_heldout for g, n in train_counts.items()}, n_heldout)
     shortfall = max(
-        (quota / max(1, len(by_group.get(g, []))) for g, quota in quotas.items() if quota),
+        (quota / len(by_group[g]) for g, quota in quotas.items() if quota),
         default=float("inf"),
     )
     if shortfall > 1.0:
@@ -249,7 +252,7 @@ def build_text_dataset(
                 n_train_documents=len(train_docs),
                 n_heldout_documents=n_docs,
             )
-        budget *= 1.5 * shortfall
+        budget *= 1.5 * min(shortfall, 4.0)
     raise ValueError(
         f"the corpus's {len(docs)} distinct documents cannot hold out {n_heldout} samples of "
         f"{seq_len} tokens and keep documents to train on: use fewer held-out samples, shorter "
