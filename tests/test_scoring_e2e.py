@@ -73,7 +73,7 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         assert sum(run["reference_parts"].values()) == pytest.approx(1.0)
         assert run["reference_sound"]  # it codes the non-members better than the target does
         assert run["reference_verdict"] == "sound" and run["reference_gap_bits"] <= 0
-        longer = sum(n > 32 for n in member_lengths)  # extraction needs tokens after k = 32
+        longer = sum(n >= 32 + 8 for n in member_lengths)  # 8 tokens after k = 32 at least
         assert run["extract_rate_train_k32"] == pytest.approx(8 / longer)
         assert run["extract_rate_heldout_k32"] == 0.0
         assert run["mi_loss_auc"] > 0.5 and set(run["mi_roc"]) == {

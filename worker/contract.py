@@ -235,12 +235,12 @@ class Samples(Strict):
     train_document: list[int] | None = None
     train_n_tokens: list[int] | None = None  # per sample, when samples differ in length
     heldout_n_tokens: list[int] | None = None
-    extract_8: list[Finite | None] | None = None  # None: no token after the prefix
-    extract_16: list[Finite | None] | None = None  # None: no token after the prefix
-    extract_32: list[Finite | None] | None = None  # None: no token after the prefix
-    heldout_extract_8: list[Finite | None] | None = None  # None: no token after the prefix
-    heldout_extract_16: list[Finite | None] | None = None  # None: no token after the prefix
-    heldout_extract_32: list[Finite | None] | None = None  # None: no token after the prefix
+    extract_8: list[Finite | None] | None = None  # None: under 8 tokens after the prefix
+    extract_16: list[Finite | None] | None = None  # None: under 8 tokens after the prefix
+    extract_32: list[Finite | None] | None = None  # None: under 8 tokens after the prefix
+    heldout_extract_8: list[Finite | None] | None = None  # None: under 8 tokens after the prefix
+    heldout_extract_16: list[Finite | None] | None = None  # None: under 8 tokens after the prefix
+    heldout_extract_32: list[Finite | None] | None = None  # None: under 8 tokens after the prefix
 
 
 class RunResult(Strict):

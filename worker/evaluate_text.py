@@ -23,7 +23,7 @@ from worker.inference import (
 )
 from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
 from worker.metrics.compression import weaker_than_uniform, zlib_bits
-from worker.metrics.extraction import PREFIX_LENGTHS, extraction_rate
+from worker.metrics.extraction import PREFIX_LENGTHS, extractable_at, extraction_rate
 from worker.metrics.membership import (
     loss_attack_scores,
     membership_report,
@@ -86,12 +86,13 @@ Samples = NDArray[np.int32] | list[list[int]]  # (N, S) or ragged (one list per 
 def ragged_extraction_scores(
     scorer: CausalScorer, samples: Samples, k: int, on_batch: BatchProgress | None = None
 ) -> list[float | None]:
-    """Extraction score per sample for prefix length k (None where a sample has no token after
-    its k-token prefix); samples of one length are decoded together."""
+    """Extraction score per sample for prefix length k (None where a sample has fewer than
+    MIN_CONTINUATION tokens after its k-token prefix); samples of one length are decoded
+    together."""
     lengths = [len(s) for s in samples]
     scores: list[float | None] = [None] * len(samples)
-    done, total = 0, sum(1 for n in lengths if n > k)
-    for length in sorted({n for n in lengths if n > k}):
+    done, total = 0, sum(1 for n in lengths if extractable_at(n, k))
+    for length in sorted({n for n in lengths if extractable_at(n, k)}):
         indices = [i for i, n in enumerate(lengths) if n == length]
         group = np.asarray([samples[i] for i in indices], dtype=np.int64)
         part = extraction_scores(
@@ -127,11 +128,14 @@ def evaluate_text(
     n_samples = len(train) + len(heldout)
     lengths = [len(row) for row in train] + [len(row) for row in heldout]
     seq_len = max(lengths)
-    prefixes = [k for k in PREFIX_LENGTHS if k < seq_len]
+    prefixes = [k for k in PREFIX_LENGTHS if extractable_at(seq_len, k)]
     # Work in token positions: one forward per sample, then one decoding step per new token.
     weights = {"code lengths": float(sum(lengths))}
     weights.update(
-        {f"extraction k={k}": float(sum(n - k for n in lengths if n > k)) for k in prefixes}
+        {
+            f"extraction k={k}": float(sum(n - k for n in lengths if extractable_at(n, k)))
+            for k in prefixes
+        }
     )
     progress = PhaseProgress(on_progress or (lambda fraction, message: None), weights)
     name = "code lengths"
@@ -191,12 +195,12 @@ def evaluate_text(
     }
     for k in prefixes:
         name = f"extraction k={k}"
-        n_long = sum(1 for n in lengths if n > k)
+        n_long = sum(1 for n in lengths if extractable_at(n, k))
         train_scores = ragged_extraction_scores(scorer, train, k, progress.phase(name, n_long))
         summary[f"extract_rate_train_k{k}"] = _rate(train_scores)
         samples[f"extract_{k}"] = train_scores
         if len(heldout):
-            offset = sum(1 for row in train if len(row) > k)
+            offset = sum(1 for row in train if extractable_at(len(row), k))
             heldout_scores = ragged_extraction_scores(
                 scorer, heldout, k, progress.phase(name, n_long, offset)
             )

@@ -61,3 +61,19 @@ def test_a_transformers_gpt_neox_fits_the_same_interface() -> None:
     samples = [np.arange(20) % 64, np.arange(7)]
     batched = token_nll_bits(scorer, samples)
     assert np.allclose(batched[1], token_nll_bits(scorer, [samples[1]])[0], atol=1e-4)
+
+
+def test_extraction_is_tested_only_with_enough_tokens_after_the_prefix() -> None:
+    """A sample with 1 or 7 tokens after the k-token prefix is not tested (None); one with 8 is.
+    A one-token continuation would read "extracted" by its closing period alone."""
+    from worker.evaluate_text import ragged_extraction_scores
+    from worker.metrics.extraction import MIN_CONTINUATION
+
+    torch.manual_seed(0)
+    scorer = MemdashScorer(GPT(GPTConfig(vocab_size=32, seq_len=32, n_layer=1, d_model=16)))
+    rng = np.random.default_rng(0)
+    lengths = [8 + 1, 8 + MIN_CONTINUATION - 1, 8 + MIN_CONTINUATION, 24]
+    samples = [rng.integers(0, 32, n).tolist() for n in lengths]
+    scores = ragged_extraction_scores(scorer, samples, 8)
+    assert scores[0] is None and scores[1] is None
+    assert all(0.0 <= s <= 1.0 for s in scores[2:])

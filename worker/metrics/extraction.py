@@ -27,6 +27,17 @@ PYTHIA_PREDICTION_12B = {
     "6.9B": (0.884, 0.795),
 }
 PREFIX_LENGTHS = (8, 16, 32)
+# Text samples vary in length (a document's last window is shorter): extraction at prefix k is
+# measured only on samples with at least this many tokens after the prefix. One or two tokens
+# after the prompt are no test of memorization (a fresh sentence's closing period would count
+# as "extracted"); Pythia decodes m = 32. Samples of fixed length (random tokens) all have
+# m = S − k.
+MIN_CONTINUATION = 8
+
+
+def extractable_at(n_tokens: int, k: int) -> bool:
+    """Is a text sample of `n_tokens` tested for extraction at prefix length k?"""
+    return n_tokens >= k + MIN_CONTINUATION
 
 
 def memorization_scores(generated: ArrayLike, true_continuation: ArrayLike) -> NDArray[np.float64]:
