@@ -85,9 +85,8 @@ def train_heldout_reference(
     n_val_docs = max(1, round(VALIDATION_SHARE * len(distinct)))
     held = {distinct[i] for i in order[:n_val_docs]}
     is_val = [d in held for d in documents]
-    rows = pad_rows([t for t, v in zip(samples, is_val, strict=True) if v], window)
+    validation = pad_rows([t for t, v in zip(samples, is_val, strict=True) if v], window)
     training = pad_rows([t for t, v in zip(samples, is_val, strict=True) if not v], window)
-    validation, n_val = rows, rows.shape[0]
     if training.shape[0] < 2:
         raise ValueError("too few non-member samples to train a reference model on")
     config = GPTConfig(vocab_size=vocab_size, seq_len=window, **SHAPE)
@@ -110,7 +109,7 @@ def train_heldout_reference(
     reason = "validation loss stopped improving" if stop.should_stop() else result.stop_reason
     info = {
         "n_samples": int(training.shape[0]),
-        "n_validation": int(n_val),
+        "n_validation": int(validation.shape[0]),
         "n_validation_documents": int(n_val_docs),
         "steps": int(result.steps),
         "best_step": int(stop.best_step),

@@ -37,7 +37,7 @@ from torch import Tensor
 
 from worker.batches import EpochBatches
 from worker.data.padding import unpad
-from worker.inference import MemdashScorer, token_nll_bits
+from worker.inference import CausalScorer, MemdashScorer, token_nll_bits
 from worker.masked_adamw import MaskedAdamW, clip_per_model
 from worker.model import GPT, GPTConfig
 from worker.saturation import Saturation
@@ -60,10 +60,13 @@ EvalFn = Callable[[int, int, GPT], None]  # model index, step, a copy of its cur
 CheckpointFn = Callable[[Path, int], None]
 
 
-def mean_loss_bits(model: GPT, tokens: NDArray[np.int32], batch_size: int = 256) -> float:
-    """Corpus bits per predicted token of `tokens` under `model` (Σ bits / Σ tokens); padded
-    samples count their real tokens only."""
-    per_sample = token_nll_bits(MemdashScorer(model), unpad(tokens), batch_size)
+def mean_loss_bits(
+    model: GPT | CausalScorer, tokens: NDArray[np.int32], batch_size: int = 256
+) -> float:
+    """Corpus bits per predicted token of `tokens` under `model` (a memdash GPT, or any
+    scorer: Σ bits / Σ tokens); padded samples count their real tokens only."""
+    scorer = MemdashScorer(model) if isinstance(model, GPT) else model
+    per_sample = token_nll_bits(scorer, unpad(tokens), batch_size)
     total = sum(float(a.sum()) for a in per_sample)
     return total / max(1, sum(a.size for a in per_sample))
 

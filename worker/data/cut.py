@@ -82,7 +82,7 @@ def cut_documents(
     tokens, document_index = [], []
     for index, text in enumerate(documents):
         cut.n_documents += 1
-        cut.counts.documents[groups[index]] = cut.counts.documents.get(groups[index], 0) + 1
+        cut.counts.documents[groups[index]] += 1
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         if len(ids) < MIN_TOKENS:
             cut.n_dropped_docs += 1
@@ -96,15 +96,11 @@ def cut_documents(
                 document_index.append(index)
             start = end
     sample_groups = [groups[d] for d in document_index]
-    for group in sample_groups:
-        cut.counts.samples[group] = cut.counts.samples.get(group, 0) + 1
     kept = stratified_sample(sample_groups, max_samples, seed)
     cut.tokens = [tokens[i] for i in kept]
     cut.document_index = [document_index[i] for i in kept]
-    for group in (sample_groups[i] for i in kept):
-        cut.counts.samples_used[group] = cut.counts.samples_used.get(group, 0) + 1
-    for document in sorted(set(cut.document_index)):
-        group = groups[document]
-        cut.counts.documents_used[group] = cut.counts.documents_used.get(group, 0) + 1
+    cut.counts.samples.update(sample_groups)
+    cut.counts.samples_used.update(sample_groups[i] for i in kept)
+    cut.counts.documents_used.update(groups[d] for d in set(cut.document_index))
     cut.texts = tokenizer.batch_decode(cut.tokens) if cut.tokens else []
     return cut

@@ -9,6 +9,7 @@ are returned in their original order, so a report still reads in file order.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,21 +35,34 @@ def group_quotas(counts: dict[str, int], limit: int) -> dict[str, int]:
     return quotas
 
 
-def stratified_sample(groups: Sequence[str], limit: int, seed: int) -> list[int]:
-    """Indices of at most `limit` items, drawn per group at the group's share, in order."""
-    members: dict[str, list[int]] = {}
+def indices_by_group(groups: Sequence[str]) -> dict[str, list[int]]:
+    """Each group's item indices, in order."""
+    by_group: dict[str, list[int]] = {}
     for index, group in enumerate(groups):
-        members.setdefault(group, []).append(index)
-    quotas = group_quotas({g: len(ix) for g, ix in members.items()}, limit)
-    rng = np.random.default_rng([seed, SAMPLE_SALT])
+        by_group.setdefault(group, []).append(index)
+    return by_group
+
+
+def draw(
+    by_group: dict[str, list[int]], quotas: dict[str, int], rng: np.random.Generator
+) -> list[int]:
+    """`quotas[group]` of each group's indices (all of them where the quota covers the group),
+    drawn uniformly without replacement; sorted."""
     kept: list[int] = []
-    for group in sorted(members):
-        indices = members[group]
+    for group in sorted(quotas):
+        indices = by_group[group]
         if quotas[group] >= len(indices):
             kept.extend(indices)
         else:
             kept.extend(int(i) for i in rng.choice(indices, size=quotas[group], replace=False))
     return sorted(kept)
+
+
+def stratified_sample(groups: Sequence[str], limit: int, seed: int) -> list[int]:
+    """Indices of at most `limit` items, drawn per group at the group's share, in order."""
+    by_group = indices_by_group(groups)
+    quotas = group_quotas({g: len(ix) for g, ix in by_group.items()}, limit)
+    return draw(by_group, quotas, np.random.default_rng([seed, SAMPLE_SALT]))
 
 
 def stratified_order(groups: Sequence[str], rng: np.random.Generator) -> NDArray[np.int64]:
@@ -57,13 +71,9 @@ def stratified_order(groups: Sequence[str], rng: np.random.Generator) -> NDArray
     at a jittered k/n_group. A text sweep's held-out documents and its training samples are
     taken as prefixes of such orders, so a smaller set keeps the corpus's mix of groups."""
     keys = np.empty(len(groups))
-    members: dict[str, list[int]] = {}
-    for index, group in enumerate(groups):
-        members.setdefault(group, []).append(index)
-    for group in sorted(members):
-        indices = np.asarray(members[group])
+    for _, indices in sorted(indices_by_group(groups).items()):
         n = len(indices)
-        keys[indices[rng.permutation(n)]] = (np.arange(n) + rng.random(n)) / n
+        keys[np.asarray(indices)[rng.permutation(n)]] = (np.arange(n) + rng.random(n)) / n
     return np.argsort(keys, kind="stable").astype(np.int64)
 
 
@@ -71,26 +81,23 @@ def stratified_order(groups: Sequence[str], rng: np.random.Generator) -> NDArray
 class SampleCounts:
     """How many of how many, per group: what a page and the JSON say about a side's sample."""
 
-    documents: dict[str, int] = field(default_factory=dict)  # read (after dedup)
-    documents_used: dict[str, int] = field(default_factory=dict)  # with a kept sample
-    samples: dict[str, int] = field(default_factory=dict)  # cut
-    samples_used: dict[str, int] = field(default_factory=dict)  # kept
+    documents: Counter[str] = field(default_factory=Counter)  # read (after dedup)
+    documents_used: Counter[str] = field(default_factory=Counter)  # with a kept sample
+    samples: Counter[str] = field(default_factory=Counter)  # cut
+    samples_used: Counter[str] = field(default_factory=Counter)  # kept
 
     def as_dict(self) -> dict[str, Any]:
-        def total(part: dict[str, int]) -> int:
-            return sum(part.values())
-
         return {
-            "documents": total(self.documents),
-            "documents_used": total(self.documents_used),
-            "samples": total(self.samples),
-            "samples_used": total(self.samples_used),
+            "documents": self.documents.total(),
+            "documents_used": self.documents_used.total(),
+            "samples": self.samples.total(),
+            "samples_used": self.samples_used.total(),
             "by_group": {
                 group: {
                     "documents": self.documents[group],
-                    "documents_used": self.documents_used.get(group, 0),
-                    "samples": self.samples.get(group, 0),
-                    "samples_used": self.samples_used.get(group, 0),
+                    "documents_used": self.documents_used[group],
+                    "samples": self.samples[group],
+                    "samples_used": self.samples_used[group],
                 }
                 for group in sorted(self.documents)
             },

@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,7 +40,7 @@ from tokenizers import Tokenizer
 
 from worker.data.dedup import unique_row_indices
 from worker.data.padding import pad_rows, unpad
-from worker.data.sample import group_quotas, stratified_order
+from worker.data.sample import draw, group_quotas, indices_by_group, stratified_order
 
 # A sample may be this many tokens shorter than seq_len to end on a character boundary (any
 # UTF-8 character is at most 4 bytes, so at most 3 of its byte tokens precede a clean cut).
@@ -182,13 +183,11 @@ def _heldout_at_training_shares(
     shortfall (needed ÷ available, worst group; at most 1 when every quota is met). A group
     none of whose documents fell on the held-out side (a group of a document or two) gets no
     quota: its share goes to the others."""
-    by_group: dict[str, list[int]] = {}
-    for index in candidates:
-        by_group.setdefault(heldout_groups[index], []).append(index)
-    train_counts: dict[str, int] = {}
-    for group in train_groups:
-        if group in by_group:
-            train_counts[group] = train_counts.get(group, 0) + 1
+    candidate_groups = [heldout_groups[i] for i in candidates]
+    by_group = {
+        g: [candidates[i] for i in ix] for g, ix in indices_by_group(candidate_groups).items()
+    }
+    train_counts = Counter(g for g in train_groups if g in by_group)
     # Scaled so the quotas are proportional shares of n_heldout even when the training set is
     # smaller than n_heldout.
     quotas = group_quotas({g: n * n_heldout for g, n in train_counts.items()}, n_heldout)
@@ -198,12 +197,7 @@ def _heldout_at_training_shares(
     )
     if shortfall > 1.0:
         return [], shortfall
-    rng = np.random.default_rng([seed, 0x4E1D])
-    chosen = []
-    for group in sorted(quotas):
-        pool = by_group.get(group, [])
-        chosen.extend(int(i) for i in rng.choice(pool, size=quotas[group], replace=False))
-    return sorted(chosen), shortfall
+    return draw(by_group, quotas, np.random.default_rng([seed, 0x4E1D])), shortfall
 
 
 def build_text_dataset(

@@ -52,7 +52,7 @@ def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tup
 
     spec = params.inputs[which]
     parsed = parse_corpus(inputs[which].read_bytes(), f"{spec.name}{spec.format}")
-    return [(text, group) for text, group in parsed.documents]
+    return list(parsed.documents)
 
 
 def checkpoint_reference_bits(texts: list[str], reference: Any) -> np.ndarray:
@@ -179,15 +179,6 @@ def reference_summary(
     return out
 
 
-def _loss_bits(target: Any, rows: np.ndarray) -> float:
-    """The target's corpus bits per predicted token on PAD-padded `rows`."""
-    from worker.data.padding import unpad
-    from worker.inference import token_nll_bits
-
-    per_sample = token_nll_bits(target.scorer(), unpad(rows))
-    return sum(float(a.sum()) for a in per_sample) / max(1, sum(a.size for a in per_sample))
-
-
 def _could_be_sound(info: dict[str, Any]) -> bool:
     """Under `auto`, is the trained held-out reference kept? Only when it codes its own
     validation documents (never trained on, never scored) in fewer bits per token than the
@@ -222,6 +213,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     from worker.evaluate_text import evaluate_text
     from worker.heldout_reference import split_nonmembers
     from worker.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
+    from worker.train import mean_loss_bits
 
     params = ctx.params
     device = pick_device(ctx.device)
@@ -254,7 +246,9 @@ def run(ctx: JobContext) -> dict[str, Any]:
         reference_docs, scored_docs = split_nonmembers(nonmember_docs, seed=0)
         trained = model_reference(params, target, [text for text, _ in reference_docs], device, ctx)
         reference_info = {"n_documents": len(reference_docs), **trained.info}
-        reference_info["target_validation_loss_bits"] = _loss_bits(target, trained.validation)
+        reference_info["target_validation_loss_bits"] = mean_loss_bits(
+            target.scorer(), trained.validation
+        )
         if params.reference == "heldout-model" or _could_be_sound(reference_info):
             heldout_model, nonmember_docs = trained.model, scored_docs
         else:  # `auto`: a reference that cannot be sound is not worth half the non-members
