@@ -144,8 +144,9 @@ TERMS: dict[str, tuple[str, str, str]] = {
     ),
     "lm2": (
         "LM2 memory",
-        "a memory bank per model, read by cross-attention and written through input and forget "
-        "gates from block to block, causally",
+        "a memory bank in each memory block, carried along the sequence: each position reads "
+        "it by cross-attention and writes the slots it read through input and forget gates; "
+        "later positions read what earlier ones wrote, never the reverse",
         "lm2-memory-module",
     ),
     "ratio": (

@@ -18,6 +18,8 @@ def to_hf_gpt2(model: GPT) -> GPT2LMHeadModel:
     config = model.config
     if config.memory_slots:
         raise ValueError("an LM2 (memory slots > 0) is not a GPT-2: it cannot be exported as one")
+    if config.attention_window:
+        raise ValueError("GPT-2 attends to every earlier position: a windowed model is not one")
     hf_config = GPT2Config(
         vocab_size=config.vocab_size,
         n_positions=config.seq_len,

@@ -106,9 +106,15 @@ def load_memdash_model(files: CheckpointFiles, device: str = "cpu") -> Any:
         k for k in set(expected) & set(state) if state[k].shape != expected[k].shape
     )
     if problems:
+        older = (
+            " (an LM2 saved before issue 28's causal memory lacks its last memory block's"
+            " write gates: retrain it)"
+            if all(".memory." in p for p in problems)
+            else ""
+        )
         raise CheckpointRejected(
             f"the weights do not match {CONFIG_FILE}: {len(problems)} missing, unexpected or "
-            f"mis-shaped tensor(s), e.g. {', '.join(problems[:3])}"
+            f"mis-shaped tensor(s), e.g. {', '.join(problems[:3])}{older}"
         )
     model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
     tokenizer_path = files.folder / "tokenizer.json"

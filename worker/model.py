@@ -5,7 +5,9 @@ everywhere, tied input/output embeddings, no dropout (capacity runs train to sat
 parameter count is V·d + S·d + L·(12·d² + 13·d) + 2·d. With `memory_slots` > 0 it is an LM2:
 the first `memory_blocks` blocks (0: all) carry the memory module of worker/memory.py, and the
 count grows by `lm2_memory_param_count`; zero slots is exactly the plain GPT. `forward(idx)`
-returns `(logits, cache)`; a KV cache makes greedy decoding O(1) per new token.
+returns `(logits, cache)`; a KV cache (with each memory block's bank) makes greedy decoding
+O(1) per new token. `attention_window` > 0 limits self-attention to the last that many
+positions (the recall task of bench/lm2_recall.py, where only a memory can carry a value far).
 `worker.hf_export.to_hf_gpt2` exports a plain one as a transformers GPT2LMHeadModel.
 """
 
@@ -19,9 +21,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from worker.fused_ce import tied_head_cross_entropy
-from worker.memory import MemoryModule, MemoryState, identity_rows, memory_step
+from worker.memory import MemoryModule, identity_rows, memory_scan
 
-KVCache = list[tuple[Tensor, Tensor]]  # per layer: keys, values (B, H, T, Dh)
+# Per layer: keys and values (B, H, T, Dh), and the memory bank after the last position
+# (B, N, C) for a block with memory, else None.
+LayerCache = tuple[Tensor, Tensor, Tensor | None]
+KVCache = list[LayerCache]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class GPTConfig:
     memory_blocks: int = 0
     memory_learned: bool = True
     memory_heads: int = 0  # heads of the memory read; 0: as many as the self-attention's
+    attention_window: int = 0  # self-attention sees the last this many positions; 0: all
 
     def __post_init__(self) -> None:
         if min(self.vocab_size, self.seq_len, self.n_layer, self.d_model) < 1:
@@ -48,6 +54,8 @@ class GPTConfig:
             raise ValueError("memory_slots must be ≥ 0 and memory_blocks between 0 and n_layer")
         if self.memory_heads < 0 or self.d_model % self.memory_head_count:
             raise ValueError(f"d_model={self.d_model} is not divisible by memory_heads")
+        if self.attention_window < 0:
+            raise ValueError("attention_window must be ≥ 0 (0: every earlier position)")
 
     @property
     def memory_head_count(self) -> int:
@@ -63,13 +71,19 @@ class GPTConfig:
         return self.n_head or max(1, self.d_model // 32)
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        """The fields, without an unset attention window (configs and resume fingerprints
+        written before it existed stay the same)."""
+        fields = asdict(self)
+        if not self.attention_window:
+            del fields["attention_window"]
+        return fields
 
 
 class CausalSelfAttention(nn.Module):
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.n_head = config.heads
+        self.window = config.attention_window
         self.c_attn = nn.Linear(config.d_model, 3 * config.d_model)
         self.c_proj = nn.Linear(config.d_model, config.d_model)
 
@@ -80,20 +94,22 @@ class CausalSelfAttention(nn.Module):
         if cache is not None:  # new tokens attend to all cached ones: no mask needed among them
             k = torch.cat([cache[0], k], dim=2)
             v = torch.cat([cache[1], v], dim=2)
-        # Causal over the new block; with a cache of length P the mask is offset by P.
-        if cache is None or T > 1:
-            mask = _causal_mask(T, k.shape[2], x.device) if cache is not None else None
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=cache is None)
-        else:
-            y = F.scaled_dot_product_attention(q, k, v)  # (B, H, 1, Dh)
+        if cache is None and not self.window:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:  # with a cache of length P the mask is offset by P
+            mask = attention_mask(T, k.shape[2], self.window, x.device)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.c_proj(y), (k, v)
 
 
-def _causal_mask(n_new: int, n_total: int, device: torch.device) -> Tensor:
-    offset = n_total - n_new
-    rows = torch.arange(n_new, device=device)[:, None] + offset
-    return torch.arange(n_total, device=device)[None, :] <= rows  # (T, P+T) True = attend
+def attention_mask(n_new: int, n_total: int, window: int, device: torch.device) -> Tensor:
+    """(T, P+T) True where new position P+i may attend: causal, and within the last `window`
+    positions (itself included) when window > 0."""
+    rows = torch.arange(n_new, device=device)[:, None] + (n_total - n_new)
+    columns = torch.arange(n_total, device=device)[None, :]
+    allowed = columns <= rows
+    return allowed & (columns > rows - window) if window else allowed
 
 
 class MLP(nn.Module):
@@ -115,36 +131,24 @@ class Block(nn.Module):
         self.mlp = MLP(config)
         self.memory_heads = config.memory_head_count
         if index < config.memory_layers:
-            self.memory = MemoryModule(config.d_model, writes=index < config.memory_layers - 1)
+            self.memory = MemoryModule(config.d_model)
 
     def forward(
-        self,
-        x: Tensor,
-        cache: tuple[Tensor, Tensor] | None,
-        bank: Tensor | None = None,
-        state: MemoryState | None = None,
-    ) -> tuple[Tensor, tuple, MemoryState | None]:
-        """The block's output, its KV cache and the memory state the next block reads
-        (worker/memory.py: each position's bank is c + G ⊙ bank; None: the bank itself)."""
+        self, x: Tensor, cache: LayerCache | None, initial_bank: Tensor | None = None
+    ) -> tuple[Tensor, LayerCache]:
+        """The block's output and its cache. A block with memory continues its bank from the
+        cache, or starts from `initial_bank` (worker/memory.py: causal across positions)."""
         normed = self.ln_1(x)
-        attended, new_cache = self.attn(normed, cache)
+        attended, (keys, values) = self.attn(normed, None if cache is None else cache[:2])
         x = x + attended
-        if hasattr(self, "memory") and bank is not None:
-            B, T, C = x.shape
-            rows = None if state is None else tuple(t.reshape(1, B * T, C) for t in state)
-            out, written = memory_step(
-                normed.reshape(1, B * T, C),
-                x.reshape(1, B * T, C),
-                bank[None],
-                rows,  # type: ignore[arg-type]
-                self.memory.stacked_weights(),
-                self.memory_heads,
+        bank = None
+        if hasattr(self, "memory") and initial_bank is not None:
+            start = initial_bank[None] if cache is None else cache[2][None]  # type: ignore[index]
+            out, bank = memory_scan(
+                normed[None], x[None], start, self.memory.stacked_weights(), self.memory_heads
             )
-            x = out.view(B, T, C)
-            state = (
-                None if written is None else (written[0].view(B, T, C), written[1].view(B, T, C))
-            )
-        return x + self.mlp(self.ln_2(x)), new_cache, state
+            x, bank = out[0], bank[0]
+        return x + self.mlp(self.ln_2(x)), (keys, values, bank)
 
 
 class GPT(nn.Module):
@@ -215,10 +219,9 @@ class GPT(nn.Module):
         positions = torch.arange(past, past + T, device=idx.device)
         x = self.wte(idx) + self.wpe(positions)  # (B, T, C)
         new_cache: KVCache = []
-        bank = self.initial_memory(idx.device)  # afresh for every call: no state between them
-        state: MemoryState | None = None
+        bank = self.initial_memory(idx.device)  # afresh for every sequence (a cache continues it)
         for i, block in enumerate(self.blocks):
-            x, layer_cache, state = block(x, None if cache is None else cache[i], bank, state)
+            x, layer_cache = block(x, None if cache is None else cache[i], bank)
             new_cache.append(layer_cache)
         return self.ln_f(x), new_cache
 

@@ -66,8 +66,9 @@ def stack_job_bytes(
     memory_slots: int = 0,
 ) -> int:
     """Estimated peak memory in bytes of training `n_models` same-shape models together. An
-    LM2 also keeps, per memory block and position, its bank's closed form and the read's
-    per-head tensors (worker/memory.py): about (2 + 2·heads)·d + 2·heads·slots floats."""
+    LM2's scan (worker/memory.py) also keeps for the backward pass, per memory block and
+    position of every sequence, the bank and its write (about 4·slots·d floats), the read's
+    attention (2·heads·slots) and per-head queries and mixes (2·heads·d), and gates (6·d)."""
     weights = n_models * n_params * BYTES_PER_TRAINED_PARAM
     data = n_tokens_stored * 8
     activations = (
@@ -80,7 +81,11 @@ def stack_job_bytes(
         * 4
     )
     heads = max(1, d_model // 32)
-    per_position = (2 + 2 * heads) * d_model + 2 * heads * memory_slots if memory_slots else 0
+    per_position = (
+        4 * memory_slots * d_model + 2 * heads * memory_slots + (2 * heads + 6) * d_model
+        if memory_slots
+        else 0
+    )
     banks = n_models * batch_size * seq_len * n_layer * per_position * 4
     return weights + data + activations + banks
 

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from worker.fused_ce import tied_head_cross_entropy
-from worker.memory import MemoryState, identity_rows, memory_step
-from worker.model import GPT, GPTConfig
+from worker.memory import identity_rows, memory_scan
+from worker.model import GPT, GPTConfig, attention_mask
 
 
 def stack_state(models: list[GPT]) -> dict[str, Tensor]:
@@ -57,8 +57,9 @@ def stacked_hidden(params: dict[str, Tensor], config: GPTConfig, idx: Tensor) ->
     wte = params["wte.weight"]  # (M, V, C)
     x = torch.gather(wte, 1, idx.reshape(M, B * T, 1).expand(-1, -1, C))  # (M, B*T, C)
     x = (x.view(M, B, T, C) + params["wpe.weight"][:, None, :T]).view(M, B * T, C)
-    bank = None  # LM2 (worker/memory.py): the initial bank and each position's state over it
-    state: MemoryState | None = None
+    bank = None  # LM2 (worker/memory.py): the initial bank every memory block starts from
+    window = config.attention_window
+    mask = attention_mask(T, T, window, x.device) if window else None
     if config.memory_slots:
         bank = params.get("memory")
         if bank is None:  # fixed identity rows, not a parameter
@@ -70,12 +71,15 @@ def stacked_hidden(params: dict[str, Tensor], config: GPTConfig, idx: Tensor) ->
         q, k, v = (
             t.reshape(M * B, T, H, C // H).transpose(1, 2) for t in qkv.split(C, dim=2)
         )  # (M*B, H, T, Dh)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None)
         y = y.transpose(1, 2).reshape(M, B * T, C)
         x = x + _linear(y, params[p + "attn.c_proj.weight"], params[p + "attn.c_proj.bias"])
         if i < config.memory_layers and bank is not None:
             weights = {k[len(p) + 7 :]: v for k, v in params.items() if k.startswith(p + "memory.")}
-            x, state = memory_step(h, x, bank, state, weights, config.memory_head_count)
+            out, _ = memory_scan(
+                h.view(M, B, T, C), x.view(M, B, T, C), bank, weights, config.memory_head_count
+            )
+            x = out.view(M, B * T, C)
         h = _layer_norm(x, params[p + "ln_2.weight"], params[p + "ln_2.bias"])
         h = F.gelu(
             _linear(h, params[p + "mlp.c_fc.weight"], params[p + "mlp.c_fc.bias"]),

@@ -84,7 +84,9 @@ def _fingerprint(
     model_config: GPTConfig, config: TrainConfig, datasets: Sequence[NDArray], seeds: Sequence[int]
 ) -> dict:
     """What a checkpoint must agree on to be resumed by this call."""
+    memory = {"memory": "causal-addressed"} if model_config.memory_slots else {}  # issue 28's
     return {
+        **memory,  # an LM2 checkpoint of the former per-position memory cannot be resumed
         "model": model_config.to_dict(),
         "train": asdict(config),
         "sizes": [int(d.shape[0]) for d in datasets],

@@ -66,15 +66,14 @@ def lm2_memory_param_count(
     d_model: int, memory_slots: int, memory_layers: int, memory_learned: bool = True
 ) -> int:
     """Parameters the LM2 memory module adds to a GPT (worker/memory.py): per block with
-    memory, the read (W_Q, W_K, W_V: 3d², output gate: d² + d); per block whose write a later
-    block reads (all but the last), the input and forget gates (2d² + 2d); the initial bank
-    (N·d) when it is learned. Zero slots: the plain GPT, nothing added."""
+    memory, the read (W_Q, W_K, W_V: 3d²), the output gate (d² + d) and the write's input and
+    forget gates (2d² + 2d); the initial bank (N·d) when it is learned. Zero slots: the plain
+    GPT, nothing added."""
     if memory_slots == 0 or memory_layers == 0:
         return 0
     d = d_model
-    reads = memory_layers * (4 * d * d + d)
-    writes = (memory_layers - 1) * (2 * d * d + 2 * d)
-    return reads + writes + (memory_slots * d if memory_learned else 0)
+    per_block = 6 * d * d + 3 * d
+    return memory_layers * per_block + (memory_slots * d if memory_learned else 0)
 
 
 def synthetic_dataset_bits(n_samples: int, seq_len: int, vocab_size: int) -> float:
