@@ -278,7 +278,7 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
 
 def precision_comparison(shapes: list[dict[str, Any]]) -> dict[str, Any]:
     """The paper's per-configuration comparison: bits/param in fp32 and bf16 per shape, and the
-    means over shapes that have both (beside the paper's 3.83 and 3.51)."""
+    means over shapes that have both (beside the paper's per-configuration means)."""
     by_layers: dict[str, dict[str, float]] = {}
     for entry in shapes:
         by_layers.setdefault(entry["layers"], {})[entry["precision"]] = entry["bits_per_param"]
@@ -291,7 +291,12 @@ def precision_comparison(shapes: list[dict[str, Any]]) -> dict[str, Any]:
         "mean_alpha_fp32": sum(r["alpha_fp32"] for r in both) / len(both) if both else None,
         "mean_alpha_bf16": sum(r["alpha_bf16"] for r in both) / len(both) if both else None,
     }
-    return {"rows": rows, **means, "paper_mean_fp32": 3.83, "paper_mean_bf16": 3.51}
+    return {
+        "rows": rows,
+        **means,
+        "paper_mean_fp32": PAPER_ALPHA_MEAN_FP32,
+        "paper_mean_bf16": PAPER_ALPHA_MEAN_BF16,
+    }
 
 
 KIND = register(
@@ -304,7 +309,7 @@ KIND = register(
             "quick": "3 tiny models trained to saturation, about 7 minutes on 2 CPU cores",
             "paper": "the 16 configurations of Morris et al. (GPU)",
             "paper-cpu": "the paper's L1-d32 and L2-d32 in fp32 and bf16 on a CPU (hours)",
-            "lm2-quick": "2 GPTs and their 4 LM2 variants, about 9 minutes on 2 CPU cores",
+            "lm2-quick": "2 GPTs and their 4 LM2 variants, about 25 minutes on 2 CPU cores",
             "lm2-paper": "6 of the paper's shapes and their LM2 variants (GPU)",
         },
         launch=launch,
