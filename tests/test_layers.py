@@ -226,3 +226,62 @@ def test_route_tests_mirror_the_routers() -> None:
         if p.stem.removeprefix("test_") not in routers
     ]
     assert not strays, f"route tests named after no router in app/routes: {strays}"
+
+
+def direct_project_imports(module: str) -> set[str]:
+    """The project modules `module` imports itself (a package's __init__ is its own module)."""
+    found = {_project_module(name) for name in imports_of(project_modules()[module])}
+    return {m for m in found if m is not None and m != module}
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of a graph: its strongly connected components of two or more modules
+    (Tarjan's algorithm), each sorted, longest first."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found, key=len, reverse=True)
+
+
+def test_the_circle_finder_finds_a_synthetic_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert circles(graph) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_circles_between_figure_modules() -> None:
+    figures = [m for m in project_modules() if under(m, ("app.figures",))]
+    graph = {m: {t for t in direct_project_imports(m) if t in figures} for m in figures}
+    assert circles(graph) == []
+
+
+def test_no_import_circles_anywhere_in_the_project() -> None:
+    modules = project_modules()
+    assert circles({m: direct_project_imports(m) for m in modules}) == []

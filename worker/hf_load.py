@@ -10,25 +10,11 @@ random weights and every number memdash reports would be wrong.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
-
-
-@dataclass
-class LoadedModel:
-    model: Any  # a transformers PreTrainedModel (or memdash's GPT) in eval mode
-    tokenizer: Any  # a transformers tokenizer
-    info: dict[str, Any]
-
-    def scorer(self) -> Any:
-        """The scoring interface (worker.inference) for this model."""
-        from worker.inference import HFScorer, MemdashScorer
-        from worker.model import GPT
-
-        return MemdashScorer(self.model) if isinstance(self.model, GPT) else HFScorer(self.model)
+from worker.loaded_model import LoadedModel
 
 
 def _first_line(error: BaseException) -> str:

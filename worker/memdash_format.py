@@ -75,13 +75,13 @@ def read_config(path: Path) -> GPTConfig:
 
 
 def load_memdash_model(files: CheckpointFiles, device: str = "cpu") -> Any:
-    """A LoadedModel (worker.hf_load) of a memdash folder: the GPT in eval mode, its tokenizer
+    """A LoadedModel (worker.loaded_model) of a memdash folder: the GPT in eval mode, its tokenizer
     as a transformers fast tokenizer, and the same info an HF upload reports."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
     from transformers import PreTrainedTokenizerFast
 
-    from worker.hf_load import LoadedModel
+    from worker.loaded_model import LoadedModel
 
     config = read_config(files.folder / CONFIG_FILE)
     # Before building the model: a config cannot make memdash allocate more parameters than

@@ -2,9 +2,9 @@
 ten alone where it spans more, labelled in full ("200", "5k", "1M", "0.05"). Plotly's own labels
 for a short log axis are single digits ("4 5 6 7 8 9 100 2 3", or "100 2 5 1000" with dtick D2).
 
-The ticks are given to plotly as an array (tickvals, ticktext), so the server-drawn picture
-(app/figures/static_svg.py) and plotly's figure show the same ticks. They cover a decade either
-side of the data, so zooming or padding never runs out of ticks."""
+The ticks are given to plotly as an array (tickvals, ticktext), labelled by `tick_label`, the one
+tick formatter. They cover a decade either side of the data, so zooming or padding never runs
+out of ticks."""
 
 from __future__ import annotations
 

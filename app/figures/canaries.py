@@ -9,8 +9,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.figures.axes import mark_capacity
-from app.figures.capacity import COLORS, PLOT_LAYOUT
 from app.figures.grouped import add_grouped_lines, natural_key
+from app.figures.style import COLORS, PLOT_LAYOUT
 from app.labels import group_name
 from worker.metrics.exposure import expected_control_exposure_bits
 

@@ -6,24 +6,14 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
+from app.figures.grouped import natural_key
+from app.figures.style import COLORS, PLOT_LAYOUT
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
     PAPER_ALPHA_MEAN_FP32,
 )
-
-# Plotly's ten, then 24 + 24 more distinct ones: a sweep of 20 runs gets 20 colours, assigned in
-# the natural order of the group names, so the same selection colours alike on every figure.
-COLORS = list(
-    dict.fromkeys(c.lower() for c in qualitative.Plotly + qualitative.Dark24 + qualitative.Light24)
-)
-PLOT_LAYOUT = {
-    "template": "plotly_white",
-    "height": 440,
-    "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-}
 
 
 def alpha_figure(
@@ -34,8 +24,6 @@ def alpha_figure(
     """Capacity vs parameters with the stored α fits (each named, with its 95% band) beside
     the paper's lines; the shapes' points coloured by `group_by` (a key of the shape rows:
     sweep, shape, architecture)."""
-    from app.figures.grouped import natural_key  # grouped imports this module's palette
-
     figure = go.Figure()
     params = np.array([s["n_params"] for s in shapes], dtype=float)
     groups: dict[str, list[dict[str, Any]]] = {}

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.capacity import COLORS
+from app.figures.style import COLORS
 from app.labels import HOVER_NUMBER, group_name, label, number
 
 

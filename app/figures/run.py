@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from app.figures.capacity import COLORS, PLOT_LAYOUT
+from app.figures.style import COLORS, PLOT_LAYOUT
 from app.labels import HOVER_NUMBER, label
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.capacity import COLORS, PLOT_LAYOUT
 from app.figures.grouped import natural_key
+from app.figures.style import COLORS, PLOT_LAYOUT
 from app.labels import ATTACKS, HOVER_NUMBER
 from worker.metrics.extraction import PREFIX_LENGTHS
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.capacity import COLORS, PLOT_LAYOUT
+from app.figures.style import COLORS, PLOT_LAYOUT
 from worker.metrics.scaling_law import f1_from_x
 
 

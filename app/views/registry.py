@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from app.db.models import Sweep
 from app.figures.axes import mark_capacity
 from app.figures.canaries import exposure_figure, exposure_vs_data_figure
-from app.figures.capacity import PLOT_LAYOUT, alpha_figure
+from app.figures.capacity import alpha_figure
 from app.figures.grouped import add_grouped_lines, add_loss_pair
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
+from app.figures.style import PAPER_ALPHA_WORDS, PLOT_LAYOUT
 from app.figures.text import membership_figure
 from app.labels import label
 from app.run_rows import text_rows
@@ -156,7 +157,12 @@ def _add_predictor(
         measured = alpha_of.get((first["sweep"], first["precision"]))
         for alpha, dash, which, visible in (
             (measured, "dashdot", f"α = {measured:.2f}" if measured else "", True),
-            (PAPER_ALPHA_FITTED_BF16, "dot", "paper's α = 3.64", "legendonly"),
+            (
+                PAPER_ALPHA_FITTED_BF16,
+                "dot",
+                f"paper's α = {PAPER_ALPHA_FITTED_BF16}",
+                "legendonly",
+            ),
         ):
             if alpha is None:
                 continue
@@ -197,7 +203,7 @@ def _alpha(session: Session, state: ViewState) -> Built:
     )
     notes = (
         [
-            f"{said}. Paper: 3.64 fitted, 3.51 / 3.83 per-configuration means (bf16 / fp32). "
+            f"{said}. Paper: {PAPER_ALPHA_WORDS}. "
             "The paper trains 10^6 steps to saturation: runs of minutes on a CPU stop earlier, "
             "so a lower α here is a lower bound, not a disagreement."
         ]
@@ -427,7 +433,7 @@ VIEWS: dict[str, View] = {
             "Capacity vs parameters",
             "Each shape's capacity (the most it memorized over dataset sizes) against its "
             "parameter count, with α fitted through the origin and its 95% band. The paper's "
-            "3.64 (fitted, bf16) and per-configuration means 3.51 / 3.83 are drawn beside it.",
+            f"α ({PAPER_ALPHA_WORDS}) is drawn beside it.",
             "Morris et al. 2025, Sec. 3.2",
             ("log_x", "log_y", "group_by"),
             _alpha,

@@ -1,29 +1,23 @@
-// Figures: each [data-figure] element arrives holding a picture drawn by the server
-// (app/figures/static_svg.py), so the page is complete when it loads. After the load event this
-// script loads plotly.js and draws the interactive figure from the JSON beside each picture, on
-// the same axes; after every htmx swap it draws the new figures, keeping the reader's zoom and
-// legend choices across live refreshes. "Copy link" and image downloads on figure views.
-// No framework, no build step.
+// Figures: each [data-figure] element arrives as a box of reserved height (app/figures), so
+// nothing on the page moves when its figure is drawn. This script fetches plotly.js (from its
+// immutable, versioned URL: a repeat visit reads it from the browser's cache) as soon as a page
+// has a figure, and draws each one from the JSON beside its box; after every htmx swap it draws
+// the new figures, keeping the reader's zoom and legend choices across live refreshes. "Copy
+// link" and image downloads on figure views. No framework, no build step.
 (function () {
   "use strict";
 
   var plotlySrc = document.currentScript.dataset.plotly;
   var plotlyLoading = null;
 
-  // plotly.js, loaded once, when the first figure needs drawing (not before the page's load
-  // event: evaluating it takes longer than painting the whole page).
+  // plotly.js, loaded once, when the first figure needs drawing.
   function loadPlotly() {
     if (window.Plotly) return Promise.resolve();
     if (!plotlyLoading) {
       plotlyLoading = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
         script.src = plotlySrc;
-        script.onload = function () {
-          // Pictures swapped in from now on stay hidden until plotly replaces them, so a live
-          // refresh never flashes an unzoomed picture over the reader's zoomed figure.
-          document.documentElement.classList.add("plotly-ready");
-          resolve();
-        };
+        script.onload = function () { resolve(); };
         script.onerror = function () { reject(new Error("could not load plotly.js")); };
         document.head.appendChild(script);
       });
@@ -76,8 +70,8 @@
     if (!source) return;
     var figure = JSON.parse(source.textContent);
     restore(el, figure);
-    var picture = el.querySelector(":scope > .figure-static");
-    if (picture) picture.remove();
+    var waiting = el.querySelector(":scope > .figure-loading");
+    if (waiting) waiting.remove();
     var config = { responsive: true, displaylogo: false,
                    toImageButtonOptions: { filename: el.dataset.filename || "memdash" } };
     Plotly.react(el, figure.data, figure.layout, config);
@@ -120,6 +114,11 @@
     return loadPlotly().then(function () {
       figures.forEach(drawOne);
       performance.mark("memdash-figures-drawn");  // read by bench/first_visit.py
+    }, function () {
+      figures.forEach(function (el) {
+        var waiting = el.querySelector(":scope > .figure-loading");
+        if (waiting) waiting.textContent = "plotly.js could not be loaded: the data is in this view's CSV and JSON.";
+      });
     });
   }
 
@@ -149,7 +148,7 @@
     var gd = graph();
     if (!gd) return;
     await loadPlotly();
-    if (!gd.data) drawOne(gd);  // still the server's picture: draw it first
+    if (!gd.data) drawOne(gd);  // not drawn yet: draw it first
     var margin = Object.assign({}, gd.layout.margin, { t: 80 });
     var layout = Object.assign({}, gd.layout, { title: { text: title || "" }, margin: margin });
     var url = await Plotly.toImage({ data: gd.data, layout: layout },
@@ -184,7 +183,11 @@
     if (event.target.matches(".picker-filter")) event.stopPropagation();
   }, true);
 
-  window.addEventListener("load", function () { setTimeout(function () { draw(document); }, 0); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  } else {
+    draw(document);
+  }
   document.addEventListener("htmx:beforeSwap", function (event) { remember(event.detail.target); });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.detail.elt); });
 })();

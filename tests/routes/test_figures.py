@@ -440,30 +440,32 @@ def test_a_grouping_a_view_does_not_offer_is_a_422(client, sweeps) -> None:
     assert response.status_code == 422 and "groups by one of sweep, run" in response.text
 
 
-def test_pages_arrive_with_their_figures_drawn_and_plotly_deferred_past_load(
+def test_pages_reserve_each_figures_box_and_load_plotly_from_its_versioned_url(
     client: TestClient, sweeps
 ) -> None:
-    """A figure page, a shared link and a sweep page each carry their figure as the server's
-    picture, on the margins in the JSON plotly draws; plotly.js is no script tag of the page
-    (which would hold the load event) but a URL that static/js/figure.js loads after it."""
+    """A figure page, a shared link and a sweep page each carry every figure as its JSON and a
+    box of fixed height (the figure's own, else plotly's 450 px), so nothing moves when plotly
+    draws; plotly.js is no script tag of the page but a versioned URL that static/js/figure.js
+    loads, served as immutable."""
     link = client.post(
         "/api/views",
         json={"path": "/figures/memorization", "query": f"sweeps={sweeps['text']}"},
     ).json()["url"]
     for path in (f"/figures/memorization?sweeps={sweeps['text']}", link):
         page = _get(client, path)
-        picture = page.select_one("#figure > .figure-static")
-        assert picture is not None and picture.select(".fs-legend-item")
-        margin = _figure(page)["layout"]["margin"]
-        plot = picture.select_one(".fs-plot")["style"]
-        assert f"left:{margin['l']:g}px" in plot and f"right:{margin['r']:g}px" in plot
+        box = page.select_one("#figure")
+        height = _figure(page)["layout"].get("height") or 450
+        assert box["style"] == f"height: {height}px" and box.select_one(".figure-loading")
         assert not [s for s in page.select("script[src]") if "plotly" in s["src"]]
         loader = next(s for s in page.select("script[src]") if "figure.js" in s["src"])
         assert "plotly-basic" in loader["data-plotly"] and loader.has_attr("defer")
-        assert client.get(loader["data-plotly"]).status_code == 200
+        assert "?v=" in loader["data-plotly"]
+        served = client.get(loader["data-plotly"])
+        assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
     sweep_page = _get(client, f"/sweeps/{sweeps['capacity']}")
     figures = sweep_page.select("[data-figure]")
-    assert figures and all(f.select_one(".figure-static") for f in figures)
+    assert figures and all(f["style"].startswith("height: ") for f in figures)
+    assert all(sweep_page.select_one(f"#{f['data-figure']}") for f in figures)
 
 
 def test_the_run_picker_lists_finished_runs_and_ticks_the_chosen(client: TestClient, sweeps):

@@ -1,0 +1,22 @@
+"""A loaded checkpoint, whatever its format: the model, its tokenizer and what the upload page
+reports about it (worker/hf_load.py loads Hugging Face folders and GGUF files,
+worker/memdash_format.py memdash's own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class LoadedModel:
+    model: Any  # a transformers PreTrainedModel (or memdash's GPT) in eval mode
+    tokenizer: Any  # a transformers tokenizer
+    info: dict[str, Any]
+
+    def scorer(self) -> Any:
+        """The scoring interface (worker.inference) for this model."""
+        from worker.inference import HFScorer, MemdashScorer
+        from worker.model import GPT
+
+        return MemdashScorer(self.model) if isinstance(self.model, GPT) else HFScorer(self.model)
