@@ -13,6 +13,9 @@ BROWSER_PACKAGES := chromium
 SLURM_PACKAGES := slurm-wlm munge
 # This machine's pip config names local mirror folders that warn for every package: hide those.
 QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
+# Test processes: one per core, at most 4 (each test trains with one torch thread or waits on a
+# server, a worker or a browser); the 15 slowest tests are listed at the end.
+TEST_PROCS := $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
 .PHONY: serve test test-fast lint format bench bench-pages bench-first-visit bench-load clean
 
@@ -30,13 +33,13 @@ test: $(STAMP)
 	scripts/os-deps.sh $(DEMO_PACKAGES) $(BROWSER_PACKAGES) $(SLURM_PACKAGES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_PROCS) --durations=15
 
 # The edit loop (under a minute): pure functions, engine, layers, the app on SQLite; no servers
 # in subprocesses, no PostgreSQL, no browser, no fuzzing (those are marked slow or postgres).
 test-fast: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q -m "not slow and not postgres"
+	$(VENV)/bin/pytest -q -n $(TEST_PROCS) -m "not slow and not postgres"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

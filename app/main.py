@@ -25,21 +25,7 @@ from app.db.engine import (
 from app.db.reaper import reap_forever
 from app.errors import ERROR_RESPONSES, install_error_handlers
 from app.paths import STATIC_DIR
-from app.routes import (
-    checkpoints,
-    corpora,
-    docs,
-    figures,
-    jobs,
-    live,
-    pages,
-    runs,
-    scorings,
-    sweep_launch,
-    sweeps,
-    system,
-    worker_api,
-)
+from app.routes import include_routers
 from app.settings import Settings
 from app.static_assets import (
     PLOTLY_CACHE_CONTROL,
@@ -125,17 +111,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.middleware("http")(upload_size_gate)
     app.middleware("http")(read_gate)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(system.router)
-    app.include_router(pages.router)
-    app.include_router(docs.router)
-    app.include_router(jobs.router)
-    app.include_router(sweeps.router)  # before the launch routes: /api/sweeps/import
-    app.include_router(sweep_launch.router)
-    app.include_router(corpora.router)
-    app.include_router(checkpoints.router)
-    app.include_router(scorings.router)
-    app.include_router(runs.router)
-    app.include_router(figures.router)
-    app.include_router(live.router)
-    app.include_router(worker_api.router)
+    include_routers(app)
     return app

@@ -9,9 +9,8 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from app.db import queue
-from app.db.models import Run, Sweep
-from app.sweep_kinds import KINDS, SweepKind, new_sweep, register
+from app.db.models import Run
+from app.sweep_kinds import KINDS, PlannedJob, SweepKind, SweepPlan, new_sweep, register
 from worker.contract import SleepJob
 from worker.params import Strict
 
@@ -22,15 +21,15 @@ class CountdownParams(Strict):
     seconds: float = Field(default=0.0, ge=0, le=5)
 
 
-def launch(session: Session, params: CountdownParams, preset: str | None) -> Sweep:
+def launch(session: Session, params: CountdownParams, preset: str | None) -> SweepPlan:
     sweep = new_sweep(session, "countdown", params, preset)
+    jobs = []
     for i in range(params.n_jobs):
         run = Run(sweep_id=sweep.id, name=f"sleeper {i}", status="queued")
         session.add(run)
         session.flush()
-        job = SleepJob(seconds=params.seconds)
-        queue.enqueue(session, "sleep", job, sweep_id=sweep.id, run_id=run.id)
-    return sweep
+        jobs.append(PlannedJob("sleep", SleepJob(seconds=params.seconds), run_id=run.id))
+    return SweepPlan(sweep, jobs)
 
 
 def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:

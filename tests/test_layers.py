@@ -285,3 +285,34 @@ def test_no_circles_between_figure_modules() -> None:
 def test_no_import_circles_anywhere_in_the_project() -> None:
     modules = project_modules()
     assert circles({m: direct_project_imports(m) for m in modules}) == []
+
+
+def test_every_module_in_routes_is_a_router_and_all_are_included() -> None:
+    from app.routes import ROUTERS
+
+    modules = {p.stem for p in (ROOT / "app" / "routes").glob("*.py")} - {"__init__"}
+    assert {m.__name__.rpartition(".")[2] for m in ROUTERS} == modules
+    for name in modules:
+        tree = ast.parse((ROOT / "app" / "routes" / f"{name}.py").read_text())
+        assigned = {
+            t.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        assert "router" in assigned, f"app/routes/{name}.py is not a router"
+
+
+def test_no_sweep_kind_imports_the_queue() -> None:
+    """Kinds plan jobs as data (app.sweep_kinds.PlannedJob); the launcher and the lifecycle
+    queue them. A kind reaching app.db.queue would make the lifecycle import itself."""
+    kinds = [m for m in project_modules() if under(m, ("app.sweep_kinds",))]
+    assert kinds
+    assert _offenders(kinds, lambda _m, name: under(name, ("app.db.queue", "app.launcher"))) == []
+
+
+def test_the_checker_catches_a_kind_importing_the_queue(tmp_path: Path) -> None:
+    offender = tmp_path / "kind.py"
+    offender.write_text("def launch():\n    from app.db import queue\n    queue.enqueue()\n")
+    assert "app.db.queue" in imports_of(offender)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import launcher
 from app.db import queue
 from app.db.models import Job, JobState, Run, Sweep, Worker, utcnow
 from app.sweep_progress import SweepProgress, sweep_progress
@@ -209,7 +210,7 @@ def test_a_capacity_sweep_refines_its_sizes_around_the_peak_once(session_factory
     )
     with session_factory.begin() as session:
         session.add(Worker(name="w"))
-        sweep_id = KINDS["capacity"].launch(session, params, None).id
+        sweep_id = launcher.launch(session, KINDS["capacity"], params, None).id
     grid = sorted(params.sizes_for(params.shapes[0]))
     peak = grid[1]
     curve = lambda n: 1000.0 - abs(n - peak)  # noqa: E731 (memorized bits peak at grid[1])

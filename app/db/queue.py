@@ -41,7 +41,7 @@ from app.db.models import (
     utcnow,
 )
 from app.results import store_job_result
-from app.sweep_kinds import KINDS
+from app.sweep_kinds import KINDS, PlannedJob
 from worker.contract import first_problem, job_params, job_result
 
 
@@ -101,6 +101,22 @@ def enqueue(
 # capacity sweep starts before it), and within a sweep by its own priorities (a capacity sweep
 # starts its largest shapes first), then oldest; jobs of no sweep (tests, smoke jobs) first.
 CLAIM_ORDER = (func.coalesce(Job.sweep_id, 0), Job.priority, Job.id)
+
+
+def enqueue_planned(session: Session, sweep_id: int, jobs: list[PlannedJob]) -> list[Job]:
+    """Queue the jobs a sweep kind planned (its launch, or its follow-up's next pass)."""
+    return [
+        enqueue(
+            session,
+            planned.kind,
+            planned.params,
+            idempotency_key=planned.idempotency_key,
+            priority=planned.priority,
+            sweep_id=sweep_id,
+            run_id=planned.run_id,
+        )
+        for planned in jobs
+    ]
 
 
 def claim(
@@ -364,7 +380,9 @@ def _sync_sweep(session: Session, sweep_id: int) -> None:
         if sweep.status in ("queued", "running") and (kind := KINDS.get(sweep.kind)):
             runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep.id)))
             succeeded = all(s == JobState.succeeded for s in states)
-            if succeeded and kind.follow_up and kind.follow_up(session, sweep, runs):
+            more = kind.follow_up(session, sweep, runs) if succeeded and kind.follow_up else []
+            if more:
+                enqueue_planned(session, sweep.id, more)
                 sweep.status, sweep.finished_at = "running", None  # its next pass is queued
                 return
             sweep.summary = kind.summarize(session, runs)

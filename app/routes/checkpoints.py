@@ -28,7 +28,7 @@ from app.deps import (
     WritesDep,
     WriteSessionDep,
 )
-from app.routes.openapi import FORM
+from app.openapi_responses import FORM
 from app.settings import Settings
 from app.templating import render
 

@@ -23,7 +23,7 @@ from app.deps import SessionDep, WriteSessionDep
 from app.figures import page_figure
 from app.figures.axes import readable_axes
 from app.live import figure_poll_url, selection_version
-from app.routes.openapi import PAGE_WITH_TWINS
+from app.openapi_responses import PAGE_WITH_TWINS
 from app.templating import is_htmx, render
 from app.views.registry import VIEWS, Built, View
 from app.views.state import StateError, ViewState

@@ -13,8 +13,8 @@ from app.auth import AdminDep
 from app.db import queue
 from app.db.models import Job, utcnow
 from app.deps import DbId, SessionDep, WriteSessionDep, read_scope
+from app.openapi_responses import FORM, PAGE_WITH_TWINS
 from app.queue_eta import estimates, in_words
-from app.routes.openapi import FORM, PAGE_WITH_TWINS
 from app.templating import is_htmx, render
 
 router = APIRouter(tags=["jobs"])

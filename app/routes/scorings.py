@@ -15,8 +15,8 @@ from app.corpora import CorpusRejected, Writes, store_corpus
 from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep, WritesDep, read_scope
 from app.form_words import in_form_words
+from app.openapi_responses import FORM
 from app.routes.checkpoints import page_with
-from app.routes.openapi import FORM
 from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
 from app.settings import Settings
 from worker.contract import first_problem

@@ -1,26 +1,28 @@
 """Launching sweeps of any registered kind (app/sweep_kinds): the JSON API
-`POST /api/sweeps/{kind}` and the overview's forms. The text form also takes a corpus upload."""
+`POST /api/sweeps/{kind}` and the overview's forms; `POST /api/sweeps/import` brings in a
+sweep another memdash exported. The text form also takes a corpus upload."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
-from app import queries
+from app import launcher, queries
 from app.auth import AdminDep
 from app.corpora import CorpusRejected, store_corpus
 from app.db.models import Sweep
 from app.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
 from app.form_words import in_form_words
 from app.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
-from app.routes.openapi import FORM
+from app.openapi_responses import FORM
 from app.settings import Settings
 from app.sweep_kinds import KINDS, LaunchRejected, SweepKind
 from app.templating import render
+from app.transfer import ImportError_, import_sweep
 from worker.contract import first_problem
 from worker.params import Strict
 
@@ -68,9 +70,24 @@ def launch_sweep(
 ) -> Sweep:
     params = checked_params(kind, preset, overrides, session, settings)
     try:
-        return kind.launch(session, params, preset)
+        return launcher.launch(session, kind, params, preset)
     except LaunchRejected as error:
         raise HTTPException(422, str(error)) from None
+
+
+# Before /api/sweeps/{kind} in this router, which would take "import" for a kind.
+@router.post("/api/sweeps/import", status_code=201)
+def api_import(
+    document: Annotated[dict[str, Any], Body(description="a sweep exported by memdash")],
+    session: WriteSessionDep,
+    _: AdminDep,
+) -> dict:
+    try:
+        sweep = import_sweep(session, document)
+    except ImportError_ as error:
+        raise HTTPException(422, str(error)) from None
+    session.commit()
+    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
 
 
 @router.post("/api/sweeps/{kind}", status_code=201)

@@ -5,27 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app import queries
-from app.auth import AdminDep
 from app.db.models import Sweep
-from app.deps import DbId, SessionDep, SettingsDep, WriteSessionDep
+from app.deps import DbId, SessionDep, SettingsDep
 from app.figures import figure_div
 from app.live import selection_version, sweep_poll_url
+from app.openapi_responses import CSV_OR_JSON
 from app.queue_eta import estimates, in_words
-from app.routes.openapi import CSV_OR_JSON
-from app.routes.sweep_sections import SECTIONS
 from app.settings import Settings
 from app.sweep_kinds import kind_of
 from app.sweep_progress import sweep_progress
 from app.templating import render
-from app.transfer import ImportError_, export_sweep, import_sweep
+from app.transfer import export_sweep
 from app.views.registry import VIEWS
 from app.views.state import ViewState
+from app.views.sweep_sections import SECTIONS
 
 router = APIRouter(tags=["sweeps"])
 
@@ -148,17 +147,3 @@ def api_export(sweep_id: DbId, session: SessionDep) -> JSONResponse:
         document,
         headers={"Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}.json"'},
     )
-
-
-@router.post("/api/sweeps/import", status_code=201)
-def api_import(
-    document: Annotated[dict[str, Any], Body(description="a sweep exported by memdash")],
-    session: WriteSessionDep,
-    _: AdminDep,
-) -> dict:
-    try:
-        sweep = import_sweep(session, document)
-    except ImportError_ as error:
-        raise HTTPException(422, str(error)) from None
-    session.commit()
-    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}

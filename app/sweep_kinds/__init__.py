@@ -20,11 +20,32 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Run, Sweep
 
-Launch = Callable[[Session, Any, str | None], Sweep]
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """A job a kind wants queued, as data: kinds plan, app/launcher.py and the lifecycle
+    (app/db/queue.py) enqueue, so no kind imports the queue."""
+
+    kind: str
+    params: BaseModel
+    idempotency_key: str | None = None
+    priority: int = 0
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a launch made: the sweep and its runs (in the session) and the jobs to queue."""
+
+    sweep: Sweep
+    jobs: list[PlannedJob]
+
+
+Launch = Callable[[Session, Any, str | None], SweepPlan]
 Summarize = Callable[[Session, list[Run]], dict[str, Any]]
-# Called when all of a sweep's jobs have succeeded, before it is summarized: True when it queued
-# more jobs (the sweep goes on; e.g. a capacity sweep's second pass around its peaks).
-FollowUp = Callable[[Session, Sweep, list[Run]], bool]
+# Called when all of a sweep's jobs have succeeded, before it is summarized: the jobs of its
+# next pass (the sweep goes on; e.g. a capacity sweep's second pass around its peaks), or none.
+FollowUp = Callable[[Session, Sweep, list[Run]], list[PlannedJob]]
 # At most how many runs the follow-up may still add (0 once it has run): the sweep's progress
 # counts them from the start, so it never falls when they are queued.
 RunsToCome = Callable[[Sweep, list[Run]], int]
@@ -47,7 +68,7 @@ class SweepKind:
     follow_up: FollowUp | None = None
     runs_to_come: RunsToCome | None = None
     # The sweep page: figures drawn on it ((element key, figure view name)), figures linked
-    # from it ((view name, label)), and page sections by name (app/routes/sweep_sections.py).
+    # from it ((view name, label)), and page sections by name (app/views/sweep_sections.py).
     figures: tuple[tuple[str, str], ...] = ()
     figure_links: tuple[tuple[str, str], ...] = ()
     sections: tuple[str, ...] = ()

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.architecture_summary import architecture_summary
-from app.db import queue
 from app.db.models import Run, Sweep
 from app.summaries import alpha_fit_summary
-from app.sweep_kinds import SweepKind, new_sweep, register
+from app.sweep_kinds import PlannedJob, SweepKind, SweepPlan, new_sweep, register
 from worker.contract import Member, ModelShape, TrainGroupJob, saturated
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
@@ -34,14 +33,17 @@ def config_key(shape: str, precision: str, precisions: list[str]) -> str:
     return shape if len(precisions) == 1 else f"{shape} {precision}"
 
 
-def launch(session: Session, params: CapacitySweepParams, preset: str | None) -> Sweep:
+def launch(session: Session, params: CapacitySweepParams, preset: str | None) -> SweepPlan:
     sweep = new_sweep(session, "capacity", params, preset)
     precisions = params.precision_list()
+    jobs: list[PlannedJob] = []
     for precision in precisions:
         train = params.train.model_copy(update={"precision": precision})
         for index, (shape, match, plain) in enumerate(params.all_shapes()):
-            _launch_shape(session, sweep, params, train, index, shape, precisions, match, plain)
-    return sweep
+            jobs += _plan_shape(
+                session, sweep, params, train, index, shape, precisions, match, plain
+            )
+    return SweepPlan(sweep, jobs)
 
 
 REFINED_SIZES_AT_MOST = 3  # refinement_sizes: two midpoints, and 2·N past the grid's end
@@ -68,15 +70,15 @@ def refinement_runs_to_come(sweep: Sweep, runs: list[Run]) -> int:
     return REFINED_SIZES_AT_MOST * configs * params.seeds
 
 
-def refine(session: Session, sweep: Sweep, runs: list[Run]) -> bool:
+def refine(session: Session, sweep: Sweep, runs: list[Run]) -> list[PlannedJob]:
     """Once the grid has run: one more pass of dataset sizes around each configuration's peak
-    (`refinement_sizes`). True when it queued jobs (the sweep goes on), False when there is
-    nothing to refine (not asked for, already refined, or no new sizes)."""
+    (`refinement_sizes`): its jobs (the sweep goes on), or none when there is nothing to refine
+    (not asked for, already refined, or no new sizes)."""
     params = CapacitySweepParams(**sweep.params)
     if not _will_refine(params, runs):
-        return False
+        return []
     precisions = params.precision_list()
-    queued = False
+    jobs: list[PlannedJob] = []
     for precision in precisions:
         train = params.train.model_copy(update={"precision": precision})
         for index, (shape, match, plain) in enumerate(params.all_shapes()):
@@ -90,14 +92,13 @@ def refine(session: Session, sweep: Sweep, runs: list[Run]) -> bool:
                 continue
             sizes = refinement_sizes(capacity_per_config(points)[key].seed_means)
             if sizes:
-                _launch_shape(
+                jobs += _plan_shape(
                     session, sweep, params, train, index, shape, precisions, match, plain, sizes
                 )
-                queued = True
-    return queued
+    return jobs
 
 
-def _launch_shape(
+def _plan_shape(
     session: Session,
     sweep: Sweep,
     params: CapacitySweepParams,
@@ -108,7 +109,7 @@ def _launch_shape(
     match: str | None = None,
     plain: Shape | None = None,
     refinement: list[int] | None = None,
-) -> None:
+) -> list[PlannedJob]:
     """Runs and jobs of one configuration: its grid of sizes, or `refinement` sizes. An LM2
     variant (`match`: which parameter count of `plain` it matches) gets the sizes of its own
     expected capacity, from all its parameters, so its peak falls inside the grid."""
@@ -148,9 +149,8 @@ def _launch_shape(
     # share it; the largest shapes go first (lower priority value), which keeps one big group
     # from running alone at the end.
     size = params.max_models_per_job
-    for part, start in enumerate(range(0, len(members), size)):
-        queue.enqueue(
-            session,
+    return [
+        PlannedJob(
             "train_group",
             TrainGroupJob(
                 model=ModelShape(**model),
@@ -162,9 +162,10 @@ def _launch_shape(
                 f"sweep-{sweep.id}-{train.precision}-shape-{index}"
                 f"{'-refine' if refinement else ''}-part-{part}"
             ),
-            sweep_id=sweep.id,
             priority=-params.n_params(shape),
         )
+        for part, start in enumerate(range(0, len(members), size))
+    ]
 
 
 def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:

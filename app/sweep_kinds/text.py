@@ -11,17 +11,23 @@ from sqlalchemy.orm import Session
 
 from app.architecture_summary import text_comparison
 from app.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
-from app.db import queue
-from app.db.models import Run, Sweep
+from app.db.models import Run
 from app.run_rows import text_rows
 from app.summaries import memorized_sets, scaling_law_summary
-from app.sweep_kinds import LaunchRejected, SweepKind, new_sweep, register
+from app.sweep_kinds import (
+    LaunchRejected,
+    PlannedJob,
+    SweepKind,
+    SweepPlan,
+    new_sweep,
+    register,
+)
 from worker.contract import LayerShape, Member, TrainTextJob
 from worker.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
 from worker.params import TEXT_PRESETS, TextSweepParams
 
 
-def launch(session: Session, params: TextSweepParams, preset: str | None) -> Sweep:
+def launch(session: Session, params: TextSweepParams, preset: str | None) -> SweepPlan:
     """Raises LaunchRejected when an uploaded corpus is unknown or too small for the sweep."""
     inputs = {}
     if params.corpus != "demo":
@@ -50,6 +56,7 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
         "inputs": inputs,
         "canaries": params.canaries.model_dump() if params.canaries else None,
     }
+    jobs: list[PlannedJob] = []
     for repetition in range(params.seeds):
         seed = params.seed + repetition
         for index, (shape, match, plain) in enumerate(params.all_shapes()):
@@ -76,22 +83,22 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
                 session.add(run)
                 session.flush()
                 members.append({"run_id": run.id, "n_samples": n_samples})
-            queue.enqueue(
-                session,
-                "train_text",
-                TrainTextJob(
-                    **shared,
-                    seed=seed,
-                    model=LayerShape(**shape.model_fields_dump()),
-                    members=[Member(**m) for m in members],
-                ),
-                # The first seed keeps the key sweeps of one seed always had.
-                idempotency_key=f"sweep-{sweep.id}-shape-{index}"
-                + (f"-seed-{seed}" if repetition else ""),
-                sweep_id=sweep.id,
-                priority=-shape.d_model * shape.n_layer,
+            jobs.append(
+                PlannedJob(
+                    "train_text",
+                    TrainTextJob(
+                        **shared,
+                        seed=seed,
+                        model=LayerShape(**shape.model_fields_dump()),
+                        members=[Member(**m) for m in members],
+                    ),
+                    # The first seed keeps the key sweeps of one seed always had.
+                    idempotency_key=f"sweep-{sweep.id}-shape-{index}"
+                    + (f"-seed-{seed}" if repetition else ""),
+                    priority=-shape.d_model * shape.n_layer,
+                )
             )
-    return sweep
+    return SweepPlan(sweep, jobs)
 
 
 def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:

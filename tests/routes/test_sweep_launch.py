@@ -43,3 +43,12 @@ def test_text_sweep_form(client: TestClient) -> None:
     state = client.get(ok.headers["location"].replace("/sweeps/", "/api/sweeps/")).json()
     assert state["kind"] == "text" and state["params"]["reference"] == "zlib"
     assert len(state["runs"]) == 8 and len(state["jobs"]) == 2
+
+
+def test_the_import_route_comes_before_launching_a_kind_in_one_router() -> None:
+    """/api/sweeps/import and /api/sweeps/{kind} live in one router, the fixed path first, so
+    the order in which the app includes its routers cannot send an import to the launcher."""
+    from app.routes import sweep_launch
+
+    paths = [getattr(r, "path", "") for r in sweep_launch.router.routes]
+    assert paths.index("/api/sweeps/import") < paths.index("/api/sweeps/{kind}")

@@ -1,0 +1,20 @@
+"""Launching a sweep of any kind: the kind plans its sweep, runs and jobs (app/sweep_kinds),
+this queues the jobs. The one place a launch reaches the queue."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app.db import queue
+from app.db.models import Sweep
+from app.sweep_kinds import SweepKind
+
+
+def launch(session: Session, kind: SweepKind, params: BaseModel, preset: str | None) -> Sweep:
+    """Create the sweep and its runs and queue its jobs (LaunchRejected: a message)."""
+    if kind.launch is None:
+        raise ValueError(f"{kind.title}s are not launched from parameters")
+    plan = kind.launch(session, params, preset)
+    queue.enqueue_planned(session, plan.sweep.id, plan.jobs)
+    return plan.sweep
