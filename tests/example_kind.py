@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from app.db.models import Run
-from app.sweep_kinds import KINDS, PlannedJob, SweepKind, SweepPlan, new_sweep, register
+from app.sweep_kinds.registry import KINDS, PlannedJob, SweepKind, SweepPlan, new_sweep, register
 from worker.contract import SleepJob
 from worker.params import Strict
 

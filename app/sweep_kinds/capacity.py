@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.architecture_summary import architecture_summary
 from app.db.models import Run, Sweep
 from app.summaries import alpha_fit_summary
-from app.sweep_kinds import PlannedJob, SweepKind, SweepPlan, new_sweep, register
+from app.sweep_kinds.registry import PlannedJob, SweepKind, SweepPlan, new_sweep, register
 from worker.contract import Member, ModelShape, TrainGroupJob, saturated
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Run
 from app.summaries import memorized_sets
-from app.sweep_kinds import SweepKind, register
+from app.sweep_kinds.registry import SweepKind, register
 from worker.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
 
 

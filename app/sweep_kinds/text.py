@@ -14,7 +14,7 @@ from app.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
 from app.db.models import Run
 from app.run_rows import text_rows
 from app.summaries import memorized_sets, scaling_law_summary
-from app.sweep_kinds import (
+from app.sweep_kinds.registry import (
     LaunchRejected,
     PlannedJob,
     SweepKind,
