@@ -286,8 +286,8 @@ def test_a_capacity_sweep_mixing_gpt_and_lm2(tmp_path, database_url, engine) -> 
         }  # fmt: skip
         lm2 = shapes["L2-d16 LM2-m4"]
         assert lm2["architecture"] == "LM2" and lm2["matched"] == "non_memory"
-        # 2 reads (4·256 + 16), 1 write (2·256 + 32), the 4 × 16 bank
-        assert lm2["n_memory_params"] == 2 * 1040 + 544 + 64
+        # 2 memory blocks, each reading (4·256 + 16) and writing (2·256 + 32); the 4 × 16 bank
+        assert lm2["n_memory_params"] == 2 * (1040 + 544) + 64
         assert lm2["n_params"] - lm2["n_memory_params"] == shapes["L2-d16"]["n_params"]
         assert all(s["capacity_bits"] > 0 for s in shapes.values())
         fits = summary["alpha_by_architecture"]
@@ -330,7 +330,7 @@ def test_a_text_sweep_with_an_lm2_whose_model_is_downloaded_and_scored(
         runs = {(r["shape"], r["n_train"]): r for r in state["runs"]}
         assert set(runs) == {(s, n) for s in ("L2-d16", "L2-d16 LM2-m4") for n in (8, 32)}
         lm2, plain = runs[("L2-d16 LM2-m4", 32)], runs[("L2-d16", 32)]
-        assert lm2["n_params"] == plain["n_params"] + 2 * (4 * 256 + 16) + (2 * 256 + 32) + 64
+        assert lm2["n_params"] == plain["n_params"] + 2 * (6 * 256 + 3 * 16) + 64
         assert lm2["mem_u_bits"] >= 0 and 0 <= lm2["mi_loss_auc"] <= 1
         comparison = state["summary"]["lm2_comparison"]
         assert len(comparison["rows"]) == 2 and "matched non-memory" in comparison["finding"]

@@ -90,7 +90,7 @@ def sweep_page(
     sweep_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """The sweep's page: what its kind (app/sweep_kinds) says it shows — figures drawn with the
-    figure views' builders, links to more figures, and its page sections."""
+    figure views' builders and its page sections — and links to every view that reads it."""
     state = sweep_state(session, sweep_id, settings)
     sweep = state["sweep"]
     kind = kind_of(sweep)
@@ -103,10 +103,17 @@ def sweep_page(
         if built.rows and built.figure is not None:
             figures[key] = figure_div(built.figure, f"fig-{key.replace('_', '-')}")
     version = selection_version(session, [sweep_id], [])
+    # Links to every figure view that reads this kind's results (declared once, by the views).
+    links = [
+        (name, view.title[:1].lower() + view.title[1:])
+        for name, view in VIEWS.items()
+        if sweep.kind in view.kinds
+    ]
     context = {
         **state,
         "kind": kind,
         "figures": figures,
+        "figure_links": links,
         "version": version,
         "poll_url": sweep_poll_url(sweep_id, version.token),
     }

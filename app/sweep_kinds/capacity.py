@@ -319,12 +319,5 @@ KIND = register(
         runs_to_come=refinement_runs_to_come,
         job_kinds=("train_group",),
         figures=(("plateau", "capacity-plateau"), ("alpha", "capacity-params")),
-        figure_links=(
-            ("capacity-plateau", "capacity plateau"),
-            ("capacity-params", "capacity vs parameters"),
-            ("curves", "training curves"),
-            ("double-descent", "train vs held-out loss"),
-            ("extraction", "extraction"),
-        ),
     )
 )

@@ -59,10 +59,9 @@ class SweepKind:
     launch: Launch | None = None  # raises LaunchRejected with a message
     follow_up: FollowUp | None = None
     runs_to_come: RunsToCome | None = None
-    # The sweep page: figures drawn on it ((element key, figure view name)), figures linked
-    # from it ((view name, label)), and page sections by name (app/views/sweep_sections.py).
+    # The sweep page: figures drawn on it ((element key, figure view name)) and page sections
+    # by name (app/views/sweep_sections.py); it links every view whose `kinds` name this kind.
     figures: tuple[tuple[str, str], ...] = ()
-    figure_links: tuple[tuple[str, str], ...] = ()
     sections: tuple[str, ...] = ()
 
     @property

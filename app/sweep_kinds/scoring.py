@@ -50,11 +50,6 @@ KIND = register(
         summarize=summarize,
         job_kinds=("score",),
         figures=(("canaries", "canaries"),),
-        figure_links=(
-            ("samples", "samples"),
-            ("extraction", "extraction"),
-            ("canaries", "canary exposure"),
-        ),
         sections=("scoring_report",),
     )
 )

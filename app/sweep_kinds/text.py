@@ -158,16 +158,6 @@ KIND = register(
             ("membership", "membership"),
             ("canaries", "canaries"),
         ),
-        figure_links=(
-            ("memorization", "memorization vs N"),
-            ("double-descent", "double descent"),
-            ("membership", "membership inference"),
-            ("extraction", "extraction"),
-            ("samples", "samples"),
-            ("canaries", "canary exposure"),
-            ("canaries-data", "canaries vs data"),
-            ("curves", "training curves"),
-        ),
         sections=("top_samples",),
     )
 )

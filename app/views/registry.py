@@ -49,7 +49,8 @@ class View:
     defaults: dict[str, Any] = field(default_factory=dict)
     # The section of the measures page (/docs/measures#...) that defines what it shows.
     measure: str = ""
-    # The sweep kinds it draws: with nothing chosen it opens on the latest sweep of these.
+    # The sweep kinds it draws: their sweep pages link it (declared here only), and with
+    # nothing chosen it opens on the latest sweep of these.
     kinds: tuple[str, ...] = ()
     # What "Group by" offers (with "group_by" among the controls); the first is the default
     # when the view's defaults name none.
@@ -524,7 +525,7 @@ VIEWS: dict[str, View] = {
             _extraction,
             {"log_x": False},
             measure="extraction",
-            kinds=("text", "scoring"),
+            kinds=("text", "capacity", "scoring"),
             needs="extraction rates",
         ),
         View(

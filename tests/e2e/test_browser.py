@@ -81,7 +81,7 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         )
         assert kept == {"x": [0.5, 1.2], "y": [1, 2], "hidden": "legendonly"}, kept
         assert page.locator("#fig-mem-u .modebar").count() == 1  # one toolbar, drawn by Plotly
-        page.click("#figure-links >> text=memorization vs N")
+        page.click("#figure-links >> text=memorization vs training-set size")
         page.wait_for_selector("#figure .main-svg")
         assert _figure_state(page)["layout"]["xaxis"]["type"] == "log"
         page.select_option("#control-log-x", "0")
