@@ -98,3 +98,9 @@ def live(tmp_path: Path, database_url: str, engine) -> Iterator[tuple[LiveServer
     for worker in workers:
         worker.stop()
     server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests (real servers, workers, browsers, trainings) first: with the suite spread
+    over processes (`make test`), a long test started last would run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
