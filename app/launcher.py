@@ -8,13 +8,17 @@ from sqlalchemy.orm import Session
 
 from app.db import queue
 from app.db.models import Sweep
-from app.sweep_kinds import SweepKind
+from app.sweep_kinds import SweepKind, SweepPlan
 
 
 def launch(session: Session, kind: SweepKind, params: BaseModel, preset: str | None) -> Sweep:
     """Create the sweep and its runs and queue its jobs (LaunchRejected: a message)."""
     if kind.launch is None:
         raise ValueError(f"{kind.title}s are not launched from parameters")
-    plan = kind.launch(session, params, preset)
+    return queue_plan(session, kind.launch(session, params, preset))
+
+
+def queue_plan(session: Session, plan: SweepPlan) -> Sweep:
+    """Queue a planned sweep's jobs (a kind launched from other inputs: scorings)."""
     queue.enqueue_planned(session, plan.sweep.id, plan.jobs)
     return plan.sweep

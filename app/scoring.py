@@ -1,45 +1,21 @@
-"""Launching a scoring: one run and one `score` job per uploaded checkpoint, grouped in a sweep
-of kind "scoring" (so several checkpoints of one model on the same data can be compared)."""
+"""Launching a scoring: a sweep's training and held-out data turned into corpora first (outside
+the launch's transaction), then the scoring kind's plan (app/sweep_kinds/scoring.py: one run
+and one `score` job per checkpoint) queued by the launcher."""
 
 from __future__ import annotations
 
 import io
 import json
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.corpora import Writes, corpus_by_sha, store_corpus
-from app.db import queue
-from app.db.models import MODEL_FORMATS, Checkpoint, Evaluation, Run, SampleScore, Sweep
+from app import launcher
+from app.corpora import Writes, store_corpus
+from app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
 from app.settings import Settings
-from worker.contract import ScoreJob
-from worker.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
+from app.sweep_kinds.scoring import OwnData, ScoringRejected, plan
 from worker.params import ScoringParams
-
-
-class ScoringRejected(Exception):
-    pass
-
-
-def _corpus_input(session: Session, sha256: str, role: str) -> dict[str, Any]:
-    corpus = corpus_by_sha(session, sha256)
-    if corpus is None:
-        raise ScoringRejected(f"{role}: no uploaded corpus with sha256 {sha256}")
-    return {
-        "kind": "corpus",
-        "sha256": sha256,
-        "name": corpus.name,
-        "format": corpus.params["format"],
-    }
-
-
-def _checkpoint(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
-    checkpoint = session.get(Checkpoint, checkpoint_id)
-    if checkpoint is None or checkpoint.format not in MODEL_FORMATS:
-        raise ScoringRejected(f"{role}: no uploaded checkpoint {checkpoint_id}")
-    return checkpoint
 
 
 def sweep_corpus(
@@ -81,10 +57,6 @@ def sweep_corpus(
     return corpus.content_sha256
 
 
-# Per checkpoint id: the corpora ("members", "nonmembers") of the sweep run it came from.
-OwnData = dict[int, dict[str, str]]
-
-
 def store_sweep_data(
     session: Session, writes: Writes, settings: Settings, params: ScoringParams
 ) -> OwnData:
@@ -120,86 +92,5 @@ def store_sweep_data(
 
 
 def launch_scoring(session: Session, params: ScoringParams, own: OwnData | None = None) -> Sweep:
-    """Raises ScoringRejected (or CorpusRejected) with a message for the user. Call
-    `store_sweep_data` first when the data may name a sweep, and pass what it returns as `own`
-    (each checkpoint's own run's members and non-members)."""
-    if params.members.startswith("sweep:") or (params.nonmembers or "").startswith("sweep:"):
-        raise ValueError("store_sweep_data must turn sweep data into corpora first")
-    inputs: dict[str, Any] = {}
-    if params.members != "demo":
-        inputs["members"] = _corpus_input(session, params.members, "members")
-    if params.nonmembers:
-        inputs["nonmembers"] = _corpus_input(session, params.nonmembers, "nonmembers")
-    reference_kind = params.reference
-    if params.reference == "heldout-model":
-        corpus = corpus_by_sha(session, params.nonmembers) if params.nonmembers else None
-        n_documents = corpus.params.get("n_documents", 0) if corpus else 0
-        if n_documents < MIN_DOCUMENTS:
-            raise ScoringRejected(
-                "reference: a held-out reference model is trained on half of the non-member "
-                f"documents and needs at least {MIN_DOCUMENTS} of them ({n_documents} given); "
-                "give more non-members, or choose another reference"
-            )
-    if (ref_id := params.reference_checkpoint_id) is not None:
-        ref = _checkpoint(session, ref_id, "reference")
-        inputs["reference_model"] = {"kind": "checkpoint", "sha256": ref.sha256}
-        reference_kind = "checkpoint"
-    checkpoints = [_checkpoint(session, i, "checkpoint_ids") for i in params.checkpoint_ids]
-    for checkpoint in checkpoints:
-        if params.seq_len > (checkpoint.config.get("max_positions") or params.seq_len):
-            raise ScoringRejected(
-                f"seq_len: {checkpoint.name!r} takes at most "
-                f"{checkpoint.config['max_positions']} tokens; choose a shorter sample length"
-            )
-    sweep = Sweep(
-        name=params.name,
-        kind="scoring",
-        params=params.model_dump(mode="json"),
-        status="queued",
-    )
-    session.add(sweep)
-    session.flush()
-    for position, checkpoint in enumerate(checkpoints):
-        data = {"members": params.members, "nonmembers": params.nonmembers}
-        data.update((own or {}).get(checkpoint.id, {}))
-        run_inputs = dict(inputs)
-        for role in ("members", "nonmembers"):
-            if data[role] not in (None, "demo") and data[role] != getattr(params, role):
-                run_inputs[role] = _corpus_input(session, data[role], role)
-        run = Run(
-            sweep_id=sweep.id,
-            name=checkpoint.name,
-            n_params=checkpoint.config.get("n_params"),
-            status="queued",
-            config={
-                "checkpoint_id": checkpoint.id,
-                "checkpoint_sha256": checkpoint.sha256,
-                "position": position,
-                "vocab_size": checkpoint.config.get("vocab_size"),
-                "seq_len": params.seq_len,
-                "reference": params.reference,
-                "members": data["members"],
-                "nonmembers": data["nonmembers"],
-                "own_run_data": checkpoint.id in (own or {}),
-            },
-        )
-        session.add(run)
-        session.flush()
-        queue.enqueue(
-            session,
-            "score",
-            ScoreJob(
-                run_id=run.id,
-                seq_len=params.seq_len,
-                max_samples=params.max_samples,
-                members=data["members"],
-                reference=reference_kind,
-                inputs={**run_inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
-                canaries=params.canaries,
-                precision=params.precision,
-            ),
-            idempotency_key=f"sweep-{sweep.id}-score-{run.id}",
-            sweep_id=sweep.id,
-            run_id=run.id,
-        )
-    return sweep
+    """Plan the scoring (ScoringRejected or CorpusRejected: a message) and queue its jobs."""
+    return launcher.queue_plan(session, plan(session, params, own))
