@@ -135,12 +135,20 @@ def serve(
         log=lambda line: typer.echo(f"memdash: {line}", err=True),
     )
     supervisor.start()
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again: with the default
+    # handler that would end this process before its local workers are stopped (they would
+    # outlive it, retrying a server that is gone). As an exception, the `finally` runs.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         server.run()
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled; the shutdown was clean
     finally:
         supervisor.stop()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def visible_gpus() -> int:

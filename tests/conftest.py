@@ -101,6 +101,11 @@ def live(tmp_path: Path, database_url: str, engine) -> Iterator[tuple[LiveServer
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests (real servers, workers, browsers, trainings) first: with the suite spread
-    over processes (`make test`), a long test started last would run alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Slow and PostgreSQL tests (real servers, workers, browsers, trainings) first: with the
+    suite spread over processes (`make test`), a long test started last would run alone at the
+    end."""
+
+    def quick(item: pytest.Item) -> bool:
+        return not any(item.get_closest_marker(m) for m in ("slow", "postgres"))
+
+    items.sort(key=quick)

@@ -226,3 +226,47 @@ def test_a_worker_that_keeps_dying_is_restarted_with_a_doubling_backoff() -> Non
     waits = [float(line.rsplit("in ", 1)[1].removesuffix(" s")) for line in exits[:4]]
     assert waits == [0.05, 0.1, 0.2, 0.2]  # doubles, capped
     assert all(p.poll() is not None for p in workers.processes)  # all stopped
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_server_and_its_local_workers(tmp_path: Path) -> None:
+    """`kill`, systemd and docker stop a server with SIGTERM: its local workers go with it
+    (uvicorn re-raises the signal after its graceful shutdown, which used to end the process
+    before it stopped them)."""
+    port = free_port()
+    env = {"MEMDASH_DATA_DIR": str(tmp_path / "var"), "MEMDASH_LOCAL_WORKERS": "1"}
+    env["MEMDASH_CLAIM_WAIT_S"] = "1"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not (children := _children(process.pid)):
+            assert time.monotonic() < deadline, "no local worker started"
+            time.sleep(0.2)
+        time.sleep(2)  # the worker registered and waits for a job
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        gone = time.monotonic() + 30
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < gone, "a local worker outlived its server"
+            time.sleep(0.2)
+    finally:
+        for pid in [process.pid, *children]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return subprocess.run(
+        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True
+    ).stdout.strip()[:1] not in ("Z", "")

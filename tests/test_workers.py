@@ -206,3 +206,33 @@ def test_a_clean_shutdown_gives_the_job_back(live, session_factory, tmp_path) ->
     assert (job.state, job.attempts, job.lease_token) == ("queued", 0, None)
     assert job.resume_checkpoint_id is not None  # the next worker continues from there
     assert "stopped" in worker.output()
+
+
+def test_an_idle_exit_worker_leaves_when_the_server_is_gone(live, tmp_path) -> None:
+    """A worker told to exit when idle (how Slurm workers run) also exits when the server stays
+    unreachable that long, whether it never reached it or lost it after registering: a server
+    that went away must not leave it holding its allocation, retrying forever."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.pg_cluster import free_port
+
+    server, _ = live
+
+    def worker(url: str, name: str) -> subprocess.Popen:
+        command = [sys.executable, "-m", "app.cli", "worker", "--server", url, "--name", name]
+        command += ["--token", WORKER_TOKEN, "--idle-exit", "3"]
+        log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+    never = worker(f"http://127.0.0.1:{free_port()}", "never")  # nothing listens there
+    connected = worker(server.url, "connected")
+    wait_for(lambda: "connected as" in (tmp_path / "connected.log").read_text(), 60, "registration")
+    server.stop()  # gone while the worker waits for a job
+    started = time.monotonic()
+    for process in (never, connected):
+        assert process.wait(timeout=60) == 0
+    assert time.monotonic() - started < 60
+    assert "exiting" in (tmp_path / "never.log").read_text()
+    assert "no server" in (tmp_path / "connected.log").read_text()

@@ -119,15 +119,37 @@ class Agent:
             "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
             "pid": os.getpid(),
         }
-        worker_id = self.client.post(
-            "/api/worker/register", name=self.name, device=self.device, info=info
-        )["worker_id"]
+        # A worker that exits when idle (on Slurm) also exits when the server stays unreachable
+        # that long: a server that went away must not leave it holding its allocation.
+        idle = self.options.idle_exit_s
+        idle_since = time.monotonic()
+        try:
+            worker_id = self.client.post(
+                "/api/worker/register",
+                give_up_at=None if idle is None else idle_since + idle,
+                name=self.name,
+                device=self.device,
+                info=info,
+            )["worker_id"]
+        except ConnectionError as error:
+            print(f"worker {self.name}: server unreachable for {idle:.0f} s ({error}), exiting")
+            return
         print(f"worker {self.name} ({self.device}): connected as #{worker_id}", flush=True)
         idle_since = time.monotonic()
         while not self.stop.is_set():
-            response = self.client.call("POST", "/api/worker/claim", json={"worker_id": worker_id})
+            try:
+                response = self.client.call(
+                    "POST",
+                    "/api/worker/claim",
+                    json={"worker_id": worker_id},
+                    give_up_at=None if idle is None else idle_since + idle,
+                )
+            except ConnectionError as error:
+                print(
+                    f"worker {self.name}: no server and no job for {idle:.0f} s ({error}), exiting"
+                )
+                return
             if response.status_code == 204:
-                idle = self.options.idle_exit_s
                 if idle is not None and time.monotonic() - idle_since > idle:
                     print(f"worker {self.name}: no job for {idle:.0f} s, exiting", flush=True)
                     return

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,17 @@ class ServerClient:
             headers={"Authorization": f"Bearer {token}"},
         )
 
-    def call(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
-        """Send a request; on connection errors or 5xx, wait and retry (until stopped)."""
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool = True,
+        give_up_at: float | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request; on connection errors or 5xx, wait and retry (until stopped, or
+        until `give_up_at` on time.monotonic()'s clock: then ConnectionError)."""
         delay_s = BACKOFF_MIN_S
         while True:
             try:
@@ -43,7 +53,7 @@ class ServerClient:
                 problem = f"server error {response.status_code}"
             except httpx.TransportError as error:
                 problem = f"{type(error).__name__}: {error}"
-            if not retry:
+            if not retry or (give_up_at is not None and time.monotonic() >= give_up_at):
                 raise ConnectionError(problem)
             print(f"worker: server unreachable ({problem}); retrying in {delay_s:.1f}s", flush=True)
             if self.stop.wait(delay_s):
@@ -55,8 +65,10 @@ class ServerClient:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
         return response
 
-    def post(self, path: str, retry: bool = True, **json: Any) -> dict[str, Any]:
-        response = self.call("POST", path, json=json, retry=retry)
+    def post(
+        self, path: str, retry: bool = True, give_up_at: float | None = None, **json: Any
+    ) -> dict[str, Any]:
+        response = self.call("POST", path, json=json, retry=retry, give_up_at=give_up_at)
         return response.json() if response.content else {}
 
     def upload_checkpoint(self, job_id: int, lease_token: str, step: int, path: Path) -> int:
