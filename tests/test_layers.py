@@ -346,3 +346,23 @@ def test_a_computed_import_module_is_reported(tmp_path: Path) -> None:
 def test_no_module_imports_by_a_name_the_checker_cannot_read() -> None:
     computed = sorted(m for m in project_modules() if COMPUTED in reaches(m))
     assert computed == []
+
+
+def test_views_select_data_and_figures_draw_it() -> None:
+    """Every plotly figure and trace is built in app/figures/: a view module names go.Figure
+    only as a type, and calls no plotly constructor or layout method."""
+    drawing = []
+    for module, path in project_modules().items():
+        if not under(module, ("app.views",)):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                called = ast.unparse(node.func)
+                if called.startswith("go.") or called.rpartition(".")[2] in (
+                    "add_trace",
+                    "update_layout",
+                    "update_xaxes",
+                    "update_yaxes",
+                ):
+                    drawing.append(f"{module}: {called}")
+    assert drawing == []

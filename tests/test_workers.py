@@ -184,15 +184,15 @@ def _race(session_factory, server, workers, tmp_path, n_workers: int, n_jobs: in
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_four_workers_race_for_80_jobs_on_postgres(live, session_factory, tmp_path) -> None:
+def test_four_workers_race_for_40_jobs_on_postgres(live, session_factory, tmp_path) -> None:
     server, workers = live
-    _race(session_factory, server, workers, tmp_path, n_workers=4, n_jobs=80)
+    _race(session_factory, server, workers, tmp_path, n_workers=4, n_jobs=40)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_two_workers_race_for_80_jobs_on_sqlite(live, session_factory, tmp_path) -> None:
+def test_two_workers_race_for_40_jobs_on_sqlite(live, session_factory, tmp_path) -> None:
     server, workers = live
-    _race(session_factory, server, workers, tmp_path, n_workers=2, n_jobs=80)
+    _race(session_factory, server, workers, tmp_path, n_workers=2, n_jobs=40)
 
 
 def test_a_clean_shutdown_gives_the_job_back(live, session_factory, tmp_path) -> None:

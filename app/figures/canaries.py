@@ -10,8 +10,9 @@ import plotly.graph_objects as go
 
 from app.figures.axes import mark_capacity
 from app.figures.grouped import add_grouped_lines, natural_key
-from app.figures.style import COLORS, PLOT_LAYOUT
+from app.figures.style import COLORS, PLOT_LAYOUT, log_axes
 from app.labels import group_name
+from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from worker.metrics.exposure import expected_control_exposure_bits
 
 NEVER = "never"
@@ -103,5 +104,6 @@ def exposure_vs_data_figure(
     _reference_lines(figure, measured)
     if measured:
         mark_capacity(figure, log_x)
-    figure.update_layout(**PLOT_LAYOUT, yaxis_title="exposure (bits)")
-    return figure
+    x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
+    figure.update_layout(**PLOT_LAYOUT, xaxis_title=x_title, yaxis_title="exposure (bits)")
+    return log_axes(figure, log_x)

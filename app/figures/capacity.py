@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.grouped import natural_key
+from app.figures.grouped import add_grouped_lines, natural_key
 from app.figures.style import COLORS, PLOT_LAYOUT
 from worker.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
@@ -82,3 +82,109 @@ def alpha_figure(
             )
     figure.update_layout(**PLOT_LAYOUT, xaxis_title="parameters", yaxis_title="capacity (bits)")
     return figure
+
+
+def plateau_figure(
+    rows: list[dict[str, Any]],
+    shapes: list[dict[str, Any]],
+    alphas: list[dict[str, Any]] | None,
+    group_by: str,
+    band: str,
+) -> go.Figure:
+    """Memorized bits against N per group, with the data's entropy line; given the shapes'
+    summaries (grouped by shape), each shape's capacity, its peak and the refining pass's sizes;
+    given `alphas` (the stored fits; None: no predictor), the paper's predictor with them and
+    with the paper's α."""
+    figure = go.Figure()
+    colors = add_grouped_lines(figure, rows, "n_train", "mem_u_bits", group_by, band)
+    if group_by == "shape":
+        for shape in shapes:
+            sizes = [r["n_train"] for r in rows if r["shape"] == shape["shape"]]
+            if sizes:
+                figure.add_trace(
+                    go.Scatter(
+                        x=[min(sizes), max(sizes)],
+                        y=[shape["capacity_bits"]] * 2,
+                        mode="lines",
+                        line={"dash": "dot", "color": colors.get(shape["shape"], "#999")},
+                        name=f"{shape['shape']} capacity",
+                    )
+                )
+                # Where the peak was found; hollow markers: the sizes of the refining pass.
+                refined = set(shape.get("refined_sizes") or ())
+                figure.add_trace(
+                    go.Scatter(
+                        x=[shape["argmax_n_samples"]],
+                        y=[shape["capacity_bits"]],
+                        mode="markers",
+                        marker={"symbol": "star", "size": 12, "color": colors.get(shape["shape"])},
+                        name=f"{shape['shape']} peak",
+                    )
+                )
+                if refined:
+                    points = [r for r in rows if r["shape"] == shape["shape"]]
+                    points = [r for r in points if r["n_train"] in refined]
+                    figure.add_trace(
+                        go.Scatter(
+                            x=[r["n_train"] for r in points],
+                            y=[r["mem_u_bits"] for r in points],
+                            mode="markers",
+                            marker={"symbol": "circle-open", "size": 10},
+                            name=f"{shape['shape']} refined sizes",
+                        )
+                    )
+    entropy = sorted({(r["n_train"], r["memorizable_bits"]) for r in rows if r["memorizable_bits"]})
+    if entropy:
+        figure.add_trace(
+            go.Scatter(
+                x=[n for n, _ in entropy],
+                y=[bits for _, bits in entropy],
+                mode="lines",
+                name="entropy of the data, N·(S−1)·log2 V",
+                line={"color": "gray", "dash": "dash"},
+            )
+        )
+    if alphas is not None:
+        _add_predictor(figure, rows, alphas, colors)
+    return figure
+
+
+def _add_predictor(
+    figure: go.Figure,
+    rows: list[dict[str, Any]],
+    alphas: list[dict[str, Any]],
+    colors: dict[str, str],
+) -> None:
+    """Paper App. A.1: predicted memorized bits min(α·params, what the data holds) per shape,
+    over its sizes, with the sweep's stored α for the shape's precision and with the paper's."""
+    alpha_of = {(a["sweep"], a["precision"]): a["alpha"] for a in alphas}
+    by_shape: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["memorizable_bits"] and row["n_params"]:
+            by_shape.setdefault(row["shape"], []).append(row)
+    for shape, members in by_shape.items():
+        sizes = sorted({(r["n_train"], r["memorizable_bits"]) for r in members})
+        first = members[0]
+        color = colors.get(shape, "#999")
+        measured = alpha_of.get((first["sweep"], first["precision"]))
+        for alpha, dash, which, visible in (
+            (measured, "dashdot", f"α = {measured:.2f}" if measured else "", True),
+            (
+                PAPER_ALPHA_FITTED_BF16,
+                "dot",
+                f"paper's α = {PAPER_ALPHA_FITTED_BF16}",
+                "legendonly",
+            ),
+        ):
+            if alpha is None:
+                continue
+            figure.add_trace(
+                go.Scatter(
+                    x=[n for n, _ in sizes],
+                    y=[min(alpha * first["n_params"], bits) for _, bits in sizes],
+                    mode="lines",
+                    line={"color": color, "dash": dash, "width": 1},
+                    name=f"{shape} predicted, {which}",
+                    visible=visible,
+                )
+            )

@@ -117,3 +117,38 @@ def add_loss_pair(
         suffix=" train",
         color_of=colors,
     )
+
+
+def lines_figure(
+    rows: list[dict[str, Any]], x: str, y: str, group_by: str, band: str
+) -> tuple[go.Figure, dict[str, str]]:
+    """A figure of one mean line per group, and the colour of each group."""
+    figure = go.Figure()
+    return figure, add_grouped_lines(figure, rows, x, y, group_by, band)
+
+
+def loss_pair_figure(
+    train: list[dict[str, Any]],
+    heldout: list[dict[str, Any]],
+    x: str,
+    group_by: str,
+    band: str,
+) -> go.Figure:
+    """Held-out (solid) and training (dashed) loss per group, in one colour per group."""
+    figure = go.Figure()
+    add_loss_pair(figure, train, heldout, x, group_by, band)
+    return figure
+
+
+def split_lines_figure(
+    rows: list[dict[str, Any]], x: str, y: str, group_by: str, band: str
+) -> go.Figure:
+    """Rows with a "split" of train (solid) or heldout (dashed), one colour per group."""
+    figure = go.Figure()
+    train = [r for r in rows if r["split"] == "train"]
+    heldout = [r for r in rows if r["split"] == "heldout"]
+    colors = add_grouped_lines(figure, train, x, y, group_by, band, suffix=" train")
+    add_grouped_lines(
+        figure, heldout, x, y, group_by, band, dash="dash", suffix=" held-out", color_of=colors
+    )
+    return figure

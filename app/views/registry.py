@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from app.db.models import Sweep
 from app.figures.axes import mark_capacity
 from app.figures.canaries import exposure_figure, exposure_vs_data_figure
-from app.figures.capacity import alpha_figure
-from app.figures.grouped import add_grouped_lines, add_loss_pair
+from app.figures.capacity import alpha_figure, plateau_figure
+from app.figures.grouped import lines_figure, loss_pair_figure, split_lines_figure
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
-from app.figures.style import PAPER_ALPHA_WORDS, PLOT_LAYOUT
+from app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
 from app.figures.text import membership_figure
 from app.labels import label
 from app.run_rows import text_rows
@@ -67,116 +67,32 @@ class View:
 
 
 def _axes(figure: go.Figure, state: ViewState, x_title: str, y_title: str) -> go.Figure:
-    figure.update_layout(**PLOT_LAYOUT, xaxis_title=x_title, yaxis_title=y_title)
-    figure.update_xaxes(type="log" if state.log_x else "linear")
-    figure.update_yaxes(type="log" if state.log_y else "linear")
-    return figure
+    return titled(figure, x_title, y_title, state.log_x, state.log_y)
 
 
 def _plateau(session: Session, state: ViewState) -> Built:
     rows = data.capacity_rows(data.selected_runs(session, state, ("capacity",)))
-    figure = go.Figure()
-    colors = add_grouped_lines(figure, rows, "n_train", "mem_u_bits", state.group_by, state.band)
-    if state.group_by == "shape":
-        for shape in data.shape_rows(session, state):
-            sizes = [r["n_train"] for r in rows if r["shape"] == shape["shape"]]
-            if sizes:
-                figure.add_trace(
-                    go.Scatter(
-                        x=[min(sizes), max(sizes)],
-                        y=[shape["capacity_bits"]] * 2,
-                        mode="lines",
-                        line={"dash": "dot", "color": colors.get(shape["shape"], "#999")},
-                        name=f"{shape['shape']} capacity",
-                    )
-                )
-                # Where the peak was found; hollow markers: the sizes of the refining pass.
-                refined = set(shape.get("refined_sizes") or ())
-                figure.add_trace(
-                    go.Scatter(
-                        x=[shape["argmax_n_samples"]],
-                        y=[shape["capacity_bits"]],
-                        mode="markers",
-                        marker={"symbol": "star", "size": 12, "color": colors.get(shape["shape"])},
-                        name=f"{shape['shape']} peak",
-                    )
-                )
-                if refined:
-                    points = [r for r in rows if r["shape"] == shape["shape"]]
-                    points = [r for r in points if r["n_train"] in refined]
-                    figure.add_trace(
-                        go.Scatter(
-                            x=[r["n_train"] for r in points],
-                            y=[r["mem_u_bits"] for r in points],
-                            mode="markers",
-                            marker={"symbol": "circle-open", "size": 10},
-                            name=f"{shape['shape']} refined sizes",
-                        )
-                    )
-    entropy = sorted({(r["n_train"], r["memorizable_bits"]) for r in rows if r["memorizable_bits"]})
-    if entropy:
-        figure.add_trace(
-            go.Scatter(
-                x=[n for n, _ in entropy],
-                y=[bits for _, bits in entropy],
-                mode="lines",
-                name="entropy of the data, N·(S−1)·log2 V",
-                line={"color": "gray", "dash": "dash"},
-            )
-        )
+    by_shape = state.group_by == "shape"
+    figure = plateau_figure(
+        rows,
+        data.shape_rows(session, state) if by_shape else [],
+        data.stored_alphas(session, state) if by_shape and rows else None,
+        state.group_by,
+        state.band,
+    )
     notes = []
-    if state.group_by == "shape" and rows:
-        _add_predictor(figure, rows, data.stored_alphas(session, state), colors)
+    if by_shape and rows:
         notes.append(
             "The entropy line is N·(S−1)·log2 V: the first token of each sample is coded "
             "uniformly by the model and the reference alike, so only S−1 tokens can be "
             "memorized (the paper writes N·S·log2 V). Dash-dot: the paper's predictor "
             "min(α·params, data) (App. A.1) with this sweep's stored α; dotted (in the legend): "
-            "with the paper's α = 3.64."
+            f"with the paper's α = {PAPER_ALPHA_FITTED_BF16}."
         )
-    figure = _axes(figure, state, "training samples N", "memorized bits (Σ mem_U)")
+    figure = titled(
+        figure, "training samples N", "memorized bits (Σ mem_U)", state.log_x, state.log_y
+    )
     return Built(rows, figure, notes=notes)
-
-
-def _add_predictor(
-    figure: go.Figure,
-    rows: list[dict[str, Any]],
-    alphas: list[dict[str, Any]],
-    colors: dict[str, str],
-) -> None:
-    """Paper App. A.1: predicted memorized bits min(α·params, what the data holds) per shape,
-    over its sizes, with the sweep's stored α for the shape's precision and with the paper's."""
-    alpha_of = {(a["sweep"], a["precision"]): a["alpha"] for a in alphas}
-    by_shape: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["memorizable_bits"] and row["n_params"]:
-            by_shape.setdefault(row["shape"], []).append(row)
-    for shape, members in by_shape.items():
-        sizes = sorted({(r["n_train"], r["memorizable_bits"]) for r in members})
-        first = members[0]
-        color = colors.get(shape, "#999")
-        measured = alpha_of.get((first["sweep"], first["precision"]))
-        for alpha, dash, which, visible in (
-            (measured, "dashdot", f"α = {measured:.2f}" if measured else "", True),
-            (
-                PAPER_ALPHA_FITTED_BF16,
-                "dot",
-                f"paper's α = {PAPER_ALPHA_FITTED_BF16}",
-                "legendonly",
-            ),
-        ):
-            if alpha is None:
-                continue
-            figure.add_trace(
-                go.Scatter(
-                    x=[n for n, _ in sizes],
-                    y=[min(alpha * first["n_params"], bits) for _, bits in sizes],
-                    mode="lines",
-                    line={"color": color, "dash": dash, "width": 1},
-                    name=f"{shape} predicted, {which}",
-                    visible=visible,
-                )
-            )
 
 
 def _alpha(session: Session, state: ViewState) -> Built:
@@ -216,8 +132,7 @@ def _alpha(session: Session, state: ViewState) -> Built:
         for trace in figure.data:  # the fitted line is the plain models' α
             if trace.name and trace.name.startswith("memdash α"):
                 trace.name = f"{trace.name} (plain GPT)"
-    figure.update_xaxes(type="log" if state.log_x else "linear")
-    figure.update_yaxes(type="log" if state.log_y else "linear")
+    log_axes(figure, state.log_x, state.log_y)
     table = [
         {
             "sweep": a["sweep"],
@@ -262,8 +177,7 @@ def _double_descent(session: Session, state: ViewState) -> Built:
     rows = text_rows(data.selected_runs(session, state, ("text", "capacity")))
     for row in rows:
         row["ratio"] = row["dataset_bits"] / (PAPER_ALPHA_FITTED_BF16 * row["n_params"])
-    figure = go.Figure()
-    add_loss_pair(figure, rows, rows, "ratio", state.group_by, state.band)
+    figure = loss_pair_figure(rows, rows, "ratio", state.group_by, state.band)
     if rows:
         mark_capacity(figure, state.log_x)
     x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
@@ -272,8 +186,7 @@ def _double_descent(session: Session, state: ViewState) -> Built:
 
 def _mem_u(session: Session, state: ViewState) -> Built:
     rows = text_rows(data.selected_runs(session, state, ("text",)))
-    figure = go.Figure()
-    add_grouped_lines(figure, rows, "n_train", "mem_u_bits", state.group_by, state.band)
+    figure, _ = lines_figure(rows, "n_train", "mem_u_bits", state.group_by, state.band)
     y_title = "unintended memorization Σ mem_U (bits)"
     return Built(rows, _axes(figure, state, "training samples N", y_title))
 
@@ -284,16 +197,15 @@ TRAIN_VS_HELDOUT = "train_vs_heldout"
 
 def _curves(session: Session, state: ViewState) -> Built:
     runs = data.selected_runs(session, state)
-    figure = go.Figure()
     if state.metric != TRAIN_VS_HELDOUT:
         rows = data.curve_rows(session, runs, state.metric)
-        add_grouped_lines(figure, rows, "step", state.metric, state.group_by, state.band)
+        figure, _ = lines_figure(rows, "step", state.metric, state.group_by, state.band)
         return Built(rows, _axes(figure, state, "optimizer step", label(state.metric)))
     # Held-out (solid) and training (dashed) loss over steps: the memorization →
     # generalization transition over training (grokking is a late drop of the held-out curve).
     train = data.curve_rows(session, runs, "train_loss_bits")
     heldout = data.curve_rows(session, runs, "heldout_loss_bits")
-    add_loss_pair(figure, train, heldout, "step", state.group_by, state.band)
+    figure = loss_pair_figure(train, heldout, "step", state.group_by, state.band)
     rows = [{**r, "split": "train"} for r in train] + [{**r, "split": "heldout"} for r in heldout]
     return Built(rows, _axes(figure, state, "optimizer step", "loss (bits/token)"))
 
@@ -305,7 +217,7 @@ def _membership(session: Session, state: ViewState) -> Built:
     if fit and "error" in fit:
         notes.append(f"the scaling law could not be fitted to these runs ({fit['error']})")
     figure = membership_figure([{**r, "shape": str(r[state.group_by])} for r in points], fit)
-    figure.update_xaxes(type="log" if state.log_x else "linear")
+    log_axes(figure, state.log_x)
     return Built(rows, figure, notes=notes)
 
 
@@ -313,7 +225,7 @@ def _roc(session: Session, state: ViewState) -> Built:
     runs = data.roc_runs(session, state)
     rows = data.roc_rows(runs)
     if not runs:
-        return Built(rows, go.Figure(layout=PLOT_LAYOUT))
+        return Built(rows, empty_figure())
     if len(runs) == 1:
         return Built(rows, roc_figure(runs[0].summary["mi_roc"]))
     by_run = {f"run {r.id} {r.name}": r.summary["mi_roc"] for r in runs[:MAX_ROC_RUNS]}
@@ -332,23 +244,7 @@ MAX_ROC_RUNS = 5  # one dash style each
 def _extraction(session: Session, state: ViewState) -> Built:
     runs = data.selected_runs(session, state)
     rows = data.extraction_rows(runs)
-    figure = go.Figure()
-    train = [r for r in rows if r["split"] == "train"]
-    heldout = [r for r in rows if r["split"] == "heldout"]
-    colors = add_grouped_lines(
-        figure, train, "k", "rate", state.group_by, state.band, suffix=" train"
-    )
-    add_grouped_lines(
-        figure,
-        heldout,
-        "k",
-        "rate",
-        state.group_by,
-        state.band,
-        dash="dash",
-        suffix=" held-out",
-        color_of=colors,
-    )
+    figure = split_lines_figure(rows, "k", "rate", state.group_by, state.band)
     figure = _axes(figure, state, "prefix length k (tokens)", "extraction rate")
     tables: dict[str, list[dict[str, Any]]] = {"smaller models": [], "earlier checkpoints": []}
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
@@ -388,11 +284,7 @@ def _canaries(session: Session, state: ViewState) -> Built:
 
 def _canaries_data(session: Session, state: ViewState) -> Built:
     rows = data.canary_rows(data.selected_runs(session, state, ("text",)))
-    figure = exposure_vs_data_figure(rows, state.band, state.group_by, state.log_x)
-    x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
-    figure.update_layout(xaxis_title=x_title)
-    figure.update_xaxes(type="log" if state.log_x else "linear")
-    return Built(rows, figure)
+    return Built(rows, exposure_vs_data_figure(rows, state.band, state.group_by, state.log_x))
 
 
 def _samples(session: Session, state: ViewState) -> Built:
@@ -401,9 +293,7 @@ def _samples(session: Session, state: ViewState) -> Built:
     rho = None
     if len(points) > 2:
         rho = rank_correlation([p["mem_u_bits"] for p in points], [p["tfidf"] for p in points])[0]
-    figure = mem_u_tfidf_figure(points, rho, state.group_by)
-    figure.update_xaxes(type="log" if state.log_x else "linear")
-    figure.update_yaxes(type="log" if state.log_y else "linear")
+    figure = log_axes(mem_u_tfidf_figure(points, rho, state.group_by), state.log_x, state.log_y)
     page, total = data.sample_table(session, evaluation_ids, state)
     notes = [
         "ρ is over the drawn points (the extremes of each TF-IDF bucket and the most "
