@@ -19,8 +19,11 @@ def _by_shape(points: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return groups
 
 
-def membership_figure(points: list[dict[str, Any]], fit: dict[str, Any] | None) -> go.Figure:
-    """Loss-attack F1 against 1000·|D|/params, with the paper's corrected law and our fit."""
+def membership_figure(
+    points: list[dict[str, Any]], fits: list[tuple[str, dict[str, Any]]]
+) -> go.Figure:
+    """Loss-attack F1 against 1000·|D|/params, with the paper's corrected law and each named
+    fit (as the sweeps' summaries store them)."""
     figure = go.Figure()
     xs = [p["x"] for p in points if p.get("mi_f1") is not None]
     for i, (shape, rows) in enumerate(_by_shape(points).items()):
@@ -44,15 +47,16 @@ def membership_figure(points: list[dict[str, Any]], fit: dict[str, Any] | None) 
                 name="paper law (corrected form)",
             )
         )
-        if fit and "c1" in fit:
-            figure.add_trace(
-                go.Scatter(
-                    x=grid,
-                    y=f1_from_x(grid, fit["c1"], fit["c2"], fit["c3"]),
-                    mode="lines",
-                    name="fitted to these runs",
+        for name, fit in fits:
+            if "c1" in fit:
+                figure.add_trace(
+                    go.Scatter(
+                        x=grid,
+                        y=f1_from_x(grid, fit["c1"], fit["c2"], fit["c3"]),
+                        mode="lines",
+                        name=name,
+                    )
                 )
-            )
     figure.update_layout(
         **PLOT_LAYOUT,
         xaxis_title="training data in 64-token sequences per 1,000 parameters",

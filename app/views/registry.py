@@ -21,7 +21,6 @@ from app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
 from app.figures.text import membership_figure
 from app.labels import label
 from app.run_rows import text_rows
-from app.summaries import scaling_law_summary
 from app.views import data
 from app.views.state import LINE_GROUP_KEYS, ViewState
 from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
@@ -211,14 +210,33 @@ def _curves(session: Session, state: ViewState) -> Built:
 
 
 def _membership(session: Session, state: ViewState) -> Built:
+    """The runs' loss-attack F1 and the scaling law as each chosen sweep's summary stores its
+    fit (never refitted here, so the sweep page and this figure say the same constants)."""
     rows = [r for r in text_rows(data.selected_runs(session, state, ("text",))) if r["x"]]
     points = [r for r in rows if r["mi_f1"] is not None]
-    fit, notes = scaling_law_summary(points), []
-    if fit and "error" in fit:
-        notes.append(f"the scaling law could not be fitted to these runs ({fit['error']})")
-    figure = membership_figure([{**r, "shape": str(r[state.group_by])} for r in points], fit)
-    log_axes(figure, state.log_x)
-    return Built(rows, figure, notes=notes)
+    sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
+    stored = [
+        (sweep.id, (sweep.summary or {}).get("scaling_law_fit"))
+        for sweep in sorted(sweeps, key=lambda s: s.id)
+        if sweep.kind == "text"
+    ]
+    several = len(stored) > 1
+    fits = [
+        (f"fitted to sweep #{sweep_id}'s runs" if several else "fitted to these runs", fit)
+        for sweep_id, fit in stored
+        if fit and "c1" in fit
+    ]
+    notes = [
+        f"sweep #{sweep_id}: the scaling law could not be fitted to its runs ({fit['error']})"
+        for sweep_id, fit in stored
+        if fit and "error" in fit
+    ]
+    if points and any(fit is None for _, fit in stored):
+        notes.append("a sweep's fit is drawn once it has finished (its summary stores it)")
+    if points and not stored:
+        notes.append("the fitted law is each sweep's: choose sweeps to see their fits")
+    figure = membership_figure([{**r, "shape": str(r[state.group_by])} for r in points], fits)
+    return Built(rows, log_axes(figure, state.log_x), notes=notes)
 
 
 def _roc(session: Session, state: ViewState) -> Built:

@@ -549,3 +549,26 @@ def test_the_plateau_draws_the_memorizable_entropy_and_the_papers_predictor(
     paper = traces["L1-d8 predicted, paper's α = 3.64"]
     assert paper["visible"] == "legendonly" and paper["y"][-1] == pytest.approx(3.64 * 2168)
     assert "N·(S−1)·log2 V" in page.select_one(".note").get_text()
+
+
+def test_the_membership_law_is_the_sweeps_stored_fit(client: TestClient, sweeps, session_factory):
+    """The fitted line is the text sweep's summary's fit (never refitted on the read path):
+    its curve is the stored constants' law, so the sweep page and the figure agree."""
+    import numpy as np
+
+    from app.db.models import Sweep
+    from worker.metrics.scaling_law import f1_from_x
+
+    with session_factory() as session:
+        fit = session.get(Sweep, sweeps["text"]).summary["scaling_law_fit"]
+    assert "c1" in fit
+    traces = _figure(_get(client, f"/figures/membership?sweeps={sweeps['text']}"))["data"]
+    (line,) = [t for t in traces if t.get("name") == "fitted to these runs"]
+    expected = f1_from_x(np.array(line["x"]), fit["c1"], fit["c2"], fit["c3"])
+    assert np.allclose(line["y"], expected)
+    with session_factory.begin() as session:  # a fit the summary does not hold is not drawn
+        sweep = session.get(Sweep, sweeps["text"])
+        sweep.summary = {k: v for k, v in sweep.summary.items() if k != "scaling_law_fit"}
+    page = _get(client, f"/figures/membership?sweeps={sweeps['text']}")
+    assert not [t for t in _figure(page)["data"] if t.get("name") == "fitted to these runs"]
+    assert "once it has finished" in page.get_text()
