@@ -50,6 +50,18 @@ class SlurmCluster:
         return done.stdout
 
     def stop(self) -> None:
+        """Cancel every job (its slurmstepd would outlive the daemons), then stop them."""
+        try:
+            jobs = self.run("squeue", "-h", "-o", "%i").split()
+            if jobs:
+                self.run("scancel", "--full", *jobs)
+                deadline = time.monotonic() + 20
+                while self.run("squeue", "-h", "-o", "%i").strip():
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.5)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired):
+            pass  # a cluster that cannot answer is stopped all the same
         for process in reversed(self.processes):
             process.terminate()
         for process in self.processes:
