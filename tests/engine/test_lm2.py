@@ -271,3 +271,16 @@ def test_the_recall_task_asks_for_a_value_only_a_memory_can_reach() -> None:
             before = model(torch.from_numpy(tokens[:, :-1]))[0][:, -1]
             after = model(torch.from_numpy(changed[:, :-1]))[0][:, -1]
         assert (not torch.equal(before, after)) is reaches
+
+
+def test_the_job_memory_estimate_counts_the_scans_saved_banks() -> None:
+    """An LM2 job's estimate adds, per model, sequence, position and layer, what the scan keeps
+    for the backward pass: 4·N·d + 2·heads·N + (2·heads + 6)·d floats (d = 32: one head)."""
+    from worker.params import stack_job_bytes
+
+    plain = stack_job_bytes(2, 1000, 0, batch_size=8, seq_len=16, n_layer=2, d_model=32)
+    lm2 = stack_job_bytes(
+        2, 1000, 0, batch_size=8, seq_len=16, n_layer=2, d_model=32, memory_slots=8
+    )
+    per_position = 4 * 8 * 32 + 2 * 8 + 8 * 32
+    assert lm2 - plain == 2 * 8 * 16 * 2 * per_position * 4
