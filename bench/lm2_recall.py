@@ -66,7 +66,7 @@ def train_recall(
         optimizer.step()
         schedule.step()
     ms_per_step = 1000 * (time.perf_counter() - started) / steps
-    test = torch.from_numpy(task.sequences(N_TEST, seed=-1 - seed & 0xFFFFFFFF))
+    test = torch.from_numpy(task.sequences(N_TEST, seed=2**31 + seed))  # no training step's
     with torch.no_grad():
         guesses = model.eval()(test[:, :-1])[0][:, -1].argmax(-1)
     accuracy = float((guesses == test[:, -1]).float().mean())

@@ -70,6 +70,18 @@ def test_public_address_without_token_is_refused(tmp_path: Path) -> None:
     assert_one_line_error(result, "MEMDASH_TOKEN")
 
 
+def _serve(port: int, env: dict[str, str], output: int) -> subprocess.Popen:
+    """`memdash serve` in its own session (so a signal reaches its group), output to `output`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def _children(pid: int) -> list[int]:
     done = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
     return [int(p) for p in done.stdout.split()]
@@ -88,14 +100,7 @@ def test_serve_starts_dashboard_and_worker_restarts_a_killed_one_and_stops_on_ct
         "MEMDASH_LEASE_S": "5",
         "MEMDASH_CLAIM_WAIT_S": "1",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = _serve(port, env, subprocess.PIPE)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
@@ -236,13 +241,7 @@ def test_sigterm_stops_the_server_and_its_local_workers(tmp_path: Path) -> None:
     port = free_port()
     env = {"MEMDASH_DATA_DIR": str(tmp_path / "var"), "MEMDASH_LOCAL_WORKERS": "1"}
     env["MEMDASH_CLAIM_WAIT_S"] = "1"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = _serve(port, env, subprocess.DEVNULL)
     children: list[int] = []
     try:
         deadline = time.monotonic() + 60

@@ -96,6 +96,8 @@ class CausalSelfAttention(nn.Module):
             v = torch.cat([cache[1], v], dim=2)
         if cache is None and not self.window:
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        elif T == 1 and not self.window:  # one new token sees every cached one: no mask
+            y = F.scaled_dot_product_attention(q, k, v)
         else:  # with a cache of length P the mask is offset by P
             mask = attention_mask(T, k.shape[2], self.window, x.device)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
@@ -224,6 +226,19 @@ class GPT(nn.Module):
             x, layer_cache = block(x, None if cache is None else cache[i], bank)
             new_cache.append(layer_cache)
         return self.ln_f(x), new_cache
+
+
+@torch.no_grad()
+def decode_piecewise(model: GPT, idx: Tensor, prompt_len: int) -> Tensor:
+    """Logits of `idx` computed as greedy decoding does: the prompt at once, then one token at
+    a time through the KV cache (each memory block's bank carried in it). For tests against
+    the full forward."""
+    logits, cache = model.forward_cached(idx[:, :prompt_len], None)
+    pieces = [logits]
+    for t in range(prompt_len, idx.shape[1]):
+        logits, cache = model.forward_cached(idx[:, t : t + 1], cache)
+        pieces.append(logits)
+    return torch.cat(pieces, dim=1)
 
 
 def is_memory_param(name: str) -> bool:

@@ -53,10 +53,10 @@ def page_figure(figure: go.Figure) -> PageFigure:
     return PageFigure(json.dumps(data).replace("</", "<\\/"), height)
 
 
-def figure_box(prepared: PageFigure, div_id: str, css_class: str = "plot") -> str:
+def figure_box(prepared: PageFigure, div_id: str) -> str:
     """The element plotly.js draws into, its height reserved; until then it says so."""
     return (
-        f'<div class="{css_class}" id="{escape(div_id)}" data-figure="{escape(div_id)}-data" '
+        f'<div class="plot" id="{escape(div_id)}" data-figure="{escape(div_id)}-data" '
         f'data-filename="memdash-{escape(div_id)}" style="height: {prepared.height_px}px">'
         '<p class="figure-loading">Drawing the figure…</p></div>'
     )

@@ -16,7 +16,7 @@ from worker.data.recall import RecallTask
 from worker.data.synthetic import uniform_tokens
 from worker.memory import identity_rows, memory_scan
 from worker.metrics.capacity import gpt2_param_count, lm2_memory_param_count
-from worker.model import GPT, GPTConfig
+from worker.model import GPT, GPTConfig, decode_piecewise
 from worker.params import Shape
 from worker.stacked_model import check_equivalent
 from worker.train import train
@@ -165,12 +165,7 @@ def test_kv_cached_decoding_equals_the_full_forward(window: int) -> None:
     idx = torch.randint(0, 64, (3, 16))
     with torch.no_grad():
         full = model(idx)[0]
-        logits, cache = model.forward_cached(idx[:, :5], None)
-        pieces = [logits]
-        for t in range(5, 16):
-            logits, cache = model.forward_cached(idx[:, t : t + 1], cache)
-            pieces.append(logits)
-    assert (torch.cat(pieces, dim=1) - full).abs().max() < 1e-4
+    assert (decode_piecewise(model, idx, 5) - full).abs().max() < 1e-4
 
 
 def test_every_memory_block_writes_and_the_first_reads_identity_rows() -> None:

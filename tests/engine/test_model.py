@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from worker.fused_ce import tied_head_cross_entropy
 from worker.hf_export import save_hf_folder, to_hf_gpt2
 from worker.metrics.capacity import gpt2_param_count
-from worker.model import GPT, GPTConfig
+from worker.model import GPT, GPTConfig, decode_piecewise
 from worker.stacked_model import stack_state, stacked_logits
 
 
@@ -48,12 +48,7 @@ def test_kv_cache_matches_a_full_forward() -> None:
     idx = torch.randint(0, 50, (2, 24))
     with torch.no_grad():
         full = model(idx)[0]
-        logits, cache = model.forward_cached(idx[:, :5], None)
-        pieces = [logits]
-        for t in range(5, 24):
-            logits, cache = model.forward_cached(idx[:, t : t + 1], cache)
-            pieces.append(logits)
-    assert (torch.cat(pieces, dim=1) - full).abs().max() < 1e-5
+    assert (decode_piecewise(model, idx, 5) - full).abs().max() < 1e-5
 
 
 def test_training_loss_equals_cross_entropy_of_the_logits() -> None:
