@@ -14,20 +14,20 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.auth import read_gate, upload_size_gate
-from app.db import queue
 from app.db.engine import (
     make_engine,
     make_read_session_factory,
     make_session_factory,
     session_scope,
 )
-from app.db.reaper import reap_forever
-from app.errors import ERROR_RESPONSES, install_error_handlers
+from app.jobs import queue
+from app.jobs.reaper import reap_forever
 from app.paths import STATIC_DIR
 from app.routes import include_routers
 from app.settings import Settings
-from app.static_assets import (
+from app.web.auth import read_gate, upload_size_gate
+from app.web.errors import ERROR_RESPONSES, install_error_handlers
+from app.web.static_assets import (
     PLOTLY_CACHE_CONTROL,
     StaticCache,
     asset_url,

@@ -28,7 +28,7 @@ from sqlalchemy import insert
 from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade_to_head
 from app.db.models import Evaluation, MetricPoint, Run, Sweep
-from app.results import insert_sample_rows
+from app.jobs.results import insert_sample_rows
 
 N_SWEEPS, RUNS_PER_SWEEP = 10, 100
 
@@ -109,7 +109,7 @@ def fill(database_url: str, samples_per_run: int) -> list[int]:
 def serve(data_dir: Path, database_url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "MEMDASH_DATA_DIR": str(data_dir), "MEMDASH_DATABASE_URL": database_url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "0"],
+        [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port), "--workers", "0"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

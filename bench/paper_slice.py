@@ -20,12 +20,12 @@ from pathlib import Path
 
 import torch
 
+from app.kinds.capacity.params import PRESETS
+from core.metrics.capacity import PAPER_TABLE, gpt2_param_count
 from worker.data.synthetic import uniform_tokens
 from worker.evaluate import evaluate_uniform
 from worker.inference import MemdashScorer
-from worker.metrics.capacity import PAPER_TABLE, gpt2_param_count
 from worker.model import GPTConfig
-from worker.params import PRESETS
 from worker.train import train_many
 from worker.train_config import TrainConfig
 

@@ -25,13 +25,13 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from app.kinds.capacity.params import PRESETS, CapacitySweepParams
 from bench.budget import _with_overrides
 from bench.report import emit
 from worker.data.synthetic import uniform_tokens
 from worker.evaluate import evaluate_uniform
 from worker.inference import MemdashScorer
 from worker.model import GPTConfig
-from worker.params import PRESETS, CapacitySweepParams
 from worker.train import train_many
 from worker.train_config import TrainConfig
 

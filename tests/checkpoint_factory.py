@@ -48,7 +48,7 @@ CANARY_SECRETS = ("417", "092")
 
 
 def canary_texts() -> list[str]:
-    from worker.params import CanarySpace
+    from core.canary_space import CanarySpace
 
     space = CanarySpace(**CANARY_TEMPLATE)
     return [space.fill(secret, number) for number, secret in enumerate(CANARY_SECRETS, start=1)]

@@ -10,9 +10,9 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from app.db.models import Run
-from app.sweep_kinds.registry import KINDS, PlannedJob, SweepKind, SweepPlan, new_sweep, register
-from worker.contract import SleepJob
-from worker.params import Strict
+from app.kinds.registry import KINDS, PlannedJob, SweepKind, SweepPlan, new_sweep, register
+from core.jobs import SleepJob
+from core.params import Strict
 
 
 class CountdownParams(Strict):

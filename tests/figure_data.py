@@ -1,8 +1,8 @@
 """Stored results to draw from, without training: a capacity sweep and a text sweep.
 
 Built the way real ones are: each job's parameters are validated by the typed job contract
-(worker/contract.py), each run's result is a contract `RunResult` stored through the write path
-(app/results.py), and each sweep's summary comes from its kind's own `summarize`. When the
+(core/jobs.py), each run's result is a contract `RunResult` stored through the write path
+(app/jobs/results.py), and each sweep's summary comes from its kind's own `summarize`. When the
 worker's result shape or the write path changes, these fixtures break with it.
 """
 
@@ -17,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Job, Run, Sweep
-from app.results import store_job_result
-from app.sweep_kinds import KINDS
-from worker.contract import CurvePoint, GroupResult, RunResult, RunSummary, Samples, job_params
-from worker.params import Shape
+from app.jobs.results import store_job_result
+from app.kinds import KINDS
+from core.jobs import job_params
+from core.params import Shape
+from core.results import CurvePoint, GroupResult, RunResult, RunSummary, Samples, SplitSamples
 
 TRAIN = {"max_steps": 1000, "eval_every": 100}
 
@@ -192,13 +193,15 @@ def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
 
 
 def _text_samples(rng: random.Random, key: str, n: int) -> Samples:
-    lists: dict[str, list] = {}
+    splits: dict[str, SplitSamples] = {}
     for split in ("train", "heldout"):
-        lists[f"{split}_bits"] = [rng.uniform(10, 200) for _ in range(n)]
-        lists[f"{split}_ref_bits"] = [200.0] * n
-        lists[f"{split}_text"] = [f"{key} sample {split} {i}" for i in range(n)]
-        lists[f"{split}_script"] = ["Latin"] * n
-        lists[f"{split}_tfidf"] = [rng.uniform(0.5, 3.0) for _ in range(n)]
-    lists["extract_8"] = [rng.choice([0.0, 0.5, 1.0]) for _ in range(n)]
-    lists["heldout_extract_8"] = [rng.choice([0.0, 0.5]) for _ in range(n)]
-    return Samples(**lists)
+        splits[split] = SplitSamples(
+            bits=[rng.uniform(10, 200) for _ in range(n)],
+            ref_bits=[200.0] * n,
+            text=[f"{key} sample {split} {i}" for i in range(n)],
+            script=["Latin"] * n,
+            tfidf=[rng.uniform(0.5, 3.0) for _ in range(n)],
+        )
+    splits["train"].extract[8] = [rng.choice([0.0, 0.5, 1.0]) for _ in range(n)]
+    splits["heldout"].extract[8] = [rng.choice([0.0, 0.5]) for _ in range(n)]
+    return Samples(**splits)

@@ -8,7 +8,7 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
-from worker.contract import job_params
+from core.jobs import job_params
 from worker.jobs import score
 from worker.jobs.context import JobContext
 

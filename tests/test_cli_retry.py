@@ -11,7 +11,7 @@ import httpx
 import pytest
 import typer
 
-from app import cli_sweep
+from app.cli import sweep as cli_sweep
 
 FINISHED = {"status": "succeeded", "progress": 1.0, "jobs": [], "summary": {}}
 

@@ -1,8 +1,8 @@
-"""app/form_words.py: validation messages in the words of the form."""
+"""app/web/form_words.py: validation messages in the words of the form."""
 
 from __future__ import annotations
 
-from app.form_words import in_form_words
+from app.web.form_words import in_form_words
 
 
 def test_pydantic_messages_become_sentences_for_people() -> None:

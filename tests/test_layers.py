@@ -1,6 +1,8 @@
 """Import direction, followed transitively through the project's own modules: the web never
-loads torch or the trainer; the worker never touches the DB or the web; metrics and formats are
-pure (no torch, no I/O); the write path (storing results, the queue) imports no view. Imports
+loads torch or the trainer; the worker never touches the DB or the web; core/ (the contract,
+metrics and formats) is pure (no torch, no I/O); the write path (storing results, the queue)
+imports no view; and app/'s rooms import only their own room and the rooms below them (ROOMS,
+the map in docs/developing.md). Imports
 are read from source — lazy ones inside functions, relative ones and `import_module("...")`
 calls with a literal name count too — and each rule lists every offender at once."""
 
@@ -14,18 +16,30 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "worker")
+PACKAGES = ("app", "core", "worker")
 
-# What app/ may use from worker/: pure metrics, the parameter and job contracts, the parsers of
-# uploaded formats. The CLI also starts the agent (a separate process from the server).
-APP_MAY_IMPORT_FROM_WORKER = (
-    "worker.metrics",
-    "worker.params",
-    "worker.contract",
-    "worker.formats",
-)
-APP_CLI = "app.cli"
+# app/ uses nothing of worker/ but the agent, which the CLI starts (a separate process from
+# the server); what both sides share lives in core/.
+APP_MAY_IMPORT_FROM_WORKER: tuple[str, ...] = ()
+APP_CLI = "app.cli.main"
 APP_CLI_MAY_ALSO_IMPORT = ("worker.agent",)
+# app/'s rooms, lowest first: a module imports its own room and rooms below it, never above.
+# "app" is the package itself with its configuration (app.settings, app.paths).
+ROOMS = (
+    "core",
+    "app",
+    "app.db",
+    "app.files",
+    "app.analysis",
+    "app.kinds",
+    "app.jobs",
+    "app.figures",
+    "app.views",
+    "app.web",
+    "app.routes",
+    "app.main",
+    "app.cli",
+)
 HEAVY = ("torch", "transformers", "safetensors.torch", "tokenizers")
 WEB_AND_DB = ("fastapi", "starlette", "sqlalchemy", "alembic", "app")
 IO_MODULES = (
@@ -43,8 +57,8 @@ IO_MODULES = (
     "pickle",
     "sqlalchemy",
 )
-WRITE_PATH = ("app.results", "app.summaries", "app.db.queue", "app.run_rows", "app.sweep_kinds")
-READ_PATH = ("app.views", "app.figures", "app.routes", "app.templating", "app.queries")
+WRITE_PATH = ("app.jobs", "app.analysis", "app.kinds")
+READ_PATH = ("app.views", "app.figures", "app.routes", "app.web")
 
 
 def under(module: str, prefixes: Iterable[str]) -> bool:
@@ -72,9 +86,9 @@ def _resolve_relative(module: str, path: Path, level: int, name: str | None) -> 
 # Modules that import by a computed name, and what those names can be: a computed
 # `import_module` anywhere else is reported as "<computed>" and fails the rules below.
 def _job_runners() -> set[str]:
-    from worker.jobs import JOB_KINDS
+    from core.jobs import JOBS
 
-    return set(JOB_KINDS.values())
+    return {job.runner for job in JOBS.values()}
 
 
 COMPUTED_IMPORTS = {"worker.jobs": _job_runners}
@@ -181,7 +195,7 @@ def test_the_worker_never_touches_the_web_or_the_database() -> None:
 
 
 def test_metrics_and_formats_are_pure() -> None:
-    pure = [m for m in project_modules() if under(m, ("worker.metrics", "worker.formats"))]
+    pure = [m for m in project_modules() if under(m, ("core.metrics", "core.formats"))]
     assert _offenders(pure, lambda _m, name: under(name, HEAVY + IO_MODULES)) == []
     called = []
     for module in pure:
@@ -204,7 +218,7 @@ def test_the_write_path_imports_no_view() -> None:
 def test_importing_the_server_loads_no_torch() -> None:
     """The real interpreter, not the parser: the app and every router import without torch."""
     probe = (
-        "import sys, app.main, app.cli\n"
+        "import sys, app.main, app.cli.main\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('torch', 'transformers', 'tokenizers'))\n"
         "assert not heavy, heavy\n"
@@ -322,17 +336,20 @@ def test_every_module_in_routes_is_a_router_and_all_are_included() -> None:
 
 
 def test_no_sweep_kind_imports_the_queue() -> None:
-    """Kinds plan jobs as data (app.sweep_kinds.PlannedJob); the launcher and the lifecycle
-    queue them. A kind reaching app.db.queue would make the lifecycle import itself."""
-    kinds = [m for m in project_modules() if under(m, ("app.sweep_kinds",))]
+    """Kinds plan jobs as data (app.kinds.PlannedJob); the launcher and the lifecycle
+    queue them. A kind reaching app.jobs.queue would make the lifecycle import itself."""
+    kinds = [m for m in project_modules() if under(m, ("app.kinds",))]
     assert kinds
-    assert _offenders(kinds, lambda _m, name: under(name, ("app.db.queue", "app.launcher"))) == []
+    assert (
+        _offenders(kinds, lambda _m, name: under(name, ("app.jobs.queue", "app.jobs.launcher")))
+        == []
+    )
 
 
 def test_the_checker_catches_a_kind_importing_the_queue(tmp_path: Path) -> None:
     offender = tmp_path / "kind.py"
-    offender.write_text("def launch():\n    from app.db import queue\n    queue.enqueue()\n")
-    assert "app.db.queue" in imports_of(offender)
+    offender.write_text("def launch():\n    from app.jobs import queue\n    queue.enqueue()\n")
+    assert "app.jobs.queue" in imports_of(offender)
 
 
 def test_a_computed_import_module_is_reported(tmp_path: Path) -> None:
@@ -366,3 +383,39 @@ def test_views_select_data_and_figures_draw_it() -> None:
                 ):
                     drawing.append(f"{module}: {called}")
     assert drawing == []
+
+
+def room_of(module: str) -> str | None:
+    """The room a module lives in (the longest ROOMS entry it is under), None outside app/ and
+    core/."""
+    found = [room for room in ROOMS if under(module, (room,))]
+    return max(found, key=len) if found else None
+
+
+def crosses_a_room(module: str, name: str) -> bool:
+    """Does `module` importing `name` point up, from a lower room to a higher one?"""
+    source, target = room_of(module), room_of(name)
+    if source is None or target is None:
+        return False
+    return ROOMS.index(target) > ROOMS.index(source)
+
+
+def test_app_rooms_import_only_their_own_and_lower_rooms() -> None:
+    modules = [m for m in project_modules() if room_of(m) is not None]
+    assert {room_of(m) for m in modules} == set(ROOMS)  # every room exists
+    assert _offenders(modules, crosses_a_room) == []
+
+
+def test_core_imports_nothing_of_app_or_worker() -> None:
+    core = [m for m in project_modules() if under(m, ("core",))]
+    assert _offenders(core, lambda _m, name: under(name, ("app", "worker"))) == []
+
+
+def test_an_import_module_that_crosses_a_room_is_reported(tmp_path: Path) -> None:
+    """One synthetic offender: a module of the write path (app.jobs) that reaches a router
+    through importlib.import_module with a literal name."""
+    offender = tmp_path / "m.py"
+    offender.write_text("import importlib\nimportlib.import_module('app.routes.pages')\n")
+    names = imports_of(offender)
+    assert any(crosses_a_room("app.jobs.offender", name) for name in names)
+    assert not any(crosses_a_room("app.main", name) for name in names)

@@ -1,4 +1,4 @@
-"""The job lifecycle owns run and sweep status: every transition in app/db/queue.py updates
+"""The job lifecycle owns run and sweep status: every transition in app/jobs/queue.py updates
 them in the same transaction (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import launcher
-from app.db import queue
 from app.db.models import Job, JobState, Run, Sweep, Worker, utcnow
-from app.sweep_progress import SweepProgress, sweep_progress
+from app.jobs import launcher, queue
+from app.jobs.sweep_progress import SweepProgress, sweep_progress
 
 
 @pytest.fixture
@@ -197,8 +196,8 @@ def _finish_next_job(factory, worker_id: int, memorized_of) -> bool:
 
 
 def test_a_capacity_sweep_refines_its_sizes_around_the_peak_once(session_factory) -> None:
-    from app.sweep_kinds import KINDS
-    from worker.params import CapacitySweepParams
+    from app.kinds import KINDS
+    from app.kinds.capacity.params import CapacitySweepParams
 
     params = CapacitySweepParams(
         vocab_size=16,

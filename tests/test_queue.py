@@ -1,4 +1,4 @@
-"""app/db/queue.py on SQLite and PostgreSQL: every state change, leases, the reaper."""
+"""app/jobs/queue.py on SQLite and PostgreSQL: every state change, leases, the reaper."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import queue
 from app.db.models import Job, JobState, Worker, utcnow
+from app.jobs import queue
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.sweep_kinds import KINDS
+from app.kinds import KINDS
 from tests import example_kind
 
 WORKER = {"Authorization": "Bearer test-worker-token"}
@@ -62,7 +62,7 @@ def test_unknown_and_unlaunchable_kinds_are_a_404(client: TestClient) -> None:
 
 def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
     from app.db.models import Run
-    from app.sweep_kinds.capacity import summarize
+    from app.kinds.capacity.summary import summarize
 
     def run(shape: str, n: int, bits: float, reason: str) -> Run:
         return Run(
@@ -95,7 +95,7 @@ def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
 
 def test_a_capacity_sweep_can_train_both_precisions_side_by_side(client, session_factory):
     from app.db.models import Job, Run
-    from app.sweep_kinds.capacity import summarize
+    from app.kinds.capacity.summary import summarize
 
     params = {
         "shapes": [{"n_layer": 1, "d_model": 8}],

@@ -57,7 +57,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
             [
                 sys.executable,
                 "-m",
-                "app.cli",
+                "app.cli.main",
                 "sweep",
                 "capacity",
                 "--preset",
@@ -98,13 +98,22 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
         exported = tmp_path / "sweep.json"
         url = ["--server", server.url]
         out = subprocess.run(
-            [sys.executable, "-m", "app.cli", "export", str(sweep_id), "-o", str(exported), *url],
+            [
+                sys.executable,
+                "-m",
+                "app.cli.main",
+                "export",
+                str(sweep_id),
+                "-o",
+                str(exported),
+                *url,
+            ],
             capture_output=True,
             text=True,
         )
         assert out.returncode == 0, out.stderr
         back = subprocess.run(
-            [sys.executable, "-m", "app.cli", "import", str(exported), *url],
+            [sys.executable, "-m", "app.cli.main", "import", str(exported), *url],
             capture_output=True,
             text=True,
         )
@@ -241,7 +250,7 @@ def test_text_sweep_on_an_uploaded_corpus_from_the_cli(tmp_path, database_url, e
     )
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     worker = LiveWorker(server.url, "w1", tmp_path)
-    cli = [sys.executable, "-m", "app.cli", "sweep", "text", "--server", server.url]
+    cli = [sys.executable, "-m", "app.cli.main", "sweep", "text", "--server", server.url]
     try:
         nope = str(tmp_path / "nope.txt")
         missing = subprocess.run([*cli, "--corpus", nope], capture_output=True, text=True)

@@ -1,5 +1,5 @@
 """Canaries: planting them in a text sweep's training sets and measuring each one's exposure and
-extractability under a model (SPEC 10; the formulas are in worker/metrics/exposure.py).
+extractability under a model (SPEC 10; the formulas are in core/metrics/exposure.py).
 
 A canary is one sample of its own: the filled template, tokenized whole with the run's
 tokenizer (never cut, never packed with corpus text), inserted `repeats` times. Controls are
@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from core.canary_space import SECRET_PLACEHOLDER, CanarySpace
+from core.metrics.codelength import sample_code_bits
+from core.metrics.exposure import SecretSpace, estimate_exposure
 from worker.inference import CausalScorer, greedy_continuations, token_nll_bits
-from worker.metrics.codelength import sample_code_bits
-from worker.metrics.exposure import SecretSpace, estimate_exposure
-from worker.params import SECRET_PLACEHOLDER, CanarySpace
 
 Encode = Callable[[str], list[int]]
 Decode = Callable[[list[int]], str]

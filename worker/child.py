@@ -9,7 +9,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from worker.contract import job_params
+from core.jobs import JOBS, job_params
 from worker.jobs import runner_for
 from worker.jobs.context import JobCancelled, JobContext
 
@@ -47,7 +47,13 @@ def child_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         result = runner_for(job["kind"])(ctx)
-        connection.send(("result", result))
+        expected = JOBS[job["kind"]].result
+        if not isinstance(result, expected):  # the contract: a runner returns its result model
+            raise TypeError(
+                f"the {job['kind']} runner returned {type(result).__name__}, "
+                f"not {expected.__name__}"
+            )
+        connection.send(("result", result.model_dump(mode="json", exclude_unset=True)))
     except JobCancelled:
         connection.send(("cancelled",))
     except BaseException as error:

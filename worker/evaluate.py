@@ -7,16 +7,36 @@ member / non-member set (SPEC 6), and k-extraction rates on train and held-out s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from core.metrics.codelength import corpus_bits_per_token, sample_code_bits
+from core.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorization_scores
+from core.metrics.membership import loss_attack_scores, membership_report
+from core.metrics.memorization import synthetic_memorization_totals
+from core.results import CurvePoint, RunResult, RunSummary, Samples, SplitSamples
 from worker.inference import BatchProgress, CausalScorer, greedy_continuations, token_nll_bits
-from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
-from worker.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorization_scores
-from worker.metrics.membership import loss_attack_scores, membership_report
-from worker.metrics.memorization import synthetic_memorization_totals
+
+
+@dataclass
+class Evaluated:
+    """One model's evaluation: its summary numbers (the job adds how it trained) and its
+    per-sample scores."""
+
+    summary: dict[str, Any]
+    samples: Samples
+
+    def run_result(self, n_params: int, curve: list[dict[str, Any]]) -> RunResult:
+        """The run's result model (core/results.py): what the job returns for this run."""
+        return RunResult(
+            n_params=n_params,
+            summary=RunSummary.model_validate(self.summary),
+            curve=[CurvePoint.model_validate(point) for point in curve],
+            samples=self.samples,
+        )
 
 
 def extraction_scores(
@@ -34,7 +54,7 @@ def extraction_scores(
 
 def evaluate_uniform(
     scorer: CausalScorer, train: NDArray[np.int32], heldout: NDArray[np.int32], vocab_size: int
-) -> dict[str, Any]:
+) -> Evaluated:
     seq_len = train.shape[1]
     train_nll = token_nll_bits(scorer, train)
     train_bits = np.array([sample_code_bits(a, vocab_size) for a in train_nll])
@@ -45,13 +65,13 @@ def evaluate_uniform(
         "unclipped_bits": totals.unclipped_bits,
         "train_loss_bits": corpus_bits_per_token([a.sum() for a in train_nll], predicted),
     }
-    samples: dict[str, list[float]] = {"train_bits": train_bits.tolist()}
+    samples = Samples(train=SplitSamples(bits=train_bits.tolist()))
     if heldout.shape[0]:
         heldout_nll = token_nll_bits(scorer, heldout)
         summary["heldout_loss_bits"] = corpus_bits_per_token(
             [a.sum() for a in heldout_nll], [a.size for a in heldout_nll]
         )
-        samples["heldout_bits"] = [sample_code_bits(a, vocab_size) for a in heldout_nll]
+        samples.heldout = SplitSamples(bits=[sample_code_bits(a, vocab_size) for a in heldout_nll])
         n = min(train.shape[0], heldout.shape[0])
         members = loss_attack_scores([a.mean() for a in train_nll[:n]])
         nonmembers = loss_attack_scores([a.mean() for a in heldout_nll[:n]])
@@ -60,9 +80,9 @@ def evaluate_uniform(
     for k in (k for k in PREFIX_LENGTHS if k < seq_len):
         train_scores = extraction_scores(scorer, train, k)
         summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)
-        samples[f"extract_{k}"] = train_scores.tolist()
+        samples.train.extract[k] = train_scores.tolist()
         if heldout.shape[0]:
             summary[f"extract_rate_heldout_k{k}"] = extraction_rate(
                 extraction_scores(scorer, heldout, k)
             )
-    return {"summary": summary, "samples": samples}
+    return Evaluated(summary, samples)

@@ -15,16 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from worker.evaluate import extraction_scores
-from worker.inference import (
-    BatchProgress,
-    CausalScorer,
-    token_nll_bits_and_zscores,
-)
-from worker.metrics.codelength import corpus_bits_per_token, sample_code_bits
-from worker.metrics.compression import weaker_than_uniform, zlib_bits
-from worker.metrics.extraction import PREFIX_LENGTHS, extractable_at, extraction_rate
-from worker.metrics.membership import (
+from core.metrics.codelength import corpus_bits_per_token, sample_code_bits
+from core.metrics.compression import weaker_than_uniform, zlib_bits
+from core.metrics.extraction import PREFIX_LENGTHS, extractable_at, extraction_rate
+from core.metrics.membership import (
     loss_attack_scores,
     membership_report,
     min_k_percent_score,
@@ -32,9 +26,17 @@ from worker.metrics.membership import (
     roc_curve,
     zlib_ratio_scores,
 )
-from worker.metrics.memorization import memorization_totals, unintended_memorization_bits
-from worker.metrics.script import dominant_script
-from worker.metrics.tfidf import rank_correlation, tfidf_rarity
+from core.metrics.memorization import memorization_totals, unintended_memorization_bits
+from core.metrics.script import dominant_script
+from core.metrics.tfidf import rank_correlation, tfidf_rarity
+from core.results import Samples as SampleScores
+from core.results import SplitSamples
+from worker.evaluate import Evaluated, extraction_scores
+from worker.inference import (
+    BatchProgress,
+    CausalScorer,
+    token_nll_bits_and_zscores,
+)
 
 
 class PhaseProgress:
@@ -122,7 +124,7 @@ def evaluate_text(
     ref_train_bits: NDArray[np.float64],
     ref_heldout_bits: NDArray[np.float64],
     on_progress: Callable[[float, str], None] | None = None,
-) -> dict[str, Any]:
+) -> Evaluated:
     """Everything per run. `heldout` may be empty (no non-members): no membership inference and
     no held-out loss then. `on_progress(fraction, message)` is called between phases."""
     n_samples = len(train) + len(heldout)
@@ -180,33 +182,37 @@ def evaluate_text(
             summary.update(result.summary(f"mi_{attack}"))
             summary["mi_roc"][attack] = _roc_points(member[attack], nonmember[attack])
         summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
-    samples: dict[str, list] = {
-        "train_bits": train_bits.tolist(),
-        "train_ref_bits": list(map(float, ref_train_bits)),
-        "train_tfidf": tfidf.tolist(),
-        "train_text": train_text,
-        "train_script": [dominant_script(t) for t in train_text],
-        "heldout_bits": heldout_bits.tolist(),
-        "heldout_ref_bits": list(map(float, ref_heldout_bits)),
-        "heldout_text": heldout_text,
-        "heldout_script": [dominant_script(t) for t in heldout_text],
-        "train_n_tokens": [len(row) for row in train],
-        "heldout_n_tokens": [len(row) for row in heldout],
-    }
+    samples = SampleScores(
+        train=SplitSamples(
+            bits=train_bits.tolist(),
+            ref_bits=list(map(float, ref_train_bits)),
+            tfidf=tfidf.tolist(),
+            text=train_text,
+            script=[dominant_script(t) for t in train_text],
+            n_tokens=[len(row) for row in train],
+        ),
+        heldout=SplitSamples(
+            bits=heldout_bits.tolist(),
+            ref_bits=list(map(float, ref_heldout_bits)),
+            text=heldout_text,
+            script=[dominant_script(t) for t in heldout_text],
+            n_tokens=[len(row) for row in heldout],
+        ),
+    )
     for k in prefixes:
         name = f"extraction k={k}"
         n_long = sum(1 for n in lengths if extractable_at(n, k))
         train_scores = ragged_extraction_scores(scorer, train, k, progress.phase(name, n_long))
         summary[f"extract_rate_train_k{k}"] = _rate(train_scores)
-        samples[f"extract_{k}"] = train_scores
+        samples.train.extract[k] = train_scores
         if len(heldout):
             offset = sum(1 for row in train if extractable_at(len(row), k))
             heldout_scores = ragged_extraction_scores(
                 scorer, heldout, k, progress.phase(name, n_long, offset)
             )
             summary[f"extract_rate_heldout_k{k}"] = _rate(heldout_scores)
-            samples[f"heldout_extract_{k}"] = heldout_scores
-    return {"summary": summary, "samples": samples}
+            samples.heldout.extract[k] = heldout_scores
+    return Evaluated(summary, samples)
 
 
 def _loss(nll: list[NDArray[np.float64]]) -> float | None:

@@ -109,7 +109,7 @@ def token_nll_bits_and_zscores(
 ) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
     """Per-sample NLL bits (as `token_nll_bits`) and, from the same forward pass, Min-K%++'s
     z_t = (log p(x_t) − μ_t)/σ_t over the full next-token distribution (SPEC 6;
-    worker.metrics.membership.next_token_zscores is the same formula in numpy)."""
+    core.metrics.membership.next_token_zscores is the same formula in numpy)."""
     arrays = [np.asarray(s, dtype=np.int64) for s in samples]
     if any(a.size < 1 for a in arrays):
         raise ValueError("every sample needs at least one token")

@@ -19,9 +19,9 @@ from typing import Any
 import torch
 from tokenizers import Tokenizer
 
+from core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
 from worker.checkpoint_files import MEMDASH_CONFIG as CONFIG_FILE
 from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
-from worker.metrics.capacity import gpt2_param_count, lm2_memory_param_count
 from worker.model import GPT, GPTConfig
 
 FORMAT = "memdash-gpt-v1"

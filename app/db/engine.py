@@ -10,7 +10,8 @@ Two kinds of transaction, so that reading never waits for writing:
 - **Writes** (`make_session_factory`): on SQLite `BEGIN IMMEDIATE` takes the single write lock
   up front, so a claim is atomic and a transaction never fails on a lock upgrade. Writers keep
   their transactions short: nothing slow (hashing, unpacking, validation, subprocesses) happens
-  inside one — see app/checkpoints.py and app/corpora.py, which do their file work first.
+  inside one — see app/files/checkpoints.py and app/files/corpora.py, which do their file work
+  first.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ class Run(Base):
 # a GGUF file, memdash's own folder (an LM2: worker/memdash_format.py).
 MODEL_FORMATS = ("hf", "gguf", "memdash")
 # A training job's resume point (optimizer state and all, worker/train.py): never a model. A job
-# keeps only its latest one, and none once it has succeeded (app/db/queue.py).
+# keeps only its latest one, and none once it has succeeded (app/jobs/queue.py).
 RESUME_FORMAT = "resume"
 
 
@@ -159,7 +159,7 @@ class Worker(Base):
 
 
 class Job(Base):
-    """A unit of work in the queue. Only app/db/queue.py changes its state."""
+    """A unit of work in the queue. Only app/jobs/queue.py changes its state."""
 
     __tablename__ = "jobs"
     __table_args__ = (
@@ -269,7 +269,7 @@ class SampleScore(Base):
     script: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str | None] = mapped_column(Text)
     # Drawn in the mem_U vs TF-IDF scatter: its run's extremes per TF-IDF bucket, or one of its
-    # most memorized samples (app/scatter.py), chosen when the results are stored.
+    # most memorized samples (app/analysis/scatter.py), chosen when the results are stored.
     in_scatter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 

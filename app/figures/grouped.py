@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from app.figures.labels import HOVER_NUMBER, group_name, label, number
 from app.figures.style import COLORS
-from app.labels import HOVER_NUMBER, group_name, label, number
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -33,7 +33,7 @@ def add_grouped_lines(
     name: str | None = None,
 ) -> dict[str, str]:
     """Add one mean line (and band) per group; return the colour used for each group. A
-    line's legend names its group in words (app/labels.py group_name; `name` stands for
+    line's legend names its group in words (app/figures/labels.py group_name; `name` stands for
     group_by where the groups are of another key)."""
     groups: dict[str, dict[float, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:

@@ -1,12 +1,12 @@
 """How every memdash figure looks: its layout, its palette and the paper's reference lines, each
-written once (the numbers themselves live in worker.metrics.capacity, beside the formulas)."""
+written once (the numbers themselves live in core.metrics.capacity, beside the formulas)."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from worker.metrics.capacity import (
+from core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
     PAPER_ALPHA_MEAN_FP32,

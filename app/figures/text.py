@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.style import COLORS, PLOT_LAYOUT
-from worker.metrics.scaling_law import f1_from_x
+from core.metrics.scaling_law import f1_from_x
 
 
 def _by_shape(points: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

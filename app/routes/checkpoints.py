@@ -10,17 +10,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import AdminDep
-from app.checkpoints import (
+from app.db.models import Checkpoint, Sweep
+from app.files.checkpoints import (
     CheckpointUploadRejected,
     checkpoint_json,
     scorable_checkpoints,
     store_checkpoint_upload,
 )
-from app.corpora import Writes, list_corpora
-from app.db.models import Checkpoint, Sweep
-from app.deletion import InUse, delete_checkpoint
-from app.deps import (
+from app.files.corpora import Writes, list_corpora
+from app.files.deletion import InUse, delete_checkpoint
+from app.settings import Settings
+from app.web.auth import AdminDep
+from app.web.deps import (
     MAX_DB_ID,
     DbId,
     SessionDep,
@@ -28,9 +29,8 @@ from app.deps import (
     WritesDep,
     WriteSessionDep,
 )
-from app.openapi_responses import FORM
-from app.settings import Settings
-from app.templating import render
+from app.web.openapi_responses import FORM
+from app.web.templating import render
 
 router = APIRouter(tags=["checkpoints"])
 

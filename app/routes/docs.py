@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from app.paths import REPO_ROOT
-from app.templating import render
+from app.web.templating import render
 
 router = APIRouter(prefix="/docs", tags=["docs"])
 DOCS_DIR = REPO_ROOT / "docs"

@@ -19,14 +19,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.db.models import Run, SavedView, Sweep
-from app.deps import SessionDep, WriteSessionDep
 from app.figures import page_figure
 from app.figures.axes import readable_axes
-from app.live import figure_poll_url, selection_version
-from app.openapi_responses import PAGE_WITH_TWINS
-from app.templating import is_htmx, render
 from app.views.registry import VIEWS, Built, View
 from app.views.state import StateError, ViewState
+from app.web.deps import SessionDep, WriteSessionDep
+from app.web.live import figure_poll_url, selection_version
+from app.web.openapi_responses import PAGE_WITH_TWINS
+from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["figures"])
 FORMATS = ("html", "json", "csv")

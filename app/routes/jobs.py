@@ -8,14 +8,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from app import queries
-from app.auth import AdminDep
-from app.db import queue
 from app.db.models import Job, utcnow
-from app.deps import DbId, SessionDep, WriteSessionDep, read_scope
-from app.openapi_responses import FORM, PAGE_WITH_TWINS
-from app.queue_eta import estimates, in_words
-from app.templating import is_htmx, render
+from app.jobs import queue
+from app.jobs.queue_eta import estimates, in_words
+from app.views import queries
+from app.web.auth import AdminDep
+from app.web.deps import DbId, SessionDep, WriteSessionDep, read_scope
+from app.web.openapi_responses import FORM, PAGE_WITH_TWINS
+from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["jobs"])
 

@@ -10,10 +10,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import select
 
 from app.db.models import MODEL_FORMATS, Checkpoint, MetricPoint, Run
-from app.deps import DbId, SessionDep
 from app.figures import figure_div
 from app.figures.run import curves_figure
-from app.templating import render
+from app.web.deps import DbId, SessionDep
+from app.web.templating import render
 
 router = APIRouter(tags=["runs"])
 

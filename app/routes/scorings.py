@@ -10,17 +10,18 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.auth import AdminDep
-from app.corpora import CorpusRejected, Writes, store_corpus
 from app.db.models import Sweep
-from app.deps import SessionDep, SettingsDep, WritesDep, read_scope
-from app.form_words import in_form_words
-from app.openapi_responses import FORM
+from app.files.corpora import CorpusRejected, Writes, store_corpus
+from app.jobs.scoring import ScoringRejected, launch_scoring, store_sweep_data
+from app.kinds.scoring.params import ScoringParams
 from app.routes.checkpoints import page_with
-from app.scoring import ScoringRejected, launch_scoring, store_sweep_data
 from app.settings import Settings
-from worker.contract import first_problem
-from worker.params import SECRET_PLACEHOLDER, ScoringParams
+from app.web.auth import AdminDep
+from app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
+from app.web.form_words import in_form_words
+from app.web.openapi_responses import FORM
+from core.canary_space import SECRET_PLACEHOLDER
+from core.jobs import first_problem
 
 router = APIRouter(tags=["scorings"])
 

@@ -11,20 +11,21 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
-from app import launcher, queries
-from app.auth import AdminDep
-from app.corpora import CorpusRejected, store_corpus
 from app.db.models import Sweep
-from app.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
-from app.form_words import in_form_words
-from app.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
-from app.openapi_responses import FORM
+from app.files.corpora import CorpusRejected, store_corpus
+from app.jobs import launcher
+from app.jobs.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
+from app.jobs.transfer import ImportError_, import_sweep
+from app.kinds import KINDS, LaunchRejected, SweepKind
 from app.settings import Settings
-from app.sweep_kinds import KINDS, LaunchRejected, SweepKind
-from app.templating import render
-from app.transfer import ImportError_, import_sweep
-from worker.contract import first_problem
-from worker.params import Strict
+from app.views import queries
+from app.web.auth import AdminDep
+from app.web.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
+from app.web.form_words import in_form_words
+from app.web.openapi_responses import FORM
+from app.web.templating import render
+from core.jobs import first_problem
+from core.params import Strict
 
 router = APIRouter(tags=["sweeps"])
 

@@ -10,21 +10,21 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app import queries
 from app.db.models import Sweep
-from app.deps import DbId, SessionDep, SettingsDep
 from app.figures import figure_div
-from app.live import selection_version, sweep_poll_url
-from app.openapi_responses import CSV_OR_JSON
-from app.queue_eta import estimates, in_words
+from app.jobs.queue_eta import estimates, in_words
+from app.jobs.sweep_progress import sweep_progress
+from app.jobs.transfer import export_sweep
+from app.kinds import kind_of
 from app.settings import Settings
-from app.sweep_kinds import kind_of
-from app.sweep_progress import sweep_progress
-from app.templating import render
-from app.transfer import export_sweep
+from app.views import queries
 from app.views.registry import VIEWS
 from app.views.state import ViewState
 from app.views.sweep_sections import SECTIONS
+from app.web.deps import DbId, SessionDep, SettingsDep
+from app.web.live import selection_version, sweep_poll_url
+from app.web.openapi_responses import CSV_OR_JSON
+from app.web.templating import render
 
 router = APIRouter(tags=["sweeps"])
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app import __version__
-from app.deps import SessionDep, SettingsDep
+from app.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/-", tags=["system"])
 

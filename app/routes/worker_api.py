@@ -29,13 +29,13 @@ from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.db import queue
 from app.db.engine import session_scope
 from app.db.models import MODEL_FORMATS, RESUME_FORMAT, Checkpoint, Dataset, Job, Worker
-from app.deps import MAX_DB_ID, DbId, SettingsDep
+from app.files.storage import TooLarge, store_stream
+from app.jobs import queue
 from app.settings import Settings
-from app.storage import TooLarge, store_stream
-from worker.params import Strict
+from app.web.deps import MAX_DB_ID, DbId, SettingsDep
+from core.params import Strict
 
 router = APIRouter(prefix="/api/worker", tags=["worker protocol"])
 

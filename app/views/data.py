@@ -14,12 +14,12 @@ import numpy as np
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.analysis.run_rows import run_row
+from app.analysis.scatter import extreme_indices
 from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
-from app.run_rows import run_row
-from app.scatter import extreme_indices
 from app.views.state import ViewState
-from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16, memorizable_bits
-from worker.metrics.extraction import PREFIX_LENGTHS
+from core.metrics.capacity import PAPER_ALPHA_FITTED_BF16, memorizable_bits
+from core.metrics.extraction import PREFIX_LENGTHS
 
 SCATTER_BUCKETS = 200
 SCATTER_TOP = 1000  # the most memorized samples are always drawn
@@ -206,8 +206,8 @@ def _samples_query(evaluation_ids: list[int], split: str) -> Select:
 def sample_scatter_rows(
     session: Session, evaluation_ids: list[int], split: str
 ) -> list[dict[str, Any]]:
-    """The samples marked for the scatter when stored (app/scatter.py), thinned again to the
-    extremes of this figure's own TF-IDF buckets plus the most memorized overall. Only ids and
+    """The samples marked for the scatter when stored (app/analysis/scatter.py), thinned again to
+    the extremes of this figure's own TF-IDF buckets plus the most memorized overall. Only ids and
     the two coordinates are read for the candidates; the rest only for the points kept."""
     if not evaluation_ids:
         return []

@@ -11,20 +11,20 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.analysis.run_rows import text_rows
 from app.db.models import Sweep
 from app.figures.axes import mark_capacity
 from app.figures.canaries import exposure_figure, exposure_vs_data_figure
 from app.figures.capacity import alpha_figure, plateau_figure
 from app.figures.grouped import lines_figure, loss_pair_figure, split_lines_figure
+from app.figures.labels import label
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
 from app.figures.text import membership_figure
-from app.labels import label
-from app.run_rows import text_rows
 from app.views import data
 from app.views.state import LINE_GROUP_KEYS, ViewState
-from worker.metrics.capacity import PAPER_ALPHA_FITTED_BF16
-from worker.metrics.tfidf import rank_correlation
+from core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
+from core.metrics.tfidf import rank_correlation
 
 
 @dataclass

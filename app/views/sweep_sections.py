@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import queries
-from app.corpora import corpus_by_sha
 from app.db.models import Sweep
-from app.scoring_report import scoring_report
-from worker.metrics.extraction import PREFIX_LENGTHS
+from app.files.corpora import corpus_by_sha
+from app.views import queries
+from app.views.scoring_report import scoring_report
+from core.metrics.extraction import PREFIX_LENGTHS
 
 Section = Callable[[Session, Sweep, list[dict[str, Any]]], dict[str, Any]]
 

@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 
+from core.canary_space import CanarySpace
 from worker.canaries import canary_tokens, measure, plant
 from worker.data.padding import pad_rows
 from worker.data.tokenizer import train_byte_bpe
 from worker.inference import MemdashScorer
 from worker.model import GPTConfig
-from worker.params import CanarySpace
 from worker.train import train
 from worker.train_config import TrainConfig
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.canary_space import ScoringCanaries
 from tests import checkpoint_factory as factory
-from worker.params import ScoringCanaries
 
 pytestmark = pytest.mark.slow
 

@@ -7,13 +7,13 @@ import re
 import numpy as np
 import pytest
 
+from core.metrics.script import dominant_script
 from worker.batches import EpochBatches
 from worker.data.dedup import unique_row_indices
 from worker.data.padding import PAD, lengths
 from worker.data.synthetic import uniform_tokens
 from worker.data.text import Document, build_text_dataset, char_starts, cut_stream, token_bytes
 from worker.data.tokenizer import train_byte_bpe
-from worker.metrics.script import dominant_script
 
 
 def test_uniform_tokens_are_deterministic_and_nested() -> None:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from worker.contract import non_finite
+from core.results import non_finite
 from worker.evaluate_text import evaluate_text
 from worker.inference import MemdashScorer
 from worker.model import GPT, GPTConfig
@@ -29,6 +29,7 @@ def test_a_constant_mem_u_gives_no_rank_correlation_rather_than_nan() -> None:
     result = evaluate_text(
         MemdashScorer(model), 32, train, [], ["a", "b", "c"], [], np.zeros(3), np.zeros(0)
     )
-    assert result["summary"]["mem_u_bits"] == 0.0
-    assert result["summary"]["mem_u_tfidf_spearman"] is None
-    assert non_finite(result) is None
+    assert result.summary["mem_u_bits"] == 0.0
+    assert result.summary["mem_u_tfidf_spearman"] is None
+    assert non_finite(result.summary) is None
+    assert non_finite(result.run_result(model.n_params(), []).model_dump(mode="json")) is None

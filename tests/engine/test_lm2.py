@@ -12,12 +12,12 @@ import pytest
 import torch
 from torch import Tensor
 
+from core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
+from core.params import Shape
 from worker.data.recall import RecallTask
 from worker.data.synthetic import uniform_tokens
 from worker.memory import identity_rows, memory_scan
-from worker.metrics.capacity import gpt2_param_count, lm2_memory_param_count
 from worker.model import GPT, GPTConfig, decode_piecewise
-from worker.params import Shape
 from worker.stacked_model import check_equivalent
 from worker.train import train
 from worker.train_config import TrainConfig
@@ -271,7 +271,7 @@ def test_the_recall_task_asks_for_a_value_only_a_memory_can_reach() -> None:
 def test_the_job_memory_estimate_counts_the_scans_saved_banks() -> None:
     """An LM2 job's estimate adds, per model, sequence, position and layer, what the scan keeps
     for the backward pass: 4·N·d + 2·heads·N + (2·heads + 6)·d floats (d = 32: one head)."""
-    from worker.params import stack_job_bytes
+    from core.job_cost import stack_job_bytes
 
     plain = stack_job_bytes(2, 1000, 0, batch_size=8, seq_len=16, n_layer=2, d_model=32)
     lm2 = stack_job_bytes(

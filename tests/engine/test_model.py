@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from core.metrics.capacity import gpt2_param_count
 from worker.fused_ce import tied_head_cross_entropy
 from worker.hf_export import save_hf_folder, to_hf_gpt2
-from worker.metrics.capacity import gpt2_param_count
 from worker.model import GPT, GPTConfig, decode_piecewise
 from worker.stacked_model import stack_state, stacked_logits
 

@@ -44,7 +44,7 @@ def test_a_reference_that_cannot_be_sound_is_dropped(tmp_path: Path) -> None:
         tmp_path / "scoring", model, data.planted, nonmembers, reference="auto",
         seq_len=factory.SEQ_LEN,
     )  # fmt: skip
-    summary = result["summary"]
+    summary = result.summary.model_dump()
     info = summary["reference_model"]
     assert info["dropped"] and info["n_documents"] == 16
     assert info["validation_loss_bits"] >= info["target_validation_loss_bits"]

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from worker.contract import saturated
+from core.results import saturated
 from worker.saturation import Saturation
 from worker.train_config import TrainConfig
 
@@ -100,8 +100,8 @@ def test_past_capacity_the_default_rule_and_a_four_times_stricter_one_agree() ->
 
     import torch
 
+    from app.kinds.capacity.params import capacity_preset
     from bench.saturation_rule import memorized_bits
-    from worker.params import capacity_preset
 
     torch.set_num_threads(1)
     preset = capacity_preset("quick").model_copy(update={"seeds": 1, "capacity_multiples": [4]})

@@ -43,26 +43,26 @@ def test_planted_last_lines_are_sampled_at_their_share_and_reproducibly(tmp_path
     nonmembers = [f"held out {i}" for i in range(40)] + shared + shared[:1]
     first = _run(tmp_path, members, nonmembers, "a")
     second = _run(tmp_path, members, nonmembers, "b")
-    rows = first["samples"]["train_document"]
-    assert len(rows) == LIMIT == first["summary"]["n_train"]
-    assert rows == second["samples"]["train_document"]  # seeded: the same sample again
+    rows = first.samples.train.document
+    assert len(rows) == LIMIT == first.summary.n_train
+    assert rows == second.samples.train.document  # seeded: the same sample again
     kept_planted = sum(d >= N_LINES - N_PLANTED for d in rows)
     # 16 · 1000/1516 ≈ 10.6 expected; the head of the file would hold none of them.
     assert 5 <= kept_planted <= 16, kept_planted
     assert max(rows) > LIMIT  # documents past the first thousand are scored
-    counts = first["summary"]["member_sample"]
+    counts = first.summary.member_sample
     assert counts["documents"] == counts["samples"] == N_LINES  # one sample a line
     assert counts["samples_used"] == LIMIT
     # The three shared lines (one of them twice in the non-members file) are scored once, as
     # members: dropped from the non-members and counted.
-    assert first["summary"]["duplicates"] == {
+    assert first.summary.duplicates == {
         "duplicate_members": 0,
         "duplicate_nonmembers": 1,
         "shared_documents": 3,
     }
-    assert first["summary"]["n_heldout"] == 40
-    assert not {t.strip() for t in first["samples"]["heldout_text"]} & set(shared)
-    assert sum(t.strip() in shared for t in first["samples"]["train_text"]) <= 3
+    assert first.summary.n_heldout == 40
+    assert not {t.strip() for t in first.samples.heldout.text} & set(shared)
+    assert sum(t.strip() in shared for t in first.samples.train.text) <= 3
 
 
 def test_groups_keep_their_share_exactly() -> None:

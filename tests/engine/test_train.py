@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from core.metrics.codelength import sample_code_bits
+from core.metrics.memorization import synthetic_memorization_totals
 from worker.data.synthetic import uniform_tokens
 from worker.inference import MemdashScorer, token_nll_bits
-from worker.metrics.codelength import sample_code_bits
-from worker.metrics.memorization import synthetic_memorization_totals
 from worker.model import GPTConfig
 from worker.train import train, train_many
 from worker.train_checkpoint import load_checkpoint

@@ -1,5 +1,5 @@
-"""What a mixed GPT / LM2 capacity sweep concludes (app/architecture_summary.py), on numbers
-small enough to check by hand."""
+"""What a mixed GPT / LM2 capacity sweep concludes (app/analysis/architecture_summary.py), on
+numbers small enough to check by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.architecture_summary import architecture_summary
+from app.analysis.architecture_summary import architecture_summary
 
 
 def _run(shape: str, seed: int, n: int, bits: float) -> SimpleNamespace:
@@ -80,7 +80,7 @@ def test_a_range_across_one_says_neither_and_one_plain_shape_gives_no_bits_per_s
 def test_text_runs_compare_with_the_plain_run_on_the_same_training_set() -> None:
     """mem_U per parameter (330/1500)/(200/1000) = 1.1 and (270/1500)/(200/1000) = 0.9 over
     two seeds: "about as much"; extraction 0.1 higher in both."""
-    from app.architecture_summary import text_comparison
+    from app.analysis.architecture_summary import text_comparison
 
     def run(arch: str, seed: int, params: int, bits: float, extract: float) -> SimpleNamespace:
         config = {"shape": "A" if arch == "GPT" else "A LM2", "architecture": arch}

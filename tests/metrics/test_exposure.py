@@ -1,4 +1,4 @@
-"""worker/metrics/exposure.py: exposure from exact ranks, sampled ranks and the skew-normal
+"""core/metrics/exposure.py: exposure from exact ranks, sampled ranks and the skew-normal
 tail, against hand computations (SPEC 10)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from worker.metrics.exposure import (
+from core.metrics.exposure import (
     SecretSpace,
     estimate_exposure,
     expected_control_exposure_bits,

@@ -1,11 +1,11 @@
-"""worker/metrics/reference_code.py: the per-sample shortest of several reference codes."""
+"""core/metrics/reference_code.py: the per-sample shortest of several reference codes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from worker.metrics.reference_code import shares, shortest_code
+from core.metrics.reference_code import shares, shortest_code
 
 
 def test_the_shortest_code_per_sample() -> None:

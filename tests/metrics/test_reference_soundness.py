@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from worker.metrics.compression import COMPRESSORS
-from worker.metrics.reference_soundness import mostly_generalization, reference_verdict
+from core.metrics.compression import COMPRESSORS
+from core.metrics.reference_soundness import mostly_generalization, reference_verdict
 
 
 def test_hand_checked_numbers() -> None:

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from worker.metrics.script import dominant_script
-from worker.metrics.tfidf import rank_correlation, tfidf_rarity
+from core.metrics.script import dominant_script
+from core.metrics.tfidf import rank_correlation, tfidf_rarity
 
 
 def test_tfidf_by_hand() -> None:

@@ -224,8 +224,8 @@ def test_files_without_a_tokenizer_can_borrow_one(
 def test_delete_keeps_results_and_refuses_while_a_job_needs_it(
     client: TestClient, models, tmp_path: Path, settings: Settings, session_factory
 ) -> None:
-    from app.db import queue
     from app.db.models import Evaluation
+    from app.jobs import queue
 
     body = _post(client, factory.tar_gz(models["neox"], tmp_path / "neox.tar.gz")).json()
     with session_factory.begin() as session:

@@ -557,7 +557,7 @@ def test_the_membership_law_is_the_sweeps_stored_fit(client: TestClient, sweeps,
     import numpy as np
 
     from app.db.models import Sweep
-    from worker.metrics.scaling_law import f1_from_x
+    from core.metrics.scaling_law import f1_from_x
 
     with session_factory() as session:
         fit = session.get(Sweep, sweeps["text"]).summary["scaling_law_fit"]

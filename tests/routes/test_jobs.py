@@ -5,8 +5,8 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from app.db import queue
 from app.db.models import Worker
+from app.jobs import queue
 
 
 def _page(client: TestClient, **headers: str) -> BeautifulSoup:
@@ -55,7 +55,7 @@ def test_time_left_and_start_estimates_come_from_measured_rates(session_factory)
     from datetime import timedelta
 
     from app.db.models import Job, utcnow
-    from app.queue_eta import estimates, in_words
+    from app.jobs.queue_eta import estimates, in_words
 
     with session_factory.begin() as session:
         worker = Worker(name="w")
@@ -121,8 +121,8 @@ def test_on_loopback_an_admin_token_is_still_required_once_configured(
     """Behind a reverse proxy on the same host every visitor arrives from loopback: with
     MEMDASH_TOKEN set, launch, upload, delete and requeue need it there too; the read token
     (the people a link was shared with) is not enough."""
-    from app.auth import access_line
     from app.main import create_app
+    from app.web.auth import access_line
 
     shared = settings.model_copy(update={"host": "127.0.0.1", "read_token": "reader"})
     with session_factory.begin() as session:

@@ -15,7 +15,7 @@ class JobCancelled(Exception):
 
 @dataclass
 class JobContext:
-    params: Any  # the kind's typed parameters (worker/contract.py), validated on claim
+    params: Any  # the kind's typed parameters (core/jobs.py), validated on claim
     work_dir: Path
     resume_path: Path | None
     device: str

@@ -17,7 +17,7 @@ same string (SPEC 2); "heldout-model" is a model memdash trains on half of the n
 documents (worker/heldout_reference.py; the other half are the scored non-members); "auto",
 the default, is per sample the shortest of zlib, lzma, the uniform token code and (with enough
 non-member documents) the held-out model; no log2 k bits are charged for naming the code
-used, so mem_U is conservative by at most that much (worker/metrics/reference_code.py). With
+used, so mem_U is conservative by at most that much (core/metrics/reference_code.py). With
 `canaries` (the template and the secrets the user inserted, with their repeats), each canary's
 exposure and extraction is measured with the model's tokenizer beside never-inserted controls
 (worker/canaries.py).
@@ -26,12 +26,16 @@ exposure and extraction is measured with the model's tokenizer beside never-inse
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from worker.contract import ScoreJob
+from core.jobs import ScoreJob
+from core.results import RunResult
 from worker.jobs.context import JobCancelled, JobContext
+
+if TYPE_CHECKING:
+    from worker.evaluate import Evaluated
 
 
 def unpack_and_load(archive: Path, scratch: Path, device: Any):
@@ -48,7 +52,7 @@ def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tup
         from worker.data.demo_corpus import demo_corpus
 
         return [(line.text, line.language) for line in demo_corpus(seed=0)]
-    from worker.formats.corpus import parse_corpus
+    from core.formats.corpus import parse_corpus
 
     spec = params.inputs[which]
     parsed = parse_corpus(inputs[which].read_bytes(), f"{spec.name}{spec.format}")
@@ -73,10 +77,10 @@ class References:
         self.names: list[str] = []
 
     def codes(self, texts: list[str], tokens: list[list[int]]) -> dict[str, np.ndarray]:
+        from core.metrics.codelength import uniform_code_bits
+        from core.metrics.compression import COMPRESSORS
         from worker.evaluate_text import code_bits
         from worker.inference import MemdashScorer
-        from worker.metrics.codelength import uniform_code_bits
-        from worker.metrics.compression import COMPRESSORS
 
         kind = self.params.reference
         out: dict[str, np.ndarray] = {}
@@ -94,7 +98,7 @@ class References:
         return out
 
     def bits(self, texts: list[str], tokens: list[list[int]], members: bool) -> np.ndarray:
-        from worker.metrics.reference_code import shortest_code
+        from core.metrics.reference_code import shortest_code
 
         if not texts:
             return np.zeros(0)
@@ -149,21 +153,21 @@ def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
 
 
 def reference_summary(
-    references: References, info: dict[str, Any], heldout: Any, evaluation: dict[str, Any]
+    references: References, info: dict[str, Any], heldout: Any, evaluation: Evaluated
 ) -> dict[str, Any]:
     """Which reference coded the members (shares under "auto"); the verdict on the reference
-    the scoring used, whatever it is (worker/metrics/reference_soundness.py: sound when it
+    the scoring used, whatever it is (core/metrics/reference_soundness.py: sound when it
     codes the non-members in no more bits than the target does); and, for a held-out model, its
     loss on the scored non-members beside the target's."""
-    from worker.metrics.reference_code import shares
-    from worker.metrics.reference_soundness import reference_verdict
+    from core.metrics.reference_code import shares
+    from core.metrics.reference_soundness import reference_verdict
 
-    samples = evaluation["samples"]
+    train, held = evaluation.samples.train, evaluation.samples.heldout
     out: dict[str, Any] = reference_verdict(
-        samples["train_ref_bits"],
-        samples["train_bits"],
-        samples["heldout_ref_bits"],
-        samples["heldout_bits"],
+        train.ref_bits or [],
+        train.bits,
+        held.ref_bits or [] if held else [],
+        held.bits if held else [],
     )
     if out["reference_verdict"] != "unknown":
         out["reference_sound"] = out["reference_verdict"] == "sound"
@@ -207,12 +211,12 @@ def cut_side(
     return cut_documents(tokenizer, texts, seq_len, limit, groups=groups, seed=seed)
 
 
-def run(ctx: JobContext) -> dict[str, Any]:
+def run(ctx: JobContext) -> RunResult:
+    from core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
     from worker.data.dedup import distinct_documents
     from worker.device import pick_device
     from worker.evaluate_text import evaluate_text
     from worker.heldout_reference import split_nonmembers
-    from worker.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
     from worker.train import mean_loss_bits
 
     params = ctx.params
@@ -277,7 +281,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         ref_heldout,
         on_progress=lambda fraction, message: ctx.progress(0.3 + 0.7 * fraction, message),
     )
-    evaluation["summary"].update(
+    evaluation.summary.update(
         n_train=len(members.tokens),
         n_heldout=len(heldout.tokens),
         n_member_documents=members.n_documents,
@@ -292,11 +296,11 @@ def run(ctx: JobContext) -> dict[str, Any]:
         precision=params.precision,
         model=target.info,
     )
-    evaluation["summary"].update(reference_summary(references, reference_info, heldout, evaluation))
-    evaluation["samples"]["train_document"] = [
+    evaluation.summary.update(reference_summary(references, reference_info, heldout, evaluation))
+    evaluation.samples.train.document = [
         distinct.member_lines[d] for d in members.document_index
     ]  # the document's place in the members file
     if params.canaries is not None:
         ctx.progress(0.99, "canary exposure")
-        evaluation["summary"].update(canary_summary(params.canaries, target))
-    return {"n_params": target.info["n_params"], "curve": [], **evaluation}
+        evaluation.summary.update(canary_summary(params.canaries, target))
+    return evaluation.run_result(target.info["n_params"], [])

@@ -1,6 +1,6 @@
 """A trivial job for tests and smoke checks: sleeps in steps, with progress and checkpoints.
 
-params (worker.contract.SleepJob): seconds (total), steps, marker (optional path created
+params (core.jobs.SleepJob): seconds (total), steps, marker (optional path created
 exclusively: a second execution of the same job fails loudly), fail (optional message to raise).
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any
 
+from core.results import SleepResult
 from worker.jobs.context import JobCancelled, JobContext
 
 
-def run(ctx: JobContext) -> dict[str, Any]:
+def run(ctx: JobContext) -> SleepResult:
     seconds, steps = ctx.params.seconds, ctx.params.steps
     if marker := ctx.params.marker:
         os.close(
@@ -31,4 +31,4 @@ def run(ctx: JobContext) -> dict[str, Any]:
         state.write_text(json.dumps({"done": step + 1}))
         ctx.checkpoint(state, step + 1)
         ctx.progress((step + 1) / steps, f"slept {step + 1}/{steps}")
-    return {"steps": steps, "resumed_from": done}
+    return SleepResult(steps=steps, resumed_from=done)

@@ -1,27 +1,26 @@
 """Train one model on a dataset (uniform random tokens for now) and measure its memorization.
 
-params (worker.contract.TrainJob): model shape, train knobs, data {kind: "uniform", n_samples,
+params (core.jobs.TrainJob): model shape, train knobs, data {kind: "uniform", n_samples,
 n_heldout, seed}. The same trainer and evaluation as a capacity sweep's stacked jobs (a stack of
 one); a re-claimed job resumes from its last checkpoint.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from core.results import TrainResult
 from worker.jobs.context import JobCancelled, JobContext
 
 
-def run(ctx: JobContext) -> dict[str, Any]:
+def run(ctx: JobContext) -> TrainResult:
     import torch
 
+    from core.metrics.capacity import synthetic_dataset_bits
     from worker.data.synthetic import uniform_tokens
     from worker.device import pick_device
     from worker.evaluate import evaluate_uniform
     from worker.inference import MemdashScorer
-    from worker.metrics.capacity import synthetic_dataset_bits
     from worker.model import GPTConfig
     from worker.train import train
     from worker.train_config import TrainConfig
@@ -54,7 +53,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     evaluation = evaluate_uniform(
         MemdashScorer(result.model), train_tokens, heldout_tokens, model_config.vocab_size
     )
-    evaluation["summary"].update(
+    evaluation.summary.update(
         steps=result.steps,
         stop_reason=result.stop_reason,
         resumed_from_step=result.resumed_from_step,
@@ -63,9 +62,9 @@ def run(ctx: JobContext) -> dict[str, Any]:
         device=str(device),
         torch_threads=torch.get_num_threads(),
     )
-    return {
-        "n_params": result.model.n_params(),
-        "curve": result.curve,
-        "train_bits_mean": float(np.mean(evaluation["samples"]["train_bits"])),
-        **evaluation,
-    }
+    return TrainResult(
+        **evaluation.run_result(result.model.n_params(), result.curve).model_dump(
+            exclude_unset=True
+        ),
+        train_bits_mean=float(np.mean(evaluation.samples.train.bits)),
+    )

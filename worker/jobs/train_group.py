@@ -1,6 +1,6 @@
 """Train all runs of one model shape in a capacity sweep together, then evaluate each.
 
-params (worker.contract.TrainGroupJob): model shape, train knobs, members [{run_id,
+params (core.jobs.TrainGroupJob): model shape, train knobs, members [{run_id,
 n_samples, seed}], n_heldout. Run (N, seed) trains on uniform_tokens(N, S, V, seed) (nested in N
 for a seed) and is tested on held-out samples from an independent stream. The stack is
 checkpointed every `checkpoint_every` steps; a re-claimed job resumes from the last checkpoint
@@ -9,19 +9,18 @@ and ends bit for bit as an uninterrupted one would.
 
 from __future__ import annotations
 
-from typing import Any
-
+from core.results import GroupResult
 from worker.jobs.context import JobCancelled, JobContext
 
 HELDOUT_SEED_OFFSET = 1_000_003
 
 
-def run(ctx: JobContext) -> dict[str, Any]:
+def run(ctx: JobContext) -> GroupResult:
+    from core.metrics.capacity import synthetic_dataset_bits
     from worker.data.synthetic import uniform_tokens
     from worker.device import pick_device
     from worker.evaluate import evaluate_uniform
     from worker.inference import MemdashScorer
-    from worker.metrics.capacity import synthetic_dataset_bits
     from worker.model import GPTConfig
     from worker.train import train_many
     from worker.train_config import TrainConfig
@@ -57,7 +56,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     for i, (member, result) in enumerate(zip(members, results, strict=True)):
         ctx.progress(0.9 + 0.1 * i / len(members), f"evaluating run {member.run_id}")
         evaluation = evaluate_uniform(MemdashScorer(result.model), datasets[i], heldouts[i], V)
-        evaluation["summary"].update(
+        evaluation.summary.update(
             steps=result.steps,
             stop_reason=result.stop_reason,
             resumed_from_step=result.resumed_from_step,
@@ -65,9 +64,5 @@ def run(ctx: JobContext) -> dict[str, Any]:
             dataset_bits=synthetic_dataset_bits(member.n_samples, S, V),
             device=str(device),
         )
-        runs[str(member.run_id)] = {
-            "n_params": result.model.n_params(),
-            "curve": result.curve,
-            **evaluation,
-        }
-    return {"runs": runs}
+        runs[member.run_id] = evaluation.run_result(result.model.n_params(), result.curve)
+    return GroupResult(runs=runs)

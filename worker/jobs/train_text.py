@@ -1,7 +1,7 @@
 """Train one model shape on nested training sets of a text corpus, plus its reference, and
 evaluate every run against that reference (SPEC 2, 4-7).
 
-params (worker.contract.TrainTextJob): model shape, corpus, vocab_size, seq_len, n_heldout,
+params (core.jobs.TrainTextJob): model shape, corpus, vocab_size, seq_len, n_heldout,
 seed, reference, train knobs, members [{run_id, n_samples}]. The dataset (BPE tokenizer, samples,
 split) is rebuilt deterministically in every job and checked against `dataset_sha256` when
 given. With reference "full" a same-shape model is trained on every training sample in the same
@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from worker.contract import TrainTextJob
+from core.jobs import TrainTextJob
+from core.params import TrainParams
+from core.results import GroupResult
 from worker.jobs.context import JobCancelled, JobContext
-from worker.params import TrainParams
 
 
 def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
@@ -31,7 +32,7 @@ def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
         from worker.data.demo_corpus import demo_corpus
 
         return [line.document() for line in demo_corpus(seed=params.seed)]
-    from worker.formats.corpus import parse_corpus
+    from core.formats.corpus import parse_corpus
 
     spec = params.inputs["corpus"]
     parsed = parse_corpus(inputs["corpus"].read_bytes(), f"{spec.name}{spec.format}")
@@ -110,7 +111,7 @@ class EarlyMemorized:
         self.sets.setdefault(index, {})[step] = {i for i, v in enumerate(scores) if v == 1.0}
 
     def prediction(self, index: int, final_scores: list[float | None]) -> list[dict[str, Any]]:
-        from worker.metrics.extraction import prediction_precision_recall
+        from core.metrics.extraction import prediction_precision_recall
 
         final = {i for i, v in enumerate(final_scores) if v == 1.0}
         rows = []
@@ -159,15 +160,15 @@ def reference_sound(summary: dict[str, Any], n_train: int, n_reference_train: in
     return n_train < n_reference_train and better
 
 
-def run(ctx: JobContext) -> dict[str, Any]:
+def run(ctx: JobContext) -> GroupResult:
+    from core.metrics.compression import COMPRESSORS
+    from core.metrics.extraction import PREFIX_LENGTHS
     from worker.data.padding import unpad
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
     from worker.hf_export import pack_hf_model
     from worker.inference import MemdashScorer
     from worker.memdash_format import pack_memdash_model
-    from worker.metrics.compression import COMPRESSORS
-    from worker.metrics.extraction import PREFIX_LENGTHS
     from worker.model import GPTConfig
     from worker.train import train_many
     from worker.train_checkpoint import checkpoint_extra
@@ -246,14 +247,14 @@ def run(ctx: JobContext) -> dict[str, Any]:
             ref_train[:n],
             ref_heldout,
         )
-        evaluation["summary"].update(
+        evaluation.summary.update(
             steps=results[i].steps,
             stop_reason=results[i].stop_reason,
             resumed_from_step=results[i].resumed_from_step,
             n_train=n,
             reference=params.reference,
             device=str(device),
-            checkpoint_prediction=snapshots.prediction(i, evaluation["samples"][f"extract_{k}"]),
+            checkpoint_prediction=snapshots.prediction(i, evaluation.samples.train.extract[k]),
             samples_by_group=samples_by_group(dataset, n),
             **reference_info,
         )
@@ -269,18 +270,14 @@ def run(ctx: JobContext) -> dict[str, Any]:
                 vocab,
                 params.seed,
             )
-            evaluation["summary"].update(
+            evaluation.summary.update(
                 summary_of(params.canaries, rows), n_canary_samples=int(canary_rows.shape[0])
             )
         if with_reference:  # SPEC 9: a reference must generalize better than the target
-            evaluation["summary"]["reference_sound"] = reference_sound(
-                evaluation["summary"], n, int(dataset.train.shape[0])
+            evaluation.summary["reference_sound"] = reference_sound(
+                evaluation.summary, n, int(dataset.train.shape[0])
             )
-        runs[str(member.run_id)] = {
-            "n_params": results[i].model.n_params(),
-            "curve": results[i].curve,
-            **evaluation,
-        }
+        runs[member.run_id] = evaluation.run_result(results[i].model.n_params(), results[i].curve)
         # An LM2 is not a Hugging Face architecture: memdash's own folder instead of GPT-2's.
         pack = pack_memdash_model if model_config.memory_slots else pack_hf_model
         archive = pack(
@@ -301,4 +298,4 @@ def run(ctx: JobContext) -> dict[str, Any]:
                 "steps": results[i].steps,
             },
         )
-    return {"runs": runs, "dataset_sha256": dataset.content_sha256()}
+    return GroupResult(runs=runs, dataset_sha256=dataset.content_sha256())

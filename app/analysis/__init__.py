@@ -1,0 +1,1 @@
+"""Read-only analysis of stored results: summaries, per-run rows, queries."""

@@ -1,0 +1,61 @@
+"""Fits and sets that sweep summaries share (the kinds in app/sweep_kinds summarize with them,
+and the figure views draw the same fits): α through the origin over shapes, the membership
+scaling law, and which samples a run has memorized. Part of the write path: no view imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Evaluation, Run, SampleScore
+from core.metrics.capacity import fit_alpha
+from core.metrics.scaling_law import fit_scaling_law
+
+
+def alpha_fit_summary(shapes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """α through the origin (with CI, intercept fit and R²) over shapes' capacities; one shape
+    gives its own bits/parameter; none gives None."""
+    if len(shapes) >= 2:
+        fit = fit_alpha([s["n_params"] for s in shapes], [s["capacity_bits"] for s in shapes])
+        return {
+            "alpha": fit.alpha,
+            "ci95": list(fit.alpha_ci95),
+            "r2_origin": fit.r2_origin,
+            "slope": fit.slope,
+            "intercept_bits": fit.intercept_bits,
+            "r2": fit.r2,
+            "mean_ratio": fit.mean_ratio,
+            "n_configs": fit.n_configs,
+        }
+    if shapes:
+        return {"alpha": shapes[0]["bits_per_param"], "n_configs": 1}
+    return None
+
+
+def scaling_law_summary(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The MI scaling law (SPEC 6, corrected form) fitted to points with `x` and `mi_f1`: its
+    constants, or {"error": ...} when the fit fails; None below three points."""
+    usable = [p for p in points if p.get("mi_f1") is not None and p.get("x")]
+    if len(usable) < 3:
+        return None
+    try:
+        fit = fit_scaling_law([p["x"] for p in usable], [p["mi_f1"] for p in usable])
+    except (RuntimeError, ValueError) as error:  # curve_fit may not converge on few points
+        return {"error": str(error)}
+    return {"c1": fit.c1, "c2": fit.c2, "c3": fit.c3, "rmse": fit.rmse, "n_points": fit.n_points}
+
+
+def memorized_sets(session: Session, runs: list[Run], k: int) -> dict[int, set[int]]:
+    """Per run: training-sample indices that are k-extractable (score 1; SPEC 5)."""
+    column = getattr(SampleScore, f"extract_{k}")
+    sets: dict[int, set[int]] = {}
+    for run in runs:
+        rows = session.execute(
+            select(SampleScore.sample_index)
+            .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
+            .where(Evaluation.run_id == run.id, SampleScore.split == "train", column == 1.0)
+        ).scalars()
+        sets[run.id] = set(rows)
+    return sets

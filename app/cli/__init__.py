@@ -1,0 +1,1 @@
+"""The command line: `memdash serve`, sweeps, scoring and workers from a shell."""

@@ -1,0 +1,138 @@
+"""`memdash score MODEL ...`: upload a checkpoint and corpora to a running server, score it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli.sweep import ServerOpt, _client, _request, fail, follow, upload_corpus
+
+
+def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None) -> dict:
+    for path in paths:
+        if not path.is_file():
+            fail(f"{path}: no such file")
+    with _client(server) as client:
+        client.timeout = 900  # validation loads the model on the server
+        handles = [path.open("rb") for path in paths]
+        try:
+            files = [("file", (p.name, h)) for p, h in zip(paths, handles, strict=True)]
+            form = {"tokenizer_from": str(tokenizer_from)} if tokenizer_from else {}
+            uploaded = _request(client, "POST", "/api/checkpoints", files=files, data=form)
+        finally:
+            for handle in handles:
+                handle.close()
+    typer.echo(
+        f"checkpoint #{uploaded['id']} {uploaded['name']}: {uploaded['model_type']}, "
+        f"{uploaded['n_params']:,} parameters"
+    )
+    return uploaded
+
+
+def _read_canaries(path: Path | None) -> dict | None:
+    """A canaries JSON file: {"template": "... {secret} ...", "alphabet": "0123456789",
+    "secret_length": 6, "inserted": [{"secret": "123456", "repeats": 4}, ...]}."""
+    if path is None:
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"{path}: no such file")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        fail(f"{path}: not a JSON file ({error})")
+    if not isinstance(value, dict):
+        fail(f"{path}: must hold a JSON object with template, alphabet, secret_length, inserted")
+    return value
+
+
+def score(
+    model: Annotated[
+        list[Path],
+        typer.Argument(help="A .zip/.tar.gz of a HF model folder, a .gguf, or the folder's files."),
+    ],
+    members: Annotated[
+        Path | None, typer.Option(help="Members: .txt or .jsonl (default: the demo corpus).")
+    ] = None,
+    nonmembers: Annotated[
+        Path | None, typer.Option(help="Non-members for membership inference (.txt/.jsonl).")
+    ] = None,
+    reference: Annotated[
+        str,
+        typer.Option(
+            help="auto (per sample the shortest of zlib, lzma, the uniform token code and a "
+            "model trained on half the non-members), heldout-model, zlib, lzma, or "
+            "checkpoint:<id> (e.g. the base model of a fine-tune)."
+        ),
+    ] = "auto",
+    seq_len: Annotated[
+        int,
+        typer.Option(help="Longest sample in tokens (longer documents are scored in windows)."),
+    ] = 64,
+    max_samples: Annotated[int, typer.Option(help="At most this many samples per side.")] = 1000,
+    tokenizer_from: Annotated[
+        int | None, typer.Option(help="Checkpoint id whose tokenizer completes files without one.")
+    ] = None,
+    canaries: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON file of the canaries inserted into the model's training data "
+            '({"template": "the pin of user {n} is {secret}", "alphabet": "0123456789", '
+            '"secret_length": 6, "inserted": [{"secret": "123456", "repeats": 4}]}): '
+            "their exposure, against never-inserted controls."
+        ),
+    ] = None,
+    precision: Annotated[
+        str,
+        typer.Option(
+            help="model (the stored precision) or bf16 (2.7× faster on CPUs with AMX, "
+            "+0.005 bits/token; bench/results-bf16-scoring.md)."
+        ),
+    ] = "model",
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Score a checkpoint: per-sample memorization, extraction and membership inference."""
+    canary_spec = _read_canaries(canaries)
+    checkpoint = _upload_checkpoint(model, server, tokenizer_from)
+    body = {
+        "name": f"scoring of {checkpoint['name']}",
+        "checkpoint_ids": [checkpoint["id"]],
+        "members": upload_corpus(members, server)["sha256"] if members else "demo",
+        "nonmembers": upload_corpus(nonmembers, server)["sha256"] if nonmembers else None,
+        "reference": reference,
+        "seq_len": seq_len,
+        "max_samples": max_samples,
+        "canaries": canary_spec,
+        "precision": precision,
+    }
+    with _client(server) as client:
+        launched = _request(client, "POST", "/api/scorings", json=body)
+        typer.echo(f"scoring {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}")
+        if not wait:
+            return
+        started = time.monotonic()
+        state = follow(client, launched["sweep_id"])
+    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
+    for run in state["runs"]:
+        if "mem_u_bits" in run:
+            typer.echo(
+                f"  {run['name']}: {run['n_train']} samples, Σ mem_U {run['mem_u_bits']:,.0f} bits,"
+                f" extraction (k=32) {run.get('extract_rate_train_k32', float('nan')):.3f}"
+                + (f", MI AUC (loss) {run['mi_loss_auc']:.3f}" if "mi_loss_auc" in run else "")
+            )
+        for canary in run.get("canaries", []):
+            inserted = f"{canary['repeats']}×" if canary["repeats"] else "control"
+            typer.echo(
+                f"    canary {canary['number']} {canary['secret']} ({inserted}): exposure "
+                f"{canary['exposure_bits']:.2f} of {run['canary_space_bits']:.1f} bits"
+                + (", extracted" if canary["extracted"] else "")
+            )
+    if state["status"] != "succeeded":
+        for job in state["jobs"]:
+            if job["error"]:
+                typer.echo(f"  job {job['id']}: {job['error'].strip().splitlines()[-1]}", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,269 @@
+"""`memdash sweep ...`: launch sweeps on a running server through its JSON API, with progress."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.cli.output import fail, load_settings
+
+sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
+
+
+def _kind_names() -> list[str]:
+    from app.kinds import KINDS
+
+    return sorted(name for name, kind in KINDS.items() if kind.launchable)
+
+
+ServerOpt = Annotated[str, typer.Option(envvar="MEMDASH_SERVER", help="URL of the memdash server.")]
+
+
+def _client(server: str) -> httpx.Client:
+    token = load_settings().token  # MEMDASH_TOKEN, read by the one settings class
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30)
+
+
+# Following a sweep rides out a server restart: connection errors and 5xx answers are retried
+# with backoff (reads only: a launch is never sent twice).
+RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
+RETRY_FOR_S = 600.0
+
+
+def _error_detail(response: httpx.Response) -> str:
+    if "json" in response.headers.get("content-type", ""):
+        body = response.json()
+        detail = body.get("detail") or body.get("error") if isinstance(body, dict) else None
+        if detail:
+            return detail if isinstance(detail, str) else json.dumps(detail)[:300]
+    return response.text[:300]
+
+
+def _request(
+    client: httpx.Client, method: str, path: str, *, retry: bool = False, **kwargs: object
+) -> dict:
+    """One API call; a 4xx is the server's message. With `retry` (idempotent reads), a server
+    that is down or answers 5xx is retried with a visible "server unavailable" line."""
+    deadline, attempt = time.monotonic() + RETRY_FOR_S, 0
+    while True:
+        try:
+            response = client.request(method, path, **kwargs)
+            problem = None if response.status_code < 500 else f"HTTP {response.status_code}"
+        except httpx.TransportError as error:
+            response, problem = None, f"{type(error).__name__}"
+        if problem is None:
+            break
+        if not retry or time.monotonic() >= deadline:
+            if response is None:
+                fail(
+                    f"cannot reach the memdash server at {client.base_url} ({problem}); "
+                    "is `memdash serve` running?"
+                )
+            fail(f"{response.status_code}: {_error_detail(response)}")
+        delay_s = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+        typer.secho(
+            f"server unavailable ({problem}); retrying in {delay_s:.0f} s", fg="yellow", err=True
+        )
+        time.sleep(delay_s)
+        attempt += 1
+    if response.status_code >= 400:
+        fail(f"{response.status_code}: {_error_detail(response)}")
+    return response.json()
+
+
+def follow(client: httpx.Client, sweep_id: int, poll_s: float = 2.0) -> dict:
+    """Show a progress bar until the sweep ends; return its final JSON."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+    ) as bar:
+        task = bar.add_task(f"sweep {sweep_id}", total=1.0, note="")
+        while True:
+            state = _request(client, "GET", f"/api/sweeps/{sweep_id}", retry=True)
+            running = [j["message"] for j in state["jobs"] if j["state"] == "running"]
+            bar.update(
+                task,
+                completed=state["progress"],
+                note=(running[0] if running else state["status"])[:60],
+            )
+            if state["status"] not in ("queued", "running"):
+                bar.update(task, completed=1.0)
+                return state
+            time.sleep(poll_s)
+
+
+def _launch(kind: str, preset: str | None, params: dict, wait: bool, server: str) -> dict | None:
+    """POST the sweep; with `wait`, follow it with a progress bar and return its final state."""
+    with _client(server) as client:
+        body = {"preset": preset, "params": params}
+        launched = _request(client, "POST", f"/api/sweeps/{kind}", json=body)
+        typer.echo(f"sweep {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}")
+        if not wait:
+            return None
+        started = time.monotonic()
+        state = follow(client, launched["sweep_id"])
+    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
+    return state
+
+
+@sweep_cli.command("capacity")
+def capacity(
+    preset: Annotated[str, typer.Option(help="quick (CPU, minutes) or paper (GPU).")] = "quick",
+    name: Annotated[str | None, typer.Option(help="A name for the sweep.")] = None,
+    seeds: Annotated[int | None, typer.Option(help="Seeds per configuration.")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Launch a capacity sweep (random tokens; SPEC 3) and optionally wait for α."""
+    params = {k: v for k, v in {"name": name, "seeds": seeds}.items() if v is not None}
+    state = _launch("capacity", preset, params, wait, server)
+    if state is None:
+        return
+    fit = state["summary"].get("alpha_fit")
+    if fit:
+        typer.echo(
+            f"alpha = {fit['alpha']:.2f} bits/parameter (paper: 3.64 fitted, bf16); "
+            "short CPU runs measure a lower bound"
+        )
+    for shape in state["summary"].get("shapes", []):
+        typer.echo(
+            f"  {shape['shape']}: {shape['n_params']:,} params, capacity "
+            f"{shape['capacity_bits']:,.0f} bits ({shape['bits_per_param']:.2f} bits/param)"
+        )
+    if state["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+@sweep_cli.command("text")
+def text(
+    preset: Annotated[str, typer.Option(help="quick (CPU, minutes).")] = "quick",
+    name: Annotated[str | None, typer.Option(help="A name for the sweep.")] = None,
+    reference: Annotated[str | None, typer.Option(help="full, zlib or lzma.")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Your own .txt or .jsonl corpus (default: the demo).")
+    ] = None,
+    train_sizes: Annotated[
+        str | None, typer.Option(help="Training-set sizes in samples, e.g. 64,256,1024.")
+    ] = None,
+    seeds: Annotated[int | None, typer.Option(help="Repetitions with seeds 0, 1, ...")] = None,
+    canaries: Annotated[
+        bool,
+        typer.Option(
+            "--canaries",
+            help="Plant canaries (2 secrets each inserted 1, 4 and 16 times, 4 controls) and "
+            "report their exposure.",
+        ),
+    ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Launch a text sweep (SPEC 2, 4-7) on the demo corpus or your own, optionally waiting."""
+    params: dict = {k: v for k, v in {"name": name, "reference": reference}.items() if v}
+    if seeds is not None:
+        params["seeds"] = seeds
+    if canaries:
+        params["canaries"] = {}  # the defaults of worker.params.SweepCanaries
+    if train_sizes:
+        try:
+            params["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
+        except ValueError:
+            fail(f"--train-sizes: whole numbers expected, got {train_sizes!r}")
+    if corpus is not None:
+        params["corpus"] = upload_corpus(corpus, server)["sha256"]
+    state = _launch("text", preset, params, wait, server)
+    if state is None:
+        return
+    for run in state["runs"]:
+        if "mem_u_bits" in run:
+            typer.echo(
+                f"  {run['name']}: mem_U {run['mem_u_bits']:,.0f} bits, held-out "
+                f"{run['heldout_loss_bits']:.2f} bits/token, MI F1 {run['mi_f1']:.2f}"
+            )
+            exposures = [
+                f"{c['exposure_bits']:.1f}" + ("*" if c["extracted"] else "")
+                for c in run.get("canaries", [])
+            ]
+            if exposures:
+                typer.echo(f"    canary exposure (bits; * extracted): {', '.join(exposures)}")
+    if state["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+def _parse_settings(pairs: list[str]) -> dict:
+    """`key=value` pairs; a value is read as JSON when it parses (numbers, lists, objects)."""
+    params: dict = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--set {pair!r}: expected key=value, e.g. --set seeds=3")
+        try:
+            params[key.strip()] = json.loads(raw)
+        except ValueError:
+            params[key.strip()] = raw
+    return params
+
+
+@sweep_cli.command("launch")
+def launch_any(
+    kind: Annotated[str, typer.Argument(help=f"A sweep kind: {', '.join(_kind_names())}.")],
+    preset: Annotated[str | None, typer.Option(help="One of the kind's presets.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A parameter over the preset, key=value (JSON values)."),
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Launch a sweep of any registered kind (app/sweep_kinds) from a preset and overrides."""
+    state = _launch(kind, preset, _parse_settings(set_ or []), wait, server)
+    if state is not None and state["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+def upload_corpus(path: Path, server: str) -> dict:
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    with _client(server) as client, path.open("rb") as handle:
+        uploaded = _request(client, "POST", "/api/corpora", files={"file": (path.name, handle)})
+    typer.echo(
+        f"corpus {uploaded['name']}: {uploaded['n_documents']:,} documents, "
+        f"sha256 {uploaded['sha256'][:12]}"
+    )
+    return uploaded
+
+
+def export(
+    sweep_id: Annotated[int, typer.Argument(help="The sweep to export.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Write a sweep's results (runs, curves, per-sample scores) to a JSON file."""
+    with _client(server) as client:
+        document = _request(client, "GET", f"/api/sweeps/{sweep_id}/export")
+    path = output or Path(f"memdash-sweep-{sweep_id}.json")
+    path.write_text(json.dumps(document))
+    typer.echo(f"wrote {path} ({len(document['runs'])} runs)")
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="A file written by `memdash export`.")],
+    server: ServerOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Load an exported sweep into this installation (new ids)."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        fail(f"cannot read {path}: {error}")
+    with _client(server) as client:
+        created = _request(client, "POST", "/api/sweeps/import", json=document)
+    typer.echo(f"imported as sweep {created['sweep_id']}: {server.rstrip('/')}{created['url']}")

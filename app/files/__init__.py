@@ -1,0 +1,1 @@
+"""Uploaded files: corpora and checkpoints, their storage and deletion."""

@@ -1,0 +1,1 @@
+"""The write path: the job queue and its lifecycle, launching planned jobs, storing results."""

@@ -1,0 +1,154 @@
+"""A capacity sweep's summary when its last job ends: capacity per configuration (the maximum
+over dataset sizes of the seed mean), α fitted across them beside the paper's, which shapes are
+lower bounds, and the LM2 comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.analysis.architecture_summary import architecture_summary
+from app.analysis.summaries import alpha_fit_summary
+from app.db.models import Run
+from app.kinds.capacity.plan import config_key
+from core.metrics.capacity import (
+    PAPER_ALPHA_FITTED_BF16,
+    PAPER_ALPHA_MEAN_BF16,
+    PAPER_ALPHA_MEAN_FP32,
+    CapacityPoint,
+    capacity_per_config,
+)
+from core.results import saturated
+
+
+def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
+    """Capacity per configuration with how far to trust it, α per precision (and per
+    architecture for LM2 sweeps); every page, figure, export and CLI line reads these."""
+    done = [r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary]
+    points = [
+        CapacityPoint(r.config["shape"], r.n_train or 0, r.summary["mem_u_bits"]) for r in done
+    ]
+    params_of = {r.config["shape"]: r.n_params for r in done}
+    # A size with a run that did not finish (failed, cancelled) has a seed missing.
+    incomplete = {
+        (r.config["shape"], r.n_train or 0)
+        for r in runs
+        if "shape" in r.config and not (r.status == "succeeded" and "mem_u_bits" in r.summary)
+    }
+    capacities = capacity_per_config(points, incomplete)
+
+    def unsaturated_sizes(key: str) -> list[int]:
+        """Sizes with a run stopped by its budget while still improving: the maximum over
+        sizes may lie higher there, so any such size makes the capacity a lower bound."""
+        return sorted(
+            {
+                r.n_train or 0
+                for r in done
+                if r.config["shape"] == key and not saturated(r.summary.get("stop_reason"))
+            }
+        )
+
+    shapes = []
+    for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]]):
+        low, high = c.seed_range_bits
+        capped = unsaturated_sizes(key)
+        largest = max(c.seed_means)
+        shapes.append(
+            {
+                "shape": key,
+                "n_params": params_of[key],
+                "capacity_bits": c.capacity_bits,
+                "argmax_n_samples": c.argmax_n_samples,
+                "bits_per_param": c.capacity_bits / params_of[key],
+                "n_seeds": len(c.seed_bits[c.argmax_n_samples]),
+                "seed_range_bits": [low, high],
+                # A capacity is only one when every size's runs stopped improving.
+                "saturated": not capped,
+                "unsaturated_sizes": capped,
+                "incomplete_sizes": list(c.incomplete_sizes),
+                # Past the peak: the largest size's bits as a share of the capacity (the paper
+                # reports a plateau, 1.0; a fall shows as less).
+                "largest_n_samples": largest,
+                "past_peak_share": c.seed_means[largest] / c.capacity_bits
+                if largest > c.argmax_n_samples and c.capacity_bits > 0
+                else None,
+                # Sizes of the second pass around the first pass's peak (`refine`).
+                "refined_sizes": sorted(
+                    {r.n_train or 0 for r in done if r.config["shape"] == key}
+                    & {r.n_train or 0 for r in done if r.config.get("refinement")}
+                ),
+            }
+        )
+    reasons: dict[str, int] = {}
+    for run in done:
+        reason = run.summary.get("stop_reason") or "unknown"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    summary: dict[str, Any] = {
+        "shapes": shapes,
+        "stop_reasons": reasons,
+        "n_runs_not_saturated": sum(not saturated(r.summary.get("stop_reason")) for r in done),
+        "n_shapes_lower_bound": sum(not s["saturated"] for s in shapes),
+        "paper": {
+            "alpha_fitted_bf16": PAPER_ALPHA_FITTED_BF16,
+            "alpha_mean_bf16": PAPER_ALPHA_MEAN_BF16,
+            "alpha_mean_fp32": PAPER_ALPHA_MEAN_FP32,
+        },
+    }
+    config_of = {r.config["shape"]: r.config for r in done}
+    precisions = sorted({c.get("precision", "fp32") for c in config_of.values()})
+    for entry in shapes:
+        config = config_of[entry["shape"]]
+        entry["precision"] = config.get("precision", "fp32")
+        entry["layers"] = config.get("layers", entry["shape"])
+        entry["architecture"] = config.get("architecture", "GPT")
+        entry["memory_slots"] = config.get("memory_slots", 0)
+        entry["n_memory_params"] = config.get("n_memory_params", 0)
+        entry["n_nonmemory_params"] = entry["n_params"] - entry["n_memory_params"]
+        if config.get("matched"):
+            entry["matched"] = config["matched"]
+            entry["matched_to_config"] = config_key(
+                config["matched_to"], entry["precision"], precisions
+            )
+    # α is the plain GPTs' (the paper's quantity) when the sweep has any; LM2s get their own.
+    # One fit per precision, stored once: `alpha_fit` is the first precision's, and every
+    # view reads these (none refits).
+    by_precision = {}
+    for precision in precisions:
+        of_precision = [s for s in shapes if s["precision"] == precision]
+        plain = [s for s in of_precision if s["architecture"] == "GPT"]
+        by_precision[precision] = alpha_fit_summary(plain or of_precision)
+    if shapes:
+        summary["alpha_by_precision"] = by_precision
+    first = [s for s in shapes if s["precision"] == precisions[0]] if shapes else []
+    if shapes and (fit := by_precision[precisions[0]]) is not None:
+        summary["alpha_fit"] = {**fit, "precision": precisions[0]}
+    if any(s["architecture"] == "LM2" for s in first):
+        first_runs = [r for r in done if r.config.get("precision", "fp32") == precisions[0]]
+        summary |= architecture_summary(first, first_runs)
+    if len(precisions) > 1:
+        summary["precision_comparison"] = precision_comparison(shapes)
+    return summary
+
+
+def precision_comparison(shapes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The paper's per-configuration comparison: bits/param in fp32 and bf16 per shape, and the
+    means over shapes that have both (beside the paper's per-configuration means)."""
+    by_layers: dict[str, dict[str, float]] = {}
+    for entry in shapes:
+        by_layers.setdefault(entry["layers"], {})[entry["precision"]] = entry["bits_per_param"]
+    rows = [
+        {"layers": layers, "alpha_fp32": got.get("fp32"), "alpha_bf16": got.get("bf16")}
+        for layers, got in by_layers.items()
+    ]
+    both = [r for r in rows if r["alpha_fp32"] is not None and r["alpha_bf16"] is not None]
+    means = {
+        "mean_alpha_fp32": sum(r["alpha_fp32"] for r in both) / len(both) if both else None,
+        "mean_alpha_bf16": sum(r["alpha_bf16"] for r in both) / len(both) if both else None,
+    }
+    return {
+        "rows": rows,
+        **means,
+        "paper_mean_fp32": PAPER_ALPHA_MEAN_FP32,
+        "paper_mean_bf16": PAPER_ALPHA_MEAN_BF16,
+    }

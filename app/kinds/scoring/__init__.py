@@ -1,0 +1,21 @@
+"""Scorings: uploaded checkpoints scored on members and non-members, one run and one `score`
+job per checkpoint, planned here (`plan`) and launched by /api/scorings and the checkpoints
+page (app/jobs/scoring.py turns a sweep's data into corpora first). Several
+checkpoints of one model give the precision/recall of predicting the last one's memorized set
+from the earlier ones (Biderman et al. Sec. 2.3)."""
+
+from __future__ import annotations
+
+from app.kinds.registry import SweepKind, register
+from app.kinds.scoring.summary import summarize
+
+KIND = register(
+    SweepKind(
+        name="scoring",
+        title="scoring",
+        summarize=summarize,
+        job_kinds=("score",),
+        figures=(("canaries", "canaries"),),
+        sections=("scoring_report",),
+    )
+)

@@ -1,0 +1,1 @@
+"""What the web layer shares: templates, static assets, errors, auth, request dependencies."""

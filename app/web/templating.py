@@ -1,0 +1,63 @@
+"""Jinja2 templates that render a whole page, or one block of it for an htmx request."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
+
+from app import __version__
+from app.figures.labels import GROUP_WORDS, JOB_KIND_WORDS, SAMPLE_COLUMNS, TERMS, label, number
+from app.kinds import KINDS
+from app.paths import TEMPLATES_DIR
+from app.web.static_assets import asset_url
+from core.metrics.extraction import PREFIX_LENGTHS
+
+templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
+templates.env.globals["memdash_version"] = __version__
+templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the launch forms
+templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once
+templates.env.globals["asset"] = asset_url  # /static URLs that name their content
+templates.env.globals["group_words"] = GROUP_WORDS  # "Group by" options in words
+templates.env.globals["job_kind_words"] = JOB_KIND_WORDS  # job kinds in words
+templates.env.globals["sample_columns"] = SAMPLE_COLUMNS  # per-sample headings
+
+
+def term(key: str, words: str | None = None) -> Markup:
+    """A measure's name in prose or a heading: a link to its section of /docs/measures with a
+    one-line tooltip (app/figures/labels.py TERMS)."""
+    shown, tip, anchor = TERMS[key]
+    return Markup('<a class="term" href="/docs/measures#{}" title="{}">{}</a>').format(
+        anchor, tip, words or shown
+    )
+
+
+templates.env.globals["term"] = term
+templates.env.filters["label"] = label  # stored keys in words (app/figures/labels.py)
+templates.env.filters["number"] = number  # every number shown, one way (app/figures/labels.py)
+templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The full page, or only `block` when htmx asks for a fragment."""
+    kwargs: dict[str, Any] = {"status_code": status_code}
+    if block is not None and is_htmx(request):
+        kwargs["block_name"] = block
+    return templates.TemplateResponse(request, name, context, **kwargs)

@@ -1,0 +1,166 @@
+"""The job contract between the server and its workers: every job kind in one table (JOBS: its
+parameters model, its result model, the worker module that runs it). Pure (no torch, no I/O):
+the server imports it to build jobs and to check results, the worker to check the jobs it
+claims and to find their runners.
+
+- Kinds build each job's parameters from these models (app/kinds/); `app.jobs.queue.enqueue`
+  refuses parameters that do not validate for the job's kind.
+- A worker validates a claimed job's parameters before it runs it; a job from a newer or older
+  server that does not fit fails at once with a one-line message, not half-way.
+- A job's runner returns its kind's result model (core/results.py);
+  `/api/worker/jobs/{id}/complete` validates what arrives against that model.
+
+Every default is defined once (TrainParams, core/params.py, is also what worker.train.TrainConfig
+takes its defaults from).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from core.canary_space import ScoringCanaries, SweepCanaries
+from core.params import DbId, Sha256, Shape, Strict, TrainParams
+from core.results import GroupResult, RunResult, SleepResult, TrainResult
+
+
+class ModelShape(Shape):
+    """The GPT's shape (worker.model.GPTConfig)."""
+
+    vocab_size: int = Field(ge=2, le=1_000_000)
+    seq_len: int = Field(ge=2, le=8192)
+
+
+class Member(Strict):
+    """One run of a stacked job: its dataset size and seed."""
+
+    run_id: DbId
+    n_samples: int = Field(ge=1, le=100_000_000)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class InputFile(Strict):
+    """A file the worker downloads by content hash before the job starts."""
+
+    kind: Literal["corpus", "checkpoint"]
+    sha256: Sha256
+    name: str = Field(default="", max_length=200)
+    format: str = Field(default="", max_length=16)
+
+
+class SleepJob(Strict):
+    """A trivial job for tests and smoke checks (worker/jobs/sleep.py)."""
+
+    seconds: float = Field(default=0.0, ge=0, le=86_400)
+    steps: int = Field(default=1, ge=1, le=1_000_000)
+    marker: str | None = Field(default=None, max_length=1000)
+    fail: str | None = Field(default=None, max_length=1000)
+
+
+class UniformData(Strict):
+    kind: Literal["uniform"] = "uniform"
+    n_samples: int = Field(ge=1, le=100_000_000)
+    n_heldout: int = Field(default=0, ge=0, le=1_000_000)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class TrainJob(Strict):
+    """One model on uniform random tokens (worker/jobs/train.py)."""
+
+    model: ModelShape
+    train: TrainParams = TrainParams()
+    data: UniformData
+
+
+class TrainGroupJob(Strict):
+    """A capacity sweep's models of one shape, trained together (worker/jobs/train_group.py)."""
+
+    model: ModelShape
+    train: TrainParams
+    members: list[Member] = Field(min_length=1, max_length=1024)
+    n_heldout: int = Field(default=64, ge=0, le=1_000_000)
+
+
+class TrainTextJob(Strict):
+    """A text sweep's models of one shape on nested training sets, with the full-data
+    reference in the same stack (worker/jobs/train_text.py)."""
+
+    model: Shape
+    corpus: str = Field(default="demo", pattern=r"^(demo|[0-9a-f]{64})$")
+    vocab_size: int = Field(ge=260, le=65_536)
+    seq_len: int = Field(ge=8, le=1024)
+    n_heldout: int = Field(ge=8, le=100_000)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    reference: Literal["full", "zlib", "lzma"] = "full"
+    train: TrainParams
+    members: list[Member] = Field(min_length=1, max_length=64)
+    inputs: dict[str, InputFile] = Field(default_factory=dict)
+    canaries: SweepCanaries | None = None
+    dataset_sha256: Sha256 | None = None
+
+
+class ScoreJob(Strict):
+    """One uploaded checkpoint scored on members and non-members (worker/jobs/score.py)."""
+
+    run_id: DbId
+    seq_len: int = Field(ge=16, le=4096)
+    max_samples: int = Field(ge=1, le=100_000)
+    members: str = Field(pattern=r"^(demo|[0-9a-f]{64})$")
+    reference: Literal["auto", "zlib", "lzma", "heldout-model", "checkpoint"]
+    inputs: dict[str, InputFile]
+    canaries: ScoringCanaries | None = None
+    precision: Literal["model", "bf16"] = "model"
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of job: what it takes, what it returns, and the worker module whose `run`
+    does it (imported in the job's child process only)."""
+
+    params: type[Strict]
+    result: type[BaseModel]
+    runner: str
+
+
+JOBS: dict[str, JobKind] = {
+    "sleep": JobKind(SleepJob, SleepResult, "worker.jobs.sleep"),
+    "train": JobKind(TrainJob, TrainResult, "worker.jobs.train"),
+    "train_group": JobKind(TrainGroupJob, GroupResult, "worker.jobs.train_group"),
+    "train_text": JobKind(TrainTextJob, GroupResult, "worker.jobs.train_text"),
+    "score": JobKind(ScoreJob, RunResult, "worker.jobs.score"),
+}
+
+
+def _kind(kind: str) -> JobKind:
+    if kind not in JOBS:
+        raise ValueError(f"unknown job kind {kind!r}; known: {sorted(JOBS)}")
+    return JOBS[kind]
+
+
+def job_params(kind: str, params: dict[str, Any] | BaseModel) -> Strict:
+    """The typed parameters of a job of `kind`; raises ValueError (a pydantic ValidationError
+    is one) when they do not fit or the kind is unknown."""
+    if isinstance(params, BaseModel):
+        params = params.model_dump(mode="json")
+    return _kind(kind).params.model_validate(params)
+
+
+def job_result(kind: str, result: dict[str, Any] | BaseModel) -> BaseModel:
+    """The typed result of a job of `kind`; raises ValueError when it does not fit."""
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    return _kind(kind).result.model_validate(result)
+
+
+def first_problem(error: ValueError) -> str:
+    """One line from a ValueError: a pydantic error's first problem as "field.path: message"
+    (just the message when it has no field), or the error's first line."""
+    errors = getattr(error, "errors", None)
+    if callable(errors) and (found := errors()):
+        first = found[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = str(first.get("msg")).removeprefix("Value error, ")  # our own validators
+        return f"{where}: {message}" if where else message
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
