@@ -9,7 +9,7 @@ beside its typed fields.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -139,6 +139,23 @@ class GroupResult(Strict):
 
     runs: dict[int, RunResult]
     dataset_sha256: Sha256 | None = None
+
+
+class ModelArtifact(Strict):
+    """What a job says about a run's final model it uploads (POST /api/worker/jobs/{id}/models):
+    stored as the trained checkpoint's config and shown on the run's page."""
+
+    name: str = Field(max_length=200)
+    model_type: Literal["gpt2", "memdash-lm2"]  # a Hugging Face GPT-2 folder, or memdash's own
+    n_params: int = Field(ge=0)
+    vocab_size: int = Field(ge=2, le=1_000_000)
+    max_positions: int = Field(ge=2, le=1_000_000)
+    steps: int = Field(ge=0)
+
+    @property
+    def storage_format(self) -> Literal["hf", "memdash"]:
+        """The checkpoint format it is stored as (app.db.models.MODEL_FORMATS)."""
+        return "memdash" if self.model_type == "memdash-lm2" else "hf"
 
 
 class SleepResult(Strict):

@@ -1,6 +1,7 @@
-"""The sweep-kind registry: a kind written as one module (tests/example_kind.py) is launched
+"""The sweep-kind registry: a kind written in its own folder (tests/example_kind/) is launched
 over the API, runs through the real queue and worker protocol, is summarized when its last
-job ends, and has a page; the built-in kinds declare what their pages show."""
+job ends, and has a page with its own section; the built-in kinds declare what their pages
+show."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _run_jobs(client: TestClient, n: int) -> None:
         assert done.status_code == 200, done.text
 
 
-def test_a_kind_in_one_module_is_served_end_to_end(client: TestClient) -> None:
+def test_a_kind_in_its_own_folder_is_served_end_to_end(client: TestClient) -> None:
     example_kind.install()
     try:
         launched = client.post("/api/sweeps/countdown", json={"preset": "two", "params": {}})
@@ -47,6 +48,7 @@ def test_a_kind_in_one_module_is_served_end_to_end(client: TestClient) -> None:
         assert {run["status"] for run in state["runs"]} == {"succeeded"}
         page = client.get(f"/sweeps/{sweep_id}")
         assert page.status_code == 200 and "countdown" in page.text
+        assert 'id="countdown"' in page.text and "2 of 2 sleepers finished" in page.text
         body = {"preset": None, "params": {"n_jobs": 99}}
         refused = client.post("/api/sweeps/countdown", json=body)
         assert refused.status_code == 422 and "n_jobs" in refused.json()["error"]
@@ -150,3 +152,21 @@ def test_a_text_sweep_repeats_over_seeds(client, session_factory):
         for job in jobs:  # each job trains its own seed's runs
             seeds = {session.get(Run, m["run_id"]).seed for m in job.params["members"]}
             assert seeds == {job.params["seed"]}
+
+
+def test_each_built_in_kind_shows_the_section_in_its_folder(
+    client: TestClient, session_factory
+) -> None:
+    """The page section a kind keeps in its folder (SweepKind.page) is rendered in its sweep
+    page, and only in its own kind's pages."""
+    from tests.figure_data import add_capacity_sweep, add_text_sweep
+
+    for kind in ("capacity", "text", "scoring"):
+        assert KINDS[kind].page is not None and KINDS[kind].page.parent.name == kind
+    with session_factory.begin() as session:
+        capacity, text = add_capacity_sweep(session).id, add_text_sweep(session).id
+    capacity_page = client.get(f"/sweeps/{capacity}").text
+    text_page = client.get(f"/sweeps/{text}").text
+    assert 'id="alpha"' in capacity_page and "Capacity plateau" in capacity_page
+    assert "Double descent" in text_page and "Capacity plateau" not in text_page
+    assert "Double descent" not in capacity_page

@@ -16,6 +16,18 @@ from worker.jobs.context import JobCancelled, JobContext
 JOB_NICENESS = 10  # added to the job process's nice value (lower CPU priority)
 
 
+def result_message(kind: str, result: object) -> dict[str, Any]:
+    """What the agent posts to /complete: the job kind's result model as JSON. A runner that
+    returns anything else (a dict, another kind's model) breaks the contract: the job fails
+    here, with a message, rather than on the server."""
+    expected = JOBS[kind].result
+    if not isinstance(result, expected):
+        raise TypeError(
+            f"the {kind} runner returned {type(result).__name__}, not {expected.__name__}"
+        )
+    return result.model_dump(mode="json", exclude_unset=True)
+
+
 def child_main(
     job: dict[str, Any],
     work_dir: str,
@@ -47,13 +59,7 @@ def child_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         result = runner_for(job["kind"])(ctx)
-        expected = JOBS[job["kind"]].result
-        if not isinstance(result, expected):  # the contract: a runner returns its result model
-            raise TypeError(
-                f"the {job['kind']} runner returned {type(result).__name__}, "
-                f"not {expected.__name__}"
-            )
-        connection.send(("result", result.model_dump(mode="json", exclude_unset=True)))
+        connection.send(("result", result_message(job["kind"], result)))
     except JobCancelled:
         connection.send(("cancelled",))
     except BaseException as error:

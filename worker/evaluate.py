@@ -77,12 +77,14 @@ def evaluate_uniform(
         nonmembers = loss_attack_scores([a.mean() for a in heldout_nll[:n]])
         report = membership_report(members, nonmembers)
         summary.update(report.summary("mi"), mi_n=n)
+    train_extract: dict[int, list[float | None]] = {}
     for k in (k for k in PREFIX_LENGTHS if k < seq_len):
         train_scores = extraction_scores(scorer, train, k)
         summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)
-        samples.train.extract[k] = train_scores.tolist()
+        train_extract[k] = train_scores.tolist()
         if heldout.shape[0]:
             summary[f"extract_rate_heldout_k{k}"] = extraction_rate(
                 extraction_scores(scorer, heldout, k)
             )
+    samples.train.extract = train_extract  # assigned, not filled in place: it counts as set
     return Evaluated(summary, samples)

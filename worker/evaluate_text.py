@@ -199,19 +199,23 @@ def evaluate_text(
             n_tokens=[len(row) for row in heldout],
         ),
     )
+    train_extract: dict[int, list[float | None]] = {}
+    heldout_extract: dict[int, list[float | None]] = {}
     for k in prefixes:
         name = f"extraction k={k}"
         n_long = sum(1 for n in lengths if extractable_at(n, k))
         train_scores = ragged_extraction_scores(scorer, train, k, progress.phase(name, n_long))
         summary[f"extract_rate_train_k{k}"] = _rate(train_scores)
-        samples.train.extract[k] = train_scores
+        train_extract[k] = train_scores
         if len(heldout):
             offset = sum(1 for row in train if extractable_at(len(row), k))
             heldout_scores = ragged_extraction_scores(
                 scorer, heldout, k, progress.phase(name, n_long, offset)
             )
             summary[f"extract_rate_heldout_k{k}"] = _rate(heldout_scores)
-            samples.heldout.extract[k] = heldout_scores
+            heldout_extract[k] = heldout_scores
+    # Assigned, not filled in place, so they count as set when the result is sent.
+    samples.train.extract, samples.heldout.extract = train_extract, heldout_extract
     return Evaluated(summary, samples)
 
 

@@ -1,4 +1,4 @@
-"""Fits and sets that sweep summaries share (the kinds in app/sweep_kinds summarize with them,
+"""Fits and sets that sweep summaries share (the kinds in app/kinds summarize with them,
 and the figure views draw the same fits): α through the origin over shapes, the membership
 scaling law, and which samples a run has memorized. Part of the write path: no view imports."""
 

@@ -172,7 +172,7 @@ def text(
     if seeds is not None:
         params["seeds"] = seeds
     if canaries:
-        params["canaries"] = {}  # the defaults of worker.params.SweepCanaries
+        params["canaries"] = {}  # the defaults of core.canary_space.SweepCanaries
     if train_sizes:
         try:
             params["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
@@ -224,7 +224,7 @@ def launch_any(
     wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
-    """Launch a sweep of any registered kind (app/sweep_kinds) from a preset and overrides."""
+    """Launch a sweep of any registered kind (app/kinds) from a preset and overrides."""
     state = _launch(kind, preset, _parse_settings(set_ or []), wait, server)
     if state is not None and state["status"] != "succeeded":
         raise typer.Exit(1)

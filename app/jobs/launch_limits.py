@@ -1,5 +1,5 @@
 """Refuse at launch what no worker could run: a sweep whose largest job needs more memory
-(worker.params' estimate) than the largest worker seen recently has, or than
+(core/job_cost.py's estimate) than the largest worker seen recently has, or than
 MEMDASH_MAX_JOB_BYTES when no worker reported its memory; or more training compute at its full
 step budget than MEMDASH_MAX_JOB_FLOPS (a job that would run for days on one GPU)."""
 

@@ -1,4 +1,4 @@
-"""Launching a sweep of any kind: the kind plans its sweep, runs and jobs (app/sweep_kinds),
+"""Launching a sweep of any kind: the kind plans its sweep, runs and jobs (app/kinds),
 this queues the jobs. The one place a launch reaches the queue."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Launching a scoring: a sweep's training and held-out data turned into corpora first (outside
-the launch's transaction), then the scoring kind's plan (app/kinds/scoring.py: one run
+the launch's transaction), then the scoring kind's plan (app/kinds/scoring/plan.py: one run
 and one `score` job per checkpoint) queued by the launcher."""
 
 from __future__ import annotations

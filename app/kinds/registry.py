@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -63,6 +64,9 @@ class SweepKind:
     # by name (app/views/sweep_sections.py); it links every view whose `kinds` name this kind.
     figures: tuple[tuple[str, str], ...] = ()
     sections: tuple[str, ...] = ()
+    # Its own sections of the sweep page: a Jinja template in the kind's folder (page.html),
+    # rendered inside the sweep page with its context (app/web/templating.py loads it).
+    page: Path | None = None
 
     @property
     def launchable(self) -> bool:

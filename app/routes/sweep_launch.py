@@ -1,4 +1,4 @@
-"""Launching sweeps of any registered kind (app/sweep_kinds): the JSON API
+"""Launching sweeps of any registered kind (app/kinds): the JSON API
 `POST /api/sweeps/{kind}` and the overview's forms; `POST /api/sweeps/import` brings in a
 sweep another memdash exported. The text form also takes a corpus upload."""
 
@@ -145,7 +145,7 @@ def form_launch_text(
         else:
             errors["text_seeds"] = "seeds: a whole number of repetitions, e.g. 3"
     if canaries:
-        overrides["canaries"] = {}  # the defaults of worker.params.SweepCanaries
+        overrides["canaries"] = {}  # the defaults of core.canary_space.SweepCanaries
     if corpus_file is not None and corpus_file.filename:
         try:
             uploaded = store_corpus(writes, settings, corpus_file.file, corpus_file.filename)

@@ -89,7 +89,7 @@ def api_sweep(sweep_id: DbId, session: SessionDep, settings: SettingsDep) -> JSO
 def sweep_page(
     sweep_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
-    """The sweep's page: what its kind (app/sweep_kinds) says it shows — figures drawn with the
+    """The sweep's page: what its kind (app/kinds) says it shows — figures drawn with the
     figure views' builders and its page sections — and links to every view that reads it."""
     state = sweep_state(session, sweep_id, settings)
     sweep = state["sweep"]

@@ -7,7 +7,6 @@ the lease token from its claim, and a stale one is answered with 409 so the work
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,7 +34,9 @@ from app.files.storage import TooLarge, store_stream
 from app.jobs import queue
 from app.settings import Settings
 from app.web.deps import MAX_DB_ID, DbId, SettingsDep
+from core.jobs import first_problem
 from core.params import Strict
+from core.results import ModelArtifact
 
 router = APIRouter(prefix="/api/worker", tags=["worker protocol"])
 
@@ -246,17 +247,15 @@ def upload_model(
     """Store a run's final model (a .tar.gz of a Hugging Face folder) for download and scoring."""
     _lease_call(request, lambda s: queue.heartbeat(s, job_id, lease_token, settings.lease_s))
     try:
-        details = json.loads(info)
+        details = ModelArtifact.model_validate_json(info)
+    except ValueError as error:
+        raise HTTPException(422, f"info: {first_problem(error)}") from None
+    try:
         stored = store_stream(
             file.file, settings.artifacts_dir / "models", ".tar.gz", settings.upload_max_bytes
         )
-    except ValueError:
-        raise HTTPException(422, "info must be a JSON object") from None
     except TooLarge as error:
         raise HTTPException(413, f"model {error}") from None
-
-    # memdash's own folder (an LM2) or a Hugging Face one (worker/jobs/train_text.py)
-    fmt = "memdash" if str(details.get("model_type", "")).startswith("memdash") else "hf"
 
     def action(session: Session) -> int:
         session.execute(
@@ -269,12 +268,12 @@ def upload_model(
         checkpoint = Checkpoint(
             run_id=run_id,
             kind="trained",
-            format=fmt,
-            name=details.get("name", f"run {run_id}")[:200],
+            format=details.storage_format,
+            name=details.name,
             sha256=stored.sha256,
             storage_path=str(stored.path),
             size_bytes=stored.size_bytes,
-            config=details,
+            config=details.model_dump(mode="json"),
         )
         session.add(checkpoint)
         session.flush()

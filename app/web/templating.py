@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, FunctionLoader
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
@@ -17,7 +18,21 @@ from app.paths import TEMPLATES_DIR
 from app.web.static_assets import asset_url
 from core.metrics.extraction import PREFIX_LENGTHS
 
+
+def kind_page(name: str) -> tuple[str, str, Any] | None:
+    """`kinds/<kind>.html`: the page section a sweep kind keeps in its own folder
+    (SweepKind.page), so adding a kind touches no shared template."""
+    stem = name.removeprefix("kinds/").removesuffix(".html")
+    kind = KINDS.get(stem) if name.startswith("kinds/") and name.endswith(".html") else None
+    if kind is None or kind.page is None:
+        return None
+    path = kind.page
+    modified = path.stat().st_mtime
+    return path.read_text(), str(path), lambda: path.stat().st_mtime == modified
+
+
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
+templates.env.loader = ChoiceLoader([templates.env.loader, FunctionLoader(kind_page)])
 templates.env.globals["memdash_version"] = __version__
 templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the launch forms
 templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once

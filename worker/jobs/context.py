@@ -8,6 +8,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from core.results import ModelArtifact
+
 
 class JobCancelled(Exception):
     """Raised by a job that stopped because it was asked to."""
@@ -31,10 +33,10 @@ class JobContext:
         """Tell the agent a resumable checkpoint is at `path`; it uploads it to the server."""
         self.connection.send(("checkpoint", str(path), int(step)))
 
-    def model_artifact(self, path: Path, run_id: int, info: dict[str, Any]) -> None:
+    def model_artifact(self, path: Path, run_id: int, info: ModelArtifact) -> None:
         """A run's final model as a packed Hugging Face folder; the agent uploads it, the server
         lists it on the run's page (download, score)."""
-        self.connection.send(("artifact", str(path), int(run_id), info))
+        self.connection.send(("artifact", str(path), int(run_id), info.model_dump(mode="json")))
 
     def should_stop(self) -> bool:
         """True once cancellation arrived (SIGTERM) or the agent died (a kill -9 orphans us)."""

@@ -20,7 +20,7 @@ import numpy as np
 
 from core.jobs import TrainTextJob
 from core.params import TrainParams
-from core.results import GroupResult
+from core.results import GroupResult, ModelArtifact
 from worker.jobs.context import JobCancelled, JobContext
 
 
@@ -289,13 +289,13 @@ def run(ctx: JobContext) -> GroupResult:
         ctx.model_artifact(
             archive,
             member.run_id,
-            {
-                "name": f"run {member.run_id} final model",
-                "model_type": "memdash-lm2" if model_config.memory_slots else "gpt2",
-                "n_params": results[i].model.n_params(),
-                "vocab_size": vocab,
-                "max_positions": params.seq_len,
-                "steps": results[i].steps,
-            },
+            ModelArtifact(
+                name=f"run {member.run_id} final model",
+                model_type="memdash-lm2" if model_config.memory_slots else "gpt2",
+                n_params=results[i].model.n_params(),
+                vocab_size=vocab,
+                max_positions=params.seq_len,
+                steps=results[i].steps,
+            ),
         )
     return GroupResult(runs=runs, dataset_sha256=dataset.content_sha256())

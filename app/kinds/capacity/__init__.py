@@ -8,6 +8,8 @@ is marked as a lower bound (`saturated: false`), and the summary counts them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.kinds.capacity.params import PRESETS, CapacitySweepParams
 from app.kinds.capacity.plan import launch, refine, refinement_runs_to_come
 from app.kinds.capacity.summary import summarize
@@ -30,6 +32,7 @@ KIND = register(
         summarize=summarize,
         follow_up=refine,
         runs_to_come=refinement_runs_to_come,
+        page=Path(__file__).with_name("page.html"),
         job_kinds=("train_group",),
         figures=(("plateau", "capacity-plateau"), ("alpha", "capacity-params")),
     )

@@ -6,6 +6,8 @@ from the earlier ones (Biderman et al. Sec. 2.3)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.kinds.registry import SweepKind, register
 from app.kinds.scoring.summary import summarize
 
@@ -14,6 +16,7 @@ KIND = register(
         name="scoring",
         title="scoring",
         summarize=summarize,
+        page=Path(__file__).with_name("page.html"),
         job_kinds=("score",),
         figures=(("canaries", "canaries"),),
         sections=("scoring_report",),

@@ -5,6 +5,8 @@ Pythia-style prediction of the largest model's memorized set (Biderman et al.)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.kinds.registry import SweepKind, register
 from app.kinds.text.params import TEXT_PRESETS, TextSweepParams
 from app.kinds.text.plan import launch
@@ -22,6 +24,7 @@ KIND = register(
         },
         launch=launch,
         summarize=summarize,
+        page=Path(__file__).with_name("page.html"),
         job_kinds=("train_text",),
         figures=(
             ("mem_u", "memorization"),
