@@ -68,7 +68,7 @@ def study(params: CapacitySweepParams, shape_index: int, multiples: list[float])
             evaluation = evaluate_uniform(
                 MemdashScorer(result.model), data, empty, model.vocab_size
             )
-            memorized.setdefault(n, []).append(evaluation["summary"]["mem_u_bits"])
+            memorized.setdefault(n, []).append(evaluation.summary["mem_u_bits"])
         means = {n: float(np.mean(v)) for n, v in memorized.items()}
         peak_n = max(means, key=means.get)
         n_params = results[0].model.n_params()

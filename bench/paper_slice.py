@@ -65,7 +65,7 @@ def main() -> None:
         memorized = []
         for result, data in zip(results, datasets, strict=True):
             evaluation = evaluate_uniform(MemdashScorer(result.model), data, data[:0], V)
-            memorized.append(evaluation["summary"]["mem_u_bits"])
+            memorized.append(evaluation.summary["mem_u_bits"])
         capacity = max(memorized)
         params = gpt2_param_count(V, S, d_model, n_layer)
         for n, bits, result in zip(sizes, memorized, results, strict=True):

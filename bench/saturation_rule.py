@@ -60,7 +60,7 @@ def memorized_bits(
     empty = np.zeros((0, params.seq_len), dtype=np.int32)
     for (n, _), data, result in zip(members, datasets, results, strict=True):
         scored = evaluate_uniform(MemdashScorer(result.model), data, empty, model.vocab_size)
-        by_n.setdefault(n, []).append(scored["summary"]["mem_u_bits"])
+        by_n.setdefault(n, []).append(scored.summary["mem_u_bits"])
     means = {n: float(np.mean(v)) for n, v in sorted(by_n.items())}
     peak = max(means, key=means.get)
     return {

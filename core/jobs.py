@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from core.canary_space import ScoringCanaries, SweepCanaries
 from core.params import DbId, Sha256, Shape, Strict, TrainParams
-from core.results import GroupResult, RunResult, SleepResult, TrainResult
+from core.results import GroupResult, QuantizeResult, RunResult, SleepResult, TrainResult
 
 
 class ModelShape(Shape):
@@ -114,6 +114,29 @@ class ScoreJob(Strict):
     precision: Literal["model", "bf16"] = "model"
 
 
+# The GGUF types memdash writes (the `gguf` package quantizes them in Python:
+# worker/gguf_export.py), highest precision first.
+GGUF_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0")
+GgufType = Literal["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]
+
+
+class QuantizeTarget(Strict):
+    """One file a quantize job writes, and the run it belongs to (its model is scored there)."""
+
+    run_id: DbId
+    gguf_type: GgufType
+
+
+class QuantizeJob(Strict):
+    """One model written as GGUF at several types (worker/jobs/quantize.py); each file is
+    uploaded as its run's model, then scored by that run's `score` job."""
+
+    source_checkpoint_id: DbId
+    name: str = Field(default="model", max_length=200)
+    targets: list[QuantizeTarget] = Field(min_length=1, max_length=len(GGUF_TYPES))
+    inputs: dict[str, InputFile]  # "model": the source checkpoint
+
+
 @dataclass(frozen=True)
 class JobKind:
     """One kind of job: what it takes, what it returns, and the worker module whose `run`
@@ -130,6 +153,7 @@ JOBS: dict[str, JobKind] = {
     "train_group": JobKind(TrainGroupJob, GroupResult, "worker.jobs.train_group"),
     "train_text": JobKind(TrainTextJob, GroupResult, "worker.jobs.train_text"),
     "score": JobKind(ScoreJob, RunResult, "worker.jobs.score"),
+    "quantize": JobKind(QuantizeJob, QuantizeResult, "worker.jobs.quantize"),
 }
 
 

@@ -146,16 +146,42 @@ class ModelArtifact(Strict):
     stored as the trained checkpoint's config and shown on the run's page."""
 
     name: str = Field(max_length=200)
-    model_type: Literal["gpt2", "memdash-lm2"]  # a Hugging Face GPT-2 folder, or memdash's own
+    # a Hugging Face GPT-2 folder (.tar.gz), memdash's own folder (an LM2), or one GGUF file
+    model_type: Literal["gpt2", "memdash-lm2", "gguf"]
     n_params: int = Field(ge=0)
     vocab_size: int = Field(ge=2, le=1_000_000)
     max_positions: int = Field(ge=2, le=1_000_000)
-    steps: int = Field(ge=0)
+    steps: int = Field(default=0, ge=0)
+    vocab_sha256: Sha256 | None = None  # core.formats.vocab: the same tokens in the same order
+    architecture: str | None = Field(default=None, max_length=64)  # a GGUF's general.architecture
+    gguf_type: str | None = Field(default=None, max_length=16)
+    bits_per_weight: Finite | None = Field(default=None, ge=0, le=64)
+    source_checkpoint_id: int | None = Field(default=None, ge=1)  # what it was written from
 
     @property
-    def storage_format(self) -> Literal["hf", "memdash"]:
+    def storage_format(self) -> Literal["hf", "memdash", "gguf"]:
         """The checkpoint format it is stored as (app.db.models.MODEL_FORMATS)."""
+        if self.model_type == "gguf":
+            return "gguf"
         return "memdash" if self.model_type == "memdash-lm2" else "hf"
+
+
+class QuantizedFile(Strict):
+    """One GGUF file a quantize job wrote (worker/gguf_export.py GgufFile)."""
+
+    run_id: int = Field(ge=1)
+    gguf_type: str = Field(max_length=16)
+    size_bytes: int = Field(ge=0)
+    tensor_bytes: int = Field(ge=0)
+    n_weights: int = Field(ge=0)
+    n_quantized: int = Field(ge=0)
+    bits_per_weight: Finite = Field(ge=0, le=64)
+    seconds: Finite = Field(ge=0)
+
+
+class QuantizeResult(Strict):
+    files: list[QuantizedFile]
+    source_seconds: Finite = Field(default=0.0, ge=0)  # writing the full-precision source GGUF
 
 
 class SleepResult(Strict):

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.formats.vocab import vocab_sha256
 from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
 from worker.loaded_model import LoadedModel
 
@@ -50,6 +51,8 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
         raise CheckpointRejected(f"unsupported architecture: {message}") from None
     except (OSError, KeyError, TypeError) as error:
         raise CheckpointRejected(f"config.json cannot be read: {_first_line(error)}") from None
+    if files.format == "gguf":
+        _gguf_config(config)
     if type(config) not in MODEL_FOR_CAUSAL_LM_MAPPING:
         raise CheckpointRejected(
             f"unsupported architecture: {config.model_type!r} has no causal-LM head in transformers"
@@ -80,6 +83,8 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
             f"no usable tokenizer in the upload ({_first_line(error)}); include tokenizer.json "
             "(or vocab.json + merges.txt) from the model's folder"
         ) from None
+    if files.format == "gguf" and len(tokenizer) > config.vocab_size:
+        tokenizer = _without_tokens_past(tokenizer, config.vocab_size)
     if len(tokenizer) < 2:
         raise CheckpointRejected("the tokenizer in the upload has no vocabulary")
     if len(tokenizer) > config.vocab_size:
@@ -95,9 +100,63 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
         "vocab_size": int(config.vocab_size),
         "max_positions": _max_positions(config),
         "tokenizer": type(tokenizer).__name__,
+        "vocab_sha256": vocab_sha256(tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))),
         "files": files.weights,
     }
+    if files.format == "gguf":
+        info |= gguf_summary(files.folder / str(files.gguf_file))
     return LoadedModel(model, tokenizer, info)
+
+
+def _without_tokens_past(tokenizer: Any, vocab_size: int) -> Any:
+    """A GGUF that names no end-of-text token gets GPT-2's `<|endoftext|>` added by
+    transformers' converter, as an id past the model's vocabulary (the model has no embedding
+    for it: text holding it would fail). The special tokens transformers added past the file's
+    vocabulary are dropped; any other token past it leaves the tokenizer as it is (the size
+    check then refuses the file)."""
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    past = {i: t for i, t in tokenizer.added_tokens_decoder.items() if i >= vocab_size}
+    if len(tokenizer) - len(past) != vocab_size or not all(t.special for t in past.values()):
+        return tokenizer
+    spec = json.loads(tokenizer.backend_tokenizer.to_str())
+    spec["added_tokens"] = [t for t in spec.get("added_tokens", []) if t["id"] < vocab_size]
+    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(json.dumps(spec)))
+
+
+def _gguf_config(config: Any) -> None:
+    """What transformers' GGUF reader leaves out: a GPT-2 GGUF's context length goes to `n_ctx`
+    only, so the position table would be read as 1,024 rows; and token ids for begin and end
+    of text that the file does not name are GPT-2's own (50256), outside a smaller vocabulary."""
+    if config.model_type == "gpt2" and isinstance(getattr(config, "n_ctx", None), int):
+        config.n_positions = config.n_ctx
+    for name in ("bos_token_id", "eos_token_id"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value >= config.vocab_size:
+            setattr(config, name, None)
+
+
+def gguf_summary(path: Path) -> dict[str, Any]:
+    """A GGUF file's architecture, its weights' main type (the type most values are stored at;
+    norms and biases stay F32 in every type) and bits per weight (tensor bytes ÷ values)."""
+    import gguf
+
+    reader = gguf.GGUFReader(str(path))
+    by_type: dict[str, int] = {}
+    n_values = n_bytes = 0
+    for tensor in reader.tensors:
+        by_type[tensor.tensor_type.name] = by_type.get(tensor.tensor_type.name, 0) + int(
+            tensor.n_elements
+        )
+        n_values += int(tensor.n_elements)
+        n_bytes += int(tensor.n_bytes)
+    architecture = reader.fields.get("general.architecture")
+    return {
+        "architecture": str(architecture.contents()) if architecture else None,
+        "gguf_type": max(by_type, key=lambda name: by_type[name]) if by_type else None,
+        "bits_per_weight": 8 * n_bytes / n_values if n_values else None,
+    }
 
 
 def _refuse_remote_code(config_path: Path) -> None:

@@ -19,6 +19,7 @@ from app.cli.preflight import (
     check_database,
     check_port_free,
 )
+from app.cli.quantization import quantization as quantization_command
 from app.cli.score import score as score_command
 from app.cli.sweep import export as export_sweep_command
 from app.cli.sweep import import_ as import_sweep_command
@@ -35,6 +36,7 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+sweep_cli.command("quantization")(quantization_command)
 cli.add_typer(sweep_cli, name="sweep")
 cli.add_typer(workers_cli, name="workers")
 cli.command("export")(export_sweep_command)

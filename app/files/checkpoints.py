@@ -264,6 +264,7 @@ def checkpoint_json(checkpoint: Checkpoint) -> dict[str, Any]:
         "sha256": checkpoint.sha256,
         "size_bytes": checkpoint.size_bytes,
         "format": checkpoint.format,
+        "run_id": checkpoint.run_id,  # a sweep's trained model: the run that trained it
         **checkpoint.config,
         "created_at": checkpoint.created_at.isoformat(),
     }

@@ -9,7 +9,7 @@ test).
 """
 
 # The registry line: every kind (each module registers itself when imported).
-from app.kinds import capacity, scoring, text
+from app.kinds import capacity, quantization, scoring, text
 from app.kinds.registry import (
     KINDS,
     FollowUp,
@@ -38,6 +38,7 @@ __all__ = [
     "capacity",
     "kind_of",
     "new_sweep",
+    "quantization",
     "register",
     "scoring",
     "text",

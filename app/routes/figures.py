@@ -46,6 +46,9 @@ def _state(view: View, query: dict[str, str]) -> ViewState:
     if "group_by" in view.controls and state.group_by not in view.group_keys:
         choices = ", ".join(view.group_keys)
         raise HTTPException(422, f"group_by: this figure groups by one of {choices}")
+    if view.only_these_metrics and state.metric not in dict(view.metrics):
+        choices = ", ".join(value for value, _ in view.metrics)
+        raise HTTPException(422, f"metric: this figure draws one of {choices}")
     return state
 
 

@@ -70,10 +70,16 @@ def sweep_json(state: dict[str, Any]) -> dict[str, Any]:
         "jobs": [
             {
                 "id": j.id,
+                "kind": j.kind,
+                "run_id": j.run_id,
                 "state": j.state,
                 "progress": j.progress_frac,
                 "message": j.progress_message,
                 "error": j.error,
+                "seconds": (j.finished_at - j.started_at).total_seconds()
+                if j.started_at and j.finished_at
+                else None,
+                "result": j.result if j.kind == "quantize" else None,  # per type: size, seconds
             }
             for j in state["jobs"]
         ],

@@ -244,15 +244,17 @@ def upload_model(
     info: Annotated[str, Form(max_length=10_000)],
     file: Annotated[UploadFile, File()],
 ) -> dict[str, int]:
-    """Store a run's final model (a .tar.gz of a Hugging Face folder) for download and scoring."""
+    """Store a run's final model (a .tar.gz of a model folder, or a GGUF file) for download and
+    scoring."""
     _lease_call(request, lambda s: queue.heartbeat(s, job_id, lease_token, settings.lease_s))
     try:
         details = ModelArtifact.model_validate_json(info)
     except ValueError as error:
         raise HTTPException(422, f"info: {first_problem(error)}") from None
     try:
+        suffix = ".gguf" if details.storage_format == "gguf" else ".tar.gz"
         stored = store_stream(
-            file.file, settings.artifacts_dir / "models", ".tar.gz", settings.upload_max_bytes
+            file.file, settings.artifacts_dir / "models", suffix, settings.upload_max_bytes
         )
     except TooLarge as error:
         raise HTTPException(413, f"model {error}") from None

@@ -297,3 +297,23 @@ SAMPLE_KEYS = tuple(f for f in SAMPLE_FIELDS if f != "split")
 
 def _sample_dict(score: SampleScore, run_name: str) -> dict[str, Any]:
     return {"run": run_name, **{key: getattr(score, key) for key in SAMPLE_KEYS}}
+
+
+def quantization_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
+    """One row per file of the chosen quantization studies (their summaries), with the
+    paired difference from the model as uploaded beside each measure that has one."""
+    if not state.sweeps:
+        return []
+    sweeps = session.scalars(
+        select(Sweep).where(Sweep.id.in_(state.sweeps), Sweep.kind == "quantization")
+    ).all()
+    rows = []
+    for sweep in sweeps:
+        differences = sweep.summary.get("differences", {})
+        for file in sweep.summary.get("files", []):
+            row = {"sweep": sweep.id, **{k: v for k, v in file.items() if k != "canaries"}}
+            for measure, diff in differences.get(str(file["run"]), {}).items():
+                row[f"{measure}_diff"] = diff["diff"]
+                row[f"{measure}_diff_ci"] = [diff["low"], diff["high"]]
+            rows.append(row)
+    return rows

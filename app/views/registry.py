@@ -18,6 +18,7 @@ from app.figures.canaries import exposure_figure, exposure_vs_data_figure
 from app.figures.capacity import alpha_figure, plateau_figure
 from app.figures.grouped import lines_figure, loss_pair_figure, split_lines_figure
 from app.figures.labels import label
+from app.figures.quantization import measure_vs_bits_figure
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
 from app.figures.text import membership_figure
@@ -58,6 +59,11 @@ class View:
     needs: str = "the results this figure shows"
     # Drawn from the sweeps' summaries, which exist once a sweep's last run has finished.
     from_summary: bool = False
+    # What "Metric" offers (with "metric" among the controls): (value, words), the first the
+    # default unless the view's defaults name another. With `only_these_metrics`, any other is
+    # refused (422); else a stored metric's own name is drawn too (training curves).
+    metrics: tuple[tuple[str, str], ...] = ()
+    only_these_metrics: bool = False
 
     def state_defaults(self) -> dict[str, Any]:
         """What an address without these parameters means: the view's defaults, grouping by
@@ -305,6 +311,54 @@ def _canaries_data(session: Session, state: ViewState) -> Built:
     return Built(rows, exposure_vs_data_figure(rows, state.band, state.group_by, state.log_x))
 
 
+QUANTIZATION_METRICS = (
+    ("mi_loss_auc", "membership AUC, loss attack"),
+    ("mi_reference_auc", "membership AUC, reference-calibrated"),
+    ("mi_zlib_auc", "membership AUC, zlib ratio"),
+    ("mi_min_k_auc", "membership AUC, Min-K%"),
+    ("mi_loss_tpr_at_1pct_fpr", "TPR at 1% FPR, loss attack"),
+    ("members_bits_per_token", "members' loss (bits/token)"),
+    ("nonmembers_bits_per_token", "non-members' loss (bits/token)"),
+    ("mem_u_bits", "Σ mem_U (bits)"),
+    ("extract_rate_train_k8", "extraction rate of members, k = 8"),
+    ("extract_rate_train_k16", "extraction rate of members, k = 16"),
+    ("extract_rate_train_k32", "extraction rate of members, k = 32"),
+    ("canary_exposure_bits", "Σ exposure of the inserted canaries (bits)"),
+)
+QUANTIZATION_COLUMNS = (
+    "sweep",
+    "gguf_type",
+    "bits_per_weight",
+    "members_bits_per_token",
+    "members_bits_per_token_diff",
+    "members_bits_per_token_diff_ci",
+    "nonmembers_bits_per_token",
+    "mem_u_bits",
+    "mem_u_bits_diff_ci",
+    "mi_loss_auc",
+    "mi_loss_auc_ci",
+    "mi_loss_auc_diff",
+    "mi_loss_auc_diff_ci",
+    "mi_loss_tpr_at_1pct_fpr",
+    "extract_rate_train_k32",
+    "canary_exposure_bits",
+    "canaries_extracted",
+)
+
+
+def _quantization(session: Session, state: ViewState) -> Built:
+    rows = data.quantization_rows(session, state)
+    words = dict(QUANTIZATION_METRICS)  # the route refuses any other metric (422)
+    figure = measure_vs_bits_figure(rows, state.metric, words.get(state.metric, state.metric))
+    table = [{key: row.get(key) for key in QUANTIZATION_COLUMNS} for row in rows]
+    return Built(
+        rows,
+        figure,
+        tables={"files": table} if table else {},
+        table_titles={"files": "Every file: its measures and its difference from the model"},
+    )
+
+
 def _samples(session: Session, state: ViewState) -> Built:
     evaluation_ids = data.selected_evaluation_ids(session, state)
     points = data.sample_scatter_rows(session, evaluation_ids, state.split)
@@ -393,6 +447,31 @@ VIEWS: dict[str, View] = {
             measure="double-descent-and-the-memorization-generalization-transition",
             kinds=("capacity", "text"),
             needs="training curves",
+            metrics=(
+                ("train_loss_bits", "training loss (bits/token)"),
+                ("memorized_bits", "memorized bits (capacity runs)"),
+                (TRAIN_VS_HELDOUT, "training and held-out loss"),
+            ),
+        ),
+        View(
+            "quantization",
+            "Memorization across precisions",
+            "One measure of each file of a quantization study against its bits per weight: "
+            "the model as uploaded and each GGUF type memdash wrote (or that was uploaded "
+            "beside it), scored on the same members, non-members, reference and canaries. "
+            "The table gives every measure and each type's difference from the model as "
+            "uploaded, paired over the same samples, with its 95% interval.",
+            "memdash (GGUF types: llama.cpp; attacks: SPEC 6; exposure: Carlini et al. 2019)",
+            ("metric",),
+            _quantization,
+            {"metric": "mi_loss_auc"},
+            measure="quantization-studies",
+            kinds=("quantization",),
+            group_keys=("sweep",),
+            needs="a finished quantization study",
+            from_summary=True,
+            metrics=QUANTIZATION_METRICS,
+            only_these_metrics=True,
         ),
         View(
             "membership",

@@ -29,3 +29,10 @@ def load_tokenizer(path: Path) -> Tokenizer:
     """A tokenizer.json (or a model folder holding one)."""
     file = path / "tokenizer.json" if path.is_dir() else path
     return Tokenizer.from_file(str(file))
+
+
+def vocab_of(tokenizer: Tokenizer) -> str:
+    """The tokenizer's identity (core.formats.vocab): its tokens in id order, hashed."""
+    from core.formats.vocab import vocab_sha256
+
+    return vocab_sha256([tokenizer.id_to_token(i) or "" for i in range(tokenizer.get_vocab_size())])

@@ -164,6 +164,7 @@ def run(ctx: JobContext) -> GroupResult:
     from core.metrics.compression import COMPRESSORS
     from core.metrics.extraction import PREFIX_LENGTHS
     from worker.data.padding import unpad
+    from worker.data.tokenizer import vocab_of
     from worker.device import pick_device
     from worker.evaluate_text import code_bits, evaluate_text
     from worker.hf_export import pack_hf_model
@@ -296,6 +297,7 @@ def run(ctx: JobContext) -> GroupResult:
                 vocab_size=vocab,
                 max_positions=params.seq_len,
                 steps=results[i].steps,
+                vocab_sha256=vocab_of(dataset.tokenizer),
             ),
         )
     return GroupResult(runs=runs, dataset_sha256=dataset.content_sha256())

@@ -3,11 +3,12 @@ non-members against a reference."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db.models import MODEL_FORMATS, Checkpoint, Run
+from app.db.models import MODEL_FORMATS, Checkpoint, Run, Sweep
 from app.files.corpora import corpus_by_sha
 from app.kinds.registry import PlannedJob, SweepPlan, new_sweep
 from app.kinds.scoring.params import ScoringParams
@@ -35,18 +36,24 @@ def _corpus_input(session: Session, sha256: str, role: str) -> dict[str, Any]:
     }
 
 
-def _checkpoint(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
+def checkpoint_of(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
     checkpoint = session.get(Checkpoint, checkpoint_id)
     if checkpoint is None or checkpoint.format not in MODEL_FORMATS:
         raise ScoringRejected(f"{role}: no uploaded checkpoint {checkpoint_id}")
     return checkpoint
 
 
-def plan(session: Session, params: ScoringParams, own: OwnData | None = None) -> SweepPlan:
-    """The scoring's sweep, one run per checkpoint, and their `score` jobs (queued by
-    app/jobs/launcher.py). Raises ScoringRejected (or CorpusRejected) with a message for the user.
-    Call app.jobs.scoring.store_sweep_data first when the data may name a sweep, and pass what it
-    returns as `own` (each checkpoint's own run's members and non-members)."""
+@dataclass(frozen=True)
+class ScoringSetup:
+    """What every score job of a scoring shares: the corpora and reference model it reads
+    (InputFile specs by role) and the reference's kind as the job names it."""
+
+    inputs: dict[str, Any]
+    reference_kind: str
+
+
+def scoring_setup(session: Session, params: ScoringParams) -> ScoringSetup:
+    """Check the scoring's corpora and reference (ScoringRejected with a message)."""
     if params.members.startswith("sweep:") or (params.nonmembers or "").startswith("sweep:"):
         raise ValueError("store_sweep_data must turn sweep data into corpora first")
     inputs: dict[str, Any] = {}
@@ -65,62 +72,94 @@ def plan(session: Session, params: ScoringParams, own: OwnData | None = None) ->
                 "give more non-members, or choose another reference"
             )
     if (ref_id := params.reference_checkpoint_id) is not None:
-        ref = _checkpoint(session, ref_id, "reference")
+        ref = checkpoint_of(session, ref_id, "reference")
         inputs["reference_model"] = {"kind": "checkpoint", "sha256": ref.sha256}
         reference_kind = "checkpoint"
-    checkpoints = [_checkpoint(session, i, "checkpoint_ids") for i in params.checkpoint_ids]
+    return ScoringSetup(inputs, reference_kind)
+
+
+def check_fits(params: ScoringParams, checkpoint: Checkpoint) -> None:
+    if params.seq_len > (checkpoint.config.get("max_positions") or params.seq_len):
+        raise ScoringRejected(
+            f"seq_len: {checkpoint.name!r} takes at most "
+            f"{checkpoint.config['max_positions']} tokens; choose a shorter sample length"
+        )
+
+
+def scored_run(
+    session: Session,
+    sweep: Sweep,
+    params: ScoringParams,
+    checkpoint: Checkpoint,
+    position: int,
+    own: OwnData | None = None,
+    config: dict[str, Any] | None = None,
+    name: str | None = None,
+) -> Run:
+    """The run that holds a checkpoint's scores (queued; `score_job` plans its job)."""
+    data = {"members": params.members, "nonmembers": params.nonmembers}
+    data.update((own or {}).get(checkpoint.id, {}))
+    run = Run(
+        sweep_id=sweep.id,
+        name=name or checkpoint.name,
+        n_params=checkpoint.config.get("n_params"),
+        status="queued",
+        config={
+            "checkpoint_id": checkpoint.id,
+            "checkpoint_sha256": checkpoint.sha256,
+            "position": position,
+            "vocab_size": checkpoint.config.get("vocab_size"),
+            "seq_len": params.seq_len,
+            "reference": params.reference,
+            "members": data["members"],
+            "nonmembers": data["nonmembers"],
+            "own_run_data": checkpoint.id in (own or {}),
+            **(config or {}),
+        },
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def score_job(
+    session: Session, params: ScoringParams, setup: ScoringSetup, run: Run, checkpoint: Checkpoint
+) -> PlannedJob:
+    """The `score` job of one run: `checkpoint` scored on the run's members and non-members."""
+    inputs = dict(setup.inputs)
+    for role in ("members", "nonmembers"):
+        corpus = run.config.get(role)
+        if corpus not in (None, "demo") and corpus != getattr(params, role):
+            inputs[role] = _corpus_input(session, corpus, role)
+    return PlannedJob(
+        "score",
+        ScoreJob(
+            run_id=run.id,
+            seq_len=params.seq_len,
+            max_samples=params.max_samples,
+            members=run.config["members"],
+            reference=setup.reference_kind,
+            inputs={**inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
+            canaries=params.canaries,
+            precision=params.precision,
+        ),
+        idempotency_key=f"sweep-{run.sweep_id}-score-{run.id}",
+        run_id=run.id,
+    )
+
+
+def plan(session: Session, params: ScoringParams, own: OwnData | None = None) -> SweepPlan:
+    """The scoring's sweep, one run per checkpoint, and their `score` jobs (queued by
+    app/jobs/launcher.py). Raises ScoringRejected (or CorpusRejected) with a message for the user.
+    Call app.jobs.scoring.store_sweep_data first when the data may name a sweep, and pass what it
+    returns as `own` (each checkpoint's own run's members and non-members)."""
+    setup = scoring_setup(session, params)
+    checkpoints = [checkpoint_of(session, i, "checkpoint_ids") for i in params.checkpoint_ids]
     for checkpoint in checkpoints:
-        if params.seq_len > (checkpoint.config.get("max_positions") or params.seq_len):
-            raise ScoringRejected(
-                f"seq_len: {checkpoint.name!r} takes at most "
-                f"{checkpoint.config['max_positions']} tokens; choose a shorter sample length"
-            )
+        check_fits(params, checkpoint)
     sweep = new_sweep(session, "scoring", params, None)
     jobs: list[PlannedJob] = []
     for position, checkpoint in enumerate(checkpoints):
-        data = {"members": params.members, "nonmembers": params.nonmembers}
-        data.update((own or {}).get(checkpoint.id, {}))
-        run_inputs = dict(inputs)
-        for role in ("members", "nonmembers"):
-            if data[role] not in (None, "demo") and data[role] != getattr(params, role):
-                run_inputs[role] = _corpus_input(session, data[role], role)
-        run = Run(
-            sweep_id=sweep.id,
-            name=checkpoint.name,
-            n_params=checkpoint.config.get("n_params"),
-            status="queued",
-            config={
-                "checkpoint_id": checkpoint.id,
-                "checkpoint_sha256": checkpoint.sha256,
-                "position": position,
-                "vocab_size": checkpoint.config.get("vocab_size"),
-                "seq_len": params.seq_len,
-                "reference": params.reference,
-                "members": data["members"],
-                "nonmembers": data["nonmembers"],
-                "own_run_data": checkpoint.id in (own or {}),
-            },
-        )
-        session.add(run)
-        session.flush()
-        jobs.append(
-            PlannedJob(
-                "score",
-                ScoreJob(
-                    run_id=run.id,
-                    seq_len=params.seq_len,
-                    max_samples=params.max_samples,
-                    members=data["members"],
-                    reference=reference_kind,
-                    inputs={
-                        **run_inputs,
-                        "model": {"kind": "checkpoint", "sha256": checkpoint.sha256},
-                    },
-                    canaries=params.canaries,
-                    precision=params.precision,
-                ),
-                idempotency_key=f"sweep-{sweep.id}-score-{run.id}",
-                run_id=run.id,
-            )
-        )
+        run = scored_run(session, sweep, params, checkpoint, position, own)
+        jobs.append(score_job(session, params, setup, run, checkpoint))
     return SweepPlan(sweep, jobs)

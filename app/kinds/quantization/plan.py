@@ -1,0 +1,146 @@
+"""How a quantization study plans its jobs. At launch: a run for the model as uploaded (its
+full precision, the baseline), one per GGUF type memdash writes and one per extra GGUF file;
+the `quantize` job that writes the types, and the `score` jobs of the files that exist. When
+those have finished (`follow_up`): the `score` jobs of the written files, each on the same
+members, non-members, reference and canaries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Checkpoint, Run, Sweep
+from app.kinds.quantization.params import QuantizationParams
+from app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from app.kinds.scoring.plan import (
+    OwnData,
+    ScoringRejected,
+    check_fits,
+    checkpoint_of,
+    score_job,
+    scored_run,
+    scoring_setup,
+)
+from core.jobs import QuantizeJob, QuantizeTarget
+
+SOURCE = "source"  # a run's `gguf_type` for the model as uploaded
+
+
+def architecture_of(checkpoint: Checkpoint) -> str | None:
+    """What the checkpoint's weights are laid out as: a GGUF's general.architecture, a
+    Hugging Face folder's model_type (a GPT-2 is written as GGUF architecture "gpt2")."""
+    config = checkpoint.config or {}
+    if checkpoint.format == "gguf":
+        return config.get("architecture")
+    return config.get("model_type")
+
+
+def check_same_model(source: Checkpoint, other: Checkpoint) -> None:
+    """An extra GGUF file must hold the same model: the same architecture, vocabulary and
+    tokenizer (when both files name theirs). Raises ScoringRejected with the difference."""
+    if other.format != "gguf":
+        raise ScoringRejected(
+            f"extra_checkpoint_ids: {other.name!r} is not a GGUF file ({other.format})"
+        )
+    mine, theirs = source.config or {}, other.config or {}
+    if architecture_of(source) != architecture_of(other):
+        raise ScoringRejected(
+            f"extra_checkpoint_ids: {other.name!r} is a {architecture_of(other)!r} model, the "
+            f"study's is a {architecture_of(source)!r}: a file of another model cannot join"
+        )
+    if mine.get("vocab_size") != theirs.get("vocab_size"):
+        raise ScoringRejected(
+            f"extra_checkpoint_ids: {other.name!r} has {theirs.get('vocab_size')} tokens, the "
+            f"study's model {mine.get('vocab_size')}: a file of another model cannot join"
+        )
+    if mine.get("vocab_sha256") and theirs.get("vocab_sha256") != mine.get("vocab_sha256"):
+        raise ScoringRejected(
+            f"extra_checkpoint_ids: {other.name!r} has another tokenizer (its tokens differ "
+            "from the study's model): a file of another model cannot join"
+        )
+
+
+def launch(session: Session, params: QuantizationParams, own: OwnData | None = None) -> SweepPlan:
+    """Raises ScoringRejected (or CorpusRejected) with a message for the user. As for a scoring,
+    app.jobs.scoring.store_sweep_data turns `sweep:<id>` data into corpora first."""
+    scoring = params.scoring()
+    setup = scoring_setup(session, scoring)
+    source = checkpoint_of(session, params.checkpoint_id, "checkpoint_id")
+    if params.types and not (
+        source.format == "gguf" or (source.format == "hf" and architecture_of(source) == "gpt2")
+    ):
+        raise ScoringRejected(
+            f"checkpoint_id: memdash writes GGUF from a Hugging Face GPT-2 or from a GGUF file; "
+            f"{source.name!r} is a {architecture_of(source) or source.format!r} model (upload it "
+            "as a GGUF file, or give only extra_checkpoint_ids)"
+        )
+    extras = [
+        checkpoint_of(session, i, "extra_checkpoint_ids") for i in params.extra_checkpoint_ids
+    ]
+    for extra in extras:
+        check_same_model(source, extra)
+    for checkpoint in (source, *extras):
+        check_fits(scoring, checkpoint)
+    sweep = new_sweep(session, "quantization", params, None)
+    jobs: list[PlannedJob] = []
+    source_run = scored_run(
+        session,
+        sweep,
+        scoring,
+        source,
+        0,
+        own,
+        {"gguf_type": SOURCE},
+        f"{source.name} (as uploaded)",
+    )
+    jobs.append(score_job(session, scoring, setup, source_run, source))
+    targets = []
+    for position, gguf_type in enumerate(params.types, start=1):
+        run = scored_run(
+            session, sweep, scoring, source, position, own, {"gguf_type": gguf_type}, gguf_type
+        )
+        targets.append(QuantizeTarget(run_id=run.id, gguf_type=gguf_type))
+    for position, extra in enumerate(extras, start=len(params.types) + 1):
+        gguf_type = (extra.config or {}).get("gguf_type") or "uploaded"
+        run = scored_run(
+            session, sweep, scoring, extra, position, own, {"gguf_type": gguf_type}, extra.name
+        )
+        jobs.append(score_job(session, scoring, setup, run, extra))
+    if targets:
+        jobs.append(
+            PlannedJob(
+                "quantize",
+                QuantizeJob(
+                    source_checkpoint_id=source.id,
+                    name=source.name[:200],
+                    targets=targets,
+                    inputs={"model": {"kind": "checkpoint", "sha256": source.sha256}},
+                ),
+                idempotency_key=f"sweep-{sweep.id}-quantize",
+            )
+        )
+    return SweepPlan(sweep, jobs)
+
+
+def score_written(session: Session, sweep: Sweep, runs: list[Run]) -> list[PlannedJob]:
+    """After the quantize job: a `score` job for each written file whose run has none yet.
+    (The sweep's parameters name stored corpora: sweep data became corpora at launch.)"""
+    scoring = QuantizationParams.model_validate(sweep.params).scoring()
+    setup = scoring_setup(session, scoring)
+    jobs = []
+    for run in runs:
+        if run.status != "queued" or run.config.get("gguf_type") in (None, SOURCE):
+            continue
+        written = session.scalars(
+            select(Checkpoint).where(Checkpoint.run_id == run.id, Checkpoint.format == "gguf")
+        ).first()
+        if written is not None:
+            run.config = {
+                **run.config,
+                "checkpoint_id": written.id,
+                "checkpoint_sha256": written.sha256,
+                "vocab_size": written.config.get("vocab_size"),
+            }
+            run.n_params = written.config.get("n_params", run.n_params)
+            jobs.append(score_job(session, scoring, setup, run, written))
+    return jobs

@@ -1,0 +1,58 @@
+"""A quantization study's summary when its last job ends: a row per file (size, bits per
+weight, every measure), each written type's paired differences from the model as uploaded, a
+sentence per type, and the samples the lowest-precision file stops (or starts) extracting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.analysis.quantization import changed_samples, compare, file_row, in_words
+from app.db.models import Run
+from core.metrics.extraction import PREFIX_LENGTHS
+
+SOURCE = "source"
+
+
+def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
+    done = sorted(
+        (r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary),
+        key=lambda r: r.config.get("position", 0),
+    )
+    source = next((r for r in done if r.config.get("gguf_type") == SOURCE), None)
+    rows = [file_row(run) for run in done]
+    if source is None:
+        return {"files": rows}
+    source_row = rows[done.index(source)]
+    differences, words = {}, []
+    for run, row in zip(done, rows, strict=True):
+        if run is source:
+            continue
+        differences[str(run.id)] = diff = compare(session, source, run)
+        if sentence := in_words(source_row, row, diff):
+            words.append(sentence)
+    summary: dict[str, Any] = {"files": rows, "differences": differences, "words": words}
+    others = [(row, run) for row, run in zip(rows, done, strict=True) if run is not source]
+    if others:
+        lowest_row, lowest = min(others, key=lambda pair: pair[0]["bits_per_weight"] or 99)
+        seq_len = int(source.config.get("seq_len") or max(PREFIX_LENGTHS) + 1)
+        k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
+        summary["changed"] = changed_samples(session, source, lowest, k)
+        summary["exposure_kept"] = _exposure_kept(source_row, lowest_row)
+    return summary
+
+
+def _exposure_kept(source: dict[str, Any], lowest: dict[str, Any]) -> dict[str, Any] | None:
+    """Does the full-precision model expose its canaries at least as much as the
+    lowest-precision file? (The answer the page states either way.)"""
+    full, low = source.get("canary_exposure_bits"), lowest.get("canary_exposure_bits")
+    if full is None or low is None:
+        return None
+    return {
+        "against": lowest["gguf_type"],
+        "full_bits": full,
+        "low_bits": low,
+        "share": low / full if full else None,
+        "full_at_least_low": full >= low,
+    }
