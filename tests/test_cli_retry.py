@@ -1,5 +1,6 @@
-"""The CLI's followers ride out a restarting server: connection errors and 5xx answers are
-retried with a visible "server unavailable" line; a 4xx is the server's message at once."""
+"""The CLI's followers (through memdash.client, the one HTTP client) ride out a restarting
+server: connection errors and 5xx answers are retried with a visible "server unavailable" line;
+a 4xx is the server's message at once."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 import typer
 
 from app.cli import sweep as cli_sweep
+from memdash import client as memdash_client
 
 FINISHED = {"status": "succeeded", "progress": 1.0, "jobs": [], "summary": {}}
 
@@ -50,8 +51,8 @@ def flaky_server():
 
 
 def test_follow_retries_through_5xx(flaky_server, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(cli_sweep, "RETRY_BACKOFF_S", (0.05,))
-    with httpx.Client(base_url=flaky_server) as client:
+    monkeypatch.setattr(memdash_client, "RETRY_BACKOFF_S", (0.05,))
+    with cli_sweep._client(flaky_server) as client:
         state = cli_sweep.follow(client, 1, poll_s=0.01)
     assert state["status"] == "succeeded"
     assert Flaky.seen == 3
@@ -61,10 +62,10 @@ def test_follow_retries_through_5xx(flaky_server, monkeypatch, capsys) -> None:
 def test_follow_retries_while_nothing_listens(monkeypatch, capsys) -> None:
     from tests.pg_cluster import free_port
 
-    monkeypatch.setattr(cli_sweep, "RETRY_BACKOFF_S", (0.05,))
+    monkeypatch.setattr(memdash_client, "RETRY_BACKOFF_S", (0.05,))
     monkeypatch.setattr(cli_sweep, "RETRY_FOR_S", 0.3)
     with (
-        httpx.Client(base_url=f"http://127.0.0.1:{free_port()}") as client,
+        cli_sweep._client(f"http://127.0.0.1:{free_port()}") as client,
         pytest.raises(typer.Exit),
     ):
         cli_sweep.follow(client, 1, poll_s=0.01)
@@ -73,7 +74,7 @@ def test_follow_retries_while_nothing_listens(monkeypatch, capsys) -> None:
 
 
 def test_a_launch_is_never_retried(flaky_server, capsys) -> None:
-    with httpx.Client(base_url=flaky_server) as client, pytest.raises(typer.Exit):
+    with cli_sweep._client(flaky_server) as client, pytest.raises(typer.Exit):
         cli_sweep._request(client, "GET", "/api/sweeps/1")  # retry=False: one try
     assert Flaky.seen == 1 and "503" in capsys.readouterr().err
 

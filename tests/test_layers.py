@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "core", "worker")
+PACKAGES = ("app", "core", "memdash", "worker")
 
 # app/ uses nothing of worker/ but the agent, which the CLI starts (a separate process from
 # the server); what both sides share lives in core/.
@@ -419,3 +419,14 @@ def test_an_import_module_that_crosses_a_room_is_reported(tmp_path: Path) -> Non
     names = imports_of(offender)
     assert any(crosses_a_room("app.jobs.offender", name) for name in names)
     assert not any(crosses_a_room("app.main", name) for name in names)
+
+
+def test_the_python_client_stands_alone() -> None:
+    """memdash.client and memdash.monitor talk HTTP only: nothing of the server, the worker or
+    core, and no torch (the callback imports transformers, which its users have)."""
+    client = [m for m in project_modules() if under(m, ("memdash",))]
+    assert client
+    outside = ("app", "core", "worker")
+    assert _offenders(client, lambda _m, name: under(name, outside)) == []
+    plain = [m for m in client if m != "memdash.callback"]
+    assert _offenders(plain, lambda _m, name: under(name, HEAVY)) == []

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.cli.output import fail, load_settings
+from memdash.client import Client, MemdashError
 
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
 
@@ -25,60 +25,35 @@ def _kind_names() -> list[str]:
 ServerOpt = Annotated[str, typer.Option(envvar="MEMDASH_SERVER", help="URL of the memdash server.")]
 
 
-def _client(server: str) -> httpx.Client:
-    token = load_settings().token  # MEMDASH_TOKEN, read by the one settings class
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30)
+def _client(server: str) -> Client:
+    """The one HTTP client (memdash.client), with the token and a visible line per retry."""
 
-
-# Following a sweep rides out a server restart: connection errors and 5xx answers are retried
-# with backoff (reads only: a launch is never sent twice).
-RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
-RETRY_FOR_S = 600.0
-
-
-def _error_detail(response: httpx.Response) -> str:
-    if "json" in response.headers.get("content-type", ""):
-        body = response.json()
-        detail = body.get("detail") or body.get("error") if isinstance(body, dict) else None
-        if detail:
-            return detail if isinstance(detail, str) else json.dumps(detail)[:300]
-    return response.text[:300]
-
-
-def _request(
-    client: httpx.Client, method: str, path: str, *, retry: bool = False, **kwargs: object
-) -> dict:
-    """One API call; a 4xx is the server's message. With `retry` (idempotent reads), a server
-    that is down or answers 5xx is retried with a visible "server unavailable" line."""
-    deadline, attempt = time.monotonic() + RETRY_FOR_S, 0
-    while True:
-        try:
-            response = client.request(method, path, **kwargs)
-            problem = None if response.status_code < 500 else f"HTTP {response.status_code}"
-        except httpx.TransportError as error:
-            response, problem = None, f"{type(error).__name__}"
-        if problem is None:
-            break
-        if not retry or time.monotonic() >= deadline:
-            if response is None:
-                fail(
-                    f"cannot reach the memdash server at {client.base_url} ({problem}); "
-                    "is `memdash serve` running?"
-                )
-            fail(f"{response.status_code}: {_error_detail(response)}")
-        delay_s = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+    def say(problem: str, delay_s: float) -> None:
         typer.secho(
             f"server unavailable ({problem}); retrying in {delay_s:.0f} s", fg="yellow", err=True
         )
-        time.sleep(delay_s)
-        attempt += 1
-    if response.status_code >= 400:
-        fail(f"{response.status_code}: {_error_detail(response)}")
-    return response.json()
+
+    token = load_settings().token  # MEMDASH_TOKEN, read by the one settings class
+    return Client(server, token, retry_for_s=RETRY_FOR_S, on_retry=say)
 
 
-def follow(client: httpx.Client, sweep_id: int, poll_s: float = 2.0) -> dict:
+# Following a sweep rides out a server restart: connection errors and 5xx answers are retried
+# for RETRY_FOR_S with memdash.client's backoff; launches and uploads are sent once.
+RETRY_FOR_S = 600.0
+
+
+def _request(
+    client: Client, method: str, path: str, *, retry: bool = False, **kwargs: object
+) -> Any:
+    """One API call; a 4xx is the server's message, an unreachable server says so (exit 1)."""
+    client.retry_for_s = RETRY_FOR_S
+    try:
+        return client.request(method, path, retry=retry, **kwargs)
+    except MemdashError as error:
+        fail(str(error))
+
+
+def follow(client: Client, sweep_id: int, poll_s: float = 2.0) -> dict:
     """Show a progress bar until the sweep ends; return its final JSON."""
     with Progress(
         TextColumn("[bold]{task.description}"),

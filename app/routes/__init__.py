@@ -23,6 +23,7 @@ from app.routes import (
     sweep_launch,
     sweeps,
     system,
+    training,
     worker_api,
 )
 
@@ -35,6 +36,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     live,
     pages,
     quantization,
+    training,
     runs,
     scorings,
     sweep_launch,

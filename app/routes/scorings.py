@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from app.jobs.scoring import ScoringRejected, launch_scoring, store_sweep_data
 from app.kinds.scoring.params import ScoringParams
 from app.routes.checkpoints import page_with
 from app.settings import Settings
+from app.views.training import tagged_scoring
 from app.web.auth import AdminDep
 from app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
 from app.web.form_words import in_form_words
@@ -39,16 +40,25 @@ def _launch(session: Session, writes: Writes, settings: Settings, params: Scorin
         return launch_scoring(write_session, params, own)
 
 
-@router.post("/api/scorings", status_code=201)
+@router.post("/api/scorings", status_code=201, response_model=None)
 def api_launch_scoring(
     body: dict[str, Any],
     session: SessionDep,
     writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
-) -> dict:
+) -> dict | JSONResponse:
+    """Launch a scoring (ScoringParams). One tagged with a training run and step that was
+    launched before answers that scoring (200, `"existing": true`): a client that retries after
+    an outage never scores a step twice."""
+    params = _validated(body)
+    if params.training is not None and (
+        existing := tagged_scoring(session, params.training.run, params.training.step)
+    ):
+        body = {"sweep_id": existing.id, "url": f"/sweeps/{existing.id}", "existing": True}
+        return JSONResponse(body, status_code=200)
     try:
-        sweep = _launch(session, writes, settings, _validated(body))
+        sweep = _launch(session, writes, settings, params)
     except (ScoringRejected, CorpusRejected) as error:
         raise HTTPException(422, str(error)) from None
     return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}

@@ -22,8 +22,10 @@ from app.figures.quantization import measure_vs_bits_figure
 from app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
 from app.figures.text import membership_figure
+from app.figures.training import training_figure
 from app.views import data
 from app.views.state import LINE_GROUP_KEYS, ViewState
+from app.views.training import series_rows, training_scorings
 from core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from core.metrics.tfidf import rank_correlation
 
@@ -359,6 +361,23 @@ def _quantization(session: Session, state: ViewState) -> Built:
     )
 
 
+TRAINING_METRICS = (
+    ("mi_loss_auc", "membership AUC, loss attack (95% interval)"),
+    ("extract_rate", "extraction rate of members (the longest k that fits)"),
+    ("mem_u_bits", "Σ mem_U (bits)"),
+    ("losses", "training and held-out loss (bits/token)"),
+    ("canaries", "each canary's exposure (bits)"),
+)
+
+
+def _training(session: Session, state: ViewState) -> Built:
+    scorings = training_scorings(session, state.training) if state.training else []
+    rows = series_rows(session, scorings)
+    words = dict(TRAINING_METRICS)
+    figure = training_figure(rows, state.metric, words.get(state.metric, state.metric))
+    return Built(rows, figure)
+
+
 def _samples(session: Session, state: ViewState) -> Built:
     evaluation_ids = data.selected_evaluation_ids(session, state)
     points = data.sample_scatter_rows(session, evaluation_ids, state.split)
@@ -452,6 +471,23 @@ VIEWS: dict[str, View] = {
                 ("memorized_bits", "memorized bits (capacity runs)"),
                 (TRAIN_VS_HELDOUT, "training and held-out loss"),
             ),
+        ),
+        View(
+            "training",
+            "Memorization while training",
+            "One fine-tuning run followed over its optimizer steps: each checkpoint the "
+            "Trainer saved, scored by memdash.callback on the same members and non-members "
+            "(and canaries): membership AUC, extraction, Σ mem_U, losses and each canary's "
+            "exposure against the step.",
+            "Carlini et al. 2019; Biderman et al. 2023; Morris et al. 2025",
+            ("metric",),
+            _training,
+            {"metric": "mi_loss_auc"},
+            measure="watching-memorization-while-fine-tuning",
+            kinds=(),
+            needs="checkpoints of a training run scored by memdash.callback (?training=NAME)",
+            metrics=TRAINING_METRICS,
+            only_these_metrics=True,
         ),
         View(
             "quantization",

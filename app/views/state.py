@@ -44,6 +44,7 @@ class ViewState(BaseModel):
     sweeps: list[RecordId] = Field(default_factory=list, max_length=200)
     runs: list[RecordId] = Field(default_factory=list, max_length=2000)
     run: RecordId | None = None  # one run (ROC curves)
+    training: str = Field(default="", max_length=200, pattern=r"^[\w.@+ -]*$")  # a run's name
     log_x: bool = True
     log_y: bool = False
     group_by: Literal[GROUP_KEYS] = "shape"  # type: ignore[valid-type]
@@ -100,6 +101,7 @@ class ViewState(BaseModel):
             "sweeps": ",".join(map(str, state.sweeps)),
             "runs": ",".join(map(str, state.runs)),
             "run": state.run,
+            "training": state.training,
             "log_x": int(state.log_x),
             "log_y": int(state.log_y),
             "group_by": state.group_by,

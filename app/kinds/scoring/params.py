@@ -10,6 +10,16 @@ from core.canary_space import ScoringCanaries
 from core.params import Strict
 
 
+class TrainingTag(Strict):
+    """Where a scored checkpoint comes from in a training run (memdash.callback): the run's
+    name, the optimizer step and the epoch. The run's page (/training/NAME) follows its tagged
+    scorings over the steps; a run and step is scored once."""
+
+    run: str = Field(min_length=1, max_length=200, pattern=r"^[\w.@+ -]+$")
+    step: int = Field(ge=0, le=10**12)
+    epoch: float | None = Field(default=None, ge=0, le=1e9)
+
+
 class ScoringParams(Strict):
     """Score uploaded checkpoints on members (and optionally non-members) against a reference.
 
@@ -39,6 +49,7 @@ class ScoringParams(Strict):
     # (logits in fp32), 2.7× faster on CPUs with AMX for +0.005 bits/token over a corpus and
     # 0.02 per sample (bench/results-bf16-scoring.md). A documented choice, never a silent one.
     precision: Literal["model", "bf16"] = "model"
+    training: TrainingTag | None = None
 
     @property
     def reference_checkpoint_id(self) -> int | None:
