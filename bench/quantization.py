@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--max-samples", type=int, default=1000)
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--screenshot", type=Path, help="a PNG of the study's page")
     args = parser.parse_args()
     overrides = {"canaries": {}}
     for pair in args.set:
@@ -94,6 +95,11 @@ def main() -> None:
                 launched.raise_for_status()
                 study = wait(client, launched.json()["sweep_id"], "quantization study")
                 study_s = time.monotonic() - started
+                if args.screenshot:
+                    from bench.finetune_callback import screenshot
+
+                    url = f"http://127.0.0.1:{args.port}/sweeps/{study['id']}"
+                    screenshot(url, args.screenshot)
         finally:
             process.terminate()
             process.wait(timeout=60)

@@ -205,3 +205,126 @@ def _text_samples(rng: random.Random, key: str, n: int) -> Samples:
     splits["train"].extract[8] = [rng.choice([0.0, 0.5, 1.0]) for _ in range(n)]
     splits["heldout"].extract[8] = [rng.choice([0.0, 0.5]) for _ in range(n)]
     return Samples(**splits)
+
+
+def _score_run(session: Session, sweep: Sweep, name: str, config: dict, result: RunResult) -> Run:
+    """A run holding one checkpoint's scores, stored as a `score` job's result is."""
+    run = _run(session, sweep, result.n_params or 0, name=name, config=config)
+    params = {
+        "run_id": run.id,
+        "seq_len": config["seq_len"],
+        "max_samples": 1000,
+        "members": "demo",
+        "reference": "zlib",
+        "inputs": {"model": {"kind": "checkpoint", "sha256": "0" * 64}},
+    }
+    job = Job(
+        kind="score",
+        params=job_params("score", params).model_dump(mode="json"),
+        state="succeeded",
+        sweep_id=sweep.id,
+        run_id=run.id,
+    )
+    session.add(job)
+    session.flush()
+    store_job_result(session, job, result)
+    return run
+
+
+def _scored(rng: random.Random, n: int, shift: float, extracted_share: float) -> Samples:
+    """Members and non-members of one checkpoint: members coded `shift` bits/token cheaper."""
+    splits = {}
+    for split, cheaper in (("train", shift), ("heldout", 0.0)):
+        bits = [16 * (8 - cheaper) + rng.uniform(-4, 4) for _ in range(n)]
+        splits[split] = SplitSamples(
+            bits=bits,
+            ref_bits=[16 * 8.0] * n,
+            text=[f"{split} sample {i}" for i in range(n)],
+            tfidf=[rng.uniform(0.5, 3.0) for _ in range(n)],
+            extract={8: [1.0 if i < extracted_share * n else 0.0 for i in range(n)]},
+        )
+    return Samples(**splits)
+
+
+def _scoring_summary(shift: float, n: int, exposure: float) -> RunSummary:
+    return RunSummary(
+        mem_u_bits=16 * shift * n,
+        train_loss_bits=8 - shift,
+        heldout_loss_bits=8.0,
+        n_train=n,
+        n_heldout=n,
+        reference="zlib",
+        mi_loss_auc=0.5 + shift / 10,
+        mi_loss_auc_ci=[0.45 + shift / 10, 0.55 + shift / 10],
+        mi_min_k_auc=0.5 + shift / 12,
+        mi_loss_tpr_at_1pct_fpr=shift / 20,
+        extract_rate_train_k8=shift / 4,
+        canaries=[
+            {
+                "secret": f"{number:04d}",
+                "repeats": repeats,
+                "number": number,
+                "exposure_bits": 1.4 + repeats * exposure,
+                "rank": 1.0,
+                "method": "sampled",
+                "code_bits": 30.0,
+                "n_tokens": 9,
+                "prompt_tokens": 6,
+                "extracted": repeats * exposure > 6,
+            }
+            for number, repeats in enumerate((1, 4, 0), start=1)
+        ],
+        canary_space_bits=13.3,
+    )
+
+
+def add_quantization_study(session: Session, n: int = 40) -> Sweep:
+    """The model as uploaded and three GGUF types of it, each losing a little of what the
+    model memorized, summarized by the quantization kind (paired differences included)."""
+    from app.kinds.quantization.params import QuantizationParams
+
+    params = QuantizationParams(checkpoint_id=1, types=["F16", "Q8_0", "Q4_0"], seq_len=16)
+    sweep = Sweep(
+        name="quantization", kind="quantization", status="succeeded", params=params.model_dump()
+    )
+    session.add(sweep)
+    session.flush()
+    kept = {"source": (32.0, 1.0), "F16": (16.0, 1.0), "Q8_0": (8.5, 0.95), "Q4_0": (4.5, 0.7)}
+    for position, (gguf_type, (bits, share)) in enumerate(kept.items()):
+        summary = _scoring_summary(2.0 * share, n, 2.0 * share)
+        summary.model = {"bits_per_weight": bits, "gguf_type": gguf_type}  # type: ignore[attr-defined]
+        config = {"gguf_type": gguf_type, "position": position, "seq_len": 16, "vocab_size": 512}
+        result = RunResult(
+            n_params=9000,
+            summary=summary,
+            samples=_scored(random.Random(position), n, 2.0 * share, 0.25 * share),
+        )
+        _score_run(session, sweep, gguf_type, config, result)
+    _summarize(session, sweep)
+    return sweep
+
+
+def add_training_run(session: Session, name: str = "tickets", n: int = 40) -> list[Sweep]:
+    """A fine-tuning run's checkpoints at steps 100, 200 and 300, each a scoring tagged with
+    the run (what memdash.callback leaves): memorization and canary exposure rising."""
+    scorings = []
+    for index, step in enumerate((100, 200, 300)):
+        params = {
+            "name": f"{name} step {step}",
+            "checkpoint_ids": [1],
+            "seq_len": 16,
+            "training": {"run": name, "step": step, "epoch": step / 100},
+        }
+        sweep = Sweep(name=params["name"], kind="scoring", status="succeeded", params=params)
+        session.add(sweep)
+        session.flush()
+        shift = 0.5 + index
+        result = RunResult(
+            n_params=9000,
+            summary=_scoring_summary(shift, n, shift),
+            samples=_scored(random.Random(step), n, shift, 0.2 * (index + 1)),
+        )
+        _score_run(session, sweep, f"step {step}", {"seq_len": 16, "vocab_size": 512}, result)
+        _summarize(session, sweep)
+        scorings.append(sweep)
+    return scorings

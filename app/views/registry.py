@@ -25,7 +25,7 @@ from app.figures.text import membership_figure
 from app.figures.training import training_figure
 from app.views import data
 from app.views.state import LINE_GROUP_KEYS, ViewState
-from app.views.training import series_rows, training_scorings
+from app.views.training import latest_training_run, series_rows, training_scorings
 from core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from core.metrics.tfidf import rank_correlation
 
@@ -371,7 +371,8 @@ TRAINING_METRICS = (
 
 
 def _training(session: Session, state: ViewState) -> Built:
-    scorings = training_scorings(session, state.training) if state.training else []
+    name = state.training or latest_training_run(session)
+    scorings = training_scorings(session, name) if name else []
     rows = series_rows(session, scorings)
     words = dict(TRAINING_METRICS)
     figure = training_figure(rows, state.metric, words.get(state.metric, state.metric))

@@ -43,6 +43,14 @@ def training_runs(session: Session) -> list[dict[str, Any]]:
     return sorted(runs.values(), key=lambda r: r["name"])
 
 
+def latest_training_run(session: Session) -> str | None:
+    """The run whose checkpoint was scored last (what the figure opens on when none is named)."""
+    sweeps = session.scalars(
+        select(Sweep).where(Sweep.kind == "scoring").order_by(Sweep.id.desc()).limit(200)
+    )
+    return next((tag["run"] for sweep in sweeps if (tag := _tag(sweep))), None)
+
+
 def _scored_run(session: Session, sweep: Sweep) -> Run | None:
     return session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)).first()
 

@@ -10,7 +10,12 @@ import pytest
 
 from app.views.registry import VIEWS
 from tests.e2e.test_browser import _watch_console, browser  # noqa: F401  (the fixture)
-from tests.figure_data import add_capacity_sweep, add_text_sweep
+from tests.figure_data import (
+    add_capacity_sweep,
+    add_quantization_study,
+    add_text_sweep,
+    add_training_run,
+)
 from tests.live import LiveServer
 from tests.pg_cluster import free_port
 
@@ -25,12 +30,14 @@ ZOOM_RANGE += " return a.autorange === false ? a.range : null; })()"
 
 
 def _pages(sweeps: dict[str, int]) -> list[str]:
+    chosen = f"{sweeps['capacity']},{sweeps['text']},{sweeps['quantization']}"
     views = [
-        f"/figures/{name}?sweeps={sweeps['capacity']},{sweeps['text']}"
+        f"/figures/{name}?sweeps={chosen}" + ("&training=tickets" if name == "training" else "")
         for name in VIEWS
         if name != "roc"  # one scoring run's attacks: the fixtures hold none
     ]
-    return [*views, f"/sweeps/{sweeps['capacity']}", f"/sweeps/{sweeps['text']}", "/runs/1"]
+    pages = [f"/sweeps/{sweeps[kind]}" for kind in ("capacity", "text", "quantization")]
+    return [*views, *pages, "/runs/1", "/training/tickets"]
 
 
 def test_every_figure_keeps_its_box_draws_without_error_and_zooms(
@@ -41,6 +48,8 @@ def test_every_figure_keeps_its_box_draws_without_error_and_zooms(
 ) -> None:
     with session_factory.begin() as session:
         sweeps = {"capacity": add_capacity_sweep(session).id, "text": add_text_sweep(session).id}
+        sweeps["quantization"] = add_quantization_study(session).id
+        add_training_run(session, "tickets")
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     try:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
