@@ -90,10 +90,12 @@ class Client:
         timeout_s: float = 900.0,
         retry_for_s: float = 600.0,
         on_retry: Callable[[str, float], None] | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
+        """`http`: an httpx client to send through instead (an app's test client)."""
         self.url = url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s)
+        self.http = http or httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s)
         self.retry_for_s = retry_for_s
         self.on_retry = on_retry  # told (problem, delay) before each retry
 
