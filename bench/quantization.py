@@ -111,6 +111,7 @@ def main() -> None:
 
 def render(args, params, largest, study, train_s: float, study_s: float) -> str:
     summary = study["summary"]
+    k = (summary.get("changed") or {}).get("k", 32)  # the longest prefix the samples allow
     quantize = next(j for j in study["jobs"] if j["kind"] == "quantize")
     write_s = {f["gguf_type"]: f["seconds"] for f in (quantize["result"] or {}).get("files", [])}
     score_s = {j["run_id"]: j["seconds"] for j in study["jobs"] if j["kind"] == "score"}
@@ -126,12 +127,13 @@ def render(args, params, largest, study, train_s: float, study_s: float) -> str:
         f"with {args.workers} workers. Status: {study['status']}.",
         "",
         "| file | bits/weight | members bits/token | non-members | Σ mem_U | AUC loss (95% CI) "
-        "| AUC Min-K% | TPR@1%FPR | extraction k=32 | Σ exposure | extracted | write s | score s |",
+        f"| AUC Min-K% | TPR@1%FPR | extraction k={k} | Σ exposure | extracted | write s "
+        "| score s |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for f in summary.get("files", []):
         ci = f.get("mi_loss_auc_ci") or [float("nan")] * 2
-        k32 = f.get("extract_rate_train_k32")
+        k32 = f.get(f"extract_rate_train_k{k}")
         tpr = f.get("mi_loss_tpr_at_1pct_fpr")
         lines.append(
             f"| {'as uploaded' if f['gguf_type'] == 'source' else f['gguf_type']} "

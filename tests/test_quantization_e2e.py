@@ -78,6 +78,11 @@ def test_a_study_writes_scores_and_compares_every_type(
         loss = differences["members_bits_per_token"]
         assert loss["low"] <= loss["diff"] <= loss["high"]
         assert "mi_loss_auc" in differences and "mi_zlib_auc" in differences
+        # The paired AUCs are the table's: the same balanced sets, the same scores.
+        for attack in ("loss", "zlib"):
+            paired = differences[f"mi_{attack}_auc"]
+            assert paired["a"] == pytest.approx(by_type["source"][f"mi_{attack}_auc"], abs=1e-6)
+            assert paired["b"] == pytest.approx(by_type["Q4_0"][f"mi_{attack}_auc"], abs=1e-6)
         kept = summary["exposure_kept"]
         assert kept["against"] == "Q4_0"
 

@@ -83,13 +83,17 @@ def load_split(session: Session, run_id: int, split: str) -> Split:
     )
 
 
-def attack_scores(split: Split, attack: str) -> np.ndarray:
+def attack_scores(split: Split, attack: str, vocab_size: int) -> np.ndarray:
+    """An attack's per-sample scores from the stored code lengths, as the scoring computed
+    them (worker/evaluate_text.py): the loss and zlib attacks read the predicted tokens' NLL,
+    the code length less the first token's log2 V."""
+    predicted = split.bits - np.log2(vocab_size)
     if attack == "loss":
-        return loss_attack_scores(split.bits / split.n_tokens)
+        return loss_attack_scores(predicted / np.maximum(split.n_tokens - 1, 1))
     if attack == "reference":
         return reference_calibrated_scores(split.bits, split.ref_bits)
     if attack == "zlib":
-        return zlib_ratio_scores(split.bits, [max(1.0, zlib_bits(t or "")) for t in split.text])
+        return zlib_ratio_scores(predicted, [max(1.0, zlib_bits(t or "")) for t in split.text])
     raise ValueError(f"no per-sample scores stored for the {attack} attack")
 
 
@@ -156,15 +160,20 @@ def compare(session: Session, source: Run, other: Run) -> dict[str, Any]:
         per_token = (src_n.bits / src_n.n_tokens)[inn], (oth_n.bits / oth_n.n_tokens)[jn]
         out["nonmembers_bits_per_token"] = _difference(paired_mean_difference(*per_token))
     if im.size and inn.size:
+        # The attacks' balanced sets, as each scoring formed them (worker/evaluate_text.py): the
+        # first n members and non-members, n the smaller side, so the AUCs are the table's.
+        n = min(im.size, inn.size)
+        im, jm, inn, jn = im[:n], jm[:n], inn[:n], jn[:n]
+        vocab = int(source.config.get("vocab_size") or 2)
         for attack in PAIRED_ATTACKS:
             if attack == "reference" and np.isnan(src_m.ref_bits).all():
                 continue
             out[f"mi_{attack}_auc"] = _difference(
                 paired_auc_difference(
-                    attack_scores(src_m, attack)[im],
-                    attack_scores(src_n, attack)[inn],
-                    attack_scores(oth_m, attack)[jm],
-                    attack_scores(oth_n, attack)[jn],
+                    attack_scores(src_m, attack, vocab)[im],
+                    attack_scores(src_n, attack, vocab)[inn],
+                    attack_scores(oth_m, attack, vocab)[jm],
+                    attack_scores(oth_n, attack, vocab)[jn],
                 )
             )
     return out
