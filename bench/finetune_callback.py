@@ -204,8 +204,8 @@ def main() -> None:
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         with_s = train(folder / "with", args.steps, args.save_steps, [callback])
-        callback.wait(timeout_s=1800)
-        time.sleep(2)
+        callback.wait(timeout_s=1800)  # until every checkpoint's scores are in
+        time.sleep(1)
         stop.set()
         if args.screenshot:
             screenshot(f"{url}/training/bench", args.screenshot)

@@ -7,7 +7,9 @@ bits per token under each, their difference per sample, and tokens per second (s
 thread each).
 
 llama-cpp-python is not a memdash dependency: `pip install llama-cpp-python` compiles llama.cpp
-(17 min 40 s wall, 8 min 48 s CPU on this 2-core machine), longer than the whole test suite.
+(17 min 40 s wall, 8 min 48 s CPU on this 2-core machine), longer than the whole test suite;
+and its repacking CPU kernels crash here on Q4_0 / Q4_1 / Q8_0 weights (see
+`without_repacked_weights`).
 
 Usage: `.venv/bin/python -m bench.llamacpp_scoring MODEL.gguf [MORE.gguf ...] [--documents 64]
 [--out bench/results-llamacpp.md]` (e.g. SmolLM2-135M-Instruct.Q4_1.gguf from the
@@ -44,8 +46,27 @@ def transformers_bits(path: Path, tokens: list[list[int]]) -> tuple[list[float],
     return [float(a.mean()) for a in nll], seconds
 
 
+def without_repacked_weights() -> None:
+    """llama.cpp 0.3.36 as built here crashes (segfault) in its CPU "extra buffer" kernels that
+    repack Q4_0 / Q4_1 / Q8_0 weights; loading without them (`use_extra_bufts = false`) runs
+    the plain quantized kernels."""
+    import llama_cpp
+    import llama_cpp.llama
+
+    default = llama_cpp.llama_model_default_params
+
+    def params():
+        value = default()
+        value.use_extra_bufts = False
+        return value
+
+    llama_cpp.llama.llama_cpp.llama_model_default_params = params
+
+
 def llamacpp_bits(path: Path, tokens: list[list[int]]) -> tuple[list[float], float]:
     from llama_cpp import Llama
+
+    without_repacked_weights()
 
     width = max(len(t) for t in tokens)
     llm = Llama(str(path), n_ctx=max(64, width), logits_all=True, n_threads=1, verbose=False)

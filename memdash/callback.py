@@ -68,6 +68,7 @@ class MemdashCallback(TrainerCallback):
             )
             self.hook_seconds += time.perf_counter() - started
 
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Until every staged checkpoint is scored (False on a timeout)."""
-        return self.monitor.wait(timeout_s) if self.monitor is not None else True
+    def wait(self, timeout_s: float | None = None, *, scored: bool = True) -> bool:
+        """Until every staged checkpoint's scoring has finished (`scored=False`: until each is
+        uploaded and launched); False on a timeout."""
+        return self.monitor.wait(timeout_s, scored=scored) if self.monitor is not None else True

@@ -11,7 +11,7 @@ once.
         ...
         if step % 100 == 0:
             monitor.checkpoint(model, tok, step=step)
-    monitor.wait()          # optional: until every checkpoint is scored (or a timeout)
+    monitor.wait()          # optional: until every checkpoint's scores are in (or a timeout)
 """
 
 from __future__ import annotations
@@ -127,8 +127,9 @@ class Monitor:
 
     # ---- waiting -------------------------------------------------------------------------
 
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until every staged checkpoint is scored or given up; False on a timeout."""
+    def wait(self, timeout_s: float | None = None, *, scored: bool = True) -> bool:
+        """Block until every staged checkpoint's scoring has finished (with `scored=False`:
+        until each is uploaded and its scoring launched), or was given up; False on a timeout."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         with self._lock:
             while self._pending:
@@ -136,13 +137,23 @@ class Monitor:
                 if left is not None and left <= 0:
                     return False
                 self._lock.wait(left)
+        while scored:
+            try:
+                states = [self.client.sweep(i)["status"] for i in self.scorings.values()]
+            except MemdashError:
+                states = ["running"]  # the server is away for a moment: ask again
+            if not any(s in ("queued", "running") for s in states):
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(min(self.retry_every_s, 2.0))
         return True
 
     def close(self, timeout_s: float = 60.0) -> None:
         """Wait up to `timeout_s` for what is staged, then stop the thread."""
         if self._closed:
             return
-        if not self.wait(timeout_s):
+        if not self.wait(timeout_s, scored=False):
             log.warning("memdash: %d checkpoint(s) not scored yet; giving up", self._pending)
         self._closed = True
         self.tasks.put(None)
