@@ -47,3 +47,52 @@ def test_frames_are_the_json_twins_rows(client: TestClient, session_factory) -> 
     canaries = memdash.canaries_frame(scoring)
     assert canaries["exposure_bits"].tolist() == [c["exposure_bits"] for c in run["canaries"]]
     assert memdash.score([1], training=Training("tickets", 300)) == scoring  # scored once
+
+
+def test_a_sweep_models_study_defaults_to_its_own_data_length_and_canaries(
+    session_factory,
+) -> None:
+    """A text sweep's trained model is studied on its run's own members, at the length it was
+    trained on, with the canaries the sweep planted in it (numbered as the sweep numbered them)."""
+    from app.db.models import Checkpoint, Run, Sweep
+    from app.jobs.quantization import with_run_defaults
+    from app.kinds.quantization.params import QuantizationParams
+
+    planted = {"template": "the pin of user {n} is {secret}", "secret_length": 4}
+    with session_factory.begin() as session:
+        sweep = Sweep(
+            name="t", kind="text", status="succeeded", params={"seq_len": 32, "canaries": planted}
+        )
+        session.add(sweep)
+        session.flush()
+        canaries = [
+            {"number": 2, "secret": "0042", "repeats": 4},
+            {"number": 1, "secret": "1234", "repeats": 1},
+            {"number": 3, "secret": "9999", "repeats": 0},  # a control: not inserted
+        ]
+        run = Run(sweep_id=sweep.id, name="r", status="succeeded", summary={"canaries": canaries})
+        session.add(run)
+        session.flush()
+        model = Checkpoint(
+            run_id=run.id,
+            kind="trained",
+            format="hf",
+            sha256="0" * 64,
+            storage_path="x",
+            size_bytes=1,
+            config={},
+        )
+        session.add(model)
+        session.flush()
+        params = QuantizationParams(checkpoint_id=model.id)
+        filled = with_run_defaults(session, params, set())
+        assert filled.members == f"sweep:{sweep.id}" and filled.seq_len == 32
+        assert [(c.secret, c.repeats) for c in filled.canaries.inserted] == [
+            ("1234", 1),
+            ("0042", 4),
+        ]
+        assert filled.canaries.template == planted["template"]
+        given = with_run_defaults(
+            session, params.model_copy(update={"seq_len": 24}), {"seq_len", "members", "canaries"}
+        )
+        assert given.members == "demo" and given.seq_len == 24 and given.canaries is None

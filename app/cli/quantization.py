@@ -32,7 +32,10 @@ def quantization(
     reference: Annotated[
         str, typer.Option(help="auto, heldout-model, zlib, lzma or checkpoint:<id>.")
     ] = "auto",
-    seq_len: Annotated[int, typer.Option(help="Longest sample in tokens.")] = 64,
+    seq_len: Annotated[
+        int | None,
+        typer.Option(help="Longest sample in tokens (default: a sweep model's own, else 64)."),
+    ] = None,
     max_samples: Annotated[int, typer.Option(help="At most this many samples per side.")] = 1000,
     canaries: Annotated[
         Path | None,
@@ -49,9 +52,10 @@ def quantization(
         "types": [t.strip() for t in types.split(",") if t.strip()],
         "extra_checkpoint_ids": [int(i) for i in extra.replace(",", " ").split()],
         "reference": reference,
-        "seq_len": seq_len,
         "max_samples": max_samples,
     }
+    if seq_len is not None:
+        body["seq_len"] = seq_len
     if members is not None:
         body["members"] = upload_corpus(members, server)["sha256"]
     if nonmembers is not None:

@@ -21,7 +21,8 @@ from core.canary_space import InsertedCanary, ScoringCanaries, SweepCanaries
 def with_run_defaults(
     session: Session, params: QuantizationParams, given: set[str]
 ) -> QuantizationParams:
-    """Members and canaries from the source's own text-sweep run, unless `given` names them."""
+    """Members, canaries and the sample length from the source's own text-sweep run, unless
+    `given` names them."""
     checkpoint = session.get(Checkpoint, params.checkpoint_id)
     run = session.get(Run, checkpoint.run_id) if checkpoint and checkpoint.run_id else None
     sweep = session.get(Sweep, run.sweep_id) if run and run.sweep_id else None
@@ -30,6 +31,8 @@ def with_run_defaults(
     update: dict[str, object] = {}
     if "members" not in given:
         update["members"] = f"sweep:{sweep.id}"
+    if "seq_len" not in given and sweep.params.get("seq_len"):
+        update["seq_len"] = max(16, int(sweep.params["seq_len"]))  # the length it trained on
     planted = [c for c in run.summary.get("canaries", []) if c.get("repeats")]
     if "canaries" not in given and planted and sweep.params.get("canaries"):
         spec = SweepCanaries.model_validate(sweep.params["canaries"])

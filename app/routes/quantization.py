@@ -72,7 +72,8 @@ def form_launch_study(
             errors["quantization"] = f"{field}: a whole number"
     if not errors:
         try:
-            params = with_run_defaults(session, _validated(form), set())
+            typed = {"max_samples"} | ({"seq_len"} if seq_len.strip() != "64" else set())
+            params = with_run_defaults(session, _validated(form), typed)
             sweep = launch_study(session, writes, settings, params)
             return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
         except HTTPException as error:
