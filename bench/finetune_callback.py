@@ -18,8 +18,6 @@ import os
 import platform
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,6 +25,8 @@ from pathlib import Path
 
 import httpx
 import torch
+
+from bench.server import screenshot, serve
 
 WORDS = [
     "amber",
@@ -131,25 +131,6 @@ def _pad_collator(tok):
     return collate
 
 
-def serve(data_dir: Path, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "MEMDASH_DATA_DIR": str(data_dir)}
-    env["MEMDASH_DATABASE_URL"] = f"sqlite:///{data_dir / 'memdash.db'}"
-    command = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(600):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/-/health", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start")
-
-
 def main() -> None:
     from memdash.callback import MemdashCallback
 
@@ -239,19 +220,6 @@ def main() -> None:
     print(report)
     if args.out:
         args.out.write_text(report)
-
-
-def screenshot(url: str, path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    flags = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=flags)
-        page = browser.new_page(viewport={"width": 1280, "height": 1600})
-        page.goto(url)
-        page.wait_for_timeout(3000)
-        page.screenshot(path=str(path), full_page=True)
-        browser.close()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import argparse
 import os
 import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade_to_head
 from app.db.models import Evaluation, MetricPoint, Run, Sweep
 from app.jobs.results import insert_sample_rows
+from bench.server import serve
 
 N_SWEEPS, RUNS_PER_SWEEP = 10, 100
 
@@ -106,23 +106,6 @@ def fill(database_url: str, samples_per_run: int) -> list[int]:
     return sweep_ids
 
 
-def serve(data_dir: Path, database_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "MEMDASH_DATA_DIR": str(data_dir), "MEMDASH_DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port), "--workers", "0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/-/health", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start")
-
-
 def timed(client: httpx.Client, path: str, repeats: int) -> tuple[float, float, int]:
     """(median s, p95 s, bytes) of `repeats` GETs after one warm-up."""
     client.get(path).raise_for_status()
@@ -178,7 +161,7 @@ def main() -> None:
         "samples of 1 run, by TF-IDF": "/figures/samples?runs=5&sort=tfidf&order=asc",
         "samples JSON twin": f"/figures/samples?sweeps={all_}&format=json",
     }
-    process = serve(folder, url, args.port)
+    process = serve(folder, args.port, database_url=url)
     rows = []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=600) as client:

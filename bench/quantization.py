@@ -16,8 +16,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,25 +23,7 @@ from pathlib import Path
 import httpx
 
 from app.kinds.text.params import text_preset
-
-
-def serve(data_dir: Path, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "MEMDASH_DATA_DIR": str(data_dir)}
-    env["MEMDASH_DATABASE_URL"] = f"sqlite:///{data_dir / 'memdash.db'}"
-    command = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(600):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/-/health", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start")
+from bench.server import screenshot, serve
 
 
 def wait(client: httpx.Client, sweep_id: int, what: str) -> dict:
@@ -96,8 +76,6 @@ def main() -> None:
                 study = wait(client, launched.json()["sweep_id"], "quantization study")
                 study_s = time.monotonic() - started
                 if args.screenshot:
-                    from bench.finetune_callback import screenshot
-
                     url = f"http://127.0.0.1:{args.port}/sweeps/{study['id']}"
                     screenshot(url, args.screenshot)
         finally:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Evaluation, Run, SampleScore
 from core.metrics.capacity import fit_alpha
+from core.metrics.extraction import prediction_precision_recall
 from core.metrics.scaling_law import fit_scaling_law
 
 
@@ -59,3 +60,13 @@ def memorized_sets(session: Session, runs: list[Run], k: int) -> dict[int, set[i
         ).scalars()
         sets[run.id] = set(rows)
     return sets
+
+
+def predict_last(memorized: dict[int, set[int]], runs: list[Run]) -> list[tuple[Run, Run, Any]]:
+    """Each earlier run's memorized set as a prediction of the last one's (Biderman et al.
+    Sec. 2.3): (predictor, target, precision/recall) in order."""
+    target = runs[-1]
+    return [
+        (run, target, prediction_precision_recall(memorized[run.id], memorized[target.id]))
+        for run in runs[:-1]
+    ]

@@ -12,8 +12,7 @@ from app.figures import figure_div
 from app.views.registry import TRAINING_METRICS, VIEWS
 from app.views.state import ViewState
 from app.views.training import (
-    newly_extractable,
-    prediction_rows,
+    memorization_over_steps,
     series_rows,
     training_runs,
     training_scorings,
@@ -29,12 +28,10 @@ def _training(session, name: str) -> dict[str, Any]:
     scorings = training_scorings(session, name)
     if not scorings:
         raise HTTPException(404, f"no scored checkpoint of a training run {name!r}")
-    rows = series_rows(session, scorings)
     return {
         "name": name,
-        "rows": rows,
-        "newly_extractable": newly_extractable(session, scorings),
-        "prediction": prediction_rows(session, scorings),
+        "rows": series_rows(session, scorings),
+        **memorization_over_steps(session, scorings),
         "running": any(s.status in ("queued", "running") for s in scorings),
     }
 

@@ -12,7 +12,7 @@ from app.db.models import Sweep
 from app.files.corpora import corpus_by_sha
 from app.views import queries
 from app.views.scoring_report import scoring_report
-from core.metrics.extraction import PREFIX_LENGTHS
+from core.metrics.extraction import PREFIX_LENGTHS, longest_prefix
 
 Section = Callable[[Session, Sweep, list[dict[str, Any]]], dict[str, Any]]
 
@@ -21,7 +21,7 @@ def _top_samples(session: Session, sweep: Sweep, _runs: list[dict[str, Any]]) ->
     """The most memorized samples, with extraction at the longest prefix k shorter than the
     sweep's samples (a 16-token sample has no continuation after k = 16)."""
     seq_len = int(sweep.params.get("seq_len") or max(PREFIX_LENGTHS) + 1)
-    top_k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
+    top_k = longest_prefix(seq_len)
     return {"top_samples": queries.top_memorized_samples(session, sweep.id), "top_k": top_k}
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.analysis.summaries import memorized_sets
+from app.analysis.summaries import memorized_sets, predict_last
 from app.db.models import Run, Sweep
-from core.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
+from core.metrics.extraction import longest_prefix
 
 
 def _tag(sweep: Sweep) -> dict[str, Any]:
@@ -62,8 +62,7 @@ def series_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]
     for sweep in scorings:
         tag, run = _tag(sweep), _scored_run(session, sweep)
         summary = run.summary if run is not None and run.status == "succeeded" else {}
-        seq_len = int(sweep.params.get("seq_len") or 64)
-        k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
+        k = longest_prefix(int(sweep.params.get("seq_len") or 64))
         ci = summary.get("mi_loss_auc_ci") or [None, None]
         row: dict[str, Any] = {
             "step": int(tag["step"]),
@@ -87,46 +86,32 @@ def series_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]
     return rows
 
 
-def newly_extractable(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]:
-    """Per step: the members extractable now that were not at the previous scored step (the
-    same seeded sample of the same members, so indices match)."""
+def memorization_over_steps(session: Session, scorings: list[Sweep]) -> dict[str, Any]:
+    """Per step, the members extractable now that were not at the previous scored step (the
+    same seeded sample of the same members, so indices match); and how well each earlier
+    checkpoint's memorized set predicts the last one's (precision, recall). One read of the
+    finished runs and their memorized sets serves both."""
     done = [(s, r) for s in scorings if (r := _scored_run(session, s)) and r.status == "succeeded"]
     if not done:
-        return []
-    seq_len = int(done[0][0].params.get("seq_len") or 64)
-    k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
-    sets = memorized_sets(session, [r for _, r in done], k)
-    out, before = [], set()
-    for sweep, run in done:
-        now = sets[run.id]
-        out.append({"step": int(_tag(sweep)["step"]), "k": k, "new": sorted(now - before)})
-        before = now
-    return out
-
-
-def prediction_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]:
-    """How well each earlier checkpoint's memorized set predicts the last one's (Biderman et al.
-    Sec. 2.3): precision and recall."""
-    done = [r for s in scorings if (r := _scored_run(session, s)) and r.status == "succeeded"]
-    if len(done) < 2:
-        return []
-    steps = {r.id: int(_tag(s)["step"]) for s in scorings if (r := _scored_run(session, s))}
-    seq_len = int(scorings[0].params.get("seq_len") or 64)
-    k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
-    sets = memorized_sets(session, done, k)
-    target = done[-1]
-    rows = []
-    for predictor in done[:-1]:
-        quality = prediction_precision_recall(sets[predictor.id], sets[target.id])
-        rows.append(
-            {
-                "step": steps[predictor.id],
-                "target_step": steps[target.id],
-                "k": k,
-                "precision": quality.precision,
-                "recall": quality.recall,
-                "n_predicted": quality.n_predicted,
-                "n_target": quality.n_target,
-            }
-        )
-    return rows
+        return {"newly_extractable": [], "prediction": []}
+    k = longest_prefix(int(done[0][0].params.get("seq_len") or 64))
+    runs = [run for _, run in done]
+    sets = memorized_sets(session, runs, k)
+    step = {run.id: int(_tag(sweep)["step"]) for sweep, run in done}
+    newly, before = [], set()
+    for run in runs:
+        newly.append({"step": step[run.id], "k": k, "new": sorted(sets[run.id] - before)})
+        before = sets[run.id]
+    prediction = [
+        {
+            "step": step[predictor.id],
+            "target_step": step[target.id],
+            "k": k,
+            "precision": quality.precision,
+            "recall": quality.recall,
+            "n_predicted": quality.n_predicted,
+            "n_target": quality.n_target,
+        }
+        for predictor, target, quality in (predict_last(sets, runs) if len(runs) > 1 else [])
+    ]
+    return {"newly_extractable": newly, "prediction": prediction}

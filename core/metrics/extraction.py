@@ -35,6 +35,12 @@ PREFIX_LENGTHS = (8, 16, 32)
 MIN_CONTINUATION = 8
 
 
+def longest_prefix(seq_len: int) -> int:
+    """The longest prefix length k of PREFIX_LENGTHS that leaves a continuation in samples of
+    `seq_len` tokens (the shortest one when none does)."""
+    return max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
+
+
 def extractable_at(n_tokens: int, k: int) -> bool:
     """Is a text sample of `n_tokens` tested for extraction at prefix length k?"""
     return n_tokens >= k + MIN_CONTINUATION

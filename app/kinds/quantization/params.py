@@ -8,15 +8,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from app.kinds.scoring.params import ScoringParams
-from core.canary_space import ScoringCanaries
+from app.kinds.scoring.params import ScoredOn, ScoringParams
 from core.jobs import GGUF_TYPES, GgufType
-from core.params import DbId, Strict
+from core.params import DbId
 
 DEFAULT_TYPES: list[GgufType] = ["F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]
 
 
-class QuantizationParams(Strict):
+class QuantizationParams(ScoredOn):
     """Score one model at several GGUF precisions side by side. The model is scored as
     uploaded (its full precision) and once per type; `extra_checkpoint_ids` adds uploaded GGUF
     files of the same model at types memdash does not write (Q4_K_M, Q6_K, ...)."""
@@ -25,16 +24,8 @@ class QuantizationParams(Strict):
     checkpoint_id: DbId
     types: list[GgufType] = Field(default_factory=lambda: list(DEFAULT_TYPES), max_length=8)
     extra_checkpoint_ids: list[DbId] = Field(default_factory=list, max_length=8)
-    # The scoring of every file, as in ScoringParams (app/kinds/scoring/params.py). Members
-    # default to the source's own training set when it is a text sweep's model.
-    members: str = Field(default="demo", pattern=r"^(demo|sweep:[0-9]+|[0-9a-f]{64})$")
-    nonmembers: str | None = Field(default=None, pattern=r"^(sweep:[0-9]+|[0-9a-f]{64})$")
-    reference: str = Field(
-        default="auto", pattern=r"^(auto|zlib|lzma|heldout-model|checkpoint:[0-9]+)$"
-    )
-    seq_len: int = Field(default=64, ge=16, le=4096)
-    max_samples: int = Field(default=1000, ge=1, le=100_000)
-    canaries: ScoringCanaries | None = None
+    # Every file is scored on the same ScoredOn fields; members default to the source's own
+    # training set when it is a text sweep's model (app/jobs/quantization.py).
     precision: Literal["model"] = "model"  # bf16 scoring would blur the study's own rounding
 
     @field_validator("types")
@@ -47,11 +38,6 @@ class QuantizationParams(Strict):
         return ScoringParams(
             name=self.name,
             checkpoint_ids=[self.checkpoint_id, *self.extra_checkpoint_ids],
-            members=self.members,
-            nonmembers=self.nonmembers,
-            reference=self.reference,
-            seq_len=self.seq_len,
-            max_samples=self.max_samples,
-            canaries=self.canaries,
             precision=self.precision,
+            **self.model_dump(include=set(ScoredOn.model_fields)),
         )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis.quantization import changed_samples, compare, file_row, in_words
 from app.db.models import Run
-from core.metrics.extraction import PREFIX_LENGTHS
+from core.metrics.extraction import PREFIX_LENGTHS, longest_prefix
 
 SOURCE = "source"
 
@@ -37,7 +37,7 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     if others:
         lowest_row, lowest = min(others, key=lambda pair: pair[0]["bits_per_weight"] or 99)
         seq_len = int(source.config.get("seq_len") or max(PREFIX_LENGTHS) + 1)
-        k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
+        k = longest_prefix(seq_len)
         summary["changed"] = changed_samples(session, source, lowest, k)
         summary["exposure_kept"] = _exposure_kept(source_row, lowest_row)
     return summary

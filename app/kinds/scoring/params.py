@@ -20,16 +20,10 @@ class TrainingTag(Strict):
     epoch: float | None = Field(default=None, ge=0, le=1e9)
 
 
-class ScoringParams(Strict):
-    """Score uploaded checkpoints on members (and optionally non-members) against a reference.
+class ScoredOn(Strict):
+    """What a checkpoint is scored on: members (and optionally non-members), a reference,
+    the sample length and count, and canaries. Scorings and quantization studies share it."""
 
-    Several checkpoints of one model scored on the same data also give the Pythia-style
-    precision/recall of predicting the last one's memorized set from the earlier ones."""
-
-    name: str = Field(default="scoring", max_length=200)
-    checkpoint_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
-        min_length=1, max_length=16
-    )
     # "demo", "sweep:<id>" (a text sweep's training set; its held-out set for non-members) or
     # the sha256 of an uploaded .txt/.jsonl corpus.
     members: str = Field(default="demo", pattern=r"^(demo|sweep:[0-9]+|[0-9a-f]{64})$")
@@ -45,14 +39,26 @@ class ScoringParams(Strict):
     max_samples: int = Field(default=1000, ge=1, le=100_000)
     # Canaries the user inserted into the model's training data: exposure per canary (SPEC 10).
     canaries: ScoringCanaries | None = None
-    # "model": score in the precision the weights are stored in; "bf16": cast them to bf16 first
-    # (logits in fp32), 2.7× faster on CPUs with AMX for +0.005 bits/token over a corpus and
-    # 0.02 per sample (bench/results-bf16-scoring.md). A documented choice, never a silent one.
-    precision: Literal["model", "bf16"] = "model"
-    training: TrainingTag | None = None
 
     @property
     def reference_checkpoint_id(self) -> int | None:
         return (
             int(self.reference.split(":")[1]) if self.reference.startswith("checkpoint:") else None
         )
+
+
+class ScoringParams(ScoredOn):
+    """Score uploaded checkpoints on members (and optionally non-members) against a reference.
+
+    Several checkpoints of one model scored on the same data also give the Pythia-style
+    precision/recall of predicting the last one's memorized set from the earlier ones."""
+
+    name: str = Field(default="scoring", max_length=200)
+    checkpoint_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        min_length=1, max_length=16
+    )
+    # "model": score in the precision the weights are stored in; "bf16": cast them to bf16 first
+    # (logits in fp32), 2.7× faster on CPUs with AMX for +0.005 bits/token over a corpus and
+    # 0.02 per sample (bench/results-bf16-scoring.md). A documented choice, never a silent one.
+    precision: Literal["model", "bf16"] = "model"
+    training: TrainingTag | None = None

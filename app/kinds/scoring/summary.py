@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.analysis.summaries import memorized_sets
+from app.analysis.summaries import memorized_sets, predict_last
 from app.db.models import Run
-from core.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
+from core.metrics.extraction import longest_prefix
 
 
 def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
@@ -21,20 +21,16 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     )
     if len(done) < 2:
         return {}
-    k = max(k for k in PREFIX_LENGTHS if k < done[0].config["seq_len"])
-    memorized = memorized_sets(session, done, k)
-    target = done[-1]
-    rows = []
-    for predictor in done[:-1]:
-        quality = prediction_precision_recall(memorized[predictor.id], memorized[target.id])
-        rows.append(
-            {
-                "predictor": predictor.name,
-                "target": target.name,
-                "precision": quality.precision,
-                "recall": quality.recall,
-                "n_predicted": quality.n_predicted,
-                "n_target": quality.n_target,
-            }
-        )
+    k = longest_prefix(done[0].config["seq_len"])
+    rows = [
+        {
+            "predictor": predictor.name,
+            "target": target.name,
+            "precision": quality.precision,
+            "recall": quality.recall,
+            "n_predicted": quality.n_predicted,
+            "n_target": quality.n_target,
+        }
+        for predictor, target, quality in predict_last(memorized_sets(session, done, k), done)
+    ]
     return {"prediction": {"k": k, "rows": rows}}
