@@ -108,7 +108,9 @@ class ScoreJob(Strict):
     seq_len: int = Field(ge=16, le=4096)
     max_samples: int = Field(ge=1, le=100_000)
     members: str = Field(pattern=r"^(demo|[0-9a-f]{64})$")
-    reference: Literal["auto", "zlib", "lzma", "heldout-model", "checkpoint"]
+    # "model-free": `auto` without the held-out model (per sample the shortest of zlib, lzma and
+    # the uniform code), for studies whose files must share one reference and one non-member set.
+    reference: Literal["auto", "model-free", "zlib", "lzma", "heldout-model", "checkpoint"]
     inputs: dict[str, InputFile]
     canaries: ScoringCanaries | None = None
     precision: Literal["model", "bf16"] = "model"

@@ -95,6 +95,9 @@ class SplitSamples(Strict):
     tfidf: list[Finite] | None = None
     document: list[int] | None = None  # the corpus document each sample was cut from
     n_tokens: list[int] | None = None  # when samples differ in length
+    # In the membership attack's balanced set (core/stratified.py): the samples its AUC,
+    # F1 and TPR were computed on.
+    in_attack: list[bool] | None = None
     # k-extractability scores by prefix length k (SPEC 6); None where a sample has under 8
     # tokens after the prefix.
     extract: dict[PrefixLength, list[Finite | None]] = Field(default_factory=dict)
@@ -103,7 +106,7 @@ class SplitSamples(Strict):
     def _aligned(self) -> SplitSamples:
         lists = {
             name: getattr(self, name)
-            for name in ("ref_bits", "text", "script", "tfidf", "document", "n_tokens")
+            for name in ("ref_bits", "text", "script", "tfidf", "document", "n_tokens", "in_attack")
         } | {f"extract[{k}]": scores for k, scores in self.extract.items()}
         for name, values in lists.items():
             if values is not None and len(values) != len(self.bits):

@@ -18,6 +18,7 @@ from core.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorizatio
 from core.metrics.membership import loss_attack_scores, membership_report
 from core.metrics.memorization import synthetic_memorization_totals
 from core.results import CurvePoint, RunResult, RunSummary, Samples, SplitSamples
+from core.stratified import balanced_sets
 from worker.inference import BatchProgress, CausalScorer, greedy_continuations, token_nll_bits
 
 
@@ -71,20 +72,27 @@ def evaluate_uniform(
         summary["heldout_loss_bits"] = corpus_bits_per_token(
             [a.sum() for a in heldout_nll], [a.size for a in heldout_nll]
         )
-        samples.heldout = SplitSamples(bits=[sample_code_bits(a, vocab_size) for a in heldout_nll])
-        n = min(train.shape[0], heldout.shape[0])
-        members = loss_attack_scores([a.mean() for a in train_nll[:n]])
-        nonmembers = loss_attack_scores([a.mean() for a in heldout_nll[:n]])
+        # The balanced set drawn like a text run's (core/stratified.py; one group here).
+        sets = balanced_sets([""] * train.shape[0], [""] * heldout.shape[0])
+        in_train, in_heldout = sets.flags(train.shape[0], heldout.shape[0])
+        samples.train.in_attack = in_train
+        samples.heldout = SplitSamples(
+            bits=[sample_code_bits(a, vocab_size) for a in heldout_nll], in_attack=in_heldout
+        )
+        members = loss_attack_scores([train_nll[i].mean() for i in sets.members])
+        nonmembers = loss_attack_scores([heldout_nll[i].mean() for i in sets.nonmembers])
         report = membership_report(members, nonmembers)
-        summary.update(report.summary("mi"), mi_n=n)
+        summary.update(report.summary("mi"), mi_n=sets.n)
     train_extract: dict[int, list[float | None]] = {}
     for k in (k for k in PREFIX_LENGTHS if k < seq_len):
         train_scores = extraction_scores(scorer, train, k)
         summary[f"extract_rate_train_k{k}"] = extraction_rate(train_scores)
+        summary[f"extract_n_train_k{k}"] = int(train.shape[0])  # fixed length: all tested
         train_extract[k] = train_scores.tolist()
         if heldout.shape[0]:
             summary[f"extract_rate_heldout_k{k}"] = extraction_rate(
                 extraction_scores(scorer, heldout, k)
             )
+            summary[f"extract_n_heldout_k{k}"] = int(heldout.shape[0])
     samples.train.extract = train_extract  # assigned, not filled in place: it counts as set
     return Evaluated(summary, samples)

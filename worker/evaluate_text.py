@@ -9,7 +9,7 @@ member / non-member set, extraction rates, and the rank correlation of mem_U wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from core.metrics.codelength import corpus_bits_per_token, sample_code_bits
 from core.metrics.compression import weaker_than_uniform, zlib_bits
-from core.metrics.extraction import PREFIX_LENGTHS, extractable_at, extraction_rate
+from core.metrics.extraction import extractable_at, extraction_rate, text_prefixes
 from core.metrics.membership import (
     loss_attack_scores,
     membership_report,
@@ -31,6 +31,7 @@ from core.metrics.script import dominant_script
 from core.metrics.tfidf import rank_correlation, tfidf_rarity
 from core.results import Samples as SampleScores
 from core.results import SplitSamples
+from core.stratified import balanced_sets
 from worker.evaluate import Evaluated, extraction_scores
 from worker.inference import (
     BatchProgress,
@@ -109,6 +110,11 @@ def ragged_extraction_scores(
     return scores
 
 
+def _tested(scores: list[float | None]) -> int:
+    """How many samples were tested (the rest were too short for the prefix)."""
+    return sum(1 for s in scores if s is not None)
+
+
 def _rate(scores: list[float | None]) -> float | None:
     measured = [s for s in scores if s is not None]
     return extraction_rate(np.asarray(measured)) if measured else None
@@ -124,13 +130,16 @@ def evaluate_text(
     ref_train_bits: NDArray[np.float64],
     ref_heldout_bits: NDArray[np.float64],
     on_progress: Callable[[float, str], None] | None = None,
+    train_groups: Sequence[str] | None = None,
+    heldout_groups: Sequence[str] | None = None,
 ) -> Evaluated:
     """Everything per run. `heldout` may be empty (no non-members): no membership inference and
-    no held-out loss then. `on_progress(fraction, message)` is called between phases."""
+    no held-out loss then. `on_progress(fraction, message)` is called between phases. Groups
+    (a corpus's languages, sources) stratify the membership attack's balanced set."""
     n_samples = len(train) + len(heldout)
     lengths = [len(row) for row in train] + [len(row) for row in heldout]
     seq_len = max(lengths)
-    prefixes = [k for k in PREFIX_LENGTHS if extractable_at(seq_len, k)]
+    prefixes = text_prefixes(seq_len)
     # Work in token positions: one forward per sample, then one decoding step per new token.
     weights = {"code lengths": float(sum(lengths))}
     weights.update(
@@ -167,14 +176,28 @@ def evaluate_text(
             list(map(float, ref_train_bits)), [len(row) for row in train], vocab_size
         ),
     }
-    # Membership inference on a balanced set: the first n members and n non-members.
-    n = min(len(train), len(heldout))
-    if n:
+    # Membership inference on a balanced set drawn from both sides (seeded, stratified by
+    # group), the same draw for every attack and for every model scored on these samples.
+    sets = balanced_sets(
+        train_groups if train_groups is not None else [""] * len(train),
+        heldout_groups if heldout_groups is not None else [""] * len(heldout),
+    )
+    train_in_attack, heldout_in_attack = sets.flags(len(train), len(heldout))
+    if n := sets.n:
+        m, h = sets.members, sets.nonmembers
         member = _attack_scores(
-            train_nll[:n], train_z[:n], train_text[:n], train_bits[:n], ref_train_bits[:n]
+            [train_nll[i] for i in m],
+            [train_z[i] for i in m],
+            [train_text[i] for i in m],
+            train_bits[m],
+            np.asarray(ref_train_bits)[m],
         )
         nonmember = _attack_scores(
-            heldout_nll[:n], heldout_z[:n], heldout_text[:n], heldout_bits[:n], ref_heldout_bits[:n]
+            [heldout_nll[i] for i in h],
+            [heldout_z[i] for i in h],
+            [heldout_text[i] for i in h],
+            heldout_bits[h],
+            np.asarray(ref_heldout_bits)[h],
         )
         summary["mi_roc"] = {}
         for attack in member:
@@ -182,6 +205,7 @@ def evaluate_text(
             summary.update(result.summary(f"mi_{attack}"))
             summary["mi_roc"][attack] = _roc_points(member[attack], nonmember[attack])
         summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
+        summary["mi_sets"] = sets.counts()
     samples = SampleScores(
         train=SplitSamples(
             bits=train_bits.tolist(),
@@ -190,6 +214,7 @@ def evaluate_text(
             text=train_text,
             script=[dominant_script(t) for t in train_text],
             n_tokens=[len(row) for row in train],
+            in_attack=train_in_attack,
         ),
         heldout=SplitSamples(
             bits=heldout_bits.tolist(),
@@ -197,6 +222,7 @@ def evaluate_text(
             text=heldout_text,
             script=[dominant_script(t) for t in heldout_text],
             n_tokens=[len(row) for row in heldout],
+            in_attack=heldout_in_attack,
         ),
     )
     train_extract: dict[int, list[float | None]] = {}
@@ -206,6 +232,7 @@ def evaluate_text(
         n_long = sum(1 for n in lengths if extractable_at(n, k))
         train_scores = ragged_extraction_scores(scorer, train, k, progress.phase(name, n_long))
         summary[f"extract_rate_train_k{k}"] = _rate(train_scores)
+        summary[f"extract_n_train_k{k}"] = _tested(train_scores)
         train_extract[k] = train_scores
         if len(heldout):
             offset = sum(1 for row in train if extractable_at(len(row), k))
@@ -213,6 +240,7 @@ def evaluate_text(
                 scorer, heldout, k, progress.phase(name, n_long, offset)
             )
             summary[f"extract_rate_heldout_k{k}"] = _rate(heldout_scores)
+            summary[f"extract_n_heldout_k{k}"] = _tested(heldout_scores)
             heldout_extract[k] = heldout_scores
     # Assigned, not filled in place, so they count as set when the result is sent.
     samples.train.extract, samples.heldout.extract = train_extract, heldout_extract

@@ -26,7 +26,12 @@ from core.metrics.membership import (
     reference_calibrated_scores,
     zlib_ratio_scores,
 )
-from core.metrics.paired import Difference, paired_auc_difference, paired_mean_difference
+from core.metrics.paired import (
+    Difference,
+    paired_auc_difference,
+    paired_mean_difference,
+    paired_ratio_difference,
+)
 
 ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp")
 PAIRED_ATTACKS = ("loss", "zlib", "reference")
@@ -45,6 +50,7 @@ class Split:
     extract: dict[int, np.ndarray]  # NaN where a sample has no continuation after k
     text: list[str | None]
     tfidf: list[float | None]
+    in_attack: np.ndarray  # bool: in the membership attack's balanced set
 
 
 def load_split(session: Session, run_id: int, split: str) -> Split:
@@ -58,13 +64,14 @@ def load_split(session: Session, run_id: int, split: str) -> Split:
             SampleScore.mem_u_bits,
             SampleScore.text,
             SampleScore.tfidf,
+            SampleScore.in_attack,
             *columns,
         )
         .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
         .where(Evaluation.run_id == run_id, SampleScore.split == split)
         .order_by(SampleScore.sample_index)
     ).all()
-    first_extract = 7
+    first_extract = 8
     return Split(
         index=np.array([r[0] for r in rows], dtype=np.int64),
         bits=np.array([r[1] for r in rows], dtype=np.float64),
@@ -80,6 +87,7 @@ def load_split(session: Session, run_id: int, split: str) -> Split:
         },
         text=[r[5] for r in rows],
         tfidf=[r[6] for r in rows],
+        in_attack=np.array([bool(r[7]) for r in rows], dtype=bool),
     )
 
 
@@ -128,10 +136,12 @@ def file_row(run: Run) -> dict[str, Any]:
         row[f"mi_{attack}_auc"] = s.get(f"mi_{attack}_auc")
         row[f"mi_{attack}_auc_ci"] = s.get(f"mi_{attack}_auc_ci")
         row[f"mi_{attack}_tpr_at_1pct_fpr"] = s.get(f"mi_{attack}_tpr_at_1pct_fpr")
+    row["mi_sets"] = s.get("mi_sets")
     for k in PREFIX_LENGTHS:
         if f"extract_rate_train_k{k}" in s:
             row[f"extract_rate_train_k{k}"] = s[f"extract_rate_train_k{k}"]
             row[f"extract_rate_heldout_k{k}"] = s.get(f"extract_rate_heldout_k{k}")
+            row[f"extract_n_train_k{k}"] = s.get(f"extract_n_train_k{k}")
     canaries = [c for c in s.get("canaries", []) if c.get("repeats")]
     row["canaries"] = [
         {k: c.get(k) for k in ("number", "secret", "repeats", "exposure_bits", "extracted")}
@@ -144,38 +154,86 @@ def file_row(run: Run) -> dict[str, Any]:
     return row
 
 
+def _vocab_size(run: Run) -> int:
+    """The scored model's vocabulary size (the first token's code is log2 V bits)."""
+    model = run.summary.get("model") or {}
+    size = run.config.get("vocab_size") or model.get("vocab_size")
+    if not size:
+        raise ValueError(f"run {run.id} records no vocabulary size")
+    return int(size)
+
+
+def _predicted_bits_per_token(
+    a: Split, b: Split, ia: np.ndarray, ib: np.ndarray, vocab: int
+) -> Difference:
+    """Bits per predicted token of both files over the same samples, as every loss memdash
+    shows is defined (Σ bits of the predicted tokens / Σ predicted tokens: the first token's
+    log2 V left out, core/metrics/codelength.py), paired."""
+    first = np.log2(vocab)
+    return paired_ratio_difference(
+        a.bits[ia] - first, b.bits[ib] - first, np.maximum(a.n_tokens[ia] - 1, 0)
+    )
+
+
+def unpaired_reason(source: Run, other: Run, src: tuple[Split, Split], oth: tuple[Split, Split]):
+    """Why two files' membership results cannot be paired (None when they can): another
+    reference, or other samples in the attack's sets (a different non-member set)."""
+    ref_a, ref_b = source.summary.get("reference"), other.summary.get("reference")
+    if ref_a != ref_b:
+        return f"scored against different references ({ref_a} and {ref_b})"
+    for split, (x, y) in (("members", (src[0], oth[0])), ("non-members", (src[1], oth[1]))):
+        if x.in_attack.any() or y.in_attack.any():
+            if not np.array_equal(x.index[x.in_attack], y.index[y.in_attack]):
+                return f"their membership attacks compared different {split}"
+        elif x.index.size != y.index.size:
+            return f"they scored different numbers of {split} ({x.index.size}, {y.index.size})"
+    return None
+
+
 def compare(session: Session, source: Run, other: Run) -> dict[str, Any]:
-    """`other` against the model as uploaded, paired over the samples both scored."""
+    """`other` against the model as uploaded, paired over the samples both scored; the AUCs
+    over the samples both attacks used (the `in_attack` flags), or, when the two files did not
+    score the same sets, no paired AUC and the reason (`unpaired`)."""
     out: dict[str, Any] = {}
     src_m, oth_m = load_split(session, source.id, "train"), load_split(session, other.id, "train")
     src_n = load_split(session, source.id, "heldout")
     oth_n = load_split(session, other.id, "heldout")
+    vocab = _vocab_size(source)
     im, jm = _aligned(src_m, oth_m)
     inn, jn = _aligned(src_n, oth_n)
     if im.size:
-        per_token = (src_m.bits / src_m.n_tokens)[im], (oth_m.bits / oth_m.n_tokens)[jm]
-        out["members_bits_per_token"] = _difference(paired_mean_difference(*per_token))
+        out["members_bits_per_token"] = _difference(
+            _predicted_bits_per_token(src_m, oth_m, im, jm, vocab)
+        )
         out["mem_u_bits"] = _difference(paired_mean_difference(src_m.mem_u[im], oth_m.mem_u[jm]))
     if inn.size:
-        per_token = (src_n.bits / src_n.n_tokens)[inn], (oth_n.bits / oth_n.n_tokens)[jn]
-        out["nonmembers_bits_per_token"] = _difference(paired_mean_difference(*per_token))
-    if im.size and inn.size:
-        # The attacks' balanced sets, as each scoring formed them (worker/evaluate_text.py): the
-        # first n members and non-members, n the smaller side, so the AUCs are the table's.
+        out["nonmembers_bits_per_token"] = _difference(
+            _predicted_bits_per_token(src_n, oth_n, inn, jn, vocab)
+        )
+    if not (im.size and inn.size):
+        return out
+    if (reason := unpaired_reason(source, other, (src_m, src_n), (oth_m, oth_n))) is not None:
+        out["unpaired"] = reason
+        return out
+    # The attacks' balanced sets, as each scoring drew them (core/stratified.py), so the
+    # AUCs are the table's. Rows stored before the flag: the first n of each side, as then.
+    if src_m.in_attack.any():
+        im, jm = im[src_m.in_attack[im]], jm[oth_m.in_attack[jm]]
+        inn, jn = inn[src_n.in_attack[inn]], jn[oth_n.in_attack[jn]]
+    else:
         n = min(im.size, inn.size)
         im, jm, inn, jn = im[:n], jm[:n], inn[:n], jn[:n]
-        vocab = int(source.config.get("vocab_size") or 2)
-        for attack in PAIRED_ATTACKS:
-            if attack == "reference" and np.isnan(src_m.ref_bits).all():
-                continue
-            out[f"mi_{attack}_auc"] = _difference(
-                paired_auc_difference(
-                    attack_scores(src_m, attack, vocab)[im],
-                    attack_scores(src_n, attack, vocab)[inn],
-                    attack_scores(oth_m, attack, vocab)[jm],
-                    attack_scores(oth_n, attack, vocab)[jn],
-                )
+    for attack in PAIRED_ATTACKS:
+        if attack == "reference" and np.isnan(src_m.ref_bits).all():
+            continue
+        out[f"mi_{attack}_auc"] = _difference(
+            paired_auc_difference(
+                attack_scores(src_m, attack, vocab)[im],
+                attack_scores(src_n, attack, vocab)[inn],
+                attack_scores(oth_m, attack, vocab)[jm],
+                attack_scores(oth_n, attack, vocab)[jn],
             )
+        )
     return out
 
 

@@ -271,6 +271,9 @@ class SampleScore(Base):
     # Drawn in the mem_U vs TF-IDF scatter: its run's extremes per TF-IDF bucket, or one of its
     # most memorized samples (app/analysis/scatter.py), chosen when the results are stored.
     in_scatter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # In the membership attack's balanced set (core/stratified.py): what its AUC was computed
+    # on, so a paired comparison of two files reads the same samples (issue 37).
+    in_attack: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # The per-sample fields pages, downloads and exports carry (everything but the keys).
@@ -288,6 +291,7 @@ SAMPLE_FIELDS = (
     "extract_32",
     "script",
     "text",
+    "in_attack",
 )
 
 

@@ -81,6 +81,7 @@ def _store_samples(session: Session, run: Run, vocab: int, seq_len: int, samples
                 "tfidf": scores.tfidf[index] if scores.tfidf else None,
                 "script": scores.script[index] if scores.script else None,
                 "text": texts[index] if texts else None,
+                "in_attack": bool(scores.in_attack[index]) if scores.in_attack else False,
             }
             for k in PREFIX_LENGTHS:  # every row has every key: one executemany statement
                 by_k = scores.extract.get(k)

@@ -12,16 +12,15 @@ from app.db.models import Sweep
 from app.files.corpora import corpus_by_sha
 from app.views import queries
 from app.views.scoring_report import scoring_report
-from core.metrics.extraction import PREFIX_LENGTHS, longest_prefix
+from core.metrics.extraction import common_prefix
 
 Section = Callable[[Session, Sweep, list[dict[str, Any]]], dict[str, Any]]
 
 
 def _top_samples(session: Session, sweep: Sweep, _runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The most memorized samples, with extraction at the longest prefix k shorter than the
-    sweep's samples (a 16-token sample has no continuation after k = 16)."""
-    seq_len = int(sweep.params.get("seq_len") or max(PREFIX_LENGTHS) + 1)
-    top_k = longest_prefix(seq_len)
+    """The most memorized samples, with extraction at the prefix the runs report (measured on
+    most of their samples: core.metrics.extraction.reported_prefix; None under 16 tokens)."""
+    top_k = common_prefix(r for r in _runs if r.get("status") == "succeeded")
     return {"top_samples": queries.top_memorized_samples(session, sweep.id), "top_k": top_k}
 
 

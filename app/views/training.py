@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis.summaries import memorized_sets, predict_last
 from app.db.models import Run, Sweep
-from core.metrics.extraction import longest_prefix
+from core.metrics.extraction import common_prefix, summary_prefix, summary_tested
 
 
 def _tag(sweep: Sweep) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def series_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]
     for sweep in scorings:
         tag, run = _tag(sweep), _scored_run(session, sweep)
         summary = run.summary if run is not None and run.status == "succeeded" else {}
-        k = longest_prefix(int(sweep.params.get("seq_len") or 64))
+        k = summary_prefix(summary) if summary else None
         ci = summary.get("mi_loss_auc_ci") or [None, None]
         row: dict[str, Any] = {
             "step": int(tag["step"]),
@@ -75,6 +75,7 @@ def series_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]
             "mi_loss_auc_high": ci[1],
             "extract_k": k,
             "extract_rate": summary.get(f"extract_rate_train_k{k}"),
+            "extract_n": summary_tested(summary).get(k) if k is not None else None,
             "mem_u_bits": summary.get("mem_u_bits"),
             "train_loss_bits": summary.get("train_loss_bits"),
             "heldout_loss_bits": summary.get("heldout_loss_bits"),
@@ -94,8 +95,10 @@ def memorization_over_steps(session: Session, scorings: list[Sweep]) -> dict[str
     done = [(s, r) for s in scorings if (r := _scored_run(session, s)) and r.status == "succeeded"]
     if not done:
         return {"newly_extractable": [], "prediction": []}
-    k = longest_prefix(int(done[0][0].params.get("seq_len") or 64))
     runs = [run for _, run in done]
+    k = common_prefix(run.summary for run in runs)
+    if k is None:
+        return {"newly_extractable": [], "prediction": []}
     sets = memorized_sets(session, runs, k)
     step = {run.id: int(_tag(sweep)["step"]) for sweep, run in done}
     newly, before = [], set()

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,13 +37,76 @@ MIN_CONTINUATION = 8
 
 def longest_prefix(seq_len: int) -> int:
     """The longest prefix length k of PREFIX_LENGTHS that leaves a continuation in samples of
-    `seq_len` tokens (the shortest one when none does)."""
+    exactly `seq_len` tokens (random-token capacity sweeps, where every sample has m = S − k);
+    the shortest one when none does. Text samples vary in length: use `reported_prefix`."""
     return max((k for k in PREFIX_LENGTHS if k < seq_len), default=min(PREFIX_LENGTHS))
 
 
 def extractable_at(n_tokens: int, k: int) -> bool:
     """Is a text sample of `n_tokens` tested for extraction at prefix length k?"""
     return n_tokens >= k + MIN_CONTINUATION
+
+
+def text_prefixes(max_tokens: int) -> list[int]:
+    """The prefix lengths measured on text samples of at most `max_tokens` tokens (those that
+    leave MIN_CONTINUATION tokens to decode); none below 16 tokens."""
+    return [k for k in PREFIX_LENGTHS if extractable_at(max_tokens, k)]
+
+
+def samples_tested(lengths: Iterable[int]) -> dict[int, int]:
+    """Per measured prefix length k: how many text samples of these lengths are tested at k."""
+    lengths = list(lengths)
+    counts = {k: sum(extractable_at(n, k) for n in lengths) for k in PREFIX_LENGTHS}
+    return {k: n for k, n in counts.items() if n}
+
+
+def reported_prefix(tested: Mapping[int, int], n_samples: int) -> int | None:
+    """The one prefix length k a page, a summary and a prediction table report, chosen among
+    the lengths that were measured (`tested[k]` samples tested at k, > 0): the longest on which
+    most of the `n_samples` samples were tested (more than half); when none was tested on most,
+    the one tested on the most samples (the shortest). None when nothing was measured (text
+    samples under 16 tokens). A k tested on a few long samples only (two canaries among 100
+    short lines) is never the reported one: its rate would speak for those few."""
+    measured = {k: n for k, n in tested.items() if n > 0}
+    if not measured:
+        return None
+    most = [k for k, n in measured.items() if 2 * n > n_samples]
+    if most:
+        return max(most)
+    return max(measured, key=lambda k: (measured[k], -k))
+
+
+def summary_tested(summary: Mapping[str, object], split: str = "train") -> dict[int, int]:
+    """Samples tested per prefix length, as an evaluation's summary records them
+    (`extract_n_{split}_k{k}`). A summary written before the counts were stored gives, for each
+    k with a rate, the split's size: the old reading, where every measured k counted whole."""
+    counts: dict[int, int] = {}
+    size = summary.get("n_train" if split == "train" else "n_heldout")
+    for k in PREFIX_LENGTHS:
+        n = summary.get(f"extract_n_{split}_k{k}")
+        if isinstance(n, int):
+            counts[k] = n
+        elif summary.get(f"extract_rate_{split}_k{k}") is not None:
+            counts[k] = int(size) if isinstance(size, int | float) else 1
+    return counts
+
+
+def summary_prefix(summary: Mapping[str, object]) -> int | None:
+    """`reported_prefix` of one evaluation's members, read from its summary."""
+    tested = summary_tested(summary)
+    size = summary.get("n_train")
+    n = int(size) if isinstance(size, int | float) else max(tested.values(), default=0)
+    return reported_prefix(tested, n)
+
+
+def common_prefix(summaries: Iterable[Mapping[str, object]]) -> int | None:
+    """The prefix every one of several evaluations reports on most of its samples (the
+    shortest of their choices), so one k compares runs, checkpoints or files; None when one
+    measured nothing."""
+    chosen = [summary_prefix(s) for s in summaries]
+    if not chosen or any(k is None for k in chosen):
+        return None
+    return min(k for k in chosen if k is not None)
 
 
 def memorization_scores(generated: ArrayLike, true_continuation: ArrayLike) -> NDArray[np.float64]:
@@ -70,8 +133,8 @@ def extraction_rate(scores: ArrayLike) -> float:
 
 @dataclass(frozen=True)
 class PredictionQuality:
-    precision: float
-    recall: float
+    precision: float | None  # None when the predictor memorized nothing (|P| = 0)
+    recall: float | None  # None when the target memorized nothing (|T| = 0)
     n_predicted: int
     n_target: int
     n_both: int
@@ -82,13 +145,14 @@ def prediction_precision_recall(
 ) -> PredictionQuality:
     """Precision |P∩T|/|P| and recall |P∩T|/|T| of predicting the target's memorized set.
 
-    An empty P has precision 1 by convention (no false claims); an empty T has recall 1.
+    An empty P has no precision and an empty T no recall (None: "none memorized", never a
+    number; a recall of 1.0 over an empty target read as a perfect prediction).
     """
     predicted, target = set(predicted_memorized), set(target_memorized)
     both = len(predicted & target)
     return PredictionQuality(
-        precision=both / len(predicted) if predicted else 1.0,
-        recall=both / len(target) if target else 1.0,
+        precision=both / len(predicted) if predicted else None,
+        recall=both / len(target) if target else None,
         n_predicted=len(predicted),
         n_target=len(target),
         n_both=both,

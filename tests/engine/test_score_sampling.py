@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from core.stratified import group_quotas, stratified_sample
 from tests import checkpoint_factory as factory
 from tests.score_job import run_scoring
-from worker.data.sample import group_quotas, stratified_sample
 
 N_LINES, N_PLANTED, LIMIT = 1_516, 16, 1_000
 

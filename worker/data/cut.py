@@ -9,7 +9,7 @@ moves back to the token where the character starts. Documents are never joined, 
 belongs to one document of the user's file and the report can point back to it.
 
 Every document is cut; when that gives more than `max_samples`, a seeded random sample of them
-is kept, stratified by the documents' groups (worker/data/sample.py), so the tail of a file is
+is kept, stratified by the documents' groups (core/stratified.py), so the tail of a file is
 as likely to be scored as its head.
 """
 
@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from worker.data.sample import SampleCounts, stratified_sample
+from core.stratified import stratified_sample
+from worker.data.sample import SampleCounts
 
 MIN_TOKENS = 2  # a sample's first token is coded uniformly; the second is the first prediction
 REPLACEMENT = "\ufffd"

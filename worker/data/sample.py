@@ -1,11 +1,5 @@
-"""Which samples a side keeps when it has more than the limit: a seeded random sample,
-stratified by group, never the head of a file (issue 27).
-
-Each group gets a share of the limit equal to its share of the samples (largest remainder, so
-the counts sum to the limit exactly); within a group the samples are a seeded uniform draw. The
-same seed, the same input and the same limit always keep the same samples. The kept indices
-are returned in their original order, so a report still reads in file order.
-"""
+"""A seeded order stratified by group (a text sweep's splits) and the counts a page gives of a
+side's sample. The draws themselves are pure and shared with the server: core/stratified.py."""
 
 from __future__ import annotations
 
@@ -17,52 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-SAMPLE_SALT = 0x5A3B  # seeds the draw apart from every other use of the job's seed
-
-
-def group_quotas(counts: dict[str, int], limit: int) -> dict[str, int]:
-    """Per group, how many of its `counts[group]` samples to keep so that the kept counts sum
-    to min(limit, total) and each is as near its proportional share as whole numbers allow."""
-    total = sum(counts.values())
-    if total <= limit:
-        return dict(counts)
-    exact = {group: limit * n / total for group, n in counts.items()}
-    quotas = {group: int(share) for group, share in exact.items()}
-    left = limit - sum(quotas.values())
-    by_remainder = sorted(counts, key=lambda g: (-(exact[g] - quotas[g]), g))
-    for group in by_remainder[:left]:
-        quotas[group] += 1
-    return quotas
-
-
-def indices_by_group(groups: Sequence[str]) -> dict[str, list[int]]:
-    """Each group's item indices, in order."""
-    by_group: dict[str, list[int]] = {}
-    for index, group in enumerate(groups):
-        by_group.setdefault(group, []).append(index)
-    return by_group
-
-
-def draw(
-    by_group: dict[str, list[int]], quotas: dict[str, int], rng: np.random.Generator
-) -> list[int]:
-    """`quotas[group]` of each group's indices (all of them where the quota covers the group),
-    drawn uniformly without replacement; sorted."""
-    kept: list[int] = []
-    for group in sorted(quotas):
-        indices = by_group[group]
-        if quotas[group] >= len(indices):
-            kept.extend(indices)
-        else:
-            kept.extend(int(i) for i in rng.choice(indices, size=quotas[group], replace=False))
-    return sorted(kept)
-
-
-def stratified_sample(groups: Sequence[str], limit: int, seed: int) -> list[int]:
-    """Indices of at most `limit` items, drawn per group at the group's share, in order."""
-    by_group = indices_by_group(groups)
-    quotas = group_quotas({g: len(ix) for g, ix in by_group.items()}, limit)
-    return draw(by_group, quotas, np.random.default_rng([seed, SAMPLE_SALT]))
+from core.stratified import indices_by_group
 
 
 def stratified_order(groups: Sequence[str], rng: np.random.Generator) -> NDArray[np.int64]:

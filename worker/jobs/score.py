@@ -7,7 +7,7 @@ model's own tokenizer, in windows of `seq_len` tokens when longer (worker/data/c
 Each side is deduplicated first (exact, after whitespace normalization: worker/data/dedup.py; a
 non-member that is also a member is scored once, as the member), then, when it cuts into more
 than `max_samples` samples, a seeded random sample stratified by the documents' groups is kept
-(worker/data/sample.py): never the head of a file. The summary says how many of how many
+(core/stratified.py): never the head of a file. The summary says how many of how many
 documents and samples were used, per group, and how many duplicates were dropped.
 
 References (SPEC 9): "zlib"/"lzma" code each sample's UTF-8 bytes; "checkpoint" is an uploaded
@@ -16,7 +16,9 @@ reference's tokenizer, so two models with different vocabularies are compared in
 same string (SPEC 2); "heldout-model" is a model memdash trains on half of the non-member
 documents (worker/heldout_reference.py; the other half are the scored non-members); "auto",
 the default, is per sample the shortest of zlib, lzma, the uniform token code and (with enough
-non-member documents) the held-out model; no log2 k bits are charged for naming the code
+non-member documents) the held-out model; "model-free" is `auto` without the held-out model
+(a quantization study's files: one reference and one non-member set for every file, whatever
+each file would decide alone); no log2 k bits are charged for naming the code
 used, so mem_U is conservative by at most that much (core/metrics/reference_code.py). With
 `canaries` (the template and the secrets the user inserted, with their repeats), each canary's
 exposure and extraction is measured with the model's tokenizer beside never-inserted controls
@@ -84,11 +86,11 @@ class References:
 
         kind = self.params.reference
         out: dict[str, np.ndarray] = {}
-        if kind in ("zlib", "auto"):
+        if kind in ("zlib", "auto", "model-free"):
             out["zlib"] = np.array([COMPRESSORS["zlib"](t) for t in texts])
-        if kind in ("lzma", "auto"):
+        if kind in ("lzma", "auto", "model-free"):
             out["lzma"] = np.array([COMPRESSORS["lzma"](t) for t in texts])
-        if kind == "auto":
+        if kind in ("auto", "model-free"):
             out["uniform"] = uniform_code_bits([len(t) for t in tokens], self.vocab_size)
         if self.heldout_model is not None and tokens:
             scorer = MemdashScorer(self.heldout_model)
@@ -203,7 +205,7 @@ def cut_side(
     tokenizer: Any, side: list[tuple[str, str]], seq_len: int, limit: int, seed: int
 ) -> Any:
     """The side's samples: every document cut, a seeded random sample stratified by group kept
-    when there are more than `limit` (worker/data/sample.py)."""
+    when there are more than `limit` (core/stratified.py)."""
     from worker.data.cut import cut_documents
 
     texts = [text for text, _ in side]
@@ -280,6 +282,8 @@ def run(ctx: JobContext) -> RunResult:
         ref_train,
         ref_heldout,
         on_progress=lambda fraction, message: ctx.progress(0.3 + 0.7 * fraction, message),
+        train_groups=[distinct.members[d][1] for d in members.document_index],
+        heldout_groups=[nonmember_docs[d][1] for d in heldout.document_index],
     )
     evaluation.summary.update(
         n_train=len(members.tokens),

@@ -78,7 +78,7 @@ class EarlyMemorized:
     """Which training samples each run has memorized at 1/4, 1/2 and 3/4 of its step budget:
     the "earlier checkpoints" that predict the final memorized set (Pythia Sec. 2.3)."""
 
-    def __init__(self, datasets: list, train: TrainParams, k: int) -> None:
+    def __init__(self, datasets: list, train: TrainParams, k: int | None) -> None:
         every, total = train.eval_every, train.max_steps
         self.steps = {max(every, round(f * total / every) * every) for f in (0.25, 0.5, 0.75)}
         self.datasets, self.k = datasets, k
@@ -100,8 +100,8 @@ class EarlyMemorized:
         }
 
     def record(self, index: int, step: int, model: Any) -> None:
-        if index >= len(self.datasets) or step not in self.steps:
-            return  # the reference model, or not a snapshot step
+        if index >= len(self.datasets) or step not in self.steps or self.k is None:
+            return  # the reference model, not a snapshot step, or samples too short to test
         from worker.data.padding import unpad
         from worker.evaluate_text import ragged_extraction_scores
         from worker.inference import MemdashScorer
@@ -113,6 +113,8 @@ class EarlyMemorized:
     def prediction(self, index: int, final_scores: list[float | None]) -> list[dict[str, Any]]:
         from core.metrics.extraction import prediction_precision_recall
 
+        if self.k is None:
+            return []
         final = {i for i, v in enumerate(final_scores) if v == 1.0}
         rows = []
         for step, early in sorted(self.sets.get(index, {}).items()):
@@ -162,7 +164,7 @@ def reference_sound(summary: dict[str, Any], n_train: int, n_reference_train: in
 
 def run(ctx: JobContext) -> GroupResult:
     from core.metrics.compression import COMPRESSORS
-    from core.metrics.extraction import PREFIX_LENGTHS
+    from core.metrics.extraction import reported_prefix, samples_tested
     from worker.data.padding import unpad
     from worker.data.tokenizer import vocab_of
     from worker.device import pick_device
@@ -193,7 +195,10 @@ def run(ctx: JobContext) -> GroupResult:
     if with_reference:
         datasets.append(dataset.train)
     device = pick_device(ctx.device)
-    k = max(k for k in PREFIX_LENGTHS if k < params.seq_len)
+    # The prefix the runs' summaries will report (measured on most samples; None under 16
+    # tokens): the early snapshots are taken at the same k, so their prediction is of that set.
+    lengths = [len(row) for row in unpad(dataset.train[: min(sizes)])]
+    k = reported_prefix(samples_tested(lengths), len(lengths))
     snapshots = EarlyMemorized([dataset.train[:n] for n in sizes], params.train, k)
     snapshots.restore(checkpoint_extra(ctx.resume_path))
     results = train_many(
@@ -247,6 +252,8 @@ def run(ctx: JobContext) -> GroupResult:
             dataset.heldout_text,
             ref_train[:n],
             ref_heldout,
+            train_groups=dataset.train_groups[:n],
+            heldout_groups=dataset.heldout_groups,
         )
         evaluation.summary.update(
             steps=results[i].steps,
@@ -255,7 +262,9 @@ def run(ctx: JobContext) -> GroupResult:
             n_train=n,
             reference=params.reference,
             device=str(device),
-            checkpoint_prediction=snapshots.prediction(i, evaluation.samples.train.extract[k]),
+            checkpoint_prediction=snapshots.prediction(
+                i, evaluation.samples.train.extract.get(k, []) if k is not None else []
+            ),
             samples_by_group=samples_by_group(dataset, n),
             **reference_info,
         )

@@ -6,15 +6,19 @@ members, non-members, reference and canaries."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Checkpoint, Run, Sweep
 from app.kinds.quantization.params import QuantizationParams
 from app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from app.kinds.scoring.params import ScoringParams
 from app.kinds.scoring.plan import (
     OwnData,
     ScoringRejected,
+    ScoringSetup,
     check_fits,
     checkpoint_of,
     score_job,
@@ -60,11 +64,24 @@ def check_same_model(source: Checkpoint, other: Checkpoint) -> None:
         )
 
 
+def study_setup(session: Session, scoring: ScoringParams) -> ScoringSetup:
+    """The scoring setup every file of the study shares. Under `auto` a scoring keeps or drops
+    its trained held-out reference by how it compares with the model scored, so two files of
+    one study could decide apart: one scoring half the non-members against that model, the
+    other all of them against zlib, and their paired differences would pair other documents.
+    The study decides once: `auto` becomes the model-free codes for every file (the held-out
+    model only when asked for, `heldout-model`, and then for every file)."""
+    setup = scoring_setup(session, scoring)
+    if setup.reference_kind == "auto":
+        return replace(setup, reference_kind="model-free")
+    return setup
+
+
 def launch(session: Session, params: QuantizationParams, own: OwnData | None = None) -> SweepPlan:
     """Raises ScoringRejected (or CorpusRejected) with a message for the user. As for a scoring,
     app.jobs.scoring.store_sweep_data turns `sweep:<id>` data into corpora first."""
     scoring = params.scoring()
-    setup = scoring_setup(session, scoring)
+    setup = study_setup(session, scoring)
     source = checkpoint_of(session, params.checkpoint_id, "checkpoint_id")
     if params.types and not (
         source.format == "gguf" or (source.format == "hf" and architecture_of(source) == "gpt2")
@@ -126,7 +143,7 @@ def score_written(session: Session, sweep: Sweep, runs: list[Run]) -> list[Plann
     """After the quantize job: a `score` job for each written file whose run has none yet.
     (The sweep's parameters name stored corpora: sweep data became corpora at launch.)"""
     scoring = QuantizationParams.model_validate(sweep.params).scoring()
-    setup = scoring_setup(session, scoring)
+    setup = study_setup(session, scoring)
     jobs = []
     for run in runs:
         if run.status != "queued" or run.config.get("gguf_type") in (None, SOURCE):

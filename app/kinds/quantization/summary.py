@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis.quantization import changed_samples, compare, file_row, in_words
 from app.db.models import Run
-from core.metrics.extraction import PREFIX_LENGTHS, longest_prefix
+from core.metrics.extraction import common_prefix
 
 SOURCE = "source"
 
@@ -36,9 +36,9 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     others = [(row, run) for row, run in zip(rows, done, strict=True) if run is not source]
     if others:
         lowest_row, lowest = min(others, key=lambda pair: pair[0]["bits_per_weight"] or 99)
-        seq_len = int(source.config.get("seq_len") or max(PREFIX_LENGTHS) + 1)
-        k = longest_prefix(seq_len)
-        summary["changed"] = changed_samples(session, source, lowest, k)
+        k = common_prefix([source.summary, lowest.summary])
+        if k is not None:
+            summary["changed"] = changed_samples(session, source, lowest, k)
         summary["exposure_kept"] = _exposure_kept(source_row, lowest_row)
     return summary
 

@@ -9,19 +9,22 @@ from sqlalchemy.orm import Session
 
 from app.analysis.summaries import memorized_sets, predict_last
 from app.db.models import Run
-from core.metrics.extraction import longest_prefix
+from core.metrics.extraction import common_prefix
 
 
 def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
-    """Checkpoints scored on the same data: how well each earlier one's memorized set (k = 32,
-    or the longest prefix that fits) predicts the last one's (Biderman et al. Sec. 2.3)."""
+    """Checkpoints scored on the same data: how well each earlier one's memorized set (at the
+    longest prefix measured on most samples: core.metrics.extraction.reported_prefix) predicts
+    the last one's (Biderman et al. Sec. 2.3)."""
     done = sorted(
         (r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary),
         key=lambda r: r.config.get("position", 0),
     )
     if len(done) < 2:
         return {}
-    k = longest_prefix(done[0].config["seq_len"])
+    k = common_prefix(r.summary for r in done)
+    if k is None:
+        return {"prediction": {"k": None, "rows": []}}
     rows = [
         {
             "predictor": predictor.name,

@@ -11,7 +11,7 @@ from app.analysis.architecture_summary import text_comparison
 from app.analysis.run_rows import text_rows
 from app.analysis.summaries import memorized_sets, scaling_law_summary
 from app.db.models import Run
-from core.metrics.extraction import PREFIX_LENGTHS, prediction_precision_recall
+from core.metrics.extraction import common_prefix, prediction_precision_recall
 
 
 def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
@@ -20,8 +20,8 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     summary: dict[str, Any] = {"points": text_rows(done)}
     if (fit := scaling_law_summary(summary["points"])) is not None:
         summary["scaling_law_fit"] = fit
-    seq_len = done[0].config["seq_len"] if done else 0
-    k = max((k for k in PREFIX_LENGTHS if k < seq_len), default=None)
+    # One k for every run: measured, and on most of each run's samples (None under 16 tokens).
+    k = common_prefix(r.summary for r in done)
     if k is not None and done:
         memorized = memorized_sets(session, done, k)
         largest = max(done, key=lambda r: r.n_params or 0).config["shape"]
