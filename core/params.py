@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
+from core.metrics.capacity import gpt2_param_count, lm2_memory_param_count, lm2_memory_param_parts
 
 # Identifiers bounded to the databases' signed 64-bit integers; content hashes.
 DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -88,6 +88,12 @@ class Shape(Strict):
 
     def n_memory_params(self) -> int:
         return lm2_memory_param_count(
+            self.d_model, self.memory_slots, self.memory_layers, self.memory_learned
+        )
+
+    def memory_param_parts(self) -> dict[str, int]:
+        """The memory module's parameters by part: bank, gates, projections."""
+        return lm2_memory_param_parts(
             self.d_model, self.memory_slots, self.memory_layers, self.memory_learned
         )
 

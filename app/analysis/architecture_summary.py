@@ -7,10 +7,13 @@ in one sentence. Choices (docs/measures.md, "LM2 memory module"):
 
 - A seed's capacity is the most that seed memorized over the dataset sizes (the sweep's
   capacity is the same maximum over the seed means); intervals are the min-max over seeds.
-- Bits per slot = (capacity − α_GPT · non-memory parameters) / slots: what the LM2 stores
-  beyond what its non-memory parameters store at the plain models' α, per slot of its bank.
-  It charges the memory weights (gates, projections) to the slots too; with fewer than two
-  plain shapes there is no α_GPT and no bits per slot.
+- What the memory module adds = capacity − α_GPT · non-memory parameters: what the LM2 stores
+  beyond what its non-memory parameters store at the plain models' α (saturated shapes only).
+  It is the whole module's: the bank (N·d), the gates and the read's projections (6d² + 3d
+  per block), reported apart. Per slot and per bank parameter it is shown only with the
+  interval α_GPT's 95% interval implies (α's upper end gives the lower end): with the few
+  plain shapes of a CPU sweep that interval is wide, and the per-slot figure is mostly
+  parameter counting. With fewer than two saturated plain shapes there is no α_GPT and none.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from app.analysis.summaries import alpha_fit_summary
+from app.analysis.summaries import alpha_fits
 from app.db.models import Run
 
 MATCH_WORDS = {"non_memory": "matched non-memory parameters", "total": "matched total parameters"}
@@ -47,10 +50,8 @@ def alphas_by_architecture(shapes: list[dict[str, Any]]) -> dict[str, dict[str, 
         for s in members:
             n = s.get("n_nonmemory_params", s["n_params"])
             non_memory.append({**s, "n_params": n, "bits_per_param": s["capacity_bits"] / n})
-        alphas[arch] = {
-            "all": alpha_fit_summary(members),
-            "non_memory": alpha_fit_summary(non_memory),
-        }
+        # Over saturated shapes only (SPEC 3; app.analysis.summaries.alpha_fits).
+        alphas[arch] = {"all": alpha_fits(members)[0], "non_memory": alpha_fits(non_memory)[0]}
     return alphas
 
 
@@ -59,17 +60,31 @@ def architecture_summary(shapes: list[dict[str, Any]], runs: list[Run]) -> dict[
     the shapes of one precision (entries of the capacity summary's `shapes`)."""
     alphas = alphas_by_architecture(shapes)
     plain_fit = alphas.get("GPT", {}).get("all")
-    alpha_gpt = plain_fit["alpha"] if plain_fit and "ci95" in plain_fit else None
     for shape in (s for s in shapes if s["architecture"] == "LM2"):
-        if alpha_gpt is not None and shape.get("memory_slots"):
-            extra = shape["capacity_bits"] - alpha_gpt * shape["n_nonmemory_params"]
-            shape["bits_per_slot"] = extra / shape["memory_slots"]
+        if plain_fit and "ci95" in plain_fit and shape.get("memory_slots"):
+            shape |= memory_bits(shape, plain_fit["alpha"], plain_fit["ci95"])
     pairs = _matched_pairs(shapes, seed_capacities(runs))
     return {
         "alpha_by_architecture": alphas,
         "matched_pairs": pairs,
         "finding": _finding(pairs),
     }
+
+
+def memory_bits(shape: dict[str, Any], alpha: float, ci95: list[float]) -> dict[str, Any]:
+    """What an LM2's memory module stores beyond its non-memory parameters at the plain
+    models' α, with the interval α's interval implies; per slot and per bank parameter."""
+    nonmemory, capacity = shape["n_nonmemory_params"], shape["capacity_bits"]
+    bits = capacity - alpha * nonmemory
+    low, high = capacity - ci95[1] * nonmemory, capacity - ci95[0] * nonmemory
+    out: dict[str, Any] = {"memory_bits": bits, "memory_bits_ci95": [low, high]}
+    slots = shape["memory_slots"]
+    out["bits_per_slot"], out["bits_per_slot_ci95"] = bits / slots, [low / slots, high / slots]
+    bank = (shape.get("memory_param_parts") or {}).get("bank")
+    if bank:
+        out["bits_per_bank_param"] = bits / bank
+        out["bits_per_bank_param_ci95"] = [low / bank, high / bank]
+    return out
 
 
 def _matched_pairs(

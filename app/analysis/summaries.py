@@ -15,9 +15,25 @@ from core.metrics.extraction import prediction_precision_recall
 from core.metrics.scaling_law import fit_scaling_law
 
 
+def alpha_fits(shapes: list[dict[str, Any]]) -> tuple[dict | None, dict | None]:
+    """(α over the saturated shapes, α over every shape labelled a lower bound — or None when
+    every shape is saturated and the two are one). SPEC 3: a lower-bound capacity never
+    silently enters α; the all-shapes fit is shown beside it, named for what it is."""
+    saturated = [s for s in shapes if s.get("saturated", True)]
+    fit = alpha_fit_summary(saturated)
+    if fit is not None:
+        fit["n_lower_bound_left_out"] = len(shapes) - len(saturated)
+    if len(saturated) == len(shapes):
+        return fit, None
+    every = alpha_fit_summary(shapes)
+    if every is not None:
+        every |= {"lower_bound": True, "n_lower_bound": len(shapes) - len(saturated)}
+    return fit, every
+
+
 def alpha_fit_summary(shapes: list[dict[str, Any]]) -> dict[str, Any] | None:
     """α through the origin (with CI, intercept fit and R²) over shapes' capacities; one shape
-    gives its own bits/parameter; none gives None."""
+    gives its own bits/parameter; none gives None. (Which shapes: `alpha_fits`.)"""
     if len(shapes) >= 2:
         fit = fit_alpha([s["n_params"] for s in shapes], [s["capacity_bits"] for s in shapes])
         return {

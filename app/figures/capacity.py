@@ -21,9 +21,10 @@ def alpha_figure(
     fits: list[tuple[str, dict[str, Any]]],
     group_by: str = "sweep",
 ) -> go.Figure:
-    """Capacity vs parameters with the stored α fits (each named, with its 95% band) beside
-    the paper's lines; the shapes' points coloured by `group_by` (a key of the shape rows:
-    sweep, shape, architecture)."""
+    """Capacity vs parameters with the stored α fits (each named, with its 95% band; a fit over
+    lower bounds dashed) beside the paper's lines; the shapes' points coloured by `group_by` (a
+    key of the shape rows: sweep, shape, architecture), saturated ones filled, lower bounds
+    open (they are not in α)."""
     figure = go.Figure()
     params = np.array([s["n_params"] for s in shapes], dtype=float)
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -33,17 +34,29 @@ def alpha_figure(
         name = f"sweep {group}" if group_by == "sweep" else group
         if group_by == "architecture":
             name = f"{group} capacity per shape"
-        figure.add_trace(
-            go.Scatter(
-                x=[s["n_params"] for s in members],
-                y=[s["capacity_bits"] for s in members],
-                mode="markers",
-                marker={"color": COLORS[i % len(COLORS)], "size": 9},
-                name=name if len(groups) > 1 else "capacity per shape",
-                text=[s["shape"] for s in members],
-                hovertemplate="%{text}<br>%{x:,} parameters<br>%{y:,.0f} bits<extra></extra>",
+        label = name if len(groups) > 1 else "capacity per shape"
+        for saturated in (True, False):
+            chosen = [s for s in members if s.get("saturated", True) is saturated]
+            if not chosen:
+                continue
+            figure.add_trace(
+                go.Scatter(
+                    x=[s["n_params"] for s in chosen],
+                    y=[s["capacity_bits"] for s in chosen],
+                    mode="markers",
+                    marker={
+                        "color": COLORS[i % len(COLORS)],
+                        "size": 9,
+                        "symbol": "circle" if saturated else "circle-open",
+                        "line": {"width": 2},
+                    },
+                    name=label if saturated else f"{label}, lower bound (not in α)",
+                    text=[s["shape"] for s in chosen],
+                    hovertemplate="%{text}<br>%{x:,} parameters<br>%{y:,.0f} bits"
+                    + ("" if saturated else "<br>a lower bound")
+                    + "<extra></extra>",
+                )
             )
-        )
     if len(params):
         xs = np.array([0, params.max() * 1.1])
         for j, (name, fit) in enumerate(fits):
@@ -63,13 +76,14 @@ def alpha_figure(
                         hoverinfo="skip",
                     )
                 )
+            lower = bool(fit.get("lower_bound"))
             figure.add_trace(
                 go.Scatter(
                     x=xs,
                     y=fit["alpha"] * xs,
                     mode="lines",
-                    line={"color": color},
-                    name=f"{name} = {fit['alpha']:.2f}",
+                    line={"color": color, "dash": "dash" if lower else "solid"},
+                    name=f"{name} {'≥' if lower else '='} {fit['alpha']:.2f}",
                 )
             )
         for alpha, label in (
@@ -157,7 +171,11 @@ def _add_predictor(
 ) -> None:
     """Paper App. A.1: predicted memorized bits min(α·params, what the data holds) per shape,
     over its sizes, with the sweep's stored α for the shape's precision and with the paper's."""
-    alpha_of = {(a["sweep"], a["precision"]): a["alpha"] for a in alphas}
+    # The saturated shapes' α; a sweep with none draws its all-shapes lower bound.
+    alpha_of = {(a["sweep"], a["precision"]): a["alpha"] for a in alphas if a.get("lower_bound")}
+    alpha_of |= {
+        (a["sweep"], a["precision"]): a["alpha"] for a in alphas if not a.get("lower_bound")
+    }
     by_shape: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["memorizable_bits"] and row["n_params"]:

@@ -83,7 +83,8 @@ def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
 
 def stored_alphas(session: Session, state: ViewState) -> list[dict[str, Any]]:
     """α as each chosen capacity sweep's summary stores it, per precision (older summaries:
-    their one `alpha_fit`), with the sweep's id and the precision."""
+    their one `alpha_fit`), with the sweep's id and the precision; then the fits over every
+    shape, lower bounds included, where the sweep has any (`lower_bound`: True)."""
     if not state.sweeps:
         return []
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
@@ -96,6 +97,26 @@ def stored_alphas(session: Session, state: ViewState) -> list[dict[str, Any]]:
         for precision, fit in (fits or {}).items():
             if fit:
                 out.append({**fit, "sweep": sweep.id, "precision": precision})
+        for precision, fit in (summary.get("alpha_all_shapes_by_precision") or {}).items():
+            out.append({**fit, "sweep": sweep.id, "precision": precision, "lower_bound": True})
+    return out
+
+
+def run_alphas(session: Session, runs: list[Run]) -> dict[int, float]:
+    """Per run, the α its own sweep's summary stores for the run's precision (a capacity sweep's
+    saturated-shape fit); runs of sweeps that store none (text, scorings) are left out."""
+    ids = {r.sweep_id for r in runs if r.sweep_id is not None}
+    if not ids:
+        return {}
+    fits = {
+        sweep.id: (sweep.summary or {}).get("alpha_by_precision") or {}
+        for sweep in session.scalars(select(Sweep).where(Sweep.id.in_(ids)))
+    }
+    out = {}
+    for run in runs:
+        fit = fits.get(run.sweep_id, {}).get(run.config.get("precision", "fp32"))
+        if fit and fit.get("alpha"):
+            out[run.id] = float(fit["alpha"])
     return out
 
 

@@ -112,6 +112,7 @@ def _alpha(session: Session, state: ViewState) -> Built:
     fits = [
         (
             "memdash α"
+            + (" over all shapes (a lower bound)" if a.get("lower_bound") else "")
             + (f", sweep #{a['sweep']}" if several else "")
             + (f", {a['precision']}" if len({b["precision"] for b in stored}) > 1 else ""),
             a,
@@ -181,13 +182,26 @@ def _lm2_note(session: Session, state: ViewState) -> str:
 def _double_descent(session: Session, state: ViewState) -> Built:
     # Text runs (held-out text) and capacity runs (held-out random tokens: nothing generalizes,
     # so their held-out loss shows the memorization side of the transition only).
-    rows = text_rows(data.selected_runs(session, state, ("text", "capacity")))
+    # α: a capacity sweep's own stored α (its saturated shapes); the paper's for text runs,
+    # whose sweeps measure no α (the axis title says which).
+    runs = data.selected_runs(session, state, ("text", "capacity"))
+    measured = data.run_alphas(session, runs)
+    rows = text_rows(runs)
     for row in rows:
-        row["ratio"] = row["dataset_bits"] / (PAPER_ALPHA_FITTED_BF16 * row["n_params"])
+        row["alpha"] = measured.get(row["run_id"], PAPER_ALPHA_FITTED_BF16)
+        row["alpha_from"] = "sweep" if row["run_id"] in measured else "paper"
+        row["ratio"] = row["dataset_bits"] / (row["alpha"] * row["n_params"])
     figure = loss_pair_figure(rows, rows, "ratio", state.group_by, state.band)
     if rows:
         mark_capacity(figure, state.log_x)
-    x_title = f"dataset-to-capacity ratio (α = {PAPER_ALPHA_FITTED_BF16})"
+    sources = {row["alpha_from"] for row in rows}
+    if sources == {"sweep"}:
+        which = "each sweep's own α"
+    elif sources == {"sweep", "paper"}:
+        which = f"a capacity sweep's own α; text runs the paper's {PAPER_ALPHA_FITTED_BF16}"
+    else:
+        which = f"α = {PAPER_ALPHA_FITTED_BF16}, the paper's"
+    x_title = f"dataset-to-capacity ratio ({which})"
     return Built(rows, _axes(figure, state, x_title, "loss (bits/token)"))
 
 

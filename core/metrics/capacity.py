@@ -62,18 +62,30 @@ def gpt2_param_count(vocab_size: int, seq_len: int, d_model: int, n_layer: int) 
     return vocab_size * d + seq_len * d + n_layer * (12 * d * d + 13 * d) + 2 * d
 
 
+def lm2_memory_param_parts(
+    d_model: int, memory_slots: int, memory_layers: int, memory_learned: bool = True
+) -> dict[str, int]:
+    """The LM2 memory module's parameters by part (worker/memory.py): `projections`, the
+    read's W_Q, W_K, W_V (3d² per block with memory); `gates`, the output gate (d² + d) and the
+    write's input and forget gates (2d² + 2d) per block; `bank`, the initial bank (N·d) when it
+    is learned. Zero slots: the plain GPT, nothing."""
+    if memory_slots == 0 or memory_layers == 0:
+        return {"bank": 0, "gates": 0, "projections": 0}
+    d = d_model
+    return {
+        "bank": memory_slots * d if memory_learned else 0,
+        "gates": memory_layers * (3 * d * d + 3 * d),
+        "projections": memory_layers * 3 * d * d,
+    }
+
+
 def lm2_memory_param_count(
     d_model: int, memory_slots: int, memory_layers: int, memory_learned: bool = True
 ) -> int:
-    """Parameters the LM2 memory module adds to a GPT (worker/memory.py): per block with
-    memory, the read (W_Q, W_K, W_V: 3d²), the output gate (d² + d) and the write's input and
-    forget gates (2d² + 2d); the initial bank (N·d) when it is learned. Zero slots: the plain
-    GPT, nothing added."""
-    if memory_slots == 0 or memory_layers == 0:
-        return 0
-    d = d_model
-    per_block = 6 * d * d + 3 * d
-    return memory_layers * per_block + (memory_slots * d if memory_learned else 0)
+    """Parameters the LM2 memory module adds to a GPT: its parts summed (6d² + 3d per block
+    with memory, N·d for a learned bank)."""
+    parts = lm2_memory_param_parts(d_model, memory_slots, memory_layers, memory_learned)
+    return sum(parts.values())
 
 
 def synthetic_dataset_bits(n_samples: int, seq_len: int, vocab_size: int) -> float:
@@ -96,6 +108,20 @@ def predicted_memorization_bits(alpha: float, n_params: int, dataset_bits: float
 def dataset_to_capacity_ratio(dataset_bits: float, alpha: float, n_params: int) -> float:
     """Bits of the training set over the model's capacity α·params (double descent near 1)."""
     return float(dataset_bits / (alpha * n_params))
+
+
+# Seeds of one configuration and size that end further apart than this share of the larger
+# one did not all saturate: one stalled (the quick sweep's L1-d32 seeds: 18,564 and 25,419
+# bits, both "plateau"). Such a size makes the capacity a lower bound (issue 37).
+SEED_SPREAD_SHARE = 0.10
+
+
+def seeds_apart(bits: Iterable[float]) -> bool:
+    """Do these seeds' memorized bits differ by more than SEED_SPREAD_SHARE of the largest?"""
+    values = [float(b) for b in bits]
+    if len(values) < 2 or max(values) <= 0:
+        return False
+    return (max(values) - min(values)) / max(values) > SEED_SPREAD_SHARE
 
 
 @dataclass(frozen=True)

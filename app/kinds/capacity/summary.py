@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.analysis.architecture_summary import architecture_summary
-from app.analysis.summaries import alpha_fit_summary
+from app.analysis.summaries import alpha_fits
 from app.db.models import Run
 from app.kinds.capacity.plan import config_key
 from core.metrics.capacity import (
@@ -18,7 +18,9 @@ from core.metrics.capacity import (
     PAPER_ALPHA_MEAN_FP32,
     CapacityPoint,
     capacity_per_config,
+    seeds_apart,
 )
+from core.params import Shape
 from core.results import saturated
 
 
@@ -49,10 +51,20 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
             }
         )
 
+    def failed_sizes(key: str) -> list[int]:
+        """Sizes of the shape none of whose runs finished: they vanish from the maximum, which
+        may have been there, so they are flagged (and make the capacity a lower bound)."""
+        planned = {r.n_train or 0 for r in runs if r.config.get("shape") == key}
+        return sorted(planned - {r.n_train or 0 for r in done if r.config["shape"] == key})
+
     shapes = []
     for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]]):
         low, high = c.seed_range_bits
         capped = unsaturated_sizes(key)
+        # Seeds that ended more than 10% apart at a size: one of them stalled, a stall the
+        # saturation rule cannot tell from a plateau (core.metrics.capacity.seeds_apart).
+        apart = sorted(n for n, bits in c.seed_bits.items() if seeds_apart(bits))
+        failed = failed_sizes(key)
         largest = max(c.seed_means)
         shapes.append(
             {
@@ -63,9 +75,12 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
                 "bits_per_param": c.capacity_bits / params_of[key],
                 "n_seeds": len(c.seed_bits[c.argmax_n_samples]),
                 "seed_range_bits": [low, high],
-                # A capacity is only one when every size's runs stopped improving.
-                "saturated": not capped,
+                # A capacity is only one when every size's runs stopped improving, their seeds
+                # agree, and no size was lost.
+                "saturated": not (capped or apart or failed),
                 "unsaturated_sizes": capped,
+                "seeds_apart_sizes": apart,
+                "failed_sizes": failed,
                 "incomplete_sizes": list(c.incomplete_sizes),
                 # Past the peak: the largest size's bits as a share of the capacity (the paper
                 # reports a plateau, 1.0; a fall shows as less).
@@ -105,6 +120,10 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
         entry["memory_slots"] = config.get("memory_slots", 0)
         entry["n_memory_params"] = config.get("n_memory_params", 0)
         entry["n_nonmemory_params"] = entry["n_params"] - entry["n_memory_params"]
+        if entry["memory_slots"]:  # the memory module's parameters by part
+            entry["memory_param_parts"] = Shape.model_validate(
+                {k: config[k] for k in Shape.model_fields if k in config}
+            ).memory_param_parts()
         if config.get("matched"):
             entry["matched"] = config["matched"]
             entry["matched_to_config"] = config_key(
@@ -113,16 +132,24 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     # α is the plain GPTs' (the paper's quantity) when the sweep has any; LM2s get their own.
     # One fit per precision, stored once: `alpha_fit` is the first precision's, and every
     # view reads these (none refits).
-    by_precision = {}
+    # α over the saturated shapes only; over every shape (a lower bound) beside it when some
+    # capacity is one.
+    by_precision, all_shapes = {}, {}
     for precision in precisions:
         of_precision = [s for s in shapes if s["precision"] == precision]
         plain = [s for s in of_precision if s["architecture"] == "GPT"]
-        by_precision[precision] = alpha_fit_summary(plain or of_precision)
+        by_precision[precision], every = alpha_fits(plain or of_precision)
+        if every is not None:
+            all_shapes[precision] = every
     if shapes:
         summary["alpha_by_precision"] = by_precision
+    if all_shapes:
+        summary["alpha_all_shapes_by_precision"] = all_shapes
     first = [s for s in shapes if s["precision"] == precisions[0]] if shapes else []
     if shapes and (fit := by_precision[precisions[0]]) is not None:
         summary["alpha_fit"] = {**fit, "precision": precisions[0]}
+    if shapes and (every := all_shapes.get(precisions[0])) is not None:
+        summary["alpha_fit_all_shapes"] = {**every, "precision": precisions[0]}
     if any(s["architecture"] == "LM2" for s in first):
         first_runs = [r for r in done if r.config.get("precision", "fp32") == precisions[0]]
         summary |= architecture_summary(first, first_runs)
