@@ -121,7 +121,10 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
         assert f"Members: {run['n_train']} of {run['n_train']} samples" in counts, counts
         assert "0 repeated members" in counts and "0 non-members also in the members" in counts
         verdict = section.select_one(f"#reference-verdict-{run['id']}").get_text(" ", strip=True)
-        assert "Reference sound" in verdict, verdict
+        assert "): sound." in verdict, verdict
+        sets = " ".join(section.select_one(".attack-sets").get_text(" ", strip=True).split())
+        assert f"compare {run['mi_n']:,} members with {run['mi_n']:,} non-members" in sets, sets
+        assert sum(run["mi_sets"]["nonmembers_by_group"].values()) == run["mi_n"]
         for figure in ("distribution", "roc", "extraction", "mem-u-tfidf"):
             assert section.select_one(f"#fig-{figure}-{run['id']}"), figure
         first = section.select(f"#top-scored-{run['id']} tbody tr")[0].select("td")

@@ -27,6 +27,7 @@ from core.metrics.membership import (
     zlib_ratio_scores,
 )
 from core.metrics.memorization import memorization_totals, unintended_memorization_bits
+from core.metrics.reference_soundness import reference_verdict
 from core.metrics.script import dominant_script
 from core.metrics.tfidf import rank_correlation, tfidf_rarity
 from core.results import Samples as SampleScores
@@ -176,6 +177,8 @@ def evaluate_text(
             list(map(float, ref_train_bits)), [len(row) for row in train], vocab_size
         ),
     }
+    # Is the reference sound, judged on the non-members (every kind that scores: SPEC 9)?
+    summary.update(reference_verdict(ref_train_bits, train_bits, ref_heldout_bits, heldout_bits))
     # Membership inference on a balanced set drawn from both sides (seeded, stratified by
     # group), the same draw for every attack and for every model scored on these samples.
     sets = balanced_sets(

@@ -36,6 +36,16 @@ from core.metrics.paired import (
 ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp")
 PAIRED_ATTACKS = ("loss", "zlib", "reference")
 CHANGED_SAMPLES_SHOWN = 20
+VERDICT_KEYS = (
+    "reference",
+    "reference_verdict",
+    "reference_gap_bits",
+    "generalization_share",
+    "member_excess_bits",
+    "reference_parts",
+    "reference_model",
+    "nonmember_sample",
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,10 @@ def file_row(run: Run) -> dict[str, Any]:
         row[f"mi_{attack}_auc_ci"] = s.get(f"mi_{attack}_auc_ci")
         row[f"mi_{attack}_tpr_at_1pct_fpr"] = s.get(f"mi_{attack}_tpr_at_1pct_fpr")
     row["mi_sets"] = s.get("mi_sets")
+    # The reference verdict, worded on the page as on every kind that scores.
+    for key in VERDICT_KEYS:
+        if key in s:
+            row[key] = s[key]
     for k in PREFIX_LENGTHS:
         if f"extract_rate_train_k{k}" in s:
             row[f"extract_rate_train_k{k}"] = s[f"extract_rate_train_k{k}"]

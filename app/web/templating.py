@@ -17,6 +17,7 @@ from app.kinds import KINDS
 from app.paths import TEMPLATES_DIR
 from app.web.static_assets import asset_url
 from core.metrics.extraction import PREFIX_LENGTHS
+from core.metrics.reference_soundness import verdict_words
 
 
 def kind_page(name: str) -> tuple[str, str, Any] | None:
@@ -52,6 +53,7 @@ def term(key: str, words: str | None = None) -> Markup:
 
 
 templates.env.globals["term"] = term
+templates.env.globals["verdict_words"] = verdict_words  # one wording on every kind that scores
 templates.env.filters["label"] = label  # stored keys in words (app/figures/labels.py)
 templates.env.filters["number"] = number  # every number shown, one way (app/figures/labels.py)
 templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0

@@ -71,6 +71,9 @@ def test_a_text_run_reports_only_prefixes_it_measured(tmp_path, seq_len) -> None
         assert set(result.samples.train.extract) == set(tested)
         for row in summary["checkpoint_prediction"]:
             assert row["k"] == k
+    # A zlib reference gets the verdict every kind that scores gets (judged on the held out).
+    assert summary["reference_verdict"] in ("sound", "unsound")
+    assert summary["reference_gap_bits"] is not None
     for j in PREFIX_LENGTHS:
         if j not in tested:
             assert f"extract_rate_train_k{j}" not in summary

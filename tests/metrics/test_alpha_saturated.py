@@ -14,7 +14,9 @@ from core.metrics.capacity import fit_alpha, seeds_apart
 PARAMS = {"small": 1000, "mid": 2000, "large": 4000, "huge": 8000}
 
 
-def run(shape: str, n: int, bits: float, reason: str = "plateau", seed: int = 0, status="succeeded"):
+def run(
+    shape: str, n: int, bits: float, reason: str = "plateau", seed: int = 0, status="succeeded"
+):
     return Run(
         name=f"{shape} {n} {seed}",
         status=status,

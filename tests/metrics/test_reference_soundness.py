@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from core.metrics.compression import COMPRESSORS
-from core.metrics.reference_soundness import mostly_generalization, reference_verdict
+from core.metrics.reference_soundness import (
+    mostly_generalization,
+    reference_verdict,
+    verdict_words,
+)
 
 
 def test_hand_checked_numbers() -> None:
@@ -57,3 +61,39 @@ def test_a_compressor_against_a_pretrained_like_target_is_unsound() -> None:
     )
     assert untrained["reference_verdict"] == "sound"
     assert not mostly_generalization(untrained)
+
+
+def _summary(reference: str, **extra) -> dict:
+    verdict = reference_verdict([100, 100], [40, 60], [100, 100], [80, 90])
+    return {**verdict, "reference": reference, **extra}
+
+
+def test_a_base_model_reference_is_an_upper_bound_and_never_asked_for_again() -> None:
+    # The fine-tune watched by the callback, its base model uploaded as the reference.
+    words = verdict_words(_summary("checkpoint"), "checkpoint")
+    assert words["level"] == "upper bound"
+    assert "upper bound" in words["sentence"] and "domain" in words["sentence"]
+    assert "15%" not in words["sentence"]  # share is 15/50 = 30%
+    assert "30% of the members' mean mem_U" in words["sentence"]
+    assert "members exceed them by 35 bits per sample" in words["sentence"]
+    assert "upload the model's base model" not in words["advice"]
+    assert "without the members" in words["advice"]
+
+
+def test_a_compressor_reference_advises_a_model_reference() -> None:
+    words = verdict_words(_summary("zlib"), "zlib")
+    assert words["level"] == "upper bound" and "compressor" in words["sentence"]
+    assert "base model" in words["advice"]
+    dropped = verdict_words(_summary("auto", reference_model={"dropped": True}), "auto")
+    assert "dropped" in dropped["advice"] and "heldout-model (memdash" not in dropped["advice"]
+
+
+def test_every_wording_follows_the_numbers() -> None:
+    sound = reference_verdict([100, 100], [40, 60], [70, 80], [80, 90])
+    words = verdict_words({**sound, "reference": "heldout-model"}, "heldout-model")
+    assert words["level"] == "sound" and words["advice"] is None
+    assert "10 bits per sample fewer" in words["sentence"]
+    unknown = verdict_words(reference_verdict([1.0], [0.5], [], []), "zlib")
+    assert unknown["level"] == "not judged" and "non-members" in unknown["advice"]
+    # No bold "mostly generalization" claim: the share and the members' excess say it.
+    assert "mostly generalization" not in verdict_words(_summary("zlib"), "zlib")["sentence"]

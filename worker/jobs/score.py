@@ -157,22 +157,15 @@ def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
 def reference_summary(
     references: References, info: dict[str, Any], heldout: Any, evaluation: Evaluated
 ) -> dict[str, Any]:
-    """Which reference coded the members (shares under "auto"); the verdict on the reference
-    the scoring used, whatever it is (core/metrics/reference_soundness.py: sound when it
-    codes the non-members in no more bits than the target does); and, for a held-out model, its
-    loss on the scored non-members beside the target's."""
+    """Which reference coded the members (shares under "auto"); whether the reference is sound
+    (from the verdict worker/evaluate_text.py measured on the non-members); and, for a held-out
+    model, its loss on the scored non-members beside the target's."""
     from core.metrics.reference_code import shares
-    from core.metrics.reference_soundness import reference_verdict
 
-    train, held = evaluation.samples.train, evaluation.samples.heldout
-    out: dict[str, Any] = reference_verdict(
-        train.ref_bits or [],
-        train.bits,
-        held.ref_bits or [] if held else [],
-        held.bits if held else [],
-    )
-    if out["reference_verdict"] != "unknown":
-        out["reference_sound"] = out["reference_verdict"] == "sound"
+    out: dict[str, Any] = {}
+    verdict = evaluation.summary.get("reference_verdict")
+    if verdict not in (None, "unknown"):
+        out["reference_sound"] = verdict == "sound"
     if len(references.names) > 1:
         out["reference_parts"] = shares(references.chosen, references.names)
     if info:
