@@ -36,6 +36,11 @@ class MemdashCallback(TrainerCallback):
         token, seq_len, max_samples, ...). `run_name` defaults to the TrainingArguments'
         run_name (else its output folder's name). With `every_n_steps`, the model is also
         staged every that many steps, saved or not."""
+        if monitor.get("members") is None:
+            raise ValueError(
+                "MemdashCallback needs members=: the documents the model trains on (a list, a "
+                ".txt / .jsonl path, or a corpus's sha256); memdash never assumes them"
+            )
         self.server, self.run_name, self.every_n_steps = server, run_name, every_n_steps
         self.options = monitor
         self.monitor: Monitor | None = None

@@ -49,7 +49,7 @@ class Monitor:
         server: str = "http://127.0.0.1:8000",
         *,
         run_name: str,
-        members: str | Path | Sequence[str] = "demo",
+        members: str | Path | Sequence[str],
         nonmembers: str | Path | Sequence[str] | None = None,
         canaries: dict[str, Any] | None = None,
         base_model: Any = None,
@@ -61,9 +61,13 @@ class Monitor:
         exit_wait_s: float = 60.0,
     ) -> None:
         """`members` / `nonmembers`: documents, a .txt / .jsonl path, or the sha256 of a corpus
-        on the server. `base_model`: the model before fine-tuning, as (model, tokenizer), a
+        on the server. `members` is required: the text the model trains on (memdash's demo
+        corpus only when named, "demo": a fine-tune scored on text it never saw, labelled its
+        members, would measure nothing). `base_model`: the model before fine-tuning, as (model, tokenizer), a
         checkpoint folder or file, or a checkpoint id on the server: uploaded once and used as
         the reference (the sound one for a fine-tune); else `reference` (default "auto")."""
+        if members is None:
+            raise ValueError("members: the documents the model trains on are required")
         self.run_name = run_name
         self.client = Client(server, token, retry_for_s=0.0, timeout_s=900.0)
         self.members, self.nonmembers, self.canaries = members, nonmembers, canaries
@@ -207,7 +211,7 @@ class Monitor:
         model = self.client.upload_checkpoint(task.folder, name=f"{self.run_name} step {task.step}")
         return self.client.score(
             [model.id],
-            members=setup["members"] or "demo",
+            members=setup["members"],
             nonmembers=setup["nonmembers"],
             reference=self.reference or setup["reference"],
             seq_len=self.seq_len,

@@ -96,3 +96,17 @@ def test_a_sweep_models_study_defaults_to_its_own_data_length_and_canaries(
             session, params.model_copy(update={"seq_len": 24}), {"seq_len", "members", "canaries"}
         )
         assert given.members == "demo" and given.seq_len == 24 and given.canaries is None
+
+
+def test_a_monitor_never_assumes_its_members() -> None:
+    """A fine-tune that forgets members= is refused, not scored on the demo corpus as if it
+    had trained on it (issue 37)."""
+    from memdash.callback import MemdashCallback
+    from memdash.monitor import Monitor
+
+    with pytest.raises(ValueError, match="members"):
+        MemdashCallback("http://127.0.0.1:9", run_name="tickets")
+    with pytest.raises(TypeError, match="members"):
+        Monitor("http://127.0.0.1:9", run_name="tickets")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="members"):
+        Monitor("http://127.0.0.1:9", run_name="tickets", members=None)  # type: ignore[arg-type]

@@ -7,7 +7,12 @@ alphabet: |R| = len(alphabet)^length). Its exposure under a model is
                                           of the filled template (rank 1 = shortest code),
 
 between 0 (the least likely secret) and log2|R| (the model's single most likely secret); a secret
-the model never saw has an expected exposure of about 1 bit (a median rank of |R|/2).
+the model never saw has a rank uniform over R, so an expected exposure of 1/ln 2 ≈ 1.44 bits
+(E[log2 rank] ≈ log2|R| − 1/ln 2) and a median of 1 bit (the median rank |R|/2).
+
+The canaries' own secrets (the other inserted canaries and the controls) are not candidates,
+whether the space is enumerated or sampled: a canary is ranked among the secrets nobody planted,
+so another canary in the same context does not lower its exposure (worker/canaries.py).
 
 How the rank is found (`estimate_exposure`):
 - "exact": the space is small enough to code every secret: rank = 1 + #(secrets coded shorter).

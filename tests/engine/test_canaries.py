@@ -7,13 +7,14 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from core.canary_space import CanarySpace
 from worker.canaries import canary_tokens, measure, plant
 from worker.data.padding import pad_rows
 from worker.data.tokenizer import train_byte_bpe
 from worker.inference import MemdashScorer
-from worker.model import GPTConfig
+from worker.model import GPT, GPTConfig
 from worker.train import train
 from worker.train_config import TrainConfig
 
@@ -53,3 +54,31 @@ def test_planted_canaries_are_exposed_and_extractable_controls_are_not() -> None
     assert np.mean([r["exposure_bits"] for r in controls]) < 0.5 * log2_space, controls
     assert all(r["extracted"] for r in planted)
     assert not any(r["extracted"] for r in controls)
+
+
+def test_an_exact_rank_leaves_the_other_canaries_out_as_a_sampled_one_does() -> None:
+    """Two canaries in one context (no {n} in the template), 16 secrets: the exact rank of one
+    counts only the secrets nobody planted above it, never the other canary (issue 37)."""
+    from core.metrics.exposure import exposure_from_rank
+    from worker.canaries import Canary, _code_bits
+
+    spec = CanarySpace(template="code {secret}.", alphabet="01", secret_length=4)
+    secrets = [format(i, "04b") for i in range(16)]
+    tokenizer = train_byte_bpe([f"code {s}." for s in secrets], 300)
+
+    def encode(text: str) -> list[int]:
+        return tokenizer.encode(text).ids
+
+    torch_model = GPTConfig(vocab_size=300, seq_len=16, n_layer=1, d_model=16)
+
+    torch.manual_seed(3)
+    scorer = MemdashScorer(GPT(torch_model))
+    coded = _code_bits(scorer, [encode(f"code {s}.") for s in secrets], 300)
+    bits = dict(zip(secrets, coded, strict=True))
+    ordered = sorted(secrets, key=bits.__getitem__)
+    shortest, middle = ordered[0], ordered[8]  # the other canary codes shorter than this one
+    canaries = [Canary(middle, 1, 1), Canary(shortest, 1, 2)]
+    row = measure(scorer, spec, canaries, encode, tokenizer.decode, 300, seed=0)[0]
+    assert row["method"] == "exact"
+    above = sum(1 for s in secrets if s not in (middle, shortest) and bits[s] < bits[middle])
+    assert row["exposure_bits"] == pytest.approx(exposure_from_rank(1 + above, 4.0))
