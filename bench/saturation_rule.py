@@ -28,6 +28,7 @@ import torch
 from app.kinds.capacity.params import PRESETS, CapacitySweepParams
 from bench.budget import _with_overrides
 from bench.report import emit
+from core.metrics.capacity import seeds_apart
 from worker.data.synthetic import uniform_tokens
 from worker.evaluate import evaluate_uniform
 from worker.inference import MemdashScorer
@@ -70,6 +71,9 @@ def memorized_bits(
         "peak_n": peak,
         "n_params": results[0].model.n_params(),
         "stop_reasons": dict(Counter(r.stop_reason for r in results)),
+        # Seeds more than 10% apart at a size: a stall the rule took for a plateau.
+        "seeds_apart": [n for n, bits in sorted(by_n.items()) if seeds_apart(bits)],
+        "window_share": config.window_share,
         "last_stop_step": max(r.steps for r in results),
         "seconds": seconds,
     }
@@ -107,7 +111,9 @@ def main() -> None:
     lines = [
         f"Saturation-rule study: preset `{args.preset}`, shape L{shape.n_layer}-d{shape.d_model} "
         f"({rows[0]['n_params']:,} parameters), V={params.vocab_size}, S={params.seq_len}, "
-        f"{params.seeds} seed(s), N in {sizes}, budget {args.max_steps:,} steps. "
+        f"{params.seeds} seed(s), N in {sizes}, budget {args.max_steps:,} steps, window "
+        f"{base.window_share:.0%} of the steps taken (at least {base.patience_evals} "
+        f"evaluations of {base.eval_every}). "
         f"{platform.machine()}, {args.threads} torch threads, torch {torch.__version__}. "
         f"Command: `.venv/bin/python -m bench.saturation_rule --preset {args.preset} --shape "
         f"{args.shape} --shares {' '.join(map(str, args.shares))}"
@@ -116,8 +122,8 @@ def main() -> None:
         "",
         "| min_gain_share | "
         + " | ".join(f"N={n}" for n in sizes)
-        + " | capacity | vs strictest | stop reasons | last stop | time |",
-        "| --- | " + " | ".join("---" for _ in sizes) + " | --- | --- | --- | --- | --- |",
+        + " | capacity | vs strictest | stop reasons | seeds > 10% apart | last stop | time |",
+        "| --- | " + " | ".join("---" for _ in sizes) + " | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(row["stop_reasons"].items()))
@@ -126,6 +132,7 @@ def main() -> None:
             f"| {row['min_gain_share']:g} | "
             + " | ".join(f"{row['by_n'][n]:,.0f}" for n in sizes)
             + f" | {row['capacity_bits']:,.0f} (N={row['peak_n']}) | {ratio:+.1%} | {reasons} "
+            f"| {', '.join(map(str, row['seeds_apart'])) or 'none'} "
             f"| {row['last_stop_step']:,} | {row['seconds']:.0f} s |"
         )
     text = "\n".join(lines)

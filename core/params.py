@@ -37,8 +37,13 @@ class TrainParams(Strict):
     precision: Literal["fp32", "bf16"] = "fp32"
     eval_every: int = Field(default=100, ge=1, le=10_000_000)
     patience_evals: int = Field(default=4, ge=1, le=10_000)
+    # The patience window, in the same unit for every preset: at least this share of the steps
+    # the run has taken (and at least `patience_evals` evaluations). A phase ends when the last
+    # window brought no progress (worker/saturation.py; issue 37: the window was 150 steps in
+    # the quick preset and 10,000 in the paper's).
+    window_share: float = Field(default=0.05, ge=0, le=1)
     # Progress: a gain of at least this share of the bits the run has memorized, within
-    # `patience_evals` evaluations (worker/saturation.py; the same for every N).
+    # the window (worker/saturation.py; the same for every N).
     min_gain_share: float = Field(default=0.001, ge=0, le=1)
     # At a plateau the learning rate is cut (×lr_cut_factor) up to lr_cuts times before the
     # run counts as saturated (worker.train.Saturation).

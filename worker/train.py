@@ -223,7 +223,7 @@ def train_many(
                 if on_eval:
                     on_eval(i, step, model)
                 uniform_bits = math.log2(model_config.vocab_size)
-                if saturations[i].update(point["train_loss_bits"], config, uniform_bits):
+                if saturations[i].update(point["train_loss_bits"], config, uniform_bits, step):
                     active[i] = False
                     stopped_at[i] = step
             if on_progress:

@@ -30,6 +30,7 @@ class TrainConfig:
     precision: Literal["fp32", "bf16"] = _DEFAULTS.precision
     eval_every: int = _DEFAULTS.eval_every
     patience_evals: int = _DEFAULTS.patience_evals
+    window_share: float = _DEFAULTS.window_share  # of the steps taken: the patience window
     min_gain_share: float = _DEFAULTS.min_gain_share  # of the memorized bits, per window
     lr_cuts: int = _DEFAULTS.lr_cuts
     lr_cut_factor: float = _DEFAULTS.lr_cut_factor

@@ -113,3 +113,30 @@ def test_past_capacity_the_default_rule_and_a_four_times_stricter_one_agree() ->
     )
     assert default["stop_reasons"] == {"plateau": 1} == stricter["stop_reasons"]
     assert default["capacity_bits"] == pytest.approx(stricter["capacity_bits"], rel=0.02)
+
+
+def test_the_window_is_one_share_of_the_steps_in_every_preset() -> None:
+    """The quick preset evaluates every 50 steps with a patience of 3, the paper's every 1,000
+    with 10: with the window a share of the steps taken, both stop after the same share of
+    their run without progress (the last tenth), not after 150 and 10,000 steps."""
+    flat_evals = []
+    for eval_every, patience in ((50, 3), (1000, 10)):
+        config = TrainConfig(
+            eval_every=eval_every,
+            patience_evals=patience,
+            window_share=0.1,
+            lr_cuts=0,
+            min_gain_share=0.002,
+        )
+        rule = Saturation()
+        losses = [_loss(100.0 * 1.01**i, 64) for i in range(200)] + [
+            _loss(100 * 1.01**199, 64)
+        ] * 100
+        stopped = next(
+            i
+            for i, loss in enumerate(losses)
+            if rule.update(loss, config, UNIFORM, (i + 1) * eval_every)
+        )
+        flat_evals.append(stopped - 199)
+        assert stopped - 199 >= Saturation.window_evals(config, 200 * eval_every)
+    assert flat_evals[0] == flat_evals[1] == 23  # ⌈0.1 · (200 + 23)⌉ = 23 evaluations

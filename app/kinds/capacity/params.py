@@ -129,7 +129,9 @@ PRESETS: dict[str, dict] = {
             "batch_size": 2048,
             "lr": 1e-3,
             "eval_every": 1000,
-            "patience_evals": 10,
+            # The window is 5% of the steps taken (TrainParams.window_share), at least 3
+            # evaluations: the quick preset's rule in the same unit (issue 37).
+            "patience_evals": 3,
             "precision": "bf16",
         },
     },
