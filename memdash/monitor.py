@@ -63,9 +63,10 @@ class Monitor:
         """`members` / `nonmembers`: documents, a .txt / .jsonl path, or the sha256 of a corpus
         on the server. `members` is required: the text the model trains on (memdash's demo
         corpus only when named, "demo": a fine-tune scored on text it never saw, labelled its
-        members, would measure nothing). `base_model`: the model before fine-tuning, as (model, tokenizer), a
-        checkpoint folder or file, or a checkpoint id on the server: uploaded once and used as
-        the reference (the sound one for a fine-tune); else `reference` (default "auto")."""
+        members, would measure nothing). `base_model`: the model before fine-tuning, as (model,
+        tokenizer), a checkpoint folder or file, or a checkpoint id on the server: uploaded once
+        and used as the reference (the sound one for a fine-tune); else `reference` (default
+        "auto")."""
         if members is None:
             raise ValueError("members: the documents the model trains on are required")
         self.run_name = run_name

@@ -155,7 +155,9 @@ def measure(
         candidate_bits = by_context[context]
         # The same candidates either way: every secret (or a uniform sample of them) but the
         # canaries' own, so an exact and a sampled rank rank against the same set.
-        others = candidate_bits[[s not in own for s in candidates]] if exhaustive else candidate_bits
+        others = candidate_bits
+        if exhaustive:
+            others = candidate_bits[[s not in own for s in candidates]]
         exposure = estimate_exposure(float(code), others, space.log2_size, exhaustive)
         k = _prompt_length(sample, canary.prefix(spec), decode)
         generated = greedy_continuations(scorer, np.asarray([sample[:k]]), len(sample) - k)[0]
