@@ -4,6 +4,7 @@ code, its real inputs by content hash, with progress messages going into a pipe.
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from worker.jobs.context import JobContext
 def run_scoring(
     work: Path,
     model_archive: Path,
-    members: list[str],
-    nonmembers: list[str],
+    members: list[str] | list[tuple[str, str]],
+    nonmembers: list[str] | list[tuple[str, str]],
     *,
     reference: str,
     seq_len: int,
@@ -25,11 +26,19 @@ def run_scoring(
 ) -> dict[str, Any]:
     work.mkdir(parents=True)
     files = {"model": model_archive}
+    suffix = (
+        ".jsonl" if any(isinstance(line, tuple) for line in [*members, *nonmembers]) else ".txt"
+    )
     for side, lines in (("members", members), ("nonmembers", nonmembers)):
-        files[side] = work / f"{side}.txt"
-        files[side].write_text("\n".join(lines) + "\n")
+        files[side] = work / f"{side}{suffix}"
+        if suffix == ".jsonl":  # (text, group) documents
+            rows = [line if isinstance(line, tuple) else (line, "") for line in lines]
+            text = "\n".join(json.dumps({"text": t, "group": g}) for t, g in rows)
+        else:
+            text = "\n".join(lines)
+        files[side].write_text(text + "\n")
     digest = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in files.items()}
-    corpus = lambda side: {"kind": "corpus", "sha256": digest[side], "format": ".txt"}  # noqa: E731
+    corpus = lambda side: {"kind": "corpus", "sha256": digest[side], "format": suffix}  # noqa: E731
     params = job_params(
         "score",
         {

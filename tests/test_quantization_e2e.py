@@ -77,6 +77,15 @@ def test_a_study_writes_scores_and_compares_every_type(
         differences = summary["differences"][str(by_type["Q4_0"]["run"])]
         loss = differences["members_bits_per_token"]
         assert loss["low"] <= loss["diff"] <= loss["high"]
+        # Paired and unpaired bits/token are one quantity: the table's corpus ratios.
+        for side, key in (
+            ("members", "members_bits_per_token"),
+            ("nonmembers", "nonmembers_bits_per_token"),
+        ):
+            paired = differences[f"{side}_bits_per_token"]
+            assert paired["a"] == pytest.approx(by_type["source"][key], rel=1e-9)
+            assert paired["b"] == pytest.approx(by_type["Q4_0"][key], rel=1e-9)
+        assert "unpaired" not in differences
         assert "mi_loss_auc" in differences and "mi_zlib_auc" in differences
         # The paired AUCs are the table's: the same balanced sets, the same scores.
         for attack in ("loss", "zlib"):

@@ -88,3 +88,18 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def test_the_attack_compares_every_group_of_nonmembers_listed_in_order(tmp_path: Path) -> None:
+    """40 members of three groups; 300 non-members listed group after group: the attack's 40
+    non-members hold each group at its share (within one), not the first group's head."""
+    groups = ("alpha", "beta", "gamma")
+    members = [(f"member line {i} of {g}", g) for i in range(40) for g in groups[i % 3 : i % 3 + 1]]
+    nonmembers = [(f"held out {g} number {i}", g) for g in groups for i in range(100)]
+    result = _run(tmp_path, members, nonmembers, "grouped")
+    sets = result.summary.mi_sets
+    assert sets["n"] == 40 == result.summary.mi_n
+    for group in groups:
+        assert abs(sets["nonmembers_by_group"][group] - 40 / 3) <= 1, sets
+    assert sets["members_by_group"] == {"alpha": 14, "beta": 13, "gamma": 13}
+    assert sum(result.samples.heldout.in_attack) == 40

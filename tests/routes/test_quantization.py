@@ -89,6 +89,13 @@ def test_a_study_plans_its_files_and_refuses_another_models(
     assert len(runs) == 4  # as uploaded, F16, Q4_0 (highest precision first), the extra file
     kinds = sorted(j["kind"] for j in state["jobs"])
     assert kinds == ["quantize", "score", "score"]  # the written files are scored once written
+    # `auto` is decided once for the study: every file against the model-free codes, so no
+    # file keeps a held-out reference (and half the non-members) another file dropped.
+    with session_factory() as session:
+        from app.db.models import Job
+
+        jobs = session.query(Job).filter_by(sweep_id=state["id"], kind="score").all()
+        assert {job.params["reference"] for job in jobs} == {"model-free"}
     page = client.get(f"/sweeps/{state['id']}")
     assert page.status_code == 200 and "quantization-setup" in page.text
 

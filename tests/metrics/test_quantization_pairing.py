@@ -1,0 +1,51 @@
+"""A quantization study pairs two files only over the same attack sets and one reference; else it
+says why (app.analysis.quantization.unpaired_reason, issue 37)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.analysis.quantization import Split, unpaired_reason
+from app.db.models import Run
+from core.metrics.paired import paired_ratio_difference
+
+
+def _split(n: int, attacked: list[int]) -> Split:
+    flags = np.zeros(n, dtype=bool)
+    flags[attacked] = True
+    return Split(
+        index=np.arange(n),
+        bits=np.ones(n),
+        ref_bits=np.ones(n),
+        n_tokens=np.full(n, 5.0),
+        mem_u=np.zeros(n),
+        extract={},
+        text=[None] * n,
+        tfidf=[None] * n,
+        in_attack=flags,
+    )
+
+
+def _run(reference: str) -> Run:
+    return Run(summary={"reference": reference})
+
+
+def test_files_that_attacked_other_samples_are_not_paired() -> None:
+    members = _split(6, [0, 1, 2])
+    same, other = _split(10, [1, 4, 7]), _split(10, [2, 4, 7])
+    a, b = _run("model-free"), _run("model-free")
+    assert unpaired_reason(a, b, (members, same), (members, same)) is None
+    reason = unpaired_reason(a, b, (members, same), (members, other))
+    assert reason == "their membership attacks compared different non-members"
+    held = unpaired_reason(_run("auto"), _run("heldout-model"), (members, same), (members, same))
+    assert held == "scored against different references (auto and heldout-model)"
+
+
+def test_a_paired_ratio_is_the_corpus_ratio_of_each_file() -> None:
+    tokens = np.array([10.0, 30.0, 60.0])
+    a, b = np.array([20.0, 30.0, 60.0]), np.array([25.0, 33.0, 66.0])
+    d = paired_ratio_difference(a, b, tokens)
+    assert d.a == 110 / 100 and d.b == 124 / 100
+    assert abs(d.diff - 0.14) < 1e-12 and d.low <= d.diff <= d.high
+    # Not the mean of per-sample ratios (2.0, 1.0, 1.0 -> 1.333...).
+    assert abs(d.a - np.mean(a / tokens)) > 0.2
