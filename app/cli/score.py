@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from app.cli.sweep import ServerOpt, _client, _request, fail, follow, upload_corpus
+from core.metrics.extraction import summary_prefix, summary_tested
 
 
 def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None) -> dict:
@@ -119,10 +120,17 @@ def score(
     typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
     for run in state["runs"]:
         if "mem_u_bits" in run:
+            k = summary_prefix(run)  # measured, on most of the samples
+            extraction = (
+                f" extraction (k={k}) {run[f'extract_rate_train_k{k}']:.3f} of "
+                f"{summary_tested(run)[k]:,} tested,"
+                if k is not None
+                else " extraction not measured (samples under 16 tokens),"
+            )
             typer.echo(
                 f"  {run['name']}: {run['n_train']} samples, Σ mem_U {run['mem_u_bits']:,.0f} bits,"
-                f" extraction (k=32) {run.get('extract_rate_train_k32', float('nan')):.3f}"
-                + (f", MI AUC (loss) {run['mi_loss_auc']:.3f}" if "mi_loss_auc" in run else "")
+                + extraction
+                + (f" MI AUC (loss) {run['mi_loss_auc']:.3f}" if "mi_loss_auc" in run else "")
             )
         for canary in run.get("canaries", []):
             inserted = f"{canary['repeats']}×" if canary["repeats"] else "control"

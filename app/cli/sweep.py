@@ -105,15 +105,23 @@ def capacity(
     if state is None:
         return
     fit = state["summary"].get("alpha_fit")
+    every = state["summary"].get("alpha_fit_all_shapes")
     if fit:
+        interval = f" (95% CI {fit['ci95'][0]:.2f}-{fit['ci95'][1]:.2f})" if "ci95" in fit else ""
         typer.echo(
-            f"alpha = {fit['alpha']:.2f} bits/parameter (paper: 3.64 fitted, bf16); "
-            "short CPU runs measure a lower bound"
+            f"alpha = {fit['alpha']:.2f} bits/parameter{interval} over {fit['n_configs']} "
+            "saturated shape(s) (paper: 3.64 fitted, bf16); short CPU runs measure a lower bound"
+        )
+    if every:
+        typer.echo(
+            f"alpha >= {every['alpha']:.2f} over all {every['n_configs']} shapes, "
+            f"{every['n_lower_bound']} of them lower bounds (not the alpha above)"
         )
     for shape in state["summary"].get("shapes", []):
+        flag = "" if shape.get("saturated", True) else ", a lower bound"
         typer.echo(
             f"  {shape['shape']}: {shape['n_params']:,} params, capacity "
-            f"{shape['capacity_bits']:,.0f} bits ({shape['bits_per_param']:.2f} bits/param)"
+            f"{shape['capacity_bits']:,.0f} bits ({shape['bits_per_param']:.2f} bits/param{flag})"
         )
     if state["status"] != "succeeded":
         raise typer.Exit(1)
