@@ -152,13 +152,18 @@ def curve_rows(session: Session, runs: list[Run], metric: str) -> list[dict[str,
 
 
 def extraction_rows(runs: list[Run]) -> list[dict[str, Any]]:
+    """Each run's extraction rate per split and prefix k, with how many samples were tested
+    (`n_tested`; None in summaries stored before the counts were)."""
     rows = []
     for r in runs:
         for split in ("train", "heldout"):
             for k in PREFIX_LENGTHS:
                 rate = r.summary.get(f"extract_rate_{split}_k{k}")
                 if rate is not None:
-                    rows.append({**run_row(r), "split": split, "k": k, "rate": rate})
+                    tested = r.summary.get(f"extract_n_{split}_k{k}")
+                    rows.append(
+                        {**run_row(r), "split": split, "k": k, "rate": rate, "n_tested": tested}
+                    )
     return rows
 
 

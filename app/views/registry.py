@@ -295,7 +295,30 @@ def _extraction(session: Session, state: ViewState) -> Built:
         for row in run.summary.get("checkpoint_prediction", []):
             tables["earlier checkpoints"].append({"run": run.name, **row})
     titles = {key: f"Predicting memorization from {key}" for key in tables}
-    return Built(rows, figure, tables={k: v for k, v in tables.items() if v}, table_titles=titles)
+    tested: dict[int, list[int]] = {}
+    for row in rows:
+        if row["split"] == "train" and row["n_tested"] is not None:
+            tested.setdefault(row["k"], []).append(row["n_tested"])
+    notes = (
+        [
+            "Each rate is over the samples tested at that k (at least 8 tokens after the "
+            "prefix): "
+            + "; ".join(
+                f"k = {k}: {min(n):,}" + (f"–{max(n):,}" if max(n) != min(n) else "")
+                for k, n in sorted(tested.items())
+            )
+            + " members (n_tested in the CSV and JSON)."
+        ]
+        if tested
+        else []
+    )
+    return Built(
+        rows,
+        figure,
+        notes=notes,
+        tables={k: v for k, v in tables.items() if v},
+        table_titles=titles,
+    )
 
 
 def _canaries(session: Session, state: ViewState) -> Built:
