@@ -3,6 +3,8 @@ FROM python:3.11-slim
 WORKDIR /srv/memdash
 COPY pyproject.toml README.md ./
 COPY app app
+COPY core core
+COPY memdash memdash
 COPY worker worker
 COPY templates templates
 COPY static static

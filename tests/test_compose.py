@@ -35,3 +35,18 @@ def test_every_secret_is_required_not_defaulted() -> None:
     for name in ("MEMDASH_DB_PASSWORD", "MEMDASH_TOKEN", "MEMDASH_WORKER_TOKEN"):
         uses = re.findall(r"\$\{" + name + r"(:?[?-][^}]*)?\}", text)
         assert uses and all(use.startswith(":?") for use in uses), (name, uses)
+
+
+def test_the_docker_image_copies_every_package_the_project_installs() -> None:
+    """No engine runs here: the Dockerfile is read as data. Every top-level package that
+    pyproject installs (app imports core and memdash) and the pages' files are in the image,
+    and .dockerignore keeps none of them out."""
+    import tomllib
+
+    root = COMPOSE.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\S+) \1$", (root / "Dockerfile").read_text(), re.MULTILINE))
+    assert packages | {"templates", "static"} <= copied, sorted(packages - copied)
+    ignored = (root / ".dockerignore").read_text().split()
+    assert not any(name in ignored for name in copied)
