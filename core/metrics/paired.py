@@ -43,13 +43,7 @@ def paired_mean_difference(
     d = y - x
     rng = np.random.default_rng([seed, 0xD1FF])
     means = d[rng.integers(0, d.size, (n_resamples, d.size))].mean(axis=1)
-    return Difference(
-        float(x.mean()),
-        float(y.mean()),
-        float(d.mean()),
-        float(np.percentile(means, 2.5)),
-        float(np.percentile(means, 97.5)),
-    )
+    return _with_interval(float(x.mean()), float(y.mean()), means)
 
 
 def paired_auc_difference(
@@ -71,14 +65,7 @@ def paired_auc_difference(
     for _ in range(n_resamples):
         im, inn = rng.integers(0, ma.size, ma.size), rng.integers(0, na.size, na.size)
         diffs.append(_auc_fast(mb[im], np.sort(nb[inn])) - _auc_fast(ma[im], np.sort(na[inn])))
-    auc_a, auc_b = roc_auc(ma, na), roc_auc(mb, nb)
-    return Difference(
-        auc_a,
-        auc_b,
-        auc_b - auc_a,
-        float(np.percentile(diffs, 2.5)),
-        float(np.percentile(diffs, 97.5)),
-    )
+    return _with_interval(roc_auc(ma, na), roc_auc(mb, nb), np.asarray(diffs))
 
 
 def paired_ratio_difference(
@@ -97,13 +84,16 @@ def paired_ratio_difference(
         raise ValueError("paired ratios need non-empty samples of one length and a positive total")
     rng = np.random.default_rng([seed, 0x5A710])
     picks = rng.integers(0, a.size, (n_resamples, a.size))
-    totals = d[picks].sum(axis=1)
-    diffs = (b[picks].sum(axis=1) - a[picks].sum(axis=1)) / totals
-    ratio_a, ratio_b = float(a.sum() / d.sum()), float(b.sum() / d.sum())
+    diffs = (b[picks].sum(axis=1) - a[picks].sum(axis=1)) / d[picks].sum(axis=1)
+    return _with_interval(float(a.sum() / d.sum()), float(b.sum() / d.sum()), diffs)
+
+
+def _with_interval(a: float, b: float, resampled_diffs: np.ndarray) -> Difference:
+    """b − a with the percentile 95% interval of its bootstrap resamples."""
     return Difference(
-        ratio_a,
-        ratio_b,
-        ratio_b - ratio_a,
-        float(np.percentile(diffs, 2.5)),
-        float(np.percentile(diffs, 97.5)),
+        a,
+        b,
+        b - a,
+        float(np.percentile(resampled_diffs, 2.5)),
+        float(np.percentile(resampled_diffs, 97.5)),
     )
