@@ -106,3 +106,32 @@ def test_text_runs_compare_with_the_plain_run_on_the_same_training_set() -> None
         "extraction (k = 8) +0.10 against the plain GPT's (range +0.10 to +0.10)"
         in (comparison["finding"])
     )
+
+
+def test_memory_bits_come_with_the_interval_alphas_interval_implies() -> None:
+    """Plain GPTs at 2 and 2.5 bits/param: α through the origin = (1000·2000 + 2000·5000) /
+    (1000² + 2000²) = 2.4 with a wide interval; the LM2 (1,000 non-memory parameters, 10 slots of
+    d = 8: an 80-parameter bank) stores 2,700 − 2.4 · 1,000 = 300 bits beyond them: 30 per
+    slot, 3.75 per bank parameter, each between the bounds α's interval gives."""
+    from app.analysis.architecture_summary import memory_bits
+    from core.metrics.capacity import fit_alpha
+
+    shapes = [
+        _shape("A", "GPT", 1000, 0, 2000.0),
+        _shape("B", "GPT", 2000, 0, 5000.0),
+        _shape("A LM2", "LM2", 1500, 500, 2700.0, memory_slots=10,
+               memory_param_parts={"bank": 80, "gates": 220, "projections": 200}),
+    ]  # fmt: skip
+    architecture_summary(shapes, [_run(s["shape"], 0, 10, s["capacity_bits"]) for s in shapes])
+    lm2 = shapes[2]
+    fit = fit_alpha([1000, 2000], [2000, 5000])
+    assert fit.alpha == pytest.approx(2.4)
+    low, high = 2700 - fit.alpha_ci95[1] * 1000, 2700 - fit.alpha_ci95[0] * 1000
+    assert lm2["memory_bits"] == pytest.approx(300.0)
+    assert lm2["memory_bits_ci95"] == pytest.approx([low, high])
+    assert lm2["bits_per_slot"] == pytest.approx(30.0)
+    assert lm2["bits_per_slot_ci95"] == pytest.approx([low / 10, high / 10])
+    assert lm2["bits_per_bank_param"] == pytest.approx(3.75)
+    assert lm2["bits_per_bank_param_ci95"] == pytest.approx([low / 80, high / 80])
+    assert low < 0 < high  # two plain shapes: the interval says the memory's share is unknown
+    assert memory_bits(lm2, 2.0, [2.0, 2.0])["memory_bits_ci95"] == [700.0, 700.0]
