@@ -118,6 +118,7 @@ def main() -> None:
         f"Command: `.venv/bin/python -m bench.saturation_rule --preset {args.preset} --shape "
         f"{args.shape} --shares {' '.join(map(str, args.shares))}"
         + (f" --multiples {' '.join(map(str, args.multiples))}" if args.multiples else "")
+        + "".join(f" --set '{item}'" for item in args.set)
         + f" --max-steps {args.max_steps}`",
         "",
         "| min_gain_share | "
