@@ -57,7 +57,10 @@ def _run(tmp_path, seq_len: int, n_train: int = 48, n_heldout: int = 96):
     return train_text.run(context).runs[1]
 
 
-@pytest.mark.parametrize("seq_len", [12, 20, 36])
+@pytest.mark.parametrize(
+    "seq_len",
+    [pytest.param(12, marks=pytest.mark.slow), 20, pytest.param(36, marks=pytest.mark.slow)],
+)
 def test_a_text_run_reports_only_prefixes_it_measured(tmp_path, seq_len) -> None:
     result = _run(tmp_path, seq_len)
     summary = result.summary.model_dump()
