@@ -112,7 +112,7 @@ def verdict_words(summary: Mapping[str, Any], reference: str) -> dict[str, str |
     if verdict == "sound":
         return {
             "level": "sound",
-            "sentence": f"Sound: on the non-members the reference codes {abs(gap):.4g} bits per "
+            "sentence": f"On the non-members the reference codes {abs(gap):.4g} bits per "
             "sample fewer than the model, so mem_U counts what the model holds beyond what it "
             f"generalizes to unseen text.{evidence}",
             "advice": None,
