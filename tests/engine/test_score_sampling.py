@@ -90,6 +90,7 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.mark.slow  # a real scoring job: the full suite runs it
 def test_the_attack_compares_every_group_of_nonmembers_listed_in_order(tmp_path: Path) -> None:
     """40 members of three groups; 300 non-members listed group after group: the attack's 40
     non-members hold each group at its share (within one), not the first group's head."""

@@ -18,6 +18,8 @@ from core.metrics.extraction import PREFIX_LENGTHS, summary_prefix, summary_test
 from worker.jobs import train_text
 from worker.jobs.context import JobContext
 
+pytestmark = pytest.mark.slow  # real text jobs: the full suite (make test) runs them
+
 TRAIN = {"max_steps": 60, "batch_size": 16, "lr": 0.01, "warmup_steps": 5, "eval_every": 20}
 
 
