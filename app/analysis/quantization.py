@@ -168,13 +168,12 @@ def file_row(run: Run) -> dict[str, Any]:
     return row
 
 
-def _vocab_size(run: Run) -> int:
-    """The scored model's vocabulary size (the first token's code is log2 V bits)."""
+def _vocab_size(run: Run) -> int | None:
+    """The scored model's vocabulary size (the first token's code is log2 V bits), or None
+    when neither the run nor its scoring recorded one."""
     model = run.summary.get("model") or {}
     size = run.config.get("vocab_size") or model.get("vocab_size")
-    if not size:
-        raise ValueError(f"run {run.id} records no vocabulary size")
-    return int(size)
+    return int(size) if size else None
 
 
 def _predicted_bits_per_token(
@@ -189,7 +188,9 @@ def _predicted_bits_per_token(
     )
 
 
-def unpaired_reason(source: Run, other: Run, src: tuple[Split, Split], oth: tuple[Split, Split]):
+def unpaired_reason(
+    source: Run, other: Run, src: tuple[Split, Split], oth: tuple[Split, Split]
+) -> str | None:
     """Why two files' membership results cannot be paired (None when they can): another
     reference, or other samples in the attack's sets (a different non-member set)."""
     ref_a, ref_b = source.summary.get("reference"), other.summary.get("reference")
@@ -208,11 +209,13 @@ def compare(session: Session, source: Run, other: Run) -> dict[str, Any]:
     """`other` against the model as uploaded, paired over the samples both scored; the AUCs
     over the samples both attacks used (the `in_attack` flags), or, when the two files did not
     score the same sets, no paired AUC and the reason (`unpaired`)."""
+    vocab = _vocab_size(source)
+    if vocab is None:  # bits per predicted token and the attacks' scores need log2 V
+        return {"unpaired": "the model as uploaded records no vocabulary size"}
     out: dict[str, Any] = {}
     src_m, oth_m = load_split(session, source.id, "train"), load_split(session, other.id, "train")
     src_n = load_split(session, source.id, "heldout")
     oth_n = load_split(session, other.id, "heldout")
-    vocab = _vocab_size(source)
     im, jm = _aligned(src_m, oth_m)
     inn, jn = _aligned(src_n, oth_n)
     if im.size:

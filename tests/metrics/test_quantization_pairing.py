@@ -49,3 +49,14 @@ def test_a_paired_ratio_is_the_corpus_ratio_of_each_file() -> None:
     assert abs(d.diff - 0.14) < 1e-12 and d.low <= d.diff <= d.high
     # Not the mean of per-sample ratios (2.0, 1.0, 1.0 -> 1.333...).
     assert abs(d.a - np.mean(a / tokens)) > 0.2
+
+
+def test_a_source_without_a_vocabulary_size_is_not_paired_and_does_not_fail() -> None:
+    """The summary of a study is written when its last job ends: a file whose model records no
+    vocabulary size (log2 V is the first token's code) gets a reason, not an exception."""
+    from app.analysis.quantization import compare
+
+    source, other = Run(config={}, summary={}), Run(config={}, summary={})
+    assert compare(None, source, other) == {  # type: ignore[arg-type]
+        "unpaired": "the model as uploaded records no vocabulary size"
+    }
