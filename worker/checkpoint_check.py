@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+CHECK_NICENESS = 10  # added to the check's nice value, as for jobs (lower CPU priority)
+
 
 def check(path: Path, max_unpacked_bytes: int) -> dict:
     from worker.checkpoint_files import CheckpointRejected, inspect_folder, unpack
@@ -34,6 +36,11 @@ def main() -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("--max-unpacked-bytes", type=int, required=True)
     args = parser.parse_args()
+    # The check yields the CPU to the server that waits on it, as jobs do (worker/child.py):
+    # pages and heartbeats stay responsive while a large upload loads. One thread is enough
+    # to load and run a model once; set before torch is imported.
+    os.nice(CHECK_NICENESS)
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     result = check(args.path, args.max_unpacked_bytes)
