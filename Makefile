@@ -22,7 +22,7 @@ TEST_PROCS := $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | $(QUIET_PIP)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[worker,dev]' 2>&1 | $(QUIET_PIP)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[server,worker,dev]' 2>&1 | $(QUIET_PIP)
 	touch $(STAMP)
 
 serve: $(STAMP)

@@ -13,21 +13,21 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__
-from app.db.engine import (
+from memdash.app import __version__
+from memdash.app.db.engine import (
     make_engine,
     make_read_session_factory,
     make_session_factory,
     session_scope,
 )
-from app.jobs import queue
-from app.jobs.reaper import reap_forever
-from app.paths import STATIC_DIR
-from app.routes import include_routers
-from app.settings import Settings
-from app.web.auth import read_gate, upload_size_gate
-from app.web.errors import ERROR_RESPONSES, install_error_handlers
-from app.web.static_assets import (
+from memdash.app.jobs import queue
+from memdash.app.jobs.reaper import reap_forever
+from memdash.app.paths import STATIC_DIR
+from memdash.app.routes import include_routers
+from memdash.app.settings import Settings
+from memdash.app.web.auth import read_gate, upload_size_gate
+from memdash.app.web.errors import ERROR_RESPONSES, install_error_handlers
+from memdash.app.web.static_assets import (
     PLOTLY_CACHE_CONTROL,
     StaticCache,
     asset_url,

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from worker.data.cut import cut_documents
-from worker.data.demo_corpus import demo_corpus
-from worker.inference import HFScorer, token_nll_bits
-from worker.jobs.score import unpack_and_load
+from memdash.worker.data.cut import cut_documents
+from memdash.worker.data.demo_corpus import demo_corpus
+from memdash.worker.inference import HFScorer, token_nll_bits
+from memdash.worker.jobs.score import unpack_and_load
 
 
 def main() -> None:

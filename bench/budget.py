@@ -22,14 +22,14 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from app.kinds.capacity.params import PRESETS, CapacitySweepParams
 from bench.report import emit
-from worker.data.synthetic import uniform_tokens
-from worker.evaluate import evaluate_uniform
-from worker.inference import MemdashScorer
-from worker.model import GPTConfig
-from worker.train import train_many
-from worker.train_config import TrainConfig
+from memdash.app.kinds.capacity.params import PRESETS, CapacitySweepParams
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.evaluate import evaluate_uniform
+from memdash.worker.inference import MemdashScorer
+from memdash.worker.model import GPTConfig
+from memdash.worker.train import train_many
+from memdash.worker.train_config import TrainConfig
 
 
 def _with_overrides(preset: str, overrides: list[str]) -> CapacitySweepParams:

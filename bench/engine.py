@@ -21,13 +21,13 @@ import torch
 import torch.nn.functional as F
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from worker.batches import EpochBatches
-from worker.data.synthetic import uniform_tokens
-from worker.hf_export import to_hf_gpt2
-from worker.inference import MemdashScorer, greedy_continuations, token_nll_bits
-from worker.model import GPT, GPTConfig
-from worker.train import train_many
-from worker.train_config import TrainConfig
+from memdash.worker.batches import EpochBatches
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.hf_export import to_hf_gpt2
+from memdash.worker.inference import MemdashScorer, greedy_continuations, token_nll_bits
+from memdash.worker.model import GPT, GPTConfig
+from memdash.worker.train import train_many
+from memdash.worker.train_config import TrainConfig
 
 
 def timed(fn: Callable[[], object], repeats: int = 1) -> float:

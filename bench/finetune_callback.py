@@ -78,7 +78,7 @@ def corpus() -> tuple[list[str], list[str], list[str], dict]:
 def model_and_tokenizer(texts: list[str]):
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-    from worker.data.tokenizer import train_byte_bpe
+    from memdash.worker.data.tokenizer import train_byte_bpe
 
     tok = PreTrainedTokenizerFast(tokenizer_object=train_byte_bpe(texts, 1024))
     torch.manual_seed(0)

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import httpx
 
-from app.db.engine import make_engine, make_session_factory
-from app.db.migrate import upgrade_to_head
 from bench.pages import serve
+from memdash.app.db.engine import make_engine, make_session_factory
+from memdash.app.db.migrate import upgrade_to_head
 from tests.e2e.chromium import CHROMIUM, FLAGS
 from tests.figure_data import add_text_sweep
 from tests.pg_cluster import free_port

@@ -29,15 +29,15 @@ import torch
 
 
 def demo_documents(n: int) -> list[str]:
-    from worker.data.demo_corpus import demo_corpus
+    from memdash.worker.data.demo_corpus import demo_corpus
 
     return [line.text for line in demo_corpus(seed=0)][:n]
 
 
 def transformers_bits(path: Path, tokens: list[list[int]]) -> tuple[list[float], float]:
-    from worker.checkpoint_files import inspect_folder
-    from worker.hf_load import load_causal_lm
-    from worker.inference import token_nll_bits
+    from memdash.worker.checkpoint_files import inspect_folder
+    from memdash.worker.hf_load import load_causal_lm
+    from memdash.worker.inference import token_nll_bits
 
     loaded = load_causal_lm(inspect_folder(path.parent))
     started = time.perf_counter()

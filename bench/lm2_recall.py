@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from bench.report import emit
-from worker.data.recall import RecallTask
-from worker.model import GPT, GPTConfig
+from memdash.worker.data.recall import RecallTask
+from memdash.worker.model import GPT, GPTConfig
 
 N_TEST = 2000
 

@@ -57,7 +57,7 @@ def _serve(data_dir: Path, database_url: str, port: int, log: Path) -> subproces
         "MEMDASH_WORKER_TOKENS": WORKER_TOKEN,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "memdash.app.cli.main", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=open(log, "w"),  # noqa: SIM115 (lives as long as the process)

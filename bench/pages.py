@@ -24,11 +24,11 @@ import httpx
 import numpy as np
 from sqlalchemy import insert
 
-from app.db.engine import make_engine, make_session_factory
-from app.db.migrate import upgrade_to_head
-from app.db.models import Evaluation, MetricPoint, Run, Sweep
-from app.jobs.results import insert_sample_rows
 from bench.server import serve
+from memdash.app.db.engine import make_engine, make_session_factory
+from memdash.app.db.migrate import upgrade_to_head
+from memdash.app.db.models import Evaluation, MetricPoint, Run, Sweep
+from memdash.app.jobs.results import insert_sample_rows
 
 N_SWEEPS, RUNS_PER_SWEEP = 10, 100
 

@@ -27,12 +27,12 @@ import numpy as np
 import torch
 from scipy.optimize import curve_fit
 
-from app.kinds.capacity.params import capacity_preset
 from bench.budget import _with_overrides
 from bench.report import emit
 from bench.saturation_rule import memorized_bits
-from core.metrics.capacity import PAPER_TABLE
-from worker.train_config import TrainConfig
+from memdash.app.kinds.capacity.params import capacity_preset
+from memdash.core.metrics.capacity import PAPER_TABLE
+from memdash.worker.train_config import TrainConfig
 
 PRESET = "paper-cpu"
 

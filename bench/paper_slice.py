@@ -20,14 +20,14 @@ from pathlib import Path
 
 import torch
 
-from app.kinds.capacity.params import PRESETS
-from core.metrics.capacity import PAPER_TABLE, gpt2_param_count
-from worker.data.synthetic import uniform_tokens
-from worker.evaluate import evaluate_uniform
-from worker.inference import MemdashScorer
-from worker.model import GPTConfig
-from worker.train import train_many
-from worker.train_config import TrainConfig
+from memdash.app.kinds.capacity.params import PRESETS
+from memdash.core.metrics.capacity import PAPER_TABLE, gpt2_param_count
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.evaluate import evaluate_uniform
+from memdash.worker.inference import MemdashScorer
+from memdash.worker.model import GPTConfig
+from memdash.worker.train import train_many
+from memdash.worker.train_config import TrainConfig
 
 V, S = 2048, 64
 MULTIPLES = (0.5, 1.0, 2.0)

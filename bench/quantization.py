@@ -22,8 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from app.kinds.text.params import text_preset
 from bench.server import screenshot, serve
+from memdash.app.kinds.text.params import text_preset
 
 
 def wait(client: httpx.Client, sweep_id: int, what: str) -> dict:

@@ -22,14 +22,14 @@ import numpy as np
 import torch
 
 from bench.report import emit
-from core.metrics.codelength import uniform_code_bits
-from core.metrics.compression import COMPRESSORS
-from worker.data.cut import cut_documents
-from worker.data.demo_corpus import demo_corpus
-from worker.data.tokenizer import train_byte_bpe
-from worker.evaluate_text import code_bits
-from worker.heldout_reference import train_heldout_reference
-from worker.inference import MemdashScorer
+from memdash.core.metrics.codelength import uniform_code_bits
+from memdash.core.metrics.compression import COMPRESSORS
+from memdash.worker.data.cut import cut_documents
+from memdash.worker.data.demo_corpus import demo_corpus
+from memdash.worker.data.tokenizer import train_byte_bpe
+from memdash.worker.evaluate_text import code_bits
+from memdash.worker.heldout_reference import train_heldout_reference
+from memdash.worker.inference import MemdashScorer
 
 SEQ_LEN, VOCAB, N_SCORED = 64, 512, 200
 

@@ -25,16 +25,16 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from app.kinds.capacity.params import PRESETS, CapacitySweepParams
 from bench.budget import _with_overrides
 from bench.report import emit
-from core.metrics.capacity import seeds_apart
-from worker.data.synthetic import uniform_tokens
-from worker.evaluate import evaluate_uniform
-from worker.inference import MemdashScorer
-from worker.model import GPTConfig
-from worker.train import train_many
-from worker.train_config import TrainConfig
+from memdash.app.kinds.capacity.params import PRESETS, CapacitySweepParams
+from memdash.core.metrics.capacity import seeds_apart
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.evaluate import evaluate_uniform
+from memdash.worker.inference import MemdashScorer
+from memdash.worker.model import GPTConfig
+from memdash.worker.train import train_many
+from memdash.worker.train_config import TrainConfig
 
 
 def memorized_bits(

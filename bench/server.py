@@ -18,7 +18,7 @@ def serve(data_dir: Path, port: int, workers: int = 0, database_url: str | None 
     workers; return the process once it answers."""
     env = {**os.environ, "MEMDASH_DATA_DIR": str(data_dir)}
     env["MEMDASH_DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'memdash.db'}"
-    command = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "memdash.app.cli.main", "serve", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--workers", str(workers)],
         env=env,

@@ -17,10 +17,10 @@ from dataclasses import replace
 import torch
 
 from bench.budget import _with_overrides
-from worker.data.synthetic import uniform_tokens
-from worker.model import GPTConfig
-from worker.train import train_many
-from worker.train_config import TrainConfig
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.model import GPTConfig
+from memdash.worker.train import train_many
+from memdash.worker.train_config import TrainConfig
 
 
 def _train_seconds(args: argparse.Namespace, steps: int, profile: bool = False) -> float:

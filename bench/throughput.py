@@ -90,7 +90,7 @@ def through_slurm(n_workers: int, tmp: Path, cluster) -> float:
             [
                 sys.executable,
                 "-m",
-                "app.cli.main",
+                "memdash.app.cli.main",
                 "workers",
                 "slurm",
                 "--server",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from core.params import Strict
+from memdash.core.params import Strict
 
 SECRET_PLACEHOLDER = "{secret}"
 INDEX_PLACEHOLDER = "{n}"

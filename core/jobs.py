@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from core.canary_space import ScoringCanaries, SweepCanaries
-from core.params import DbId, Sha256, Shape, Strict, TrainParams
-from core.results import GroupResult, QuantizeResult, RunResult, SleepResult, TrainResult
+from memdash.core.canary_space import ScoringCanaries, SweepCanaries
+from memdash.core.params import DbId, Sha256, Shape, Strict, TrainParams
+from memdash.core.results import GroupResult, QuantizeResult, RunResult, SleepResult, TrainResult
 
 
 class ModelShape(Shape):
@@ -150,12 +150,12 @@ class JobKind:
 
 
 JOBS: dict[str, JobKind] = {
-    "sleep": JobKind(SleepJob, SleepResult, "worker.jobs.sleep"),
-    "train": JobKind(TrainJob, TrainResult, "worker.jobs.train"),
-    "train_group": JobKind(TrainGroupJob, GroupResult, "worker.jobs.train_group"),
-    "train_text": JobKind(TrainTextJob, GroupResult, "worker.jobs.train_text"),
-    "score": JobKind(ScoreJob, RunResult, "worker.jobs.score"),
-    "quantize": JobKind(QuantizeJob, QuantizeResult, "worker.jobs.quantize"),
+    "sleep": JobKind(SleepJob, SleepResult, "memdash.worker.jobs.sleep"),
+    "train": JobKind(TrainJob, TrainResult, "memdash.worker.jobs.train"),
+    "train_group": JobKind(TrainGroupJob, GroupResult, "memdash.worker.jobs.train_group"),
+    "train_text": JobKind(TrainTextJob, GroupResult, "memdash.worker.jobs.train_text"),
+    "score": JobKind(ScoreJob, RunResult, "memdash.worker.jobs.score"),
+    "quantize": JobKind(QuantizeJob, QuantizeResult, "memdash.worker.jobs.quantize"),
 }
 
 

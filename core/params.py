@@ -9,7 +9,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.metrics.capacity import gpt2_param_count, lm2_memory_param_count, lm2_memory_param_parts
+from memdash.core.metrics.capacity import (
+    gpt2_param_count,
+    lm2_memory_param_count,
+    lm2_memory_param_parts,
+)
 
 # Identifiers bounded to the databases' signed 64-bit integers; content hashes.
 DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]

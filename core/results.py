@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.params import Sha256, Strict
+from memdash.core.params import Sha256, Strict
 
 PrefixLength = Annotated[int, Field(ge=1, le=4096)]
 Finite = float

@@ -48,7 +48,7 @@ CANARY_SECRETS = ("417", "092")
 
 
 def canary_texts() -> list[str]:
-    from core.canary_space import CanarySpace
+    from memdash.core.canary_space import CanarySpace
 
     space = CanarySpace(**CANARY_TEMPLATE)
     return [space.fill(secret, number) for number, secret in enumerate(CANARY_SECRETS, start=1)]
@@ -72,7 +72,7 @@ def corpus() -> Corpus:
 def tokenizer(texts: list[str]):
     from transformers import PreTrainedTokenizerFast
 
-    from worker.data.tokenizer import train_byte_bpe
+    from memdash.worker.data.tokenizer import train_byte_bpe
 
     return PreTrainedTokenizerFast(tokenizer_object=train_byte_bpe(texts, 400))
 

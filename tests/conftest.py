@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.engine import make_engine, make_session_factory
-from app.db.migrate import upgrade_to_head
-from app.main import create_app
-from app.settings import Settings
+from memdash.app.db.engine import make_engine, make_session_factory
+from memdash.app.db.migrate import upgrade_to_head
+from memdash.app.main import create_app
+from memdash.app.settings import Settings
 from tests.live import LiveServer, LiveWorker
 from tests.pg_cluster import PgCluster, find_pg_bindir, free_port
 

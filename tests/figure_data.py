@@ -16,12 +16,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Job, Run, Sweep
-from app.jobs.results import store_job_result
-from app.kinds import KINDS
-from core.jobs import job_params
-from core.params import Shape
-from core.results import CurvePoint, GroupResult, RunResult, RunSummary, Samples, SplitSamples
+from memdash.app.db.models import Job, Run, Sweep
+from memdash.app.jobs.results import store_job_result
+from memdash.app.kinds import KINDS
+from memdash.core.jobs import job_params
+from memdash.core.params import Shape
+from memdash.core.results import (
+    CurvePoint,
+    GroupResult,
+    RunResult,
+    RunSummary,
+    Samples,
+    SplitSamples,
+)
 
 TRAIN = {"max_steps": 1000, "eval_every": 100}
 
@@ -281,7 +288,7 @@ def _scoring_summary(shift: float, n: int, exposure: float) -> RunSummary:
 def add_quantization_study(session: Session, n: int = 40) -> Sweep:
     """The model as uploaded and three GGUF types of it, each losing a little of what the
     model memorized, summarized by the quantization kind (paired differences included)."""
-    from app.kinds.quantization.params import QuantizationParams
+    from memdash.app.kinds.quantization.params import QuantizationParams
 
     params = QuantizationParams(checkpoint_id=1, types=["F16", "Q8_0", "Q4_0"], seq_len=16)
     sweep = Sweep(

@@ -50,7 +50,7 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli.main", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "memdash.app.cli.main", "serve", "--port", str(self.port)],
             env=self.env,
             stdout=open(self.log, "a"),  # noqa: SIM115 (lives as long as the process)
             stderr=subprocess.STDOUT,
@@ -79,7 +79,7 @@ class LiveWorker:
             [
                 sys.executable,
                 "-m",
-                "app.cli.main",
+                "memdash.app.cli.main",
                 "worker",
                 "--server",
                 server_url,

@@ -9,9 +9,9 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
-from core.jobs import job_params
-from worker.jobs import score
-from worker.jobs.context import JobContext
+from memdash.core.jobs import job_params
+from memdash.worker.jobs import score
+from memdash.worker.jobs.context import JobContext
 
 
 def run_scoring(

@@ -11,10 +11,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from app.db.engine import make_engine
-from app.db.migrate import upgrade_to_head
-from app.main import create_app
-from app.settings import Settings
+from memdash.app.db.engine import make_engine
+from memdash.app.db.migrate import upgrade_to_head
+from memdash.app.main import create_app
+from memdash.app.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -103,8 +103,8 @@ def test_browsers_get_an_error_page_with_a_way_back(client) -> None:
 
 
 def test_a_result_that_does_not_fit_its_job_is_refused(client, session_factory) -> None:
-    from app.db.models import Worker
-    from app.jobs import queue
+    from memdash.app.db.models import Worker
+    from memdash.app.jobs import queue
 
     with session_factory.begin() as session:
         session.add(Worker(name="w"))

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import typer
 
-from app.cli import sweep as cli_sweep
 from memdash import client as memdash_client
+from memdash.app.cli import sweep as cli_sweep
 
 FINISHED = {"status": "succeeded", "progress": 1.0, "jobs": [], "summary": {}}
 

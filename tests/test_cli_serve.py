@@ -21,7 +21,7 @@ from tests.pg_cluster import free_port
 
 def memdash(*args: str, env: dict[str, str], timeout_s: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli.main", *args],
+        [sys.executable, "-m", "memdash.app.cli.main", *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -73,7 +73,7 @@ def test_public_address_without_token_is_refused(tmp_path: Path) -> None:
 def _serve(port: int, env: dict[str, str], output: int) -> subprocess.Popen:
     """`memdash serve` in its own session (so a signal reaches its group), output to `output`."""
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "memdash.app.cli.main", "serve", "--port", str(port)],
         env={**os.environ, **env},
         stdout=output,
         stderr=subprocess.STDOUT,
@@ -200,14 +200,14 @@ def test_a_web_only_server_serves_pages_and_refuses_checkpoints_clearly(tmp_path
 
 
 def test_local_workers_on_a_gpu_machine_get_a_gpu_each() -> None:
-    from app.cli.main import local_worker_devices
+    from memdash.app.cli.main import local_worker_devices
 
     assert local_worker_devices(4, 4) == ["cuda:0", "cuda:1", "cuda:2", "cuda:3"]
     assert local_worker_devices(3, 2) == ["cuda:0", "cuda:1", "cuda:0"]  # more workers: shared
 
 
 def test_a_worker_that_keeps_dying_is_restarted_with_a_doubling_backoff() -> None:
-    from app.cli.local_workers import LocalWorkers
+    from memdash.app.cli.local_workers import LocalWorkers
 
     said: list[str] = []
     workers = LocalWorkers(

@@ -54,9 +54,9 @@ def test_a_sweep_models_study_defaults_to_its_own_data_length_and_canaries(
 ) -> None:
     """A text sweep's trained model is studied on its run's own members, at the length it was
     trained on, with the canaries the sweep planted in it (numbered as the sweep numbered them)."""
-    from app.db.models import Checkpoint, Run, Sweep
-    from app.jobs.quantization import with_run_defaults
-    from app.kinds.quantization.params import QuantizationParams
+    from memdash.app.db.models import Checkpoint, Run, Sweep
+    from memdash.app.jobs.quantization import with_run_defaults
+    from memdash.app.kinds.quantization.params import QuantizationParams
 
     planted = {"template": "the pin of user {n} is {secret}", "secret_length": 4}
     with session_factory.begin() as session:

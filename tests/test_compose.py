@@ -37,16 +37,26 @@ def test_every_secret_is_required_not_defaulted() -> None:
         assert uses and all(use.startswith(":?") for use in uses), (name, uses)
 
 
-def test_the_docker_image_copies_every_package_the_project_installs() -> None:
-    """No engine runs here: the Dockerfile is read as data. Every top-level package that
-    pyproject installs (app imports core and memdash) and the pages' files are in the image,
-    and .dockerignore keeps none of them out."""
+def test_the_docker_image_copies_every_folder_the_wheel_is_built_from() -> None:
+    """No engine runs here: the Dockerfile is read as data. The wheel's one package, memdash,
+    links to app/, core/ and worker/, and app/ to templates/, static/ and docs/: every folder a
+    link reaches is copied into the build stage (a missing one builds a wheel without it), and
+    .dockerignore keeps none of them out."""
     import tomllib
 
     root = COMPOSE.parent
     project = tomllib.loads((root / "pyproject.toml").read_text())
-    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
-    copied = set(re.findall(r"^COPY (\S+) \1$", (root / "Dockerfile").read_text(), re.MULTILINE))
-    assert packages | {"templates", "static"} <= copied, sorted(packages - copied)
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["memdash", "memdash.*"]
+    linked = {
+        link.resolve().relative_to(root).parts[0]
+        for folder in ("memdash", "app")
+        for link in (root / folder).iterdir()
+        if link.is_symlink()
+    }
+    assert {"app", "core", "worker", "templates", "static", "docs"} <= linked
+    dockerfile = (root / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\S+) \1$", dockerfile, re.MULTILINE))
+    assert {"memdash", *linked} - copied == set()
+    assert re.search(r"^COPY pyproject.toml README.md ./$", dockerfile, re.MULTILINE)
     ignored = (root / ".dockerignore").read_text().split()
     assert not any(name in ignored for name in copied)

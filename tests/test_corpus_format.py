@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.formats.corpus import CorpusError, parse_corpus
+from memdash.core.formats.corpus import CorpusError, parse_corpus
 
 
 def test_txt_is_one_document_per_non_empty_line() -> None:

@@ -16,7 +16,7 @@ import torch
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from app.db.models import Sweep
+from memdash.app.db.models import Sweep
 from memdash.callback import MemdashCallback
 from memdash.client import Client, Training
 from tests import checkpoint_factory as factory

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.web.form_words import in_form_words
+from memdash.app.web.form_words import in_form_words
 
 
 def test_pydantic_messages_become_sentences_for_people() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from worker.input_cache import prune, touch
+from memdash.worker.input_cache import prune, touch
 
 
 def test_prune_removes_the_least_recently_used_until_under_the_cap(tmp_path: Path) -> None:

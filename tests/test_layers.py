@@ -9,6 +9,7 @@ calls with a literal name count too — and each rule lists every offender at on
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -16,32 +17,40 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "core", "memdash", "worker")
+# Each folder and the import name it installs as (memdash/app, memdash/core and memdash/worker
+# are links to the folders; the wheel holds them under memdash/).
+PACKAGES = {
+    "app": "memdash.app",
+    "core": "memdash.core",
+    "worker": "memdash.worker",
+    "memdash": "memdash",
+}
+CLIENT_SIDE = ("memdash.client", "memdash.monitor", "memdash.callback")
 
 # app/ uses nothing of worker/ but the agent, which the CLI starts (a separate process from
 # the server); what both sides share lives in core/.
 APP_MAY_IMPORT_FROM_WORKER: tuple[str, ...] = ()
-APP_CLI = "app.cli.main"
-APP_CLI_MAY_ALSO_IMPORT = ("worker.agent",)
+APP_CLI = "memdash.app.cli.main"
+APP_CLI_MAY_ALSO_IMPORT = ("memdash.worker.agent",)
 # app/'s rooms, lowest first: a module imports its own room and rooms below it, never above.
 # "app" is the package itself with its configuration (app.settings, app.paths).
 ROOMS = (
-    "core",
-    "app",
-    "app.db",
-    "app.files",
-    "app.analysis",
-    "app.kinds",
-    "app.jobs",
-    "app.figures",
-    "app.views",
-    "app.web",
-    "app.routes",
-    "app.main",
-    "app.cli",
+    "memdash.core",
+    "memdash.app",
+    "memdash.app.db",
+    "memdash.app.files",
+    "memdash.app.analysis",
+    "memdash.app.kinds",
+    "memdash.app.jobs",
+    "memdash.app.figures",
+    "memdash.app.views",
+    "memdash.app.web",
+    "memdash.app.routes",
+    "memdash.app.main",
+    "memdash.app.cli",
 )
 HEAVY = ("torch", "transformers", "safetensors.torch", "tokenizers")
-WEB_AND_DB = ("fastapi", "starlette", "sqlalchemy", "alembic", "app")
+WEB_AND_DB = ("fastapi", "starlette", "sqlalchemy", "alembic", "memdash.app")
 IO_MODULES = (
     "os",
     "io",
@@ -57,8 +66,8 @@ IO_MODULES = (
     "pickle",
     "sqlalchemy",
 )
-WRITE_PATH = ("app.jobs", "app.analysis", "app.kinds")
-READ_PATH = ("app.views", "app.figures", "app.routes", "app.web")
+WRITE_PATH = ("memdash.app.jobs", "memdash.app.analysis", "memdash.app.kinds")
+READ_PATH = ("memdash.app.views", "memdash.app.figures", "memdash.app.routes", "memdash.app.web")
 
 
 def under(module: str, prefixes: Iterable[str]) -> bool:
@@ -66,14 +75,18 @@ def under(module: str, prefixes: Iterable[str]) -> bool:
 
 
 def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    folder, *parts = path.relative_to(ROOT).with_suffix("").parts
+    parts = [PACKAGES.get(folder, folder), *parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 @cache
 def project_modules() -> dict[str, Path]:
     return {
-        module_name(path): path for package in PACKAGES for path in (ROOT / package).rglob("*.py")
+        module_name(path): path
+        for package in PACKAGES
+        # memdash/ holds the client's modules and links to the other folders (read once each)
+        for path in (ROOT / package).glob("*.py" if package == "memdash" else "**/*.py")
     }
 
 
@@ -86,12 +99,12 @@ def _resolve_relative(module: str, path: Path, level: int, name: str | None) -> 
 # Modules that import by a computed name, and what those names can be: a computed
 # `import_module` anywhere else is reported as "<computed>" and fails the rules below.
 def _job_runners() -> set[str]:
-    from core.jobs import JOBS
+    from memdash.core.jobs import JOBS
 
     return {job.runner for job in JOBS.values()}
 
 
-COMPUTED_IMPORTS = {"worker.jobs": _job_runners}
+COMPUTED_IMPORTS = {"memdash.worker.jobs": _job_runners}
 COMPUTED = "<computed>"
 
 
@@ -165,13 +178,16 @@ def test_the_checker_sees_lazy_relative_and_import_module(tmp_path: Path) -> Non
     sample = tmp_path / "m.py"
     sample.write_text(
         "import importlib\n"
-        "def f():\n    import torch.nn\n    from worker.train import x\n"
-        "    importlib.import_module('worker.model')\n"
+        "def f():\n    import torch.nn\n    from memdash.worker.train import x\n"
+        "    importlib.import_module('memdash.worker.model')\n"
     )
-    assert {"torch.nn", "worker.train", "worker.model"} <= imports_of(sample)
+    assert {"torch.nn", "memdash.worker.train", "memdash.worker.model"} <= imports_of(sample)
     relative = ROOT / "worker" / "jobs" / "train.py"
-    assert _resolve_relative("worker.jobs.train", relative, 2, "model") == "worker.model"
-    assert "torch" in reaches("worker.train")  # transitive: through worker.model
+    assert (
+        _resolve_relative("memdash.worker.jobs.train", relative, 2, "model")
+        == "memdash.worker.model"
+    )
+    assert "torch" in reaches("memdash.worker.train")  # transitive: through worker.model
 
 
 def test_the_web_loads_no_torch_and_no_trainer() -> None:
@@ -180,9 +196,9 @@ def test_the_web_loads_no_torch_and_no_trainer() -> None:
             return False
         if under(name, HEAVY):
             return True
-        return under(name, ("worker",)) and not under(name, APP_MAY_IMPORT_FROM_WORKER)
+        return under(name, ("memdash.worker",)) and not under(name, APP_MAY_IMPORT_FROM_WORKER)
 
-    web = [m for m in project_modules() if under(m, ("app",)) and m != APP_CLI]
+    web = [m for m in project_modules() if under(m, ("memdash.app",)) and m != APP_CLI]
     assert _offenders(web, forbidden) == []
     # The CLI starts the agent in its own process; what it imports itself is checked too.
     cli_direct = {n for n in imports_of(project_modules()[APP_CLI]) if under(n, HEAVY)}
@@ -190,12 +206,14 @@ def test_the_web_loads_no_torch_and_no_trainer() -> None:
 
 
 def test_the_worker_never_touches_the_web_or_the_database() -> None:
-    worker = [m for m in project_modules() if under(m, ("worker",))]
+    worker = [m for m in project_modules() if under(m, ("memdash.worker",))]
     assert _offenders(worker, lambda _m, name: under(name, WEB_AND_DB)) == []
 
 
 def test_metrics_and_formats_are_pure() -> None:
-    pure = [m for m in project_modules() if under(m, ("core.metrics", "core.formats"))]
+    pure = [
+        m for m in project_modules() if under(m, ("memdash.core.metrics", "memdash.core.formats"))
+    ]
     assert _offenders(pure, lambda _m, name: under(name, HEAVY + IO_MODULES)) == []
     called = []
     for module in pure:
@@ -233,7 +251,7 @@ def test_settings_are_read_in_one_place() -> None:
     """Only app/settings.py reads the environment; others may pass it on or set torch's."""
     readers = []
     for module, path in project_modules().items():
-        if module == "app.settings":
+        if module == "memdash.app.settings":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             call = node if isinstance(node, ast.Call) else None
@@ -308,7 +326,7 @@ def test_the_circle_finder_finds_a_synthetic_circle() -> None:
 
 
 def test_no_circles_between_figure_modules() -> None:
-    figures = [m for m in project_modules() if under(m, ("app.figures",))]
+    figures = [m for m in project_modules() if under(m, ("memdash.app.figures",))]
     graph = {m: {t for t in direct_project_imports(m) if t in figures} for m in figures}
     assert circles(graph) == []
 
@@ -319,7 +337,7 @@ def test_no_import_circles_anywhere_in_the_project() -> None:
 
 
 def test_every_module_in_routes_is_a_router_and_all_are_included() -> None:
-    from app.routes import ROUTERS
+    from memdash.app.routes import ROUTERS
 
     modules = {p.stem for p in (ROOT / "app" / "routes").glob("*.py")} - {"__init__"}
     assert {m.__name__.rpartition(".")[2] for m in ROUTERS} == modules
@@ -338,18 +356,23 @@ def test_every_module_in_routes_is_a_router_and_all_are_included() -> None:
 def test_no_sweep_kind_imports_the_queue() -> None:
     """Kinds plan jobs as data (app.kinds.PlannedJob); the launcher and the lifecycle
     queue them. A kind reaching app.jobs.queue would make the lifecycle import itself."""
-    kinds = [m for m in project_modules() if under(m, ("app.kinds",))]
+    kinds = [m for m in project_modules() if under(m, ("memdash.app.kinds",))]
     assert kinds
     assert (
-        _offenders(kinds, lambda _m, name: under(name, ("app.jobs.queue", "app.jobs.launcher")))
+        _offenders(
+            kinds,
+            lambda _m, name: under(name, ("memdash.app.jobs.queue", "memdash.app.jobs.launcher")),
+        )
         == []
     )
 
 
 def test_the_checker_catches_a_kind_importing_the_queue(tmp_path: Path) -> None:
     offender = tmp_path / "kind.py"
-    offender.write_text("def launch():\n    from app.jobs import queue\n    queue.enqueue()\n")
-    assert "app.jobs.queue" in imports_of(offender)
+    offender.write_text(
+        "def launch():\n    from memdash.app.jobs import queue\n    queue.enqueue()\n"
+    )
+    assert "memdash.app.jobs.queue" in imports_of(offender)
 
 
 def test_a_computed_import_module_is_reported(tmp_path: Path) -> None:
@@ -357,7 +380,7 @@ def test_a_computed_import_module_is_reported(tmp_path: Path) -> None:
     offender = tmp_path / "m.py"
     offender.write_text("import importlib\nname = 'app'\nimportlib.import_module(f'{name}.db')\n")
     assert COMPUTED in imports_of(offender)
-    assert "worker.jobs.train" in imports_of(ROOT / "worker" / "jobs" / "__init__.py")
+    assert "memdash.worker.jobs.train" in imports_of(ROOT / "worker" / "jobs" / "__init__.py")
 
 
 def test_no_module_imports_by_a_name_the_checker_cannot_read() -> None:
@@ -370,7 +393,7 @@ def test_views_select_data_and_figures_draw_it() -> None:
     only as a type, and calls no plotly constructor or layout method."""
     drawing = []
     for module, path in project_modules().items():
-        if not under(module, ("app.views",)):
+        if not under(module, ("memdash.app.views",)):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call):
@@ -407,26 +430,66 @@ def test_app_rooms_import_only_their_own_and_lower_rooms() -> None:
 
 
 def test_core_imports_nothing_of_app_or_worker() -> None:
-    core = [m for m in project_modules() if under(m, ("core",))]
-    assert _offenders(core, lambda _m, name: under(name, ("app", "worker"))) == []
+    core = [m for m in project_modules() if under(m, ("memdash.core",))]
+    outside = ("memdash.app", "memdash.worker")
+    assert _offenders(core, lambda _m, name: under(name, outside)) == []
 
 
 def test_an_import_module_that_crosses_a_room_is_reported(tmp_path: Path) -> None:
     """One synthetic offender: a module of the write path (app.jobs) that reaches a router
     through importlib.import_module with a literal name."""
     offender = tmp_path / "m.py"
-    offender.write_text("import importlib\nimportlib.import_module('app.routes.pages')\n")
+    offender.write_text("import importlib\nimportlib.import_module('memdash.app.routes.pages')\n")
     names = imports_of(offender)
-    assert any(crosses_a_room("app.jobs.offender", name) for name in names)
-    assert not any(crosses_a_room("app.main", name) for name in names)
+    assert any(crosses_a_room("memdash.app.jobs.offender", name) for name in names)
+    assert not any(crosses_a_room("memdash.app.main", name) for name in names)
 
 
 def test_the_python_client_stands_alone() -> None:
     """memdash.client and memdash.monitor talk HTTP only: nothing of the server, the worker or
     core, and no torch (the callback imports transformers, which its users have)."""
-    client = [m for m in project_modules() if under(m, ("memdash",))]
-    assert client
-    outside = ("app", "core", "worker")
+    client = [m for m in project_modules() if under(m, CLIENT_SIDE)]
+    assert len(client) == len(CLIENT_SIDE)
+    outside = ("memdash.app", "memdash.core", "memdash.worker")
     assert _offenders(client, lambda _m, name: under(name, outside)) == []
     plain = [m for m in client if m != "memdash.callback"]
     assert _offenders(plain, lambda _m, name: under(name, HEAVY)) == []
+
+
+def test_everything_imports_the_project_by_its_one_name() -> None:
+    """app/, core/ and worker/ install as memdash.app, memdash.core and memdash.worker: an
+    import by the folder's name works in the checkout (the folder is on the path) but not from
+    the wheel, so none exists — in the packages, the tests or the benchmarks."""
+    folders = [*PACKAGES, "tests", "bench", "scripts"]
+    files = [p for f in folders for p in (ROOT / f).rglob("*.py") if "memdash/" not in str(p)]
+    bare = sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in files
+        for name in imports_of(path)
+        if name.split(".")[0] in ("app", "core", "worker")
+    )
+    assert bare == []
+
+
+def test_the_client_needs_only_the_base_install() -> None:
+    """`pip install memdash` (no extra) is the client: what memdash.client and memdash.monitor
+    import, directly or through each other, is the standard library, the base dependencies and
+    the client extra (pandas, for DataFrames); the callback adds transformers, which its users
+    train with. The `memdash` command is the one exception: it names the extra it needs."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[\[<>=!~ ]", r, maxsplit=1)[0] for r in requirements}
+
+    allowed = names(project["dependencies"]) | names(project["optional-dependencies"]["client"])
+    allowed |= set(sys.stdlib_module_names) | {"__future__", "memdash"}
+    outside = {
+        f"{module} -> {name}"
+        for module in ("memdash.client", "memdash.monitor", "memdash")
+        for name in reaches(module)
+        if name.split(".")[0] not in allowed
+    }
+    assert outside == set()
+    assert names(project["dependencies"]) == {"httpx", "rich"}

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.models import Job, JobState, Run, Sweep, Worker, utcnow
-from app.jobs import launcher, queue
-from app.jobs.sweep_progress import SweepProgress, sweep_progress
+from memdash.app.db.models import Job, JobState, Run, Sweep, Worker, utcnow
+from memdash.app.jobs import launcher, queue
+from memdash.app.jobs.sweep_progress import SweepProgress, sweep_progress
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_work_folders_of_dead_workers_are_removed(tmp_path) -> None:
     import os
     import subprocess
 
-    from worker.agent import WORK_DIR_PREFIX, remove_orphaned_work_dirs
+    from memdash.worker.agent import WORK_DIR_PREFIX, remove_orphaned_work_dirs
 
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -196,8 +196,8 @@ def _finish_next_job(factory, worker_id: int, memorized_of) -> bool:
 
 
 def test_a_capacity_sweep_refines_its_sizes_around_the_peak_once(session_factory) -> None:
-    from app.kinds import KINDS
-    from app.kinds.capacity.params import CapacitySweepParams
+    from memdash.app.kinds import KINDS
+    from memdash.app.kinds.capacity.params import CapacitySweepParams
 
     params = CapacitySweepParams(
         vocab_size=16,

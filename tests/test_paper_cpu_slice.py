@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.kinds.capacity.params import capacity_preset
 from bench.paper_cpu import PRESET, heading, run_row
+from memdash.app.kinds.capacity.params import capacity_preset
 
 pytestmark = pytest.mark.slow
 

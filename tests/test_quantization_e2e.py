@@ -46,7 +46,7 @@ def test_a_study_writes_scores_and_compares_every_type(
         cli = [
             sys.executable,
             "-m",
-            "app.cli.main",
+            "memdash.app.cli.main",
             "sweep",
             "quantization",
             "--server",

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.models import Job, JobState, Worker, utcnow
-from app.jobs import queue
+from memdash.app.db.models import Job, JobState, Worker, utcnow
+from memdash.app.jobs import queue
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_sqlite_transactions_take_the_write_lock_up_front(tmp_path) -> None:
 
     from sqlalchemy import text
 
-    from app.db.engine import make_engine, make_session_factory
+    from memdash.app.db.engine import make_engine, make_session_factory
 
     engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
     session = make_session_factory(engine)()
@@ -144,7 +144,7 @@ def test_sqlite_reads_take_no_lock_and_refuse_writes(tmp_path) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
-    from app.db.engine import make_engine, make_read_session_factory
+    from memdash.app.db.engine import make_engine, make_read_session_factory
 
     engine = make_engine(f"sqlite:///{tmp_path / 'read.db'}")
     with engine.begin() as connection:
@@ -166,7 +166,7 @@ def test_sweeps_are_served_in_turn_and_priorities_order_jobs_within_one(
 ) -> None:
     """A scoring launched before a capacity sweep starts first, although the capacity sweep
     gives its largest shapes a lower priority value."""
-    from app.db.models import Sweep
+    from memdash.app.db.models import Sweep
 
     with session_factory.begin() as session:
         first, second = Sweep(name="scoring", kind="scoring"), Sweep(name="big", kind="capacity")

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.jobs import queue
+from memdash.app.jobs import queue
 from tests import checkpoint_factory as factory
 from tests.live import WORKER_TOKEN, LiveWorker, wait_for
 

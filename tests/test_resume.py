@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.models import Job, MetricPoint, Run
-from app.jobs import queue
+from memdash.app.db.models import Job, MetricPoint, Run
+from memdash.app.jobs import queue
 from tests.live import LiveWorker, wait_for
 
 pytestmark = pytest.mark.slow

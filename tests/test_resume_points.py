@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from app.db.migrate import alembic_config
-from app.db.models import RESUME_FORMAT, Checkpoint, Job
-from app.jobs import queue
+from memdash.app.db.migrate import alembic_config
+from memdash.app.db.models import RESUME_FORMAT, Checkpoint, Job
+from memdash.app.jobs import queue
 
 WORKER = {"Authorization": "Bearer test-worker-token"}
 

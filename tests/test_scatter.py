@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.analysis.scatter import extreme_indices, mark_scatter_rows
+from memdash.app.analysis.scatter import extreme_indices, mark_scatter_rows
 
 
 def test_bucket_extremes_and_top_are_kept() -> None:

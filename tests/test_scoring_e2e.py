@@ -15,10 +15,10 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from memdash.worker.heldout_reference import split_nonmembers
 from tests import checkpoint_factory as factory
 from tests.live import LiveServer, LiveWorker, wait_for_sweep
 from tests.pg_cluster import free_port
-from worker.heldout_reference import split_nonmembers
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
@@ -34,7 +34,7 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     worker = LiveWorker(server.url, "w1", tmp_path)
     try:
-        cli = [sys.executable, "-m", "app.cli.main", "score", "--server", server.url]
+        cli = [sys.executable, "-m", "memdash.app.cli.main", "score", "--server", server.url]
         final_files = [str(p) for p in sorted((tmp_path / "final").iterdir())]
         canaries = tmp_path / "canaries.json"
         inserted = [{"secret": secret, "repeats": 1} for secret in factory.CANARY_SECRETS]

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.cli.slurm import SlurmWorkers, batch_script, sbatch_arguments
+from memdash.app.cli.slurm import SlurmWorkers, batch_script, sbatch_arguments
 from tests import slurm_cluster
 from tests.live import WORKER_TOKEN, LiveServer, wait_for
 from tests.pg_cluster import free_port
@@ -47,7 +47,8 @@ def test_sbatch_script_and_arguments_for_gpu_workers() -> None:
     assert "--array=0-3" in arguments and "--gpus-per-task=1" in arguments
     assert "--partition=gpu" in arguments and "--account=lab" in arguments
     script = batch_script(spec, python="/venv/bin/python")
-    assert "--device cuda" in script and "exec /venv/bin/python -m app.cli.main worker" in script
+    assert "--device cuda" in script
+    assert "exec /venv/bin/python -m memdash.app.cli.main worker" in script
     assert "slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}" in script
     assert WORKER_TOKEN not in script  # the token travels in the environment only
 
@@ -68,7 +69,7 @@ def slurm(tmp_path: Path):
 def _cli(cluster, *arguments: str) -> str:
     env = {**cluster.env, "MEMDASH_WORKER_TOKEN": WORKER_TOKEN}
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli.main", *arguments],
+        [sys.executable, "-m", "memdash.app.cli.main", *arguments],
         capture_output=True,
         text=True,
         env=env,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.kinds import KINDS
+from memdash.app.kinds import KINDS
 from tests import example_kind
 
 WORKER = {"Authorization": "Bearer test-worker-token"}
@@ -63,8 +63,8 @@ def test_unknown_and_unlaunchable_kinds_are_a_404(client: TestClient) -> None:
 
 
 def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
-    from app.db.models import Run
-    from app.kinds.capacity.summary import summarize
+    from memdash.app.db.models import Run
+    from memdash.app.kinds.capacity.summary import summarize
 
     def run(shape: str, n: int, bits: float, reason: str) -> Run:
         return Run(
@@ -96,8 +96,8 @@ def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
 
 
 def test_a_capacity_sweep_can_train_both_precisions_side_by_side(client, session_factory):
-    from app.db.models import Job, Run
-    from app.kinds.capacity.summary import summarize
+    from memdash.app.db.models import Job, Run
+    from memdash.app.kinds.capacity.summary import summarize
 
     params = {
         "shapes": [{"n_layer": 1, "d_model": 8}],
@@ -130,7 +130,7 @@ def test_a_capacity_sweep_can_train_both_precisions_side_by_side(client, session
 
 def test_a_text_sweep_repeats_over_seeds(client, session_factory):
     """seeds=2: every shape × size runs twice (seed, seed + 1), one job per shape and seed."""
-    from app.db.models import Job, Run
+    from memdash.app.db.models import Job, Run
 
     params = {
         "shapes": [{"n_layer": 1, "d_model": 16}],

@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from app.db.models import MODEL_FORMATS, RESUME_FORMAT, Checkpoint, SampleScore
+from memdash.app.db.models import MODEL_FORMATS, RESUME_FORMAT, Checkpoint, SampleScore
 from tests.live import LiveServer, LiveWorker, wait_for_sweep
 from tests.pg_cluster import free_port
 
@@ -57,7 +57,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
             [
                 sys.executable,
                 "-m",
-                "app.cli.main",
+                "memdash.app.cli.main",
                 "sweep",
                 "capacity",
                 "--preset",
@@ -108,7 +108,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
             [
                 sys.executable,
                 "-m",
-                "app.cli.main",
+                "memdash.app.cli.main",
                 "export",
                 str(sweep_id),
                 "-o",
@@ -120,7 +120,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
         )
         assert out.returncode == 0, out.stderr
         back = subprocess.run(
-            [sys.executable, "-m", "app.cli.main", "import", str(exported), *url],
+            [sys.executable, "-m", "memdash.app.cli.main", "import", str(exported), *url],
             capture_output=True,
             text=True,
         )
@@ -260,7 +260,7 @@ def test_text_sweep_on_an_uploaded_corpus_from_the_cli(tmp_path, database_url, e
     )
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
     worker = LiveWorker(server.url, "w1", tmp_path)
-    cli = [sys.executable, "-m", "app.cli.main", "sweep", "text", "--server", server.url]
+    cli = [sys.executable, "-m", "memdash.app.cli.main", "sweep", "text", "--server", server.url]
     try:
         nope = str(tmp_path / "nope.txt")
         missing = subprocess.run([*cli, "--corpus", nope], capture_output=True, text=True)
@@ -370,8 +370,8 @@ def test_a_text_sweep_with_an_lm2_whose_model_is_downloaded_and_scored(
         download = page.select_one("#models a.download")["href"]
         archive = tmp_path / "lm2.tar.gz"
         archive.write_bytes(httpx.get(f"{server.url}{download}").content)
-        from worker.checkpoint_files import inspect_folder, unpack
-        from worker.hf_load import load_causal_lm
+        from memdash.worker.checkpoint_files import inspect_folder, unpack
+        from memdash.worker.hf_load import load_causal_lm
 
         folder = unpack(archive, tmp_path / "unpacked", max_unpacked_bytes=1 << 30)
         loaded = load_causal_lm(inspect_folder(folder))

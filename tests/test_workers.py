@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.models import Job, JobState, MetricPoint, Run
-from app.jobs import queue
+from memdash.app.db.models import Job, JobState, MetricPoint, Run
+from memdash.app.jobs import queue
 from tests.live import WORKER_TOKEN, LiveWorker, wait_for
 
 pytestmark = pytest.mark.slow
@@ -221,7 +221,16 @@ def test_an_idle_exit_worker_leaves_when_the_server_is_gone(live, tmp_path) -> N
     server, _ = live
 
     def worker(url: str, name: str) -> subprocess.Popen:
-        command = [sys.executable, "-m", "app.cli.main", "worker", "--server", url, "--name", name]
+        command = [
+            sys.executable,
+            "-m",
+            "memdash.app.cli.main",
+            "worker",
+            "--server",
+            url,
+            "--name",
+            name,
+        ]
         command += ["--token", WORKER_TOKEN, "--idle-exit", "3"]
         log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

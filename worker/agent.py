@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.jobs import first_problem, job_params
-from core.results import non_finite
-from worker import input_cache
-from worker.child import child_main
-from worker.client import LeaseLost, ServerClient, Stopping
+from memdash.core.jobs import first_problem, job_params
+from memdash.core.results import non_finite
+from memdash.worker import input_cache
+from memdash.worker.child import child_main
+from memdash.worker.client import LeaseLost, ServerClient, Stopping
 
 CANCEL_GRACE_S = 10.0
 # Each job works in <tmp>/memdash-worker-<pid>-job-<id>-*; a worker killed with -9 leaves its

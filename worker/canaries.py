@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from core.canary_space import SECRET_PLACEHOLDER, CanarySpace
-from core.metrics.codelength import sample_code_bits
-from core.metrics.exposure import SecretSpace, estimate_exposure
-from worker.inference import CausalScorer, greedy_continuations, token_nll_bits
+from memdash.core.canary_space import SECRET_PLACEHOLDER, CanarySpace
+from memdash.core.metrics.codelength import sample_code_bits
+from memdash.core.metrics.exposure import SecretSpace, estimate_exposure
+from memdash.worker.inference import CausalScorer, greedy_continuations, token_nll_bits
 
 Encode = Callable[[str], list[int]]
 Decode = Callable[[list[int]], str]

@@ -18,8 +18,8 @@ CHECK_NICENESS = 10  # added to the check's nice value, as for jobs (lower CPU p
 
 
 def check(path: Path, max_unpacked_bytes: int) -> dict:
-    from worker.checkpoint_files import CheckpointRejected, inspect_folder, unpack
-    from worker.hf_load import load_causal_lm
+    from memdash.worker.checkpoint_files import CheckpointRejected, inspect_folder, unpack
+    from memdash.worker.hf_load import load_causal_lm
 
     try:
         with tempfile.TemporaryDirectory(prefix="memdash-check-") as scratch:

@@ -9,9 +9,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from core.jobs import JOBS, job_params
-from worker.jobs import runner_for
-from worker.jobs.context import JobCancelled, JobContext
+from memdash.core.jobs import JOBS, job_params
+from memdash.worker.jobs import runner_for
+from memdash.worker.jobs.context import JobCancelled, JobContext
 
 JOB_NICENESS = 10  # added to the job process's nice value (lower CPU priority)
 

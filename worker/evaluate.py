@@ -13,13 +13,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from core.metrics.codelength import corpus_bits_per_token, sample_code_bits
-from core.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorization_scores
-from core.metrics.membership import loss_attack_scores, membership_report
-from core.metrics.memorization import synthetic_memorization_totals
-from core.results import CurvePoint, RunResult, RunSummary, Samples, SplitSamples
-from core.stratified import balanced_sets
-from worker.inference import BatchProgress, CausalScorer, greedy_continuations, token_nll_bits
+from memdash.core.metrics.codelength import corpus_bits_per_token, sample_code_bits
+from memdash.core.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorization_scores
+from memdash.core.metrics.membership import loss_attack_scores, membership_report
+from memdash.core.metrics.memorization import synthetic_memorization_totals
+from memdash.core.results import CurvePoint, RunResult, RunSummary, Samples, SplitSamples
+from memdash.core.stratified import balanced_sets
+from memdash.worker.inference import (
+    BatchProgress,
+    CausalScorer,
+    greedy_continuations,
+    token_nll_bits,
+)
 
 
 @dataclass

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from core.metrics.codelength import corpus_bits_per_token, sample_code_bits
-from core.metrics.compression import weaker_than_uniform, zlib_bits
-from core.metrics.extraction import extractable_at, extraction_rate, text_prefixes
-from core.metrics.membership import (
+from memdash.core.metrics.codelength import corpus_bits_per_token, sample_code_bits
+from memdash.core.metrics.compression import weaker_than_uniform, zlib_bits
+from memdash.core.metrics.extraction import extractable_at, extraction_rate, text_prefixes
+from memdash.core.metrics.membership import (
     loss_attack_scores,
     membership_report,
     min_k_percent_score,
@@ -26,15 +26,15 @@ from core.metrics.membership import (
     roc_curve,
     zlib_ratio_scores,
 )
-from core.metrics.memorization import memorization_totals, unintended_memorization_bits
-from core.metrics.reference_soundness import reference_verdict
-from core.metrics.script import dominant_script
-from core.metrics.tfidf import rank_correlation, tfidf_rarity
-from core.results import Samples as SampleScores
-from core.results import SplitSamples
-from core.stratified import balanced_sets
-from worker.evaluate import Evaluated, extraction_scores
-from worker.inference import (
+from memdash.core.metrics.memorization import memorization_totals, unintended_memorization_bits
+from memdash.core.metrics.reference_soundness import reference_verdict
+from memdash.core.metrics.script import dominant_script
+from memdash.core.metrics.tfidf import rank_correlation, tfidf_rarity
+from memdash.core.results import Samples as SampleScores
+from memdash.core.results import SplitSamples
+from memdash.core.stratified import balanced_sets
+from memdash.worker.evaluate import Evaluated, extraction_scores
+from memdash.worker.inference import (
     BatchProgress,
     CausalScorer,
     token_nll_bits_and_zscores,

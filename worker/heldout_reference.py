@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from worker.data.padding import pad_rows
-from worker.model import GPT, GPTConfig
-from worker.train import mean_loss_bits, train
-from worker.train_config import TrainConfig
+from memdash.worker.data.padding import pad_rows
+from memdash.worker.model import GPT, GPTConfig
+from memdash.worker.train import mean_loss_bits, train
+from memdash.worker.train_config import TrainConfig
 
 T = TypeVar("T")
 REFERENCE_SHARE = 0.5  # of the non-member documents, by document

@@ -9,7 +9,7 @@ import torch
 from tokenizers import Tokenizer
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from worker.model import GPT
+from memdash.worker.model import GPT
 
 
 def to_hf_gpt2(model: GPT) -> GPT2LMHeadModel:

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core.formats.vocab import vocab_sha256
-from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
-from worker.loaded_model import LoadedModel
+from memdash.core.formats.vocab import vocab_sha256
+from memdash.worker.checkpoint_files import CheckpointFiles, CheckpointRejected
+from memdash.worker.loaded_model import LoadedModel
 
 
 def _first_line(error: BaseException) -> str:
@@ -28,7 +28,7 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
     if files.format == "memdash":  # memdash's own GPT / LM2 folder: no transformers model
-        from worker.memdash_format import load_memdash_model
+        from memdash.worker.memdash_format import load_memdash_model
 
         return load_memdash_model(files, device)
     folder = str(files.folder)

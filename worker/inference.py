@@ -17,7 +17,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
-from worker.model import GPT, KVCache
+from memdash.worker.model import GPT, KVCache
 
 LOG2E = 1.0 / math.log(2.0)
 

@@ -16,7 +16,7 @@ class LoadedModel:
 
     def scorer(self) -> Any:
         """The scoring interface (worker.inference) for this model."""
-        from worker.inference import HFScorer, MemdashScorer
-        from worker.model import GPT
+        from memdash.worker.inference import HFScorer, MemdashScorer
+        from memdash.worker.model import GPT
 
         return MemdashScorer(self.model) if isinstance(self.model, GPT) else HFScorer(self.model)

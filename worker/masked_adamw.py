@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from worker.train_config import TrainConfig
+from memdash.worker.train_config import TrainConfig
 
 EPS = 1e-8
 

@@ -19,10 +19,10 @@ from typing import Any
 import torch
 from tokenizers import Tokenizer
 
-from core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
-from worker.checkpoint_files import MEMDASH_CONFIG as CONFIG_FILE
-from worker.checkpoint_files import CheckpointFiles, CheckpointRejected
-from worker.model import GPT, GPTConfig
+from memdash.core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
+from memdash.worker.checkpoint_files import MEMDASH_CONFIG as CONFIG_FILE
+from memdash.worker.checkpoint_files import CheckpointFiles, CheckpointRejected
+from memdash.worker.model import GPT, GPTConfig
 
 FORMAT = "memdash-gpt-v1"
 WEIGHTS_FILE = "model.safetensors"
@@ -81,7 +81,7 @@ def load_memdash_model(files: CheckpointFiles, device: str = "cpu") -> Any:
     from safetensors.torch import load_file
     from transformers import PreTrainedTokenizerFast
 
-    from worker.loaded_model import LoadedModel
+    from memdash.worker.loaded_model import LoadedModel
 
     config = read_config(files.folder / CONFIG_FILE)
     # Before building the model: a config cannot make memdash allocate more parameters than

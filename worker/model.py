@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from worker.fused_ce import tied_head_cross_entropy
-from worker.memory import MemoryModule, identity_rows, memory_scan
+from memdash.worker.fused_ce import tied_head_cross_entropy
+from memdash.worker.memory import MemoryModule, identity_rows, memory_scan
 
 # Per layer: keys and values (B, H, T, Dh), and the memory bank after the last position
 # (B, N, C) for a block with memory, else None.

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from worker.train_config import TrainConfig
+from memdash.worker.train_config import TrainConfig
 
 # The smallest gain per token that counts as progress, whatever the run has memorized.
 RESOLUTION_BITS = 1e-4

@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from worker.fused_ce import tied_head_cross_entropy
-from worker.memory import identity_rows, memory_scan
-from worker.model import GPT, GPTConfig, attention_mask
+from memdash.worker.fused_ce import tied_head_cross_entropy
+from memdash.worker.memory import identity_rows, memory_scan
+from memdash.worker.model import GPT, GPTConfig, attention_mask
 
 
 def stack_state(models: list[GPT]) -> dict[str, Tensor]:

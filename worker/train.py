@@ -35,15 +35,15 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
-from worker.batches import EpochBatches
-from worker.data.padding import unpad
-from worker.inference import CausalScorer, MemdashScorer, token_nll_bits
-from worker.masked_adamw import MaskedAdamW, clip_per_model
-from worker.model import GPT, GPTConfig
-from worker.saturation import Saturation
-from worker.stacked_model import stack_state, stacked_losses, unstack_state
-from worker.train_checkpoint import load_checkpoint, save_checkpoint
-from worker.train_config import TrainConfig, compute_dtype
+from memdash.worker.batches import EpochBatches
+from memdash.worker.data.padding import unpad
+from memdash.worker.inference import CausalScorer, MemdashScorer, token_nll_bits
+from memdash.worker.masked_adamw import MaskedAdamW, clip_per_model
+from memdash.worker.model import GPT, GPTConfig
+from memdash.worker.saturation import Saturation
+from memdash.worker.stacked_model import stack_state, stacked_losses, unstack_state
+from memdash.worker.train_checkpoint import load_checkpoint, save_checkpoint
+from memdash.worker.train_config import TrainConfig, compute_dtype
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Literal
 
 import torch
 
-from core.params import TrainParams
+from memdash.core.params import TrainParams
 
 _DEFAULTS = TrainParams()  # every default is defined once, in the job contract's TrainParams
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from app.analysis.summaries import alpha_fits
-from app.db.models import Run
+from memdash.app.analysis.summaries import alpha_fits
+from memdash.app.db.models import Run
 
 MATCH_WORDS = {"non_memory": "matched non-memory parameters", "total": "matched total parameters"}
 

@@ -18,15 +18,15 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Evaluation, Run, SampleScore
-from core.metrics.compression import zlib_bits
-from core.metrics.extraction import PREFIX_LENGTHS
-from core.metrics.membership import (
+from memdash.app.db.models import Evaluation, Run, SampleScore
+from memdash.core.metrics.compression import zlib_bits
+from memdash.core.metrics.extraction import PREFIX_LENGTHS
+from memdash.core.metrics.membership import (
     loss_attack_scores,
     reference_calibrated_scores,
     zlib_ratio_scores,
 )
-from core.metrics.paired import (
+from memdash.core.metrics.paired import (
     Difference,
     paired_auc_difference,
     paired_mean_difference,

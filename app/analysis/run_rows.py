@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.db.models import Run
-from core.metrics.scaling_law import sequences_per_kparam
+from memdash.app.db.models import Run
+from memdash.core.metrics.scaling_law import sequences_per_kparam
 
 
 def run_row(run: Run) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Evaluation, Run, SampleScore
-from core.metrics.capacity import fit_alpha
-from core.metrics.extraction import prediction_precision_recall
-from core.metrics.scaling_law import fit_scaling_law
+from memdash.app.db.models import Evaluation, Run, SampleScore
+from memdash.core.metrics.capacity import fit_alpha
+from memdash.core.metrics.extraction import prediction_precision_recall
+from memdash.core.metrics.scaling_law import fit_scaling_law
 
 
 def alpha_fits(shapes: list[dict[str, Any]]) -> tuple[dict | None, dict | None]:

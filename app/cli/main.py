@@ -11,22 +11,22 @@ from typing import Annotated
 
 import typer
 
-from app.cli.local_workers import LocalWorkers
-from app.cli.output import fail, load_settings
-from app.cli.preflight import (
+from memdash.app.cli.local_workers import LocalWorkers
+from memdash.app.cli.output import fail, load_settings
+from memdash.app.cli.preflight import (
     ConfigError,
     check_data_dir,
     check_database,
     check_port_free,
 )
-from app.cli.quantization import quantization as quantization_command
-from app.cli.score import score as score_command
-from app.cli.sweep import export as export_sweep_command
-from app.cli.sweep import import_ as import_sweep_command
-from app.cli.sweep import sweep_cli
-from app.cli.workers import workers_cli
-from app.files.worker_extra import missing_worker_extra
-from app.settings import Settings
+from memdash.app.cli.quantization import quantization as quantization_command
+from memdash.app.cli.score import score as score_command
+from memdash.app.cli.sweep import export as export_sweep_command
+from memdash.app.cli.sweep import import_ as import_sweep_command
+from memdash.app.cli.sweep import sweep_cli
+from memdash.app.cli.workers import workers_cli
+from memdash.app.files.worker_extra import missing_worker_extra
+from memdash.app.settings import Settings
 
 cli = typer.Typer(
     help="memdash: measure and explore how much language models memorize.",
@@ -46,8 +46,8 @@ cli.command("score")(score_command)
 
 def prepare_database(settings: Settings) -> None:
     """Preflight checks, then migrations to head."""
-    from app.db.engine import make_engine
-    from app.db.migrate import upgrade_to_head
+    from memdash.app.db.engine import make_engine
+    from memdash.app.db.migrate import upgrade_to_head
 
     try:
         check_data_dir(settings.data_dir)
@@ -74,8 +74,8 @@ def serve(
     """Run the dashboard (migrating the database first) and local workers over loopback HTTP."""
     import uvicorn
 
-    from app.main import create_app
-    from app.web.auth import access_line
+    from memdash.app.main import create_app
+    from memdash.app.web.auth import access_line
 
     settings = load_settings(host=host, port=port, local_workers=workers)
     if settings.local_workers and (missing := missing_worker_extra()):
@@ -115,7 +115,7 @@ def serve(
                 [
                     sys.executable,
                     "-m",
-                    "app.cli.main",
+                    "memdash.app.cli.main",
                     "worker",
                     "--server",
                     server_url,
@@ -183,7 +183,7 @@ def worker(
     ] = None,
 ) -> None:
     """Pull jobs from a memdash server over HTTP and run them."""
-    from worker.agent import WorkerOptions, run_agent
+    from memdash.worker.agent import WorkerOptions, run_agent
 
     if not token:
         fail("a worker token is needed: --token or MEMDASH_WORKER_TOKEN")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
-from app.settings import Settings
+from memdash.app.settings import Settings
 
 
 def fail(message: str) -> None:

@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from app.cli.score import _read_canaries
-from app.cli.sweep import ServerOpt, _client, _request, follow, upload_corpus
-from core.jobs import GGUF_TYPES
+from memdash.app.cli.score import _read_canaries
+from memdash.app.cli.sweep import ServerOpt, _client, _request, follow, upload_corpus
+from memdash.core.jobs import GGUF_TYPES
 
 
 def quantization(

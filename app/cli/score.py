@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from app.cli.sweep import ServerOpt, _client, _request, fail, follow, upload_corpus
-from core.metrics.extraction import summary_prefix, summary_tested
+from memdash.app.cli.sweep import ServerOpt, _client, _request, fail, follow, upload_corpus
+from memdash.core.metrics.extraction import summary_prefix, summary_tested
 
 
 def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None) -> dict:

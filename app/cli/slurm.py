@@ -18,8 +18,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.paths import REPO_ROOT
-
 JOB_NAME = "memdash-worker"
 
 
@@ -41,12 +39,18 @@ class SlurmWorkers:
     extra: tuple[str, ...] = ()  # further sbatch options, as given
 
 
-def batch_script(spec: SlurmWorkers, python: str = sys.executable) -> str:
+def batch_script(
+    spec: SlurmWorkers, python: str = sys.executable, folder: Path | None = None
+) -> str:
+    """The array's script: each task runs `python -m memdash.app.cli.main worker` (the Python
+    that ran `memdash workers slurm`, so the same install) in `folder` (default: the directory
+    it was run from, where relative paths such as the log folder point)."""
+    folder = folder or Path.cwd()
     device = "cuda" if spec.gpus_per_worker else "cpu"
     command = [
         python,
         "-m",
-        "app.cli.main",
+        "memdash.app.cli.main",
         "worker",
         "--server",
         spec.server,
@@ -60,7 +64,7 @@ def batch_script(spec: SlurmWorkers, python: str = sys.executable) -> str:
             "#!/bin/bash",
             "# memdash workers, one per array task (written by `memdash workers slurm`).",
             "set -euo pipefail",
-            f"cd {shlex.quote(str(REPO_ROOT))}",
+            f"cd {shlex.quote(str(folder))}",
             'name="slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
             "# exec: scancel's SIGTERM reaches the worker itself, which hands its job back.",
             f'exec {shlex.join(command)} --name "$name"',

@@ -10,14 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.cli.output import fail, load_settings
+from memdash.app.cli.output import fail, load_settings
 from memdash.client import Client, MemdashError
 
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
 
 
 def _kind_names() -> list[str]:
-    from app.kinds import KINDS
+    from memdash.app.kinds import KINDS
 
     return sorted(name for name, kind in KINDS.items() if kind.launchable)
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import httpx
 import typer
 
-from app.cli.output import fail
-from app.cli.slurm import SlurmError, SlurmWorkers, cancel, submit, tasks
+from memdash.app.cli.output import fail
+from memdash.app.cli.slurm import SlurmError, SlurmWorkers, cancel, submit, tasks
 
 workers_cli = typer.Typer(help="Workers on a Slurm cluster.", no_args_is_help=True)
 ServerOpt = Annotated[str, typer.Option(envvar="MEMDASH_SERVER", help="URL of the memdash server.")]

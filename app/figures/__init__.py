@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.axes import readable_axes
+from memdash.app.figures.axes import readable_axes
 
 DEFAULT_HEIGHT_PX = 450  # plotly's own default figure height
 TYPED_ARRAYS = {"f8": "<f8", "f4": "<f4", "i1": "<i1", "u1": "<u1", "i2": "<i2", "u2": "<u2",

@@ -8,12 +8,12 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from app.figures.axes import mark_capacity
-from app.figures.grouped import add_grouped_lines, natural_key
-from app.figures.labels import group_name
-from app.figures.style import COLORS, PLOT_LAYOUT, log_axes
-from core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
-from core.metrics.exposure import expected_control_exposure_bits
+from memdash.app.figures.axes import mark_capacity
+from memdash.app.figures.grouped import add_grouped_lines, natural_key
+from memdash.app.figures.labels import group_name
+from memdash.app.figures.style import COLORS, PLOT_LAYOUT, log_axes
+from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
+from memdash.core.metrics.exposure import expected_control_exposure_bits
 
 NEVER = "never"
 

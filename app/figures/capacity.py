@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.grouped import add_grouped_lines, natural_key
-from app.figures.style import COLORS, PLOT_LAYOUT
-from core.metrics.capacity import (
+from memdash.app.figures.grouped import add_grouped_lines, natural_key
+from memdash.app.figures.style import COLORS, PLOT_LAYOUT
+from memdash.core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
     PAPER_ALPHA_MEAN_FP32,

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.labels import HOVER_NUMBER, group_name, label, number
-from app.figures.style import COLORS
+from memdash.app.figures.labels import HOVER_NUMBER, group_name, label, number
+from memdash.app.figures.style import COLORS
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from app.figures.labels import HOVER_NUMBER, label
-from app.figures.style import COLORS, PLOT_LAYOUT
+from memdash.app.figures.labels import HOVER_NUMBER, label
+from memdash.app.figures.style import COLORS, PLOT_LAYOUT
 
 
 def curves_figure(curves: dict[str, list[tuple[int, float]]]) -> go.Figure:

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.grouped import natural_key
-from app.figures.labels import ATTACKS, HOVER_NUMBER
-from app.figures.style import COLORS, PLOT_LAYOUT
-from core.metrics.extraction import PREFIX_LENGTHS
+from memdash.app.figures.grouped import natural_key
+from memdash.app.figures.labels import ATTACKS, HOVER_NUMBER
+from memdash.app.figures.style import COLORS, PLOT_LAYOUT
+from memdash.core.metrics.extraction import PREFIX_LENGTHS
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from core.metrics.capacity import (
+from memdash.core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
     PAPER_ALPHA_MEAN_FP32,

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.style import COLORS, PLOT_LAYOUT
-from core.metrics.scaling_law import f1_from_x
+from memdash.app.figures.style import COLORS, PLOT_LAYOUT
+from memdash.core.metrics.scaling_law import f1_from_x
 
 
 def _by_shape(points: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from app.figures.style import COLORS, PLOT_LAYOUT, empty_figure
+from memdash.app.figures.style import COLORS, PLOT_LAYOUT, empty_figure
 
 
 def training_figure(rows: list[dict[str, Any]], metric: str, y_title: str) -> go.Figure:

@@ -25,11 +25,11 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.engine import Transactions
-from app.db.models import MODEL_FORMATS, Checkpoint
-from app.files.storage import StoredFile, TooLarge, store_stream
-from app.files.worker_extra import missing_worker_extra
-from app.settings import Settings
+from memdash.app.db.engine import Transactions
+from memdash.app.db.models import MODEL_FORMATS, Checkpoint
+from memdash.app.files.storage import StoredFile, TooLarge, store_stream
+from memdash.app.files.worker_extra import missing_worker_extra
+from memdash.app.settings import Settings
 
 CHECK_TIMEOUT_S = 600
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".gguf")
@@ -89,7 +89,7 @@ def _validate(stored: StoredFile, settings: Settings) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
-        "worker.checkpoint_check",
+        "memdash.worker.checkpoint_check",
         str(stored.path),
         "--max-unpacked-bytes",
         str(max(settings.upload_max_bytes, stored.size_bytes * UNPACK_FACTOR)),

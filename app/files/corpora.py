@@ -13,11 +13,11 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.engine import Transactions
-from app.db.models import Dataset
-from app.files.storage import TooLarge, store_stream
-from app.settings import Settings
-from core.formats.corpus import CorpusError, corpus_format, parse_corpus
+from memdash.app.db.engine import Transactions
+from memdash.app.db.models import Dataset
+from memdash.app.files.storage import TooLarge, store_stream
+from memdash.app.settings import Settings
+from memdash.core.formats.corpus import CorpusError, corpus_format, parse_corpus
 
 # A byte-level tokenizer gives at most one token per byte, plus one newline token between
 # documents: a corpus of B bytes in D documents packs into at most (B + D) / seq_len samples.

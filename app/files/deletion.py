@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Dataset, Evaluation, Job, JobState
+from memdash.app.db.models import Checkpoint, Dataset, Evaluation, Job, JobState
 
 
 class InUse(Exception):

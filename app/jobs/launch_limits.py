@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Worker, utcnow
-from app.settings import Settings
+from memdash.app.db.models import Worker, utcnow
+from memdash.app.settings import Settings
 
 RECENT = timedelta(hours=1)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.db.models import Sweep
-from app.jobs import queue
-from app.kinds import SweepKind, SweepPlan
+from memdash.app.db.models import Sweep
+from memdash.app.jobs import queue
+from memdash.app.kinds import SweepKind, SweepPlan
 
 
 def launch(session: Session, kind: SweepKind, params: BaseModel, preset: str | None) -> Sweep:

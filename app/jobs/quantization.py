@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Run, Sweep
-from app.files.corpora import Writes
-from app.jobs import launcher
-from app.jobs.scoring import store_sweep_data
-from app.kinds.quantization.params import QuantizationParams
-from app.kinds.quantization.plan import launch
-from app.kinds.scoring.plan import ScoringRejected
-from app.settings import Settings
-from core.canary_space import InsertedCanary, ScoringCanaries, SweepCanaries
+from memdash.app.db.models import Checkpoint, Run, Sweep
+from memdash.app.files.corpora import Writes
+from memdash.app.jobs import launcher
+from memdash.app.jobs.scoring import store_sweep_data
+from memdash.app.kinds.quantization.params import QuantizationParams
+from memdash.app.kinds.quantization.plan import launch
+from memdash.app.kinds.scoring.plan import ScoringRejected
+from memdash.app.settings import Settings
+from memdash.core.canary_space import InsertedCanary, ScoringCanaries, SweepCanaries
 
 
 def with_run_defaults(

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import (
+from memdash.app.db.models import (
     RESUME_FORMAT,
     TERMINAL_JOB_STATES,
     Checkpoint,
@@ -40,9 +40,9 @@ from app.db.models import (
     Worker,
     utcnow,
 )
-from app.jobs.results import store_job_result
-from app.kinds import KINDS, PlannedJob
-from core.jobs import first_problem, job_params, job_result
+from memdash.app.jobs.results import store_job_result
+from memdash.app.kinds import KINDS, PlannedJob
+from memdash.core.jobs import first_problem, job_params, job_result
 
 
 class StaleLease(Exception):

@@ -18,8 +18,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Job, utcnow
-from app.jobs.queue import CLAIM_ORDER
+from memdash.app.db.models import Job, utcnow
+from memdash.app.jobs.queue import CLAIM_ORDER
 
 MIN_PROGRESS = 0.02
 

@@ -11,9 +11,9 @@ import logging
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.engine import session_scope
-from app.jobs import queue
-from app.settings import Settings
+from memdash.app.db.engine import session_scope
+from memdash.app.jobs import queue
+from memdash.app.settings import Settings
 
 log = logging.getLogger("memdash.reaper")
 

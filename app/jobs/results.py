@@ -10,11 +10,11 @@ from pydantic import BaseModel
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.analysis.scatter import mark_scatter_rows
-from app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, utcnow
-from core.metrics.extraction import PREFIX_LENGTHS
-from core.metrics.memorization import unintended_memorization_bits
-from core.results import GroupResult, RunResult, Samples
+from memdash.app.analysis.scatter import mark_scatter_rows
+from memdash.app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, utcnow
+from memdash.core.metrics.extraction import PREFIX_LENGTHS
+from memdash.core.metrics.memorization import unintended_memorization_bits
+from memdash.core.results import GroupResult, RunResult, Samples
 
 
 def store_job_result(session: Session, job: Job, result: BaseModel) -> None:

@@ -10,12 +10,12 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
-from app.files.corpora import Writes, store_corpus
-from app.jobs import launcher
-from app.kinds.scoring.params import ScoringParams
-from app.kinds.scoring.plan import OwnData, ScoringRejected, plan
-from app.settings import Settings
+from memdash.app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
+from memdash.app.files.corpora import Writes, store_corpus
+from memdash.app.jobs import launcher
+from memdash.app.kinds.scoring.params import ScoringParams
+from memdash.app.kinds.scoring.plan import OwnData, ScoringRejected, plan
+from memdash.app.settings import Settings
 
 
 def sweep_corpus(

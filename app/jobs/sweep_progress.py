@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.db.models import TERMINAL_JOB_STATES, Job, Run, Sweep
-from app.jobs.queue import job_run_ids
-from app.kinds import kind_of
+from memdash.app.db.models import TERMINAL_JOB_STATES, Job, Run, Sweep
+from memdash.app.jobs.queue import job_run_ids
+from memdash.app.kinds import kind_of
 
 
 @dataclass(frozen=True)

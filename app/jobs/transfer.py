@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
-from app.jobs.results import insert_sample_rows
-from core.jobs import first_problem
+from memdash.app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
+from memdash.app.jobs.results import insert_sample_rows
+from memdash.core.jobs import first_problem
 
 FORMAT = "memdash-sweep-v1"
 SCORE_FIELDS = SAMPLE_FIELDS

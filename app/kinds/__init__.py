@@ -9,8 +9,8 @@ test).
 """
 
 # The registry line: every kind (each module registers itself when imported).
-from app.kinds import capacity, quantization, scoring, text
-from app.kinds.registry import (
+from memdash.app.kinds import capacity, quantization, scoring, text
+from memdash.app.kinds.registry import (
     KINDS,
     FollowUp,
     Launch,

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.db.models import Run, Sweep
+from memdash.app.db.models import Run, Sweep
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from types import ModuleType
 
 from fastapi import FastAPI
 
-from app.routes import (
+from memdash.app.routes import (
     checkpoints,
     corpora,
     docs,

@@ -10,18 +10,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Sweep
-from app.files.checkpoints import (
+from memdash.app.db.models import Checkpoint, Sweep
+from memdash.app.files.checkpoints import (
     CheckpointUploadRejected,
     checkpoint_json,
     scorable_checkpoints,
     store_checkpoint_upload,
 )
-from app.files.corpora import Writes, list_corpora
-from app.files.deletion import InUse, delete_checkpoint
-from app.settings import Settings
-from app.web.auth import AdminDep
-from app.web.deps import (
+from memdash.app.files.corpora import Writes, list_corpora
+from memdash.app.files.deletion import InUse, delete_checkpoint
+from memdash.app.settings import Settings
+from memdash.app.web.auth import AdminDep
+from memdash.app.web.deps import (
     MAX_DB_ID,
     DbId,
     SessionDep,
@@ -29,8 +29,8 @@ from app.web.deps import (
     WritesDep,
     WriteSessionDep,
 )
-from app.web.openapi_responses import FORM
-from app.web.templating import render
+from memdash.app.web.openapi_responses import FORM
+from memdash.app.web.templating import render
 
 router = APIRouter(tags=["checkpoints"])
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 
-from app.db.models import Dataset
-from app.files.corpora import CorpusRejected, corpus_json, list_corpora, store_corpus
-from app.files.deletion import InUse, delete_corpus
-from app.web.auth import AdminDep
-from app.web.deps import DbId, SessionDep, SettingsDep, WritesDep, WriteSessionDep
+from memdash.app.db.models import Dataset
+from memdash.app.files.corpora import CorpusRejected, corpus_json, list_corpora, store_corpus
+from memdash.app.files.deletion import InUse, delete_corpus
+from memdash.app.web.auth import AdminDep
+from memdash.app.web.deps import DbId, SessionDep, SettingsDep, WritesDep, WriteSessionDep
 
 router = APIRouter(tags=["corpora"])
 

@@ -11,11 +11,10 @@ from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from app.paths import REPO_ROOT
-from app.web.templating import render
+from memdash.app.paths import DOCS_DIR
+from memdash.app.web.templating import render
 
 router = APIRouter(prefix="/docs", tags=["docs"])
-DOCS_DIR = REPO_ROOT / "docs"
 PAGES = {"measures": "measures.md", "results": "results.md", "developing": "developing.md"}
 
 

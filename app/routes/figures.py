@@ -18,15 +18,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.db.models import Run, SavedView, Sweep
-from app.figures import page_figure
-from app.figures.axes import readable_axes
-from app.views.registry import VIEWS, Built, View
-from app.views.state import StateError, ViewState
-from app.web.deps import SessionDep, WriteSessionDep
-from app.web.live import figure_poll_url, selection_version
-from app.web.openapi_responses import PAGE_WITH_TWINS
-from app.web.templating import is_htmx, render
+from memdash.app.db.models import Run, SavedView, Sweep
+from memdash.app.figures import page_figure
+from memdash.app.figures.axes import readable_axes
+from memdash.app.views.registry import VIEWS, Built, View
+from memdash.app.views.state import StateError, ViewState
+from memdash.app.web.deps import SessionDep, WriteSessionDep
+from memdash.app.web.live import figure_poll_url, selection_version
+from memdash.app.web.openapi_responses import PAGE_WITH_TWINS
+from memdash.app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["figures"])
 FORMATS = ("html", "json", "csv")

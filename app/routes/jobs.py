@@ -8,14 +8,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from app.db.models import Job, utcnow
-from app.jobs import queue
-from app.jobs.queue_eta import estimates, in_words
-from app.views import queries
-from app.web.auth import AdminDep
-from app.web.deps import DbId, SessionDep, WriteSessionDep, read_scope
-from app.web.openapi_responses import FORM, PAGE_WITH_TWINS
-from app.web.templating import is_htmx, render
+from memdash.app.db.models import Job, utcnow
+from memdash.app.jobs import queue
+from memdash.app.jobs.queue_eta import estimates, in_words
+from memdash.app.views import queries
+from memdash.app.web.auth import AdminDep
+from memdash.app.web.deps import DbId, SessionDep, WriteSessionDep, read_scope
+from memdash.app.web.openapi_responses import FORM, PAGE_WITH_TWINS
+from memdash.app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["jobs"])
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.routes.sweeps import sweep_state
-from app.views.state import ViewState
-from app.web.deps import DbId, SessionDep
-from app.web.live import figure_poll_url, selection_version, sweep_poll_url
-from app.web.templating import render
+from memdash.app.routes.sweeps import sweep_state
+from memdash.app.views.state import ViewState
+from memdash.app.web.deps import DbId, SessionDep
+from memdash.app.web.live import figure_poll_url, selection_version, sweep_poll_url
+from memdash.app.web.templating import render
 
 router = APIRouter(tags=["live"])
 CHANGED = "results-changed"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.views import queries
-from app.web.deps import SessionDep, SettingsDep
-from app.web.templating import render
+from memdash.app.views import queries
+from memdash.app.web.deps import SessionDep, SettingsDep
+from memdash.app.web.templating import render
 
 router = APIRouter(tags=["pages"])
 

@@ -9,16 +9,16 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.files.corpora import CorpusRejected
-from app.jobs.quantization import launch_study, with_run_defaults
-from app.kinds.quantization.params import QuantizationParams
-from app.kinds.scoring.plan import ScoringRejected
-from app.routes.checkpoints import page_with
-from app.web.auth import AdminDep
-from app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
-from app.web.form_words import in_form_words
-from app.web.openapi_responses import FORM
-from core.jobs import GGUF_TYPES, first_problem
+from memdash.app.files.corpora import CorpusRejected
+from memdash.app.jobs.quantization import launch_study, with_run_defaults
+from memdash.app.kinds.quantization.params import QuantizationParams
+from memdash.app.kinds.scoring.plan import ScoringRejected
+from memdash.app.routes.checkpoints import page_with
+from memdash.app.web.auth import AdminDep
+from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
+from memdash.app.web.form_words import in_form_words
+from memdash.app.web.openapi_responses import FORM
+from memdash.core.jobs import GGUF_TYPES, first_problem
 
 router = APIRouter(tags=["quantization"])
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import select
 
-from app.db.models import MODEL_FORMATS, Checkpoint, MetricPoint, Run
-from app.figures import figure_div
-from app.figures.run import curves_figure
-from app.web.deps import DbId, SessionDep
-from app.web.templating import render
+from memdash.app.db.models import MODEL_FORMATS, Checkpoint, MetricPoint, Run
+from memdash.app.figures import figure_div
+from memdash.app.figures.run import curves_figure
+from memdash.app.web.deps import DbId, SessionDep
+from memdash.app.web.templating import render
 
 router = APIRouter(tags=["runs"])
 

@@ -10,19 +10,19 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.db.models import Sweep
-from app.files.corpora import CorpusRejected, Writes, store_corpus
-from app.jobs.scoring import ScoringRejected, launch_scoring, store_sweep_data
-from app.kinds.scoring.params import ScoringParams
-from app.routes.checkpoints import page_with
-from app.settings import Settings
-from app.views.training import tagged_scoring
-from app.web.auth import AdminDep
-from app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
-from app.web.form_words import in_form_words
-from app.web.openapi_responses import FORM
-from core.canary_space import SECRET_PLACEHOLDER
-from core.jobs import first_problem
+from memdash.app.db.models import Sweep
+from memdash.app.files.corpora import CorpusRejected, Writes, store_corpus
+from memdash.app.jobs.scoring import ScoringRejected, launch_scoring, store_sweep_data
+from memdash.app.kinds.scoring.params import ScoringParams
+from memdash.app.routes.checkpoints import page_with
+from memdash.app.settings import Settings
+from memdash.app.views.training import tagged_scoring
+from memdash.app.web.auth import AdminDep
+from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
+from memdash.app.web.form_words import in_form_words
+from memdash.app.web.openapi_responses import FORM
+from memdash.core.canary_space import SECRET_PLACEHOLDER
+from memdash.core.jobs import first_problem
 
 router = APIRouter(tags=["scorings"])
 

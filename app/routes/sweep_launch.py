@@ -11,21 +11,21 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
-from app.db.models import Sweep
-from app.files.corpora import CorpusRejected, store_corpus
-from app.jobs import launcher
-from app.jobs.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
-from app.jobs.transfer import ImportError_, import_sweep
-from app.kinds import KINDS, LaunchRejected, SweepKind
-from app.settings import Settings
-from app.views import queries
-from app.web.auth import AdminDep
-from app.web.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
-from app.web.form_words import in_form_words
-from app.web.openapi_responses import FORM
-from app.web.templating import render
-from core.jobs import first_problem
-from core.params import Strict
+from memdash.app.db.models import Sweep
+from memdash.app.files.corpora import CorpusRejected, store_corpus
+from memdash.app.jobs import launcher
+from memdash.app.jobs.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
+from memdash.app.jobs.transfer import ImportError_, import_sweep
+from memdash.app.kinds import KINDS, LaunchRejected, SweepKind
+from memdash.app.settings import Settings
+from memdash.app.views import queries
+from memdash.app.web.auth import AdminDep
+from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
+from memdash.app.web.form_words import in_form_words
+from memdash.app.web.openapi_responses import FORM
+from memdash.app.web.templating import render
+from memdash.core.jobs import first_problem
+from memdash.core.params import Strict
 
 router = APIRouter(tags=["sweeps"])
 

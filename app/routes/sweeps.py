@@ -10,21 +10,21 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.db.models import Sweep
-from app.figures import figure_div
-from app.jobs.queue_eta import estimates, in_words
-from app.jobs.sweep_progress import sweep_progress
-from app.jobs.transfer import export_sweep
-from app.kinds import kind_of
-from app.settings import Settings
-from app.views import queries
-from app.views.registry import VIEWS
-from app.views.state import ViewState
-from app.views.sweep_sections import SECTIONS
-from app.web.deps import DbId, SessionDep, SettingsDep
-from app.web.live import selection_version, sweep_poll_url
-from app.web.openapi_responses import CSV_OR_JSON
-from app.web.templating import render
+from memdash.app.db.models import Sweep
+from memdash.app.figures import figure_div
+from memdash.app.jobs.queue_eta import estimates, in_words
+from memdash.app.jobs.sweep_progress import sweep_progress
+from memdash.app.jobs.transfer import export_sweep
+from memdash.app.kinds import kind_of
+from memdash.app.settings import Settings
+from memdash.app.views import queries
+from memdash.app.views.registry import VIEWS
+from memdash.app.views.state import ViewState
+from memdash.app.views.sweep_sections import SECTIONS
+from memdash.app.web.deps import DbId, SessionDep, SettingsDep
+from memdash.app.web.live import selection_version, sweep_poll_url
+from memdash.app.web.openapi_responses import CSV_OR_JSON
+from memdash.app.web.templating import render
 
 router = APIRouter(tags=["sweeps"])
 

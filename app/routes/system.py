@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app import __version__
-from app.web.deps import SessionDep, SettingsDep
+from memdash.app import __version__
+from memdash.app.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/-", tags=["system"])
 

@@ -8,17 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
-from app.figures import figure_div
-from app.views.registry import TRAINING_METRICS, VIEWS
-from app.views.state import ViewState
-from app.views.training import (
+from memdash.app.figures import figure_div
+from memdash.app.views.registry import TRAINING_METRICS, VIEWS
+from memdash.app.views.state import ViewState
+from memdash.app.views.training import (
     memorization_over_steps,
     series_rows,
     training_runs,
     training_scorings,
 )
-from app.web.deps import SessionDep
-from app.web.templating import render
+from memdash.app.web.deps import SessionDep
+from memdash.app.web.templating import render
 
 router = APIRouter(tags=["training"])
 RunName = Annotated[str, Path(max_length=200, pattern=r"^[\w.@+ -]+$")]

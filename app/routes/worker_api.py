@@ -28,15 +28,15 @@ from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.db.engine import session_scope
-from app.db.models import MODEL_FORMATS, RESUME_FORMAT, Checkpoint, Dataset, Job, Worker
-from app.files.storage import TooLarge, store_stream
-from app.jobs import queue
-from app.settings import Settings
-from app.web.deps import MAX_DB_ID, DbId, SettingsDep
-from core.jobs import first_problem
-from core.params import Strict
-from core.results import ModelArtifact
+from memdash.app.db.engine import session_scope
+from memdash.app.db.models import MODEL_FORMATS, RESUME_FORMAT, Checkpoint, Dataset, Job, Worker
+from memdash.app.files.storage import TooLarge, store_stream
+from memdash.app.jobs import queue
+from memdash.app.settings import Settings
+from memdash.app.web.deps import MAX_DB_ID, DbId, SettingsDep
+from memdash.core.jobs import first_problem
+from memdash.core.params import Strict
+from memdash.core.results import ModelArtifact
 
 router = APIRouter(prefix="/api/worker", tags=["worker protocol"])
 

@@ -14,12 +14,12 @@ import numpy as np
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.analysis.run_rows import run_row
-from app.analysis.scatter import extreme_indices
-from app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
-from app.views.state import ViewState
-from core.metrics.capacity import PAPER_ALPHA_FITTED_BF16, memorizable_bits
-from core.metrics.extraction import PREFIX_LENGTHS
+from memdash.app.analysis.run_rows import run_row
+from memdash.app.analysis.scatter import extreme_indices
+from memdash.app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
+from memdash.app.views.state import ViewState
+from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16, memorizable_bits
+from memdash.core.metrics.extraction import PREFIX_LENGTHS
 
 SCATTER_BUCKETS = 200
 SCATTER_TOP = 1000  # the most memorized samples are always drawn

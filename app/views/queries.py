@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import (
+from memdash.app.db.models import (
     SAMPLE_FIELDS,
     Checkpoint,
     Dataset,
@@ -21,10 +21,10 @@ from app.db.models import (
     Worker,
     utcnow,
 )
-from app.files.corpora import list_corpora
-from app.jobs.queue import CLAIM_ORDER
-from app.jobs.sweep_progress import SweepProgress, sweep_progress
-from app.settings import Settings
+from memdash.app.files.corpora import list_corpora
+from memdash.app.jobs.queue import CLAIM_ORDER
+from memdash.app.jobs.sweep_progress import SweepProgress, sweep_progress
+from memdash.app.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -11,23 +11,23 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.analysis.run_rows import text_rows
-from app.db.models import Sweep
-from app.figures.axes import mark_capacity
-from app.figures.canaries import exposure_figure, exposure_vs_data_figure
-from app.figures.capacity import alpha_figure, plateau_figure
-from app.figures.grouped import lines_figure, loss_pair_figure, split_lines_figure
-from app.figures.labels import label
-from app.figures.quantization import measure_vs_bits_figure
-from app.figures.scoring import mem_u_tfidf_figure, roc_figure
-from app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
-from app.figures.text import membership_figure
-from app.figures.training import training_figure
-from app.views import data
-from app.views.state import LINE_GROUP_KEYS, ViewState
-from app.views.training import latest_training_run, series_rows, training_scorings
-from core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
-from core.metrics.tfidf import rank_correlation
+from memdash.app.analysis.run_rows import text_rows
+from memdash.app.db.models import Sweep
+from memdash.app.figures.axes import mark_capacity
+from memdash.app.figures.canaries import exposure_figure, exposure_vs_data_figure
+from memdash.app.figures.capacity import alpha_figure, plateau_figure
+from memdash.app.figures.grouped import lines_figure, loss_pair_figure, split_lines_figure
+from memdash.app.figures.labels import label
+from memdash.app.figures.quantization import measure_vs_bits_figure
+from memdash.app.figures.scoring import mem_u_tfidf_figure, roc_figure
+from memdash.app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
+from memdash.app.figures.text import membership_figure
+from memdash.app.figures.training import training_figure
+from memdash.app.views import data
+from memdash.app.views.state import LINE_GROUP_KEYS, ViewState
+from memdash.app.views.training import latest_training_run, series_rows, training_scorings
+from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
+from memdash.core.metrics.tfidf import rank_correlation
 
 
 @dataclass

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.figures import figure_div
-from app.figures.scoring import (
+from memdash.app.figures import figure_div
+from memdash.app.figures.scoring import (
     distribution_figure,
     extraction_figure,
     mem_u_tfidf_figure,
     roc_figure,
 )
-from app.views import queries
+from memdash.app.views import queries
 
 TOP_SAMPLES = 25
 

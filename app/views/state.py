@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from core.jobs import first_problem
+from memdash.core.jobs import first_problem
 
 SORT_COLUMNS = ("mem_u_bits", "tfidf", "nll_bits", "extract_8", "extract_16", "extract_32")
 # What a figure can colour its lines or points by; each view names the ones that apply to it.

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Sweep
-from app.files.corpora import corpus_by_sha
-from app.views import queries
-from app.views.scoring_report import scoring_report
-from core.metrics.extraction import common_prefix
+from memdash.app.db.models import Sweep
+from memdash.app.files.corpora import corpus_by_sha
+from memdash.app.views import queries
+from memdash.app.views.scoring_report import scoring_report
+from memdash.core.metrics.extraction import common_prefix
 
 Section = Callable[[Session, Sweep, list[dict[str, Any]]], dict[str, Any]]
 

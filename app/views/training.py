@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.analysis.summaries import memorized_sets, predict_last
-from app.db.models import Run, Sweep
-from core.metrics.extraction import common_prefix, summary_prefix, summary_tested
+from memdash.app.analysis.summaries import memorized_sets, predict_last
+from memdash.app.db.models import Run, Sweep
+from memdash.core.metrics.extraction import common_prefix, summary_prefix, summary_tested
 
 
 def _tag(sweep: Sweep) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from app.settings import Settings, is_loopback
-from app.web.deps import SettingsDep
+from memdash.app.settings import Settings, is_loopback
+from memdash.app.web.deps import SettingsDep
 
 
 def _presented_token(request: Request) -> str:

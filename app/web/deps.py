@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.engine import Transactions, session_scope
-from app.settings import Settings
+from memdash.app.db.engine import Transactions, session_scope
+from memdash.app.settings import Settings
 
 
 def get_settings(request: Request) -> Settings:

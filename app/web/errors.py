@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web.templating import templates
+from memdash.app.web.templating import templates
 
 log = logging.getLogger("memdash.errors")
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.models import MetricPoint, Run, Sweep
+from memdash.app.db.models import MetricPoint, Run, Sweep
 
 ACTIVE = ("queued", "running")
 

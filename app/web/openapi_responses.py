@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse
 
-from app.web.errors import ErrorOut
+from memdash.app.web.errors import ErrorOut
 
 _ERROR_CODES = (403, 404, 409, 413, 415, 422)
 _ERROR_BOTH = {

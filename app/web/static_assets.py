@@ -38,7 +38,7 @@ IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 def _content_version(relative: str) -> str:
     import hashlib
 
-    from app.paths import STATIC_DIR
+    from memdash.app.paths import STATIC_DIR
 
     return hashlib.sha256((STATIC_DIR / relative).read_bytes()).hexdigest()[:12]
 

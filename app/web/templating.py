@@ -11,13 +11,20 @@ from jinja2 import ChoiceLoader, FunctionLoader
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
-from app import __version__
-from app.figures.labels import GROUP_WORDS, JOB_KIND_WORDS, SAMPLE_COLUMNS, TERMS, label, number
-from app.kinds import KINDS
-from app.paths import TEMPLATES_DIR
-from app.web.static_assets import asset_url
-from core.metrics.extraction import PREFIX_LENGTHS
-from core.metrics.reference_soundness import verdict_words
+from memdash.app import __version__
+from memdash.app.figures.labels import (
+    GROUP_WORDS,
+    JOB_KIND_WORDS,
+    SAMPLE_COLUMNS,
+    TERMS,
+    label,
+    number,
+)
+from memdash.app.kinds import KINDS
+from memdash.app.paths import TEMPLATES_DIR
+from memdash.app.web.static_assets import asset_url
+from memdash.core.metrics.extraction import PREFIX_LENGTHS
+from memdash.core.metrics.reference_soundness import verdict_words
 
 
 def kind_page(name: str) -> tuple[str, str, Any] | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from core.metrics.codelength import uniform_code_bits
+from memdash.core.metrics.codelength import uniform_code_bits
 
 
 def unintended_memorization_bits(

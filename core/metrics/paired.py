@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from core.metrics.membership import BOOTSTRAP_RESAMPLES, roc_auc
+from memdash.core.metrics.membership import BOOTSTRAP_RESAMPLES, roc_auc
 
 
 @dataclass(frozen=True)

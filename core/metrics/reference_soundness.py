@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS
+from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS
 
 MOSTLY = 0.5  # a generalization share above this: mem_U is mostly generalization
 

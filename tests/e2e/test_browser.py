@@ -134,7 +134,7 @@ def test_launch_watch_figure_share(tmp_path: Path, database_url, engine, browser
         fresh.close()
 
         # Every page works offline (no request leaves the server) and logs no error.
-        from app.views.registry import VIEWS
+        from memdash.app.views.registry import VIEWS
 
         outside: list[str] = []
         offline = browser.new_context()

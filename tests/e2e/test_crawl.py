@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.db.models import RESUME_FORMAT, Checkpoint, Job
+from memdash.app.db.models import RESUME_FORMAT, Checkpoint, Job
 from tests.checkpoint_factory import random_neox, zip_folder
 from tests.e2e.chromium import CHROMIUM, FLAGS
 from tests.e2e.crawl import run_crawl

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.views.registry import VIEWS
+from memdash.app.views.registry import VIEWS
 from tests.e2e.test_browser import _watch_console, browser  # noqa: F401  (the fixture)
 from tests.figure_data import (
     add_capacity_sweep,

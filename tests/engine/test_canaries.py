@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from core.canary_space import CanarySpace
-from worker.canaries import canary_tokens, measure, plant
-from worker.data.padding import pad_rows
-from worker.data.tokenizer import train_byte_bpe
-from worker.inference import MemdashScorer
-from worker.model import GPT, GPTConfig
-from worker.train import train
-from worker.train_config import TrainConfig
+from memdash.core.canary_space import CanarySpace
+from memdash.worker.canaries import canary_tokens, measure, plant
+from memdash.worker.data.padding import pad_rows
+from memdash.worker.data.tokenizer import train_byte_bpe
+from memdash.worker.inference import MemdashScorer
+from memdash.worker.model import GPT, GPTConfig
+from memdash.worker.train import train
+from memdash.worker.train_config import TrainConfig
 
 SPEC = CanarySpace(
     template="the pin of user {n} is {secret}.", alphabet="0123456789", secret_length=3
@@ -59,8 +59,8 @@ def test_planted_canaries_are_exposed_and_extractable_controls_are_not() -> None
 def test_an_exact_rank_leaves_the_other_canaries_out_as_a_sampled_one_does() -> None:
     """Two canaries in one context (no {n} in the template), 16 secrets: the exact rank of one
     counts only the secrets nobody planted above it, never the other canary (issue 37)."""
-    from core.metrics.exposure import exposure_from_rank
-    from worker.canaries import Canary, _code_bits
+    from memdash.core.metrics.exposure import exposure_from_rank
+    from memdash.worker.canaries import Canary, _code_bits
 
     spec = CanarySpace(template="code {secret}.", alphabet="01", secret_length=4)
     secrets = [format(i, "04b") for i in range(16)]

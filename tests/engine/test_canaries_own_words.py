@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.canary_space import ScoringCanaries
+from memdash.core.canary_space import ScoringCanaries
 from tests import checkpoint_factory as factory
 
 pytestmark = pytest.mark.slow
@@ -42,9 +42,9 @@ def _train(folder: Path, steps: int = 200) -> None:
 def test_each_canary_is_exposed_in_its_own_words(tmp_path: Path) -> None:
     import torch
 
-    from worker.checkpoint_files import inspect_folder
-    from worker.hf_load import load_causal_lm
-    from worker.jobs.score import canary_summary
+    from memdash.worker.checkpoint_files import inspect_folder
+    from memdash.worker.hf_load import load_causal_lm
+    from memdash.worker.jobs.score import canary_summary
 
     torch.set_num_threads(1)
     _train(tmp_path / "model")

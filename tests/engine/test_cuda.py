@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from worker.data.synthetic import uniform_tokens
-from worker.inference import MemdashScorer, greedy_continuations, token_nll_bits
-from worker.model import GPT, GPTConfig
-from worker.stacked_model import stack_state, stacked_logits
-from worker.train import train, train_many
-from worker.train_config import TrainConfig
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.inference import MemdashScorer, greedy_continuations, token_nll_bits
+from memdash.worker.model import GPT, GPTConfig
+from memdash.worker.stacked_model import stack_state, stacked_logits
+from memdash.worker.train import train, train_many
+from memdash.worker.train_config import TrainConfig
 
 pytestmark = [
     pytest.mark.cuda,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from transformers import PreTrainedTokenizerFast
 
-from worker.data.cut import cut_documents
-from worker.data.tokenizer import train_byte_bpe
+from memdash.worker.data.cut import cut_documents
+from memdash.worker.data.tokenizer import train_byte_bpe
 
 CHINESE = "人人生而自由，在尊严和权利上一律平等。他们赋有理性和良心，并应以兄弟关系的精神相待。"
 

@@ -7,13 +7,19 @@ import re
 import numpy as np
 import pytest
 
-from core.metrics.script import dominant_script
-from worker.batches import EpochBatches
-from worker.data.dedup import unique_row_indices
-from worker.data.padding import PAD, lengths
-from worker.data.synthetic import uniform_tokens
-from worker.data.text import Document, build_text_dataset, char_starts, cut_stream, token_bytes
-from worker.data.tokenizer import train_byte_bpe
+from memdash.core.metrics.script import dominant_script
+from memdash.worker.batches import EpochBatches
+from memdash.worker.data.dedup import unique_row_indices
+from memdash.worker.data.padding import PAD, lengths
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.data.text import (
+    Document,
+    build_text_dataset,
+    char_starts,
+    cut_stream,
+    token_bytes,
+)
+from memdash.worker.data.tokenizer import train_byte_bpe
 
 
 def test_uniform_tokens_are_deterministic_and_nested() -> None:
@@ -166,7 +172,7 @@ def test_a_corpus_too_small_to_hold_out_says_what_to_change() -> None:
 
 
 def test_a_full_data_reference_is_sound_only_with_more_data_and_a_lower_held_out_loss() -> None:
-    from worker.jobs.train_text import reference_sound
+    from memdash.worker.jobs.train_text import reference_sound
 
     summary = {"reference_heldout_loss_bits": 4.0, "heldout_loss_bits": 5.0}
     assert reference_sound(summary, n_train=100, n_reference_train=400)
@@ -204,8 +210,8 @@ def test_the_quick_text_presets_split_of_the_demo_corpus() -> None:
     and Chinese entries; V = 512, S = 32, 256 held out): every held-out group within a few
     samples of its training share, and a group with no held-out document (a tiny one) gets
     none rather than stopping the split (the quick text preset failed on it once)."""
-    from worker.data.demo_corpus import demo_corpus
-    from worker.data.tokenizer import train_byte_bpe
+    from memdash.worker.data.demo_corpus import demo_corpus
+    from memdash.worker.data.tokenizer import train_byte_bpe
 
     documents = [line.document() for line in demo_corpus(seed=0)]
     dataset = build_text_dataset(documents, lambda t: train_byte_bpe(t, 512), 32, 256, 0)

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import torch
 
-from core.results import non_finite
-from worker.evaluate_text import evaluate_text
-from worker.inference import MemdashScorer
-from worker.model import GPT, GPTConfig
+from memdash.core.results import non_finite
+from memdash.worker.evaluate_text import evaluate_text
+from memdash.worker.inference import MemdashScorer
+from memdash.worker.model import GPT, GPTConfig
 
 
 def test_non_finite_names_the_first_bad_field() -> None:

@@ -10,11 +10,11 @@ import gguf
 import pytest
 import torch
 
-from core.jobs import GGUF_TYPES
+from memdash.core.jobs import GGUF_TYPES
+from memdash.worker.checkpoint_files import inspect_folder
+from memdash.worker.gguf_export import gpt2_to_gguf, requantize
+from memdash.worker.hf_load import load_causal_lm
 from tests import checkpoint_factory as factory
-from worker.checkpoint_files import inspect_folder
-from worker.gguf_export import gpt2_to_gguf, requantize
-from worker.hf_load import load_causal_lm
 
 
 @pytest.fixture(scope="module")

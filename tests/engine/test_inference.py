@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
 
-from worker.inference import HFScorer, MemdashScorer, greedy_continuations, token_nll_bits
-from worker.model import GPT, GPTConfig
+from memdash.worker.inference import HFScorer, MemdashScorer, greedy_continuations, token_nll_bits
+from memdash.worker.model import GPT, GPTConfig
 
 
 def _model() -> GPT:
@@ -66,8 +66,8 @@ def test_a_transformers_gpt_neox_fits_the_same_interface() -> None:
 def test_extraction_is_tested_only_with_enough_tokens_after_the_prefix() -> None:
     """A sample with 1 or 7 tokens after the k-token prefix is not tested (None); one with 8 is.
     A one-token continuation would read "extracted" by its closing period alone."""
-    from core.metrics.extraction import MIN_CONTINUATION
-    from worker.evaluate_text import ragged_extraction_scores
+    from memdash.core.metrics.extraction import MIN_CONTINUATION
+    from memdash.worker.evaluate_text import ragged_extraction_scores
 
     torch.manual_seed(0)
     scorer = MemdashScorer(GPT(GPTConfig(vocab_size=32, seq_len=32, n_layer=1, d_model=16)))

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.jobs import JOBS, SleepJob, job_result
-from core.results import GroupResult, RunResult, SleepResult
-from worker.child import result_message
-from worker.evaluate import evaluate_uniform
-from worker.inference import MemdashScorer
-from worker.jobs.context import JobContext
-from worker.model import GPT, GPTConfig
+from memdash.core.jobs import JOBS, SleepJob, job_result
+from memdash.core.results import GroupResult, RunResult, SleepResult
+from memdash.worker.child import result_message
+from memdash.worker.evaluate import evaluate_uniform
+from memdash.worker.inference import MemdashScorer
+from memdash.worker.jobs.context import JobContext
+from memdash.worker.model import GPT, GPTConfig
 
 
 @pytest.mark.parametrize("kind", sorted(JOBS))

@@ -12,15 +12,15 @@ import pytest
 import torch
 from torch import Tensor
 
-from core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
-from core.params import Shape
-from worker.data.recall import RecallTask
-from worker.data.synthetic import uniform_tokens
-from worker.memory import identity_rows, memory_scan
-from worker.model import GPT, GPTConfig, decode_piecewise
-from worker.stacked_model import check_equivalent
-from worker.train import train
-from worker.train_config import TrainConfig
+from memdash.core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
+from memdash.core.params import Shape
+from memdash.worker.data.recall import RecallTask
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.memory import identity_rows, memory_scan
+from memdash.worker.model import GPT, GPTConfig, decode_piecewise
+from memdash.worker.stacked_model import check_equivalent
+from memdash.worker.train import train
+from memdash.worker.train_config import TrainConfig
 
 LM2 = GPTConfig(vocab_size=64, seq_len=16, n_layer=2, d_model=32, memory_slots=8)
 FAST = TrainConfig(max_steps=400, batch_size=32, lr=1e-2, warmup_steps=20, eval_every=50)
@@ -271,7 +271,7 @@ def test_the_recall_task_asks_for_a_value_only_a_memory_can_reach() -> None:
 def test_the_job_memory_estimate_counts_the_scans_saved_banks() -> None:
     """An LM2 job's estimate adds, per model, sequence, position and layer, what the scan keeps
     for the backward pass: 4·N·d + 2·heads·N + (2·heads + 6)·d floats (d = 32: one head)."""
-    from core.job_cost import stack_job_bytes
+    from memdash.core.job_cost import stack_job_bytes
 
     plain = stack_job_bytes(2, 1000, 0, batch_size=8, seq_len=16, n_layer=2, d_model=32)
     lm2 = stack_job_bytes(

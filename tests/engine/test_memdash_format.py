@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from worker.checkpoint_files import CheckpointRejected, inspect_folder, unpack
-from worker.data.tokenizer import train_byte_bpe
-from worker.hf_export import to_hf_gpt2
-from worker.hf_load import load_causal_lm
-from worker.inference import MemdashScorer, token_nll_bits
-from worker.memdash_format import pack_memdash_model, save_memdash_folder
-from worker.model import GPT, GPTConfig
+from memdash.worker.checkpoint_files import CheckpointRejected, inspect_folder, unpack
+from memdash.worker.data.tokenizer import train_byte_bpe
+from memdash.worker.hf_export import to_hf_gpt2
+from memdash.worker.hf_load import load_causal_lm
+from memdash.worker.inference import MemdashScorer, token_nll_bits
+from memdash.worker.memdash_format import pack_memdash_model, save_memdash_folder
+from memdash.worker.model import GPT, GPTConfig
 
 TEXTS = ["the memory module reads and writes", "a slot holds a vector", "gates decide"] * 5
 CONFIG = GPTConfig(vocab_size=300, seq_len=16, n_layer=2, d_model=16, memory_slots=4)

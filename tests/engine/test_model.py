@@ -6,11 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.metrics.capacity import gpt2_param_count
-from worker.fused_ce import tied_head_cross_entropy
-from worker.hf_export import save_hf_folder, to_hf_gpt2
-from worker.model import GPT, GPTConfig, decode_piecewise
-from worker.stacked_model import stack_state, stacked_logits
+from memdash.core.metrics.capacity import gpt2_param_count
+from memdash.worker.fused_ce import tied_head_cross_entropy
+from memdash.worker.hf_export import save_hf_folder, to_hf_gpt2
+from memdash.worker.model import GPT, GPTConfig, decode_piecewise
+from memdash.worker.stacked_model import stack_state, stacked_logits
 
 
 @pytest.mark.parametrize(("n_layer", "d_model"), [(1, 32), (2, 64), (4, 128), (8, 256)])

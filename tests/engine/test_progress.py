@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.evaluate_text import PhaseProgress
+from memdash.worker.evaluate_text import PhaseProgress
 
 
 def test_phases_add_up_by_weight_and_parts_continue_each_other() -> None:

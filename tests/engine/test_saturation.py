@@ -10,9 +10,9 @@ import math
 
 import pytest
 
-from core.results import saturated
-from worker.saturation import Saturation
-from worker.train_config import TrainConfig
+from memdash.core.results import saturated
+from memdash.worker.saturation import Saturation
+from memdash.worker.train_config import TrainConfig
 
 CONFIG = TrainConfig(patience_evals=3, min_gain_share=0.002, lr_cuts=2, lr_cut_factor=0.5)
 V, S = 64, 16
@@ -103,8 +103,8 @@ def test_past_capacity_the_default_rule_and_a_four_times_stricter_one_agree() ->
 
     import torch
 
-    from app.kinds.capacity.params import capacity_preset
     from bench.saturation_rule import memorized_bits
+    from memdash.app.kinds.capacity.params import capacity_preset
 
     torch.set_num_threads(1)
     preset = capacity_preset("quick").model_copy(update={"seeds": 1, "capacity_multiples": [4]})

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.stratified import group_quotas, stratified_sample
+from memdash.core.stratified import group_quotas, stratified_sample
 from tests import checkpoint_factory as factory
 from tests.score_job import run_scoring
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from core.jobs import job_params
-from core.metrics.extraction import PREFIX_LENGTHS, summary_prefix, summary_tested
-from worker.jobs import train_text
-from worker.jobs.context import JobContext
+from memdash.core.jobs import job_params
+from memdash.core.metrics.extraction import PREFIX_LENGTHS, summary_prefix, summary_tested
+from memdash.worker.jobs import train_text
+from memdash.worker.jobs.context import JobContext
 
 pytestmark = pytest.mark.slow  # real text jobs: the full suite (make test) runs them
 

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from core.metrics.codelength import sample_code_bits
-from core.metrics.memorization import synthetic_memorization_totals
-from worker.data.synthetic import uniform_tokens
-from worker.inference import MemdashScorer, token_nll_bits
-from worker.model import GPTConfig
-from worker.train import train, train_many
-from worker.train_checkpoint import load_checkpoint
-from worker.train_config import TrainConfig
+from memdash.core.metrics.codelength import sample_code_bits
+from memdash.core.metrics.memorization import synthetic_memorization_totals
+from memdash.worker.data.synthetic import uniform_tokens
+from memdash.worker.inference import MemdashScorer, token_nll_bits
+from memdash.worker.model import GPTConfig
+from memdash.worker.train import train, train_many
+from memdash.worker.train_checkpoint import load_checkpoint
+from memdash.worker.train_config import TrainConfig
 
 MODEL = GPTConfig(vocab_size=64, seq_len=16, n_layer=1, d_model=32)
 FAST = TrainConfig(max_steps=400, batch_size=32, lr=1e-2, warmup_steps=20, eval_every=50)

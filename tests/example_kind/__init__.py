@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.kinds.registry import KINDS, SweepKind, register
+from memdash.app.kinds.registry import KINDS, SweepKind, register
 from tests.example_kind.params import PRESETS, CountdownParams
 from tests.example_kind.plan import launch
 from tests.example_kind.summary import summarize

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from core.params import Strict
+from memdash.core.params import Strict
 
 
 class CountdownParams(Strict):

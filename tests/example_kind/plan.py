@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Run
-from app.kinds.registry import PlannedJob, SweepPlan, new_sweep
-from core.jobs import SleepJob
+from memdash.app.db.models import Run
+from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from memdash.core.jobs import SleepJob
 from tests.example_kind.params import CountdownParams
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Run
+from memdash.app.db.models import Run
 
 
 def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.db.models import Run
-from app.figures.capacity import alpha_figure
-from app.kinds.capacity.summary import summarize
-from core.metrics.capacity import fit_alpha, seeds_apart
+from memdash.app.db.models import Run
+from memdash.app.figures.capacity import alpha_figure
+from memdash.app.kinds.capacity.summary import summarize
+from memdash.core.metrics.capacity import fit_alpha, seeds_apart
 
 PARAMS = {"small": 1000, "mid": 2000, "large": 4000, "huge": 8000}
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.analysis.architecture_summary import architecture_summary
+from memdash.app.analysis.architecture_summary import architecture_summary
 
 
 def _run(shape: str, seed: int, n: int, bits: float) -> SimpleNamespace:
@@ -80,7 +80,7 @@ def test_a_range_across_one_says_neither_and_one_plain_shape_gives_no_bits_per_s
 def test_text_runs_compare_with_the_plain_run_on_the_same_training_set() -> None:
     """mem_U per parameter (330/1500)/(200/1000) = 1.1 and (270/1500)/(200/1000) = 0.9 over
     two seeds: "about as much"; extraction 0.1 higher in both."""
-    from app.analysis.architecture_summary import text_comparison
+    from memdash.app.analysis.architecture_summary import text_comparison
 
     def run(arch: str, seed: int, params: int, bits: float, extract: float) -> SimpleNamespace:
         config = {"shape": "A" if arch == "GPT" else "A LM2", "architecture": arch}
@@ -113,8 +113,8 @@ def test_memory_bits_come_with_the_interval_alphas_interval_implies() -> None:
     (1000² + 2000²) = 2.4 with a wide interval; the LM2 (1,000 non-memory parameters, 10 slots of
     d = 8: an 80-parameter bank) stores 2,700 − 2.4 · 1,000 = 300 bits beyond them: 30 per
     slot, 3.75 per bank parameter, each between the bounds α's interval gives."""
-    from app.analysis.architecture_summary import memory_bits
-    from core.metrics.capacity import fit_alpha
+    from memdash.app.analysis.architecture_summary import memory_bits
+    from memdash.core.metrics.capacity import fit_alpha
 
     shapes = [
         _shape("A", "GPT", 1000, 0, 2000.0),

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.stratified import balanced_sets
+from memdash.core.stratified import balanced_sets
 
 
 def test_a_grouped_heldout_list_gives_the_attack_every_group() -> None:

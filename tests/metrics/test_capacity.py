@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.metrics.capacity import (
+from memdash.core.metrics.capacity import (
     PAPER_TABLE,
     CapacityPoint,
     capacity_per_config,
@@ -63,7 +63,7 @@ def test_a_size_with_a_missing_seed_does_not_win_the_maximum() -> None:
 
 def test_the_entropy_line_is_what_can_be_memorized() -> None:
     """N·(S−1)·log2 V: the first token is coded uniformly by both codes (SPEC 1, 3)."""
-    from core.metrics.capacity import memorizable_bits
+    from memdash.core.metrics.capacity import memorizable_bits
 
     assert memorizable_bits(10, 64, 2048) == 10 * 63 * 11
     assert memorizable_bits(128, 16, 64) == 128 * 15 * 6
@@ -162,7 +162,7 @@ def test_the_papers_predictor_on_its_data_bound_rows() -> None:
 
 
 def test_refinement_sizes_bracket_the_peak() -> None:
-    from core.metrics.capacity import refinement_sizes
+    from memdash.core.metrics.capacity import refinement_sizes
 
     # Peak inside the grid: the geometric midpoints towards both neighbours.
     assert refinement_sizes({10: 1.0, 20: 5.0, 40: 3.0}) == [14, 28]

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.metrics.codelength import (
+from memdash.core.metrics.codelength import (
     corpus_bits_per_byte,
     corpus_bits_per_token,
     nats_to_bits,
     sample_code_bits,
     uniform_code_bits,
 )
-from core.metrics.compression import lzma_bits, zlib_bits
-from core.metrics.memorization import (
+from memdash.core.metrics.compression import lzma_bits, zlib_bits
+from memdash.core.metrics.memorization import (
     generalization_bits,
     memorization_totals,
     synthetic_memorization_totals,

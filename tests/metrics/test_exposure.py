@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from core.metrics.exposure import (
+from memdash.core.metrics.exposure import (
     SecretSpace,
     estimate_exposure,
     expected_control_exposure_bits,

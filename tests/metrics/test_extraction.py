@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.metrics.extraction import (
+from memdash.core.metrics.extraction import (
     PYTHIA_PREDICTION_12B,
     extraction_rate,
     memorization_score,

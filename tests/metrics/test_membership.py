@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import f1_score, precision_recall_curve, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
-from core.metrics.membership import (
+from memdash.core.metrics.membership import (
     best_threshold_f1,
     f1_at_median,
     loss_attack_scores,
@@ -21,7 +21,7 @@ from core.metrics.membership import (
     tpr_at_fpr,
     zlib_ratio_scores,
 )
-from core.metrics.scaling_law import (
+from memdash.core.metrics.scaling_law import (
     f1_from_x,
     fit_scaling_law,
     predicted_mi_f1,
@@ -87,7 +87,7 @@ def test_bootstrap_intervals_cover_the_true_auc_about_95_percent_of_the_time() -
     """Scores N(δ, 1) for members and N(0, 1) for non-members: the true AUC is Φ(δ/√2)."""
     from scipy.stats import norm
 
-    from core.metrics.membership import bootstrap_intervals
+    from memdash.core.metrics.membership import bootstrap_intervals
 
     shift, n, trials = 0.5, 100, 200
     true_auc = float(norm.cdf(shift / np.sqrt(2)))
@@ -105,7 +105,7 @@ def test_bootstrap_intervals_cover_the_true_auc_about_95_percent_of_the_time() -
 def test_min_k_plus_plus_zscores_by_hand() -> None:
     """A 3-token vocabulary: p = (0.5, 0.25, 0.25) at the first position, a certain token at
     the second. μ = Σ p log p, σ² = Σ p (log p − μ)², z = (log p(x) − μ)/σ."""
-    from core.metrics.membership import next_token_zscores
+    from memdash.core.metrics.membership import next_token_zscores
 
     p = np.array([0.5, 0.25, 0.25])
     mu = float((p * np.log(p)).sum())  # −1.0397
@@ -194,7 +194,7 @@ def test_the_low_fpr_tpr_interval_covers_the_true_tpr() -> None:
     least 95% of 400 draws (a plain bootstrap covered less: it leans upward)."""
     from scipy.stats import norm
 
-    from core.metrics.membership import tpr_interval
+    from memdash.core.metrics.membership import tpr_interval
 
     truth = 1 - norm.cdf(norm.ppf(0.99) - 1)
     rng = np.random.default_rng(11)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.analysis.quantization import Split, unpaired_reason
-from app.db.models import Run
-from core.metrics.paired import paired_ratio_difference
+from memdash.app.analysis.quantization import Split, unpaired_reason
+from memdash.app.db.models import Run
+from memdash.core.metrics.paired import paired_ratio_difference
 
 
 def _split(n: int, attacked: list[int]) -> Split:
@@ -54,7 +54,7 @@ def test_a_paired_ratio_is_the_corpus_ratio_of_each_file() -> None:
 def test_a_source_without_a_vocabulary_size_is_not_paired_and_does_not_fail() -> None:
     """The summary of a study is written when its last job ends: a file whose model records no
     vocabulary size (log2 V is the first token's code) gets a reason, not an exception."""
-    from app.analysis.quantization import compare
+    from memdash.app.analysis.quantization import compare
 
     source, other = Run(config={}, summary={}), Run(config={}, summary={})
     assert compare(None, source, other) == {  # type: ignore[arg-type]

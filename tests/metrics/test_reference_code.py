@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.metrics.reference_code import shares, shortest_code
+from memdash.core.metrics.reference_code import shares, shortest_code
 
 
 def test_the_shortest_code_per_sample() -> None:

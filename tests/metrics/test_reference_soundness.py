@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.metrics.compression import COMPRESSORS
-from core.metrics.reference_soundness import (
+from memdash.core.metrics.compression import COMPRESSORS
+from memdash.core.metrics.reference_soundness import (
     mostly_generalization,
     reference_verdict,
     verdict_words,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.metrics.extraction import (
+from memdash.core.metrics.extraction import (
     MIN_CONTINUATION,
     PREFIX_LENGTHS,
     common_prefix,

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from core.metrics.script import dominant_script
-from core.metrics.tfidf import rank_correlation, tfidf_rarity
+from memdash.core.metrics.script import dominant_script
+from memdash.core.metrics.tfidf import rank_correlation, tfidf_rarity
 
 
 def test_tfidf_by_hand() -> None:

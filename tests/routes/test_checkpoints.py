@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.db.models import Checkpoint
-from app.settings import Settings
+from memdash.app.db.models import Checkpoint
+from memdash.app.settings import Settings
 from tests import checkpoint_factory as factory
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -224,8 +224,8 @@ def test_files_without_a_tokenizer_can_borrow_one(
 def test_delete_keeps_results_and_refuses_while_a_job_needs_it(
     client: TestClient, models, tmp_path: Path, settings: Settings, session_factory
 ) -> None:
-    from app.db.models import Evaluation
-    from app.jobs import queue
+    from memdash.app.db.models import Evaluation
+    from memdash.app.jobs import queue
 
     body = _post(client, factory.tar_gz(models["neox"], tmp_path / "neox.tar.gz")).json()
     with session_factory.begin() as session:
@@ -261,9 +261,9 @@ def test_an_lm2_in_memdash_format_is_accepted_and_a_broken_one_refused(
 ) -> None:
     """An LM2 (no Hugging Face architecture) uploads as memdash's own folder, validated like
     any upload: its config against its weights, then its tokenizer."""
-    from worker.data.tokenizer import train_byte_bpe
-    from worker.memdash_format import pack_memdash_model
-    from worker.model import GPT, GPTConfig
+    from memdash.worker.data.tokenizer import train_byte_bpe
+    from memdash.worker.memdash_format import pack_memdash_model
+    from memdash.worker.model import GPT, GPTConfig
 
     config = GPTConfig(vocab_size=300, seq_len=16, n_layer=2, d_model=16, memory_slots=4)
     tokenizer = train_byte_bpe(["an LM2 upload", "memory slots"] * 4, 300)

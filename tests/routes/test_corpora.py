@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.db.models import Dataset, Sweep
-from app.settings import Settings
+from memdash.app.db.models import Dataset, Sweep
+from memdash.app.settings import Settings
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 LINES = "".join(f"line number {i} of a small corpus, with some words\n" for i in range(400))

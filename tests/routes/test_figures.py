@@ -13,9 +13,9 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from app.db.models import Sweep
-from app.figures.grouped import add_grouped_lines
-from app.views.registry import VIEWS
+from memdash.app.db.models import Sweep
+from memdash.app.figures.grouped import add_grouped_lines
+from memdash.app.views.registry import VIEWS
 from tests.figure_data import add_capacity_sweep, add_text_sweep
 
 
@@ -246,7 +246,7 @@ def test_share_link_reproduces_the_figure_read_only(client: TestClient, sweeps) 
 def test_a_frozen_link_keeps_the_data_as_of_when_it_was_made(
     client: TestClient, sweeps, session_factory
 ) -> None:
-    from app.db.models import Run
+    from memdash.app.db.models import Run
 
     query = f"sweeps={sweeps['text']}"
     body = {"path": "/figures/memorization", "query": query}
@@ -369,7 +369,7 @@ def _bundle_trace_types() -> set[str]:
     """The trace types the vendored plotly.js bundle registers (one module entry per type)."""
     import re
 
-    from app.paths import STATIC_DIR
+    from memdash.app.paths import STATIC_DIR
 
     bundle = (STATIC_DIR / "vendor/plotly/plotly-basic.min.js").read_text()
     return set(re.findall(r'moduleType:"trace",name:"([a-z0-9]+)"', bundle))
@@ -379,7 +379,7 @@ def test_every_trace_a_figure_draws_is_one_the_page_bundle_can_draw(client, swee
     """plotly.js draws a trace of a type its bundle lacks as a plain scatter, without an error
     (checked in Chromium: a scattergl trace under the cartesian bundle): a histogram would turn
     into a scatter of raw values. Every type drawn must be one the bundle registers."""
-    from app.figures.scoring import distribution_figure, mem_u_tfidf_figure
+    from memdash.app.figures.scoring import distribution_figure, mem_u_tfidf_figure
 
     drawable = _bundle_trace_types()
     assert {"scatter", "bar"} <= drawable
@@ -395,7 +395,7 @@ def test_every_trace_a_figure_draws_is_one_the_page_bundle_can_draw(client, swee
 
 
 def test_loss_distributions_are_binned_on_edges_both_groups_share() -> None:
-    from app.figures.scoring import distribution_figure
+    from memdash.app.figures.scoring import distribution_figure
 
     members, nonmembers = [0.0, 0.1, 0.2, 3.9, 0.3, 0.1, 0.2, 0.2], [2.0, 4.0, 4.0, 3.8]
     bars = distribution_figure(members, nonmembers).data
@@ -556,8 +556,8 @@ def test_the_membership_law_is_the_sweeps_stored_fit(client: TestClient, sweeps,
     its curve is the stored constants' law, so the sweep page and the figure agree."""
     import numpy as np
 
-    from app.db.models import Sweep
-    from core.metrics.scaling_law import f1_from_x
+    from memdash.app.db.models import Sweep
+    from memdash.core.metrics.scaling_law import f1_from_x
 
     with session_factory() as session:
         fit = session.get(Sweep, sweeps["text"]).summary["scaling_law_fit"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from app.db.models import Worker
-from app.jobs import queue
+from memdash.app.db.models import Worker
+from memdash.app.jobs import queue
 
 
 def _page(client: TestClient, **headers: str) -> BeautifulSoup:
@@ -54,8 +54,8 @@ def test_jobs_show_and_poll_while_active(client: TestClient, session_factory) ->
 def test_time_left_and_start_estimates_come_from_measured_rates(session_factory) -> None:
     from datetime import timedelta
 
-    from app.db.models import Job, utcnow
-    from app.jobs.queue_eta import estimates, in_words
+    from memdash.app.db.models import Job, utcnow
+    from memdash.app.jobs.queue_eta import estimates, in_words
 
     with session_factory.begin() as session:
         worker = Worker(name="w")
@@ -100,7 +100,7 @@ def test_cancel_and_requeue_buttons(client: TestClient, session_factory) -> None
 
 
 def test_actions_need_the_admin_token_beyond_loopback(settings, engine, session_factory) -> None:
-    from app.main import create_app
+    from memdash.app.main import create_app
 
     public = settings.model_copy(update={"host": "0.0.0.0"})
     with session_factory.begin() as session:
@@ -121,8 +121,8 @@ def test_on_loopback_an_admin_token_is_still_required_once_configured(
     """Behind a reverse proxy on the same host every visitor arrives from loopback: with
     MEMDASH_TOKEN set, launch, upload, delete and requeue need it there too; the read token
     (the people a link was shared with) is not enough."""
-    from app.main import create_app
-    from app.web.auth import access_line
+    from memdash.app.main import create_app
+    from memdash.app.web.auth import access_line
 
     shared = settings.model_copy(update={"host": "127.0.0.1", "read_token": "reader"})
     with session_factory.begin() as session:
@@ -160,7 +160,7 @@ def test_the_queue_is_in_claim_order_and_lost_workers_start_nothing(
 ) -> None:
     from datetime import timedelta
 
-    from app.db.models import utcnow
+    from memdash.app.db.models import utcnow
 
     with session_factory.begin() as session:
         ids = [queue.enqueue(session, "sleep", {}, priority=p).id for p in (5, 0, 3)]

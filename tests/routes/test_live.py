@@ -6,7 +6,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from app.db.models import Run, Sweep
+from memdash.app.db.models import Run, Sweep
 from tests.figure_data import add_text_sweep
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from app.db.models import Run, Sweep, Worker, utcnow
-from app.jobs import queue
+from memdash.app.db.models import Run, Sweep, Worker, utcnow
+from memdash.app.jobs import queue
 from tests.figure_data import add_capacity_sweep
 
 

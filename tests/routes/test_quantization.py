@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.db.models import Job, Sweep
+from memdash.app.db.models import Job, Sweep
+from memdash.worker.gguf_export import gpt2_to_gguf, requantize
 from tests import checkpoint_factory as factory
-from worker.gguf_export import gpt2_to_gguf, requantize
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
@@ -92,7 +92,7 @@ def test_a_study_plans_its_files_and_refuses_another_models(
     # `auto` is decided once for the study: every file against the model-free codes, so no
     # file keeps a held-out reference (and half the non-members) another file dropped.
     with session_factory() as session:
-        from app.db.models import Job
+        from memdash.app.db.models import Job
 
         jobs = session.query(Job).filter_by(sweep_id=state["id"], kind="score").all()
         assert {job.params["reference"] for job in jobs} == {"model-free"}

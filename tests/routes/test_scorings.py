@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.db.models import Checkpoint, Evaluation, Job, Run, SampleScore, Sweep
-from app.files.corpora import corpus_by_sha
-from app.routes.scorings import canaries_from_form
+from memdash.app.db.models import Checkpoint, Evaluation, Job, Run, SampleScore, Sweep
+from memdash.app.files.corpora import corpus_by_sha
+from memdash.app.routes.scorings import canaries_from_form
 from tests import checkpoint_factory as factory
 
 

@@ -48,7 +48,7 @@ def test_text_sweep_form(client: TestClient) -> None:
 def test_the_import_route_comes_before_launching_a_kind_in_one_router() -> None:
     """/api/sweeps/import and /api/sweeps/{kind} live in one router, the fixed path first, so
     the order in which the app includes its routers cannot send an import to the launcher."""
-    from app.routes import sweep_launch
+    from memdash.app.routes import sweep_launch
 
     paths = [getattr(r, "path", "") for r in sweep_launch.router.routes]
     assert paths.index("/api/sweeps/import") < paths.index("/api/sweeps/{kind}")

@@ -17,7 +17,7 @@ def test_overview_shows_empty_state(client: TestClient) -> None:
 
 
 def test_the_overview_follows_running_work(client: TestClient, session_factory) -> None:
-    from app.jobs import queue
+    from memdash.app.jobs import queue
 
     assert (
         not BeautifulSoup(client.get("/").text, "html.parser")
@@ -49,7 +49,7 @@ def test_front_end_assets_are_served_locally(client: TestClient) -> None:
 def test_plotly_goes_gzipped_and_cached(client: TestClient) -> None:
     """4.8 MB of plotly.min.js was the slow part of a first visit: it is sent gzipped to
     browsers that take gzip, with a day's Cache-Control and a version ETag for revalidation."""
-    from app.web.static_assets import plotly_js_path
+    from memdash.app.web.static_assets import plotly_js_path
 
     size = plotly_js_path().stat().st_size
     packed = client.get("/static/plotly.min.js", headers={"Accept-Encoding": "gzip"})
@@ -82,8 +82,8 @@ def test_static_urls_name_their_content_and_are_kept_for_a_year(client: TestClie
 def test_pages_load_the_vendored_plotly_bundle_of_the_installed_version(client: TestClient):
     """The basic partial bundle (a quarter of the full one) is the plotly.js version the
     plotly package writes figures for: upgrading one without the other fails here."""
-    from app.paths import STATIC_DIR
-    from app.web.static_assets import plotly_js_path
+    from memdash.app.paths import STATIC_DIR
+    from memdash.app.web.static_assets import plotly_js_path
 
     bundled = plotly_js_path().read_text()[:200].split("plotly.js v")[1].split()[0]
     vendored = (STATIC_DIR / "vendor/plotly/plotly-basic.min.js").read_text()[:300]

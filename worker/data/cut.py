@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.stratified import stratified_sample
-from worker.data.sample import SampleCounts
+from memdash.core.stratified import stratified_sample
+from memdash.worker.data.sample import SampleCounts
 
 MIN_TOKENS = 2  # a sample's first token is coded uniformly; the second is the first prediction
 REPLACEMENT = "\ufffd"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worker.data.text import Document
+from memdash.worker.data.text import Document
 
 DPKG_INFO = Path("/var/lib/dpkg/info")
 # package -> (language group, licence of the texts as its Debian copyright file states it)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from core.stratified import indices_by_group
+from memdash.core.stratified import indices_by_group
 
 
 def stratified_order(groups: Sequence[str], rng: np.random.Generator) -> NDArray[np.int64]:

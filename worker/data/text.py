@@ -38,10 +38,10 @@ import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
-from core.stratified import draw, group_quotas, indices_by_group
-from worker.data.dedup import unique_row_indices
-from worker.data.padding import pad_rows, unpad
-from worker.data.sample import stratified_order
+from memdash.core.stratified import draw, group_quotas, indices_by_group
+from memdash.worker.data.dedup import unique_row_indices
+from memdash.worker.data.padding import pad_rows, unpad
+from memdash.worker.data.sample import stratified_order
 
 # A sample may be this many tokens shorter than seq_len to end on a character boundary (any
 # UTF-8 character is at most 4 bytes, so at most 3 of its byte tokens precede a clean cut).

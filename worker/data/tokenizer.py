@@ -33,6 +33,6 @@ def load_tokenizer(path: Path) -> Tokenizer:
 
 def vocab_of(tokenizer: Tokenizer) -> str:
     """The tokenizer's identity (core.formats.vocab): its tokens in id order, hashed."""
-    from core.formats.vocab import vocab_sha256
+    from memdash.core.formats.vocab import vocab_sha256
 
     return vocab_sha256([tokenizer.id_to_token(i) or "" for i in range(tokenizer.get_vocab_size())])

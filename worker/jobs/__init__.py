@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 
-from core.jobs import JOBS
-from worker.jobs.context import JobContext
+from memdash.core.jobs import JOBS
+from memdash.worker.jobs.context import JobContext
 
 
 def runner_for(kind: str) -> Callable[[JobContext], BaseModel]:

@@ -8,7 +8,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from core.results import ModelArtifact
+from memdash.core.results import ModelArtifact
 
 
 class JobCancelled(Exception):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from core.jobs import QuantizeJob
-from core.results import ModelArtifact, QuantizedFile, QuantizeResult
-from worker.jobs.context import JobCancelled, JobContext
+from memdash.core.jobs import QuantizeJob
+from memdash.core.results import ModelArtifact, QuantizedFile, QuantizeResult
+from memdash.worker.jobs.context import JobCancelled, JobContext
 
 
 class SourceRejected(ValueError):
@@ -22,9 +22,9 @@ class SourceRejected(ValueError):
 
 
 def run(ctx: JobContext) -> QuantizeResult:
-    from worker.checkpoint_files import inspect_folder, unpack
-    from worker.gguf_export import gpt2_to_gguf, requantize
-    from worker.hf_load import gguf_summary, load_causal_lm
+    from memdash.worker.checkpoint_files import inspect_folder, unpack
+    from memdash.worker.gguf_export import gpt2_to_gguf, requantize
+    from memdash.worker.hf_load import gguf_summary, load_causal_lm
 
     params: QuantizeJob = ctx.params
     archive = ctx.inputs["model"]

@@ -32,17 +32,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.jobs import ScoreJob
-from core.results import RunResult
-from worker.jobs.context import JobCancelled, JobContext
+from memdash.core.jobs import ScoreJob
+from memdash.core.results import RunResult
+from memdash.worker.jobs.context import JobCancelled, JobContext
 
 if TYPE_CHECKING:
-    from worker.evaluate import Evaluated
+    from memdash.worker.evaluate import Evaluated
 
 
 def unpack_and_load(archive: Path, scratch: Path, device: Any):
-    from worker.checkpoint_files import inspect_folder, unpack
-    from worker.hf_load import load_causal_lm
+    from memdash.worker.checkpoint_files import inspect_folder, unpack
+    from memdash.worker.hf_load import load_causal_lm
 
     folder = unpack(archive, scratch, max_unpacked_bytes=8 * archive.stat().st_size + (1 << 30))
     return load_causal_lm(inspect_folder(folder), device=str(device))
@@ -51,10 +51,10 @@ def unpack_and_load(archive: Path, scratch: Path, device: Any):
 def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tuple[str, str]]:
     """The side's documents as (text, group), in the file's order."""
     if which == "members" and params.members == "demo":
-        from worker.data.demo_corpus import demo_corpus
+        from memdash.worker.data.demo_corpus import demo_corpus
 
         return [(line.text, line.language) for line in demo_corpus(seed=0)]
-    from core.formats.corpus import parse_corpus
+    from memdash.core.formats.corpus import parse_corpus
 
     spec = params.inputs[which]
     parsed = parse_corpus(inputs[which].read_bytes(), f"{spec.name}{spec.format}")
@@ -63,7 +63,7 @@ def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tup
 
 def checkpoint_reference_bits(texts: list[str], reference: Any) -> np.ndarray:
     """H(x | an uploaded reference model) in bits for each sample's text."""
-    from worker.evaluate_text import code_bits
+    from memdash.worker.evaluate_text import code_bits
 
     ids = [reference.tokenizer(t, add_special_tokens=False)["input_ids"] or [0] for t in texts]
     return code_bits(reference.scorer(), ids, reference.model.config.vocab_size)[0]
@@ -79,10 +79,10 @@ class References:
         self.names: list[str] = []
 
     def codes(self, texts: list[str], tokens: list[list[int]]) -> dict[str, np.ndarray]:
-        from core.metrics.codelength import uniform_code_bits
-        from core.metrics.compression import COMPRESSORS
-        from worker.evaluate_text import code_bits
-        from worker.inference import MemdashScorer
+        from memdash.core.metrics.codelength import uniform_code_bits
+        from memdash.core.metrics.compression import COMPRESSORS
+        from memdash.worker.evaluate_text import code_bits
+        from memdash.worker.inference import MemdashScorer
 
         kind = self.params.reference
         out: dict[str, np.ndarray] = {}
@@ -100,7 +100,7 @@ class References:
         return out
 
     def bits(self, texts: list[str], tokens: list[list[int]], members: bool) -> np.ndarray:
-        from core.metrics.reference_code import shortest_code
+        from memdash.core.metrics.reference_code import shortest_code
 
         if not texts:
             return np.zeros(0)
@@ -115,8 +115,8 @@ def model_reference(
     params: ScoreJob, target: Any, documents: list[str], device: Any, ctx: JobContext
 ):
     """The held-out reference trained on `documents` with the target's tokenizer."""
-    from worker.data.cut import cut_documents
-    from worker.heldout_reference import train_heldout_reference
+    from memdash.worker.data.cut import cut_documents
+    from memdash.worker.heldout_reference import train_heldout_reference
 
     cut = cut_documents(target.tokenizer, documents, params.seq_len, 100_000)
     return train_heldout_reference(
@@ -133,7 +133,7 @@ def model_reference(
 
 def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
     """Exposure and extraction of the user's inserted canaries and of never-inserted controls."""
-    from worker.canaries import measure, summary_of, with_controls
+    from memdash.worker.canaries import measure, summary_of, with_controls
 
     canaries = with_controls(
         spec, [(c.secret, c.repeats, c.text) for c in spec.inserted], spec.n_controls, seed=0
@@ -160,7 +160,7 @@ def reference_summary(
     """Which reference coded the members (shares under "auto"); whether the reference is sound
     (from the verdict worker/evaluate_text.py measured on the non-members); and, for a held-out
     model, its loss on the scored non-members beside the target's."""
-    from core.metrics.reference_code import shares
+    from memdash.core.metrics.reference_code import shares
 
     out: dict[str, Any] = {}
     verdict = evaluation.summary.get("reference_verdict")
@@ -171,7 +171,7 @@ def reference_summary(
     if info:
         out["reference_model"] = info
     if references.heldout_model is not None and heldout.tokens:
-        from worker.train import mean_loss_bits
+        from memdash.worker.train import mean_loss_bits
 
         loss = mean_loss_bits(references.heldout_model, _pad(heldout.tokens))
         out["reference_heldout_loss_bits"] = loss
@@ -189,7 +189,7 @@ def _could_be_sound(info: dict[str, Any]) -> bool:
 
 
 def _pad(tokens: list[list[int]]) -> np.ndarray:
-    from worker.data.padding import pad_rows
+    from memdash.worker.data.padding import pad_rows
 
     return pad_rows(tokens, max(len(t) for t in tokens))
 
@@ -199,7 +199,7 @@ def cut_side(
 ) -> Any:
     """The side's samples: every document cut, a seeded random sample stratified by group kept
     when there are more than `limit` (core/stratified.py)."""
-    from worker.data.cut import cut_documents
+    from memdash.worker.data.cut import cut_documents
 
     texts = [text for text, _ in side]
     groups = [group for _, group in side]
@@ -207,12 +207,12 @@ def cut_side(
 
 
 def run(ctx: JobContext) -> RunResult:
-    from core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
-    from worker.data.dedup import distinct_documents
-    from worker.device import pick_device
-    from worker.evaluate_text import evaluate_text
-    from worker.heldout_reference import split_nonmembers
-    from worker.train import mean_loss_bits
+    from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
+    from memdash.worker.data.dedup import distinct_documents
+    from memdash.worker.device import pick_device
+    from memdash.worker.evaluate_text import evaluate_text
+    from memdash.worker.heldout_reference import split_nonmembers
+    from memdash.worker.train import mean_loss_bits
 
     params = ctx.params
     device = pick_device(ctx.device)

@@ -10,8 +10,8 @@ import json
 import os
 import time
 
-from core.results import SleepResult
-from worker.jobs.context import JobCancelled, JobContext
+from memdash.core.results import SleepResult
+from memdash.worker.jobs.context import JobCancelled, JobContext
 
 
 def run(ctx: JobContext) -> SleepResult:

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.results import TrainResult
-from worker.jobs.context import JobCancelled, JobContext
+from memdash.core.results import TrainResult
+from memdash.worker.jobs.context import JobCancelled, JobContext
 
 
 def run(ctx: JobContext) -> TrainResult:
     import torch
 
-    from core.metrics.capacity import synthetic_dataset_bits
-    from worker.data.synthetic import uniform_tokens
-    from worker.device import pick_device
-    from worker.evaluate import evaluate_uniform
-    from worker.inference import MemdashScorer
-    from worker.model import GPTConfig
-    from worker.train import train
-    from worker.train_config import TrainConfig
+    from memdash.core.metrics.capacity import synthetic_dataset_bits
+    from memdash.worker.data.synthetic import uniform_tokens
+    from memdash.worker.device import pick_device
+    from memdash.worker.evaluate import evaluate_uniform
+    from memdash.worker.inference import MemdashScorer
+    from memdash.worker.model import GPTConfig
+    from memdash.worker.train import train
+    from memdash.worker.train_config import TrainConfig
 
     model_config = GPTConfig(**ctx.params.model.model_dump())
     config = TrainConfig.from_params(ctx.params.train)

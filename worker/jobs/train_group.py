@@ -9,21 +9,21 @@ and ends bit for bit as an uninterrupted one would.
 
 from __future__ import annotations
 
-from core.results import GroupResult
-from worker.jobs.context import JobCancelled, JobContext
+from memdash.core.results import GroupResult
+from memdash.worker.jobs.context import JobCancelled, JobContext
 
 HELDOUT_SEED_OFFSET = 1_000_003
 
 
 def run(ctx: JobContext) -> GroupResult:
-    from core.metrics.capacity import synthetic_dataset_bits
-    from worker.data.synthetic import uniform_tokens
-    from worker.device import pick_device
-    from worker.evaluate import evaluate_uniform
-    from worker.inference import MemdashScorer
-    from worker.model import GPTConfig
-    from worker.train import train_many
-    from worker.train_config import TrainConfig
+    from memdash.core.metrics.capacity import synthetic_dataset_bits
+    from memdash.worker.data.synthetic import uniform_tokens
+    from memdash.worker.device import pick_device
+    from memdash.worker.evaluate import evaluate_uniform
+    from memdash.worker.inference import MemdashScorer
+    from memdash.worker.model import GPTConfig
+    from memdash.worker.train import train_many
+    from memdash.worker.train_config import TrainConfig
 
     model_config = GPTConfig(**ctx.params.model.model_dump())
     config = TrainConfig.from_params(ctx.params.train)

@@ -18,21 +18,21 @@ from typing import Any
 
 import numpy as np
 
-from core.jobs import TrainTextJob
-from core.params import TrainParams
-from core.results import GroupResult, ModelArtifact
-from worker.jobs.context import JobCancelled, JobContext
+from memdash.core.jobs import TrainTextJob
+from memdash.core.params import TrainParams
+from memdash.core.results import GroupResult, ModelArtifact
+from memdash.worker.jobs.context import JobCancelled, JobContext
 
 
 def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
     """The demo corpus, or the uploaded .txt/.jsonl corpus the agent downloaded."""
-    from worker.data.text import Document
+    from memdash.worker.data.text import Document
 
     if params.corpus == "demo":
-        from worker.data.demo_corpus import demo_corpus
+        from memdash.worker.data.demo_corpus import demo_corpus
 
         return [line.document() for line in demo_corpus(seed=params.seed)]
-    from core.formats.corpus import parse_corpus
+    from memdash.core.formats.corpus import parse_corpus
 
     spec = params.inputs["corpus"]
     parsed = parse_corpus(inputs["corpus"].read_bytes(), f"{spec.name}{spec.format}")
@@ -40,8 +40,8 @@ def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
 
 
 def build_dataset(params: TrainTextJob, inputs: dict[str, Path] | None = None):
-    from worker.data.text import build_text_dataset
-    from worker.data.tokenizer import train_byte_bpe
+    from memdash.worker.data.text import build_text_dataset
+    from memdash.worker.data.tokenizer import train_byte_bpe
 
     documents = corpus_documents(params, inputs or {})
     dataset = build_text_dataset(
@@ -102,16 +102,16 @@ class EarlyMemorized:
     def record(self, index: int, step: int, model: Any) -> None:
         if index >= len(self.datasets) or step not in self.steps or self.k is None:
             return  # the reference model, not a snapshot step, or samples too short to test
-        from worker.data.padding import unpad
-        from worker.evaluate_text import ragged_extraction_scores
-        from worker.inference import MemdashScorer
+        from memdash.worker.data.padding import unpad
+        from memdash.worker.evaluate_text import ragged_extraction_scores
+        from memdash.worker.inference import MemdashScorer
 
         samples = unpad(self.datasets[index])
         scores = ragged_extraction_scores(MemdashScorer(model), samples, self.k)
         self.sets.setdefault(index, {})[step] = {i for i, v in enumerate(scores) if v == 1.0}
 
     def prediction(self, index: int, final_scores: list[float | None]) -> list[dict[str, Any]]:
-        from core.metrics.extraction import prediction_precision_recall
+        from memdash.core.metrics.extraction import prediction_precision_recall
 
         if self.k is None:
             return []
@@ -135,8 +135,8 @@ class EarlyMemorized:
 def planted_canaries(params: TrainTextJob, dataset) -> tuple[list, np.ndarray]:
     """The sweep's canaries (SPEC 10) and their training rows: each inserted canary's tokens,
     padded to seq_len, `repeats` times (controls are not inserted)."""
-    from worker.canaries import canary_tokens, plant
-    from worker.data.padding import pad_rows
+    from memdash.worker.canaries import canary_tokens, plant
+    from memdash.worker.data.padding import pad_rows
 
     spec = params.canaries
     if spec is None:
@@ -163,19 +163,19 @@ def reference_sound(summary: dict[str, Any], n_train: int, n_reference_train: in
 
 
 def run(ctx: JobContext) -> GroupResult:
-    from core.metrics.compression import COMPRESSORS
-    from core.metrics.extraction import reported_prefix, samples_tested
-    from worker.data.padding import unpad
-    from worker.data.tokenizer import vocab_of
-    from worker.device import pick_device
-    from worker.evaluate_text import code_bits, evaluate_text
-    from worker.hf_export import pack_hf_model
-    from worker.inference import MemdashScorer
-    from worker.memdash_format import pack_memdash_model
-    from worker.model import GPTConfig
-    from worker.train import train_many
-    from worker.train_checkpoint import checkpoint_extra
-    from worker.train_config import TrainConfig
+    from memdash.core.metrics.compression import COMPRESSORS
+    from memdash.core.metrics.extraction import reported_prefix, samples_tested
+    from memdash.worker.data.padding import unpad
+    from memdash.worker.data.tokenizer import vocab_of
+    from memdash.worker.device import pick_device
+    from memdash.worker.evaluate_text import code_bits, evaluate_text
+    from memdash.worker.hf_export import pack_hf_model
+    from memdash.worker.inference import MemdashScorer
+    from memdash.worker.memdash_format import pack_memdash_model
+    from memdash.worker.model import GPTConfig
+    from memdash.worker.train import train_many
+    from memdash.worker.train_checkpoint import checkpoint_extra
+    from memdash.worker.train_config import TrainConfig
 
     params = ctx.params
     ctx.progress(0.0, "building the dataset")
@@ -269,7 +269,7 @@ def run(ctx: JobContext) -> GroupResult:
             **reference_info,
         )
         if canaries:
-            from worker.canaries import measure, summary_of
+            from memdash.worker.canaries import measure, summary_of
 
             rows = measure(
                 MemdashScorer(results[i].model),

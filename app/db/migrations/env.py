@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from app.db.models import Base
+from memdash.app.db.models import Base
 
 config = context.config
 engine = config.attributes["engine"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.kinds.capacity.params import PRESETS, CapacitySweepParams
-from app.kinds.capacity.plan import launch, refine, refinement_runs_to_come
-from app.kinds.capacity.summary import summarize
-from app.kinds.registry import SweepKind, register
+from memdash.app.kinds.capacity.params import PRESETS, CapacitySweepParams
+from memdash.app.kinds.capacity.plan import launch, refine, refinement_runs_to_come
+from memdash.app.kinds.capacity.summary import summarize
+from memdash.app.kinds.registry import SweepKind, register
 
 KIND = register(
     SweepKind(

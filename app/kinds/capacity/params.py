@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from core.job_cost import stack_job_bytes, stack_job_flops
-from core.params import LM2Variants, Shape, Strict, TrainParams, with_lm2_variants
+from memdash.core.job_cost import stack_job_bytes, stack_job_flops
+from memdash.core.params import LM2Variants, Shape, Strict, TrainParams, with_lm2_variants
 
 
 class CapacitySweepParams(Strict):

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Run, Sweep
-from app.kinds.capacity.params import CapacitySweepParams
-from app.kinds.registry import PlannedJob, SweepPlan, new_sweep
-from core.jobs import Member, ModelShape, TrainGroupJob
-from core.metrics.capacity import (
+from memdash.app.db.models import Run, Sweep
+from memdash.app.kinds.capacity.params import CapacitySweepParams
+from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from memdash.core.jobs import Member, ModelShape, TrainGroupJob
+from memdash.core.metrics.capacity import (
     CapacityPoint,
     capacity_per_config,
     refinement_sizes,
 )
-from core.params import Shape, TrainParams
+from memdash.core.params import Shape, TrainParams
 
 REFINED_SIZES_AT_MOST = 3  # refinement_sizes: two midpoints, and 2·N past the grid's end
 

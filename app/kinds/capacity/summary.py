@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.analysis.architecture_summary import architecture_summary
-from app.analysis.summaries import alpha_fits
-from app.db.models import Run
-from app.kinds.capacity.plan import config_key
-from core.metrics.capacity import (
+from memdash.app.analysis.architecture_summary import architecture_summary
+from memdash.app.analysis.summaries import alpha_fits
+from memdash.app.db.models import Run
+from memdash.app.kinds.capacity.plan import config_key
+from memdash.core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
     PAPER_ALPHA_MEAN_FP32,
@@ -20,8 +20,8 @@ from core.metrics.capacity import (
     capacity_per_config,
     seeds_apart,
 )
-from core.params import Shape
-from core.results import saturated
+from memdash.core.params import Shape
+from memdash.core.results import saturated
 
 
 def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.kinds.quantization.plan import score_written
-from app.kinds.quantization.summary import summarize
-from app.kinds.registry import SweepKind, register
+from memdash.app.kinds.quantization.plan import score_written
+from memdash.app.kinds.quantization.summary import summarize
+from memdash.app.kinds.registry import SweepKind, register
 
 KIND = register(
     SweepKind(

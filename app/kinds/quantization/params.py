@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from app.kinds.scoring.params import ScoredOn, ScoringParams
-from core.jobs import GGUF_TYPES, GgufType
-from core.params import DbId
+from memdash.app.kinds.scoring.params import ScoredOn, ScoringParams
+from memdash.core.jobs import GGUF_TYPES, GgufType
+from memdash.core.params import DbId
 
 DEFAULT_TYPES: list[GgufType] = ["F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"]
 

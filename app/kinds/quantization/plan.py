@@ -11,11 +11,11 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Checkpoint, Run, Sweep
-from app.kinds.quantization.params import QuantizationParams
-from app.kinds.registry import PlannedJob, SweepPlan, new_sweep
-from app.kinds.scoring.params import ScoringParams
-from app.kinds.scoring.plan import (
+from memdash.app.db.models import Checkpoint, Run, Sweep
+from memdash.app.kinds.quantization.params import QuantizationParams
+from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from memdash.app.kinds.scoring.params import ScoringParams
+from memdash.app.kinds.scoring.plan import (
     OwnData,
     ScoringRejected,
     ScoringSetup,
@@ -25,7 +25,7 @@ from app.kinds.scoring.plan import (
     scored_run,
     scoring_setup,
 )
-from core.jobs import QuantizeJob, QuantizeTarget
+from memdash.core.jobs import QuantizeJob, QuantizeTarget
 
 SOURCE = "source"  # a run's `gguf_type` for the model as uploaded
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.analysis.quantization import changed_samples, compare, file_row, in_words
-from app.db.models import Run
-from core.metrics.extraction import common_prefix
+from memdash.app.analysis.quantization import changed_samples, compare, file_row, in_words
+from memdash.app.db.models import Run
+from memdash.core.metrics.extraction import common_prefix
 
 SOURCE = "source"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.kinds.registry import SweepKind, register
-from app.kinds.scoring.summary import summarize
+from memdash.app.kinds.registry import SweepKind, register
+from memdash.app.kinds.scoring.summary import summarize
 
 KIND = register(
     SweepKind(

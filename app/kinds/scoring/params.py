@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from core.canary_space import ScoringCanaries
-from core.params import Strict
+from memdash.core.canary_space import ScoringCanaries
+from memdash.core.params import Strict
 
 
 class TrainingTag(Strict):

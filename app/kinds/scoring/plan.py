@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db.models import MODEL_FORMATS, Checkpoint, Run, Sweep
-from app.files.corpora import corpus_by_sha
-from app.kinds.registry import PlannedJob, SweepPlan, new_sweep
-from app.kinds.scoring.params import ScoringParams
-from core.jobs import ScoreJob
-from core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
+from memdash.app.db.models import MODEL_FORMATS, Checkpoint, Run, Sweep
+from memdash.app.files.corpora import corpus_by_sha
+from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from memdash.app.kinds.scoring.params import ScoringParams
+from memdash.core.jobs import ScoreJob
+from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
 
 # Per checkpoint id: the corpora ("members", "nonmembers") of the sweep run it came from
 # (app.jobs.scoring.store_sweep_data).

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.analysis.summaries import memorized_sets, predict_last
-from app.db.models import Run
-from core.metrics.extraction import common_prefix
+from memdash.app.analysis.summaries import memorized_sets, predict_last
+from memdash.app.db.models import Run
+from memdash.core.metrics.extraction import common_prefix
 
 
 def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:

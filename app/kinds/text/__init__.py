@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.kinds.registry import SweepKind, register
-from app.kinds.text.params import TEXT_PRESETS, TextSweepParams
-from app.kinds.text.plan import launch
-from app.kinds.text.summary import summarize
+from memdash.app.kinds.registry import SweepKind, register
+from memdash.app.kinds.text.params import TEXT_PRESETS, TextSweepParams
+from memdash.app.kinds.text.plan import launch
+from memdash.app.kinds.text.summary import summarize
 
 KIND = register(
     SweepKind(

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.db.models import Run
-from app.files.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
-from app.kinds.registry import (
+from memdash.app.db.models import Run
+from memdash.app.files.corpora import CorpusRejected, check_corpus_fits, corpus_by_sha
+from memdash.app.kinds.registry import (
     LaunchRejected,
     PlannedJob,
     SweepPlan,
     new_sweep,
 )
-from app.kinds.text.params import TextSweepParams
-from core.jobs import Member, TrainTextJob
-from core.params import Shape
+from memdash.app.kinds.text.params import TextSweepParams
+from memdash.core.jobs import Member, TrainTextJob
+from memdash.core.params import Shape
 
 
 def launch(session: Session, params: TextSweepParams, preset: str | None) -> SweepPlan:

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.analysis.architecture_summary import text_comparison
-from app.analysis.run_rows import text_rows
-from app.analysis.summaries import memorized_sets, scaling_law_summary
-from app.db.models import Run
-from core.metrics.extraction import common_prefix, prediction_precision_recall
+from memdash.app.analysis.architecture_summary import text_comparison
+from memdash.app.analysis.run_rows import text_rows
+from memdash.app.analysis.summaries import memorized_sets, scaling_law_summary
+from memdash.app.db.models import Run
+from memdash.core.metrics.extraction import common_prefix, prediction_precision_recall
 
 
 def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db.models
+from memdash.app.db import models as db_models
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("n_train", sa.Integer(), nullable=False),
         sa.Column("n_heldout", sa.Integer(), nullable=False),
         sa.Column("storage_path", sa.String(length=500), nullable=True),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("content_sha256"),
     )
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=32), nullable=False),
         sa.Column("path", sa.String(length=500), nullable=False),
         sa.Column("query", sa.Text(), nullable=False),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("slug"),
     )
     op.create_table(
@@ -53,8 +53,8 @@ def upgrade() -> None:
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("summary", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", app.db.models.UTCDateTime(), nullable=True),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", db_models.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -63,8 +63,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("device", sa.String(length=64), nullable=False),
         sa.Column("info", sa.JSON(), nullable=False),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
-        sa.Column("last_seen_at", app.db.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
+        sa.Column("last_seen_at", db_models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -79,8 +79,8 @@ def upgrade() -> None:
         sa.Column("n_train", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("summary", sa.JSON(), nullable=False),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", app.db.models.UTCDateTime(), nullable=True),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", db_models.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["datasets.id"],
@@ -103,7 +103,7 @@ def upgrade() -> None:
         sa.Column("storage_path", sa.String(length=500), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("config", sa.JSON(), nullable=False),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("run_id", "step", name="uq_checkpoints_run_step"),
@@ -136,7 +136,7 @@ def upgrade() -> None:
         sa.Column("reference", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("summary", sa.JSON(), nullable=False),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["checkpoint_id"], ["checkpoints.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
@@ -162,7 +162,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("max_attempts", sa.Integer(), nullable=False),
         sa.Column("lease_token", sa.String(length=64), nullable=True),
-        sa.Column("lease_expires_at", app.db.models.UTCDateTime(), nullable=True),
+        sa.Column("lease_expires_at", db_models.UTCDateTime(), nullable=True),
         sa.Column("worker_id", sa.Integer(), nullable=True),
         sa.Column("progress_frac", sa.Float(), nullable=False),
         sa.Column("progress_message", sa.String(length=500), nullable=False),
@@ -172,10 +172,10 @@ def upgrade() -> None:
         sa.Column("sweep_id", sa.Integer(), nullable=True),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("resume_checkpoint_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", app.db.models.UTCDateTime(), nullable=False),
-        sa.Column("started_at", app.db.models.UTCDateTime(), nullable=True),
-        sa.Column("finished_at", app.db.models.UTCDateTime(), nullable=True),
-        sa.Column("updated_at", app.db.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", db_models.UTCDateTime(), nullable=False),
+        sa.Column("started_at", db_models.UTCDateTime(), nullable=True),
+        sa.Column("finished_at", db_models.UTCDateTime(), nullable=True),
+        sa.Column("updated_at", db_models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["resume_checkpoint_id"], ["checkpoints.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["sweep_id"], ["sweeps.id"], ondelete="CASCADE"),
