@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | $(QUIET_PIP)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[server,worker,dev]' 2>&1 | $(QUIET_PIP)
+	# mypy reads the libraries' types once here (about a minute); later runs take seconds.
+	$(VENV)/bin/mypy > /dev/null || true
 	touch $(STAMP)
 
 serve: $(STAMP)
@@ -33,12 +35,15 @@ test: $(STAMP)
 	scripts/os-deps.sh $(DEMO_PACKAGES) $(BROWSER_PACKAGES) $(SLURM_PACKAGES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -n $(TEST_PROCS) --durations=15
 
 # The edit loop (under a minute): pure functions, engine, layers, the app on SQLite; no servers
-# in subprocesses, no PostgreSQL, no browser, no fuzzing (those are marked slow or postgres).
+# in subprocesses, no PostgreSQL, no browser, no fuzzing (those are marked slow or postgres);
+# ruff and mypy (over the memdash package) first.
 test-fast: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q -n $(TEST_PROCS) -m "not slow and not postgres"
 
 lint: $(STAMP)

@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             '1.5rem"><a href="/">← memdash dashboard</a> · <a href="/docs/measures">what '
             "memdash measures</a></p>"
         )
-        html = page.body.decode().replace("<body>", f"<body>\n{back}", 1)
+        html = bytes(page.body).decode().replace("<body>", f"<body>\n{back}", 1)
         return HTMLResponse(html)
 
     app.add_middleware(StaticCache)

@@ -115,12 +115,13 @@ class Client:
         with `retry`, an unreachable server or a 5xx is retried for `retry_for_s`."""
         deadline, attempt = time.monotonic() + self.retry_for_s, 0
         while True:
+            response: httpx.Response | None = None
             try:
                 response = self.http.request(method, path, **kwargs)
                 problem = None if response.status_code < 500 else f"HTTP {response.status_code}"
             except httpx.TransportError as error:
-                response, problem = None, type(error).__name__
-            if problem is None:
+                problem = type(error).__name__
+            if response is not None and problem is None:
                 break
             if not retry or time.monotonic() >= deadline:
                 if response is None:
@@ -131,12 +132,12 @@ class Client:
                 raise MemdashError(f"{response.status_code}: {_message(response)}", 500)
             delay_s = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
             if self.on_retry is not None:
-                self.on_retry(problem, delay_s)
+                self.on_retry(problem or "no answer", delay_s)
             time.sleep(delay_s)
             attempt += 1
             for value in kwargs.get("files") or []:  # re-send from the start of each file
                 handle = value[1][1] if isinstance(value, tuple) else None
-                if hasattr(handle, "seek"):
+                if handle is not None and hasattr(handle, "seek"):
                     handle.seek(0)
         if response.status_code >= 400:
             raise MemdashError(
@@ -266,9 +267,13 @@ class Client:
             return state
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        columns = (TextColumn("[bold]{task.description}"), BarColumn())
-        columns += (TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
-        with Progress(*columns, TextColumn("{task.fields[note]}")) as bar:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[note]}"),
+        ) as bar:
             task = bar.add_task(f"sweep {sweep_id}", total=1.0, note="")
             while True:
                 state = self.sweep(sweep_id)

@@ -171,8 +171,8 @@ class Agent:
         try:
             job_params(job["kind"], job["params"])  # the contract, checked before any work
         except ValueError as error:
-            message = f"this worker cannot run the job: {first_problem(error)}"
-            self.client.post(f"{job_path}/fail", lease_token=lease, error=message)
+            reason = f"this worker cannot run the job: {first_problem(error)}"
+            self.client.post(f"{job_path}/fail", lease_token=lease, error=reason)
             return
         resume = None
         if job.get("resume_checkpoint_id"):
@@ -209,7 +209,8 @@ class Agent:
                     self._terminate(child)
                     self.client.post(f"{job_path}/release", lease_token=lease, retry=False)
                     return
-                message = receiver.recv() if receiver.poll(0.2) else None
+                # The child's messages (worker/child.py): a tuple whose first item names it.
+                message: tuple[Any, ...] | None = receiver.recv() if receiver.poll(0.2) else None
                 if message is None and not child.is_alive() and not receiver.poll(0):
                     code = child.exitcode
                     self.client.post(
@@ -233,8 +234,8 @@ class Agent:
                         )
                     elif kind == "result":
                         if (where := non_finite(message[1])) is not None:
-                            error = f"the job's result holds a non-finite number at {where}"
-                            self.client.post(f"{job_path}/fail", lease_token=lease, error=error)
+                            why = f"the job's result holds a non-finite number at {where}"
+                            self.client.post(f"{job_path}/fail", lease_token=lease, error=why)
                             return
                         self.client.post(
                             f"{job_path}/complete", lease_token=lease, result=message[1]

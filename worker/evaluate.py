@@ -47,7 +47,7 @@ class Evaluated:
 
 def extraction_scores(
     scorer: CausalScorer,
-    tokens: NDArray[np.int32],
+    tokens: NDArray[np.integer],
     prefix_len: int,
     on_batch: BatchProgress | None = None,
 ) -> NDArray[np.float64]:

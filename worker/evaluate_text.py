@@ -37,6 +37,7 @@ from memdash.worker.evaluate import Evaluated, extraction_scores
 from memdash.worker.inference import (
     BatchProgress,
     CausalScorer,
+    TokenSamples,
     token_nll_bits_and_zscores,
 )
 
@@ -64,7 +65,7 @@ class PhaseProgress:
 
 def target_scores(
     scorer: CausalScorer,
-    tokens: NDArray[np.int32] | list,
+    tokens: TokenSamples,
     vocab_size: int,
     on_batch: BatchProgress | None = None,
     zscores: bool = True,
@@ -76,7 +77,7 @@ def target_scores(
 
 def code_bits(
     scorer: CausalScorer,
-    tokens: NDArray[np.int32] | list,
+    tokens: TokenSamples,
     vocab_size: int,
     on_batch: BatchProgress | None = None,
 ) -> tuple:
@@ -84,11 +85,8 @@ def code_bits(
     return target_scores(scorer, tokens, vocab_size, on_batch, zscores=False)[:2]
 
 
-Samples = NDArray[np.int32] | list[list[int]]  # (N, S) or ragged (one list per sample)
-
-
 def ragged_extraction_scores(
-    scorer: CausalScorer, samples: Samples, k: int, on_batch: BatchProgress | None = None
+    scorer: CausalScorer, samples: TokenSamples, k: int, on_batch: BatchProgress | None = None
 ) -> list[float | None]:
     """Extraction score per sample for prefix length k (None where a sample has fewer than
     MIN_CONTINUATION tokens after its k-token prefix); samples of one length are decoded
@@ -99,16 +97,19 @@ def ragged_extraction_scores(
     for length in sorted({n for n in lengths if extractable_at(n, k)}):
         indices = [i for i, n in enumerate(lengths) if n == length]
         group = np.asarray([samples[i] for i in indices], dtype=np.int64)
-        part = extraction_scores(
-            scorer,
-            group,
-            k,
-            (lambda d, _t, base=done: on_batch(base + d, total)) if on_batch else None,
-        )
+        part = extraction_scores(scorer, group, k, _shifted(on_batch, done, total))
         for i, value in zip(indices, part, strict=True):
             scores[i] = float(value)
         done += len(indices)
     return scores
+
+
+def _shifted(on_batch: BatchProgress | None, base: int, total: int) -> BatchProgress | None:
+    """Progress of one group of samples, told as progress over all `total` of them."""
+    if on_batch is None:
+        return None
+    report = on_batch
+    return lambda done, _group_total: report(base + done, total)
 
 
 def _tested(scores: list[float | None]) -> int:
@@ -124,8 +125,8 @@ def _rate(scores: list[float | None]) -> float | None:
 def evaluate_text(
     scorer: CausalScorer,
     vocab_size: int,
-    train: Samples,
-    heldout: Samples,
+    train: TokenSamples,
+    heldout: TokenSamples,
     train_text: list[str],
     heldout_text: list[str],
     ref_train_bits: NDArray[np.float64],
@@ -209,24 +210,22 @@ def evaluate_text(
             summary["mi_roc"][attack] = _roc_points(member[attack], nonmember[attack])
         summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
         summary["mi_sets"] = sets.counts()
-    samples = SampleScores(
-        train=SplitSamples(
-            bits=train_bits.tolist(),
-            ref_bits=list(map(float, ref_train_bits)),
-            tfidf=tfidf.tolist(),
-            text=train_text,
-            script=[dominant_script(t) for t in train_text],
-            n_tokens=[len(row) for row in train],
-            in_attack=train_in_attack,
-        ),
-        heldout=SplitSamples(
-            bits=heldout_bits.tolist(),
-            ref_bits=list(map(float, ref_heldout_bits)),
-            text=heldout_text,
-            script=[dominant_script(t) for t in heldout_text],
-            n_tokens=[len(row) for row in heldout],
-            in_attack=heldout_in_attack,
-        ),
+    train_split = SplitSamples(
+        bits=train_bits.tolist(),
+        ref_bits=list(map(float, ref_train_bits)),
+        tfidf=tfidf.tolist(),
+        text=train_text,
+        script=[dominant_script(t) for t in train_text],
+        n_tokens=[len(row) for row in train],
+        in_attack=train_in_attack,
+    )
+    heldout_split = SplitSamples(
+        bits=heldout_bits.tolist(),
+        ref_bits=list(map(float, ref_heldout_bits)),
+        text=heldout_text,
+        script=[dominant_script(t) for t in heldout_text],
+        n_tokens=[len(row) for row in heldout],
+        in_attack=heldout_in_attack,
     )
     train_extract: dict[int, list[float | None]] = {}
     heldout_extract: dict[int, list[float | None]] = {}
@@ -246,8 +245,8 @@ def evaluate_text(
             summary[f"extract_n_heldout_k{k}"] = _tested(heldout_scores)
             heldout_extract[k] = heldout_scores
     # Assigned, not filled in place, so they count as set when the result is sent.
-    samples.train.extract, samples.heldout.extract = train_extract, heldout_extract
-    return Evaluated(summary, samples)
+    train_split.extract, heldout_split.extract = train_extract, heldout_extract
+    return Evaluated(summary, SampleScores(train=train_split, heldout=heldout_split))
 
 
 def _loss(nll: list[NDArray[np.float64]]) -> float | None:

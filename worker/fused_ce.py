@@ -33,8 +33,9 @@ class _TiedHeadCrossEntropy(torch.autograd.Function):
         counts = valid.sum(dim=1).clamp(min=1).float()  # (M,) real targets per model
         padded = not bool(valid.all())
         targets = targets.clamp(min=0)
-        grad_x = torch.empty_like(x) if want_grad else None
-        grad_w = torch.zeros_like(weight, dtype=torch.float32) if want_grad else None
+        # Allocated (and filled) only when a gradient is wanted: empty otherwise.
+        grad_x = torch.empty_like(x) if want_grad else x.new_empty(0)
+        grad_w = torch.zeros_like(weight, dtype=torch.float32) if want_grad else x.new_empty(0)
         for start in range(0, N, rows):
             xs = x[:, start : start + rows]  # (M, r, C)
             t = targets[:, start : start + rows, None]  # (M, r, 1)

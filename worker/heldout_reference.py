@@ -29,7 +29,7 @@ T = TypeVar("T")
 REFERENCE_SHARE = 0.5  # of the non-member documents, by document
 VALIDATION_SHARE = 0.1  # of the reference's own documents, for early stopping
 PATIENCE_EVALS = 3
-SHAPE = {"n_layer": 2, "d_model": 64}
+SHAPE: dict[str, Any] = {"n_layer": 2, "d_model": 64}
 TRAIN = TrainConfig(max_steps=1500, batch_size=32, lr=3e-3, warmup_steps=50, eval_every=50)
 
 

@@ -60,9 +60,11 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
     if files.format == "hf":
         kwargs["use_safetensors"] = True
     try:
-        model, loading = AutoModelForCausalLM.from_pretrained(
+        # With output_loading_info the call returns (model, info), which its types do not say.
+        loaded: Any = AutoModelForCausalLM.from_pretrained(
             folder, config=config, output_loading_info=True, dtype=torch.float32, **kwargs
         )
+        model, loading = loaded
     except (RuntimeError, ValueError, OSError, KeyError) as error:
         raise CheckpointRejected(
             f"the weights do not match the config: {_first_line(error)}"

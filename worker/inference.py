@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -23,6 +23,8 @@ LOG2E = 1.0 / math.log(2.0)
 
 
 BatchProgress = Callable[[int, int], None]  # (samples done, samples in all)
+# Token samples: an (N, S) integer array, or ragged (one array or list of ids per sample).
+TokenSamples = NDArray[np.integer] | Sequence[NDArray[np.integer] | Sequence[int]]
 
 
 class CausalScorer(Protocol):
@@ -33,11 +35,13 @@ class CausalScorer(Protocol):
         """(B, T) token ids -> (B, T, V) next-token logits."""
         ...
 
-    def start(self, idx: Tensor) -> tuple[Tensor, object]:
+    # The cache is each scorer's own (memdash's KVCache, a transformers Cache): opaque to the
+    # caller, who hands back what `start` gave, hence Any.
+    def start(self, idx: Tensor) -> tuple[Tensor, Any]:
         """Run a prompt: last-position logits (B, V) and a cache for `step`."""
         ...
 
-    def step(self, idx: Tensor, cache: object) -> tuple[Tensor, object]:
+    def step(self, idx: Tensor, cache: Any) -> tuple[Tensor, Any]:
         """Feed one token per row (B, 1): logits (B, V) and the grown cache."""
         ...
 
@@ -68,7 +72,8 @@ class HFScorer:
     def __init__(self, model: torch.nn.Module) -> None:
         self.model = model.eval()
         self.device = next(model.parameters()).device
-        self.vocab_size = int(model.config.vocab_size)
+        config: Any = model.config  # a transformers PretrainedConfig (untyped as a Module field)
+        self.vocab_size = int(config.vocab_size)
 
     def logits(self, idx: Tensor) -> Tensor:
         return self.model(input_ids=idx, use_cache=False).logits
@@ -90,7 +95,7 @@ def _length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[in
 
 def token_nll_bits(
     scorer: CausalScorer,
-    samples: Sequence[NDArray | Sequence[int]],
+    samples: TokenSamples,
     batch_size: int = 64,
     on_batch: BatchProgress | None = None,
 ) -> list[NDArray[np.float64]]:
@@ -102,7 +107,7 @@ def token_nll_bits(
 @torch.inference_mode()
 def token_nll_bits_and_zscores(
     scorer: CausalScorer,
-    samples: Sequence[NDArray | Sequence[int]],
+    samples: TokenSamples,
     batch_size: int = 64,
     on_batch: BatchProgress | None = None,
     zscores: bool = True,

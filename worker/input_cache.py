@@ -9,6 +9,7 @@ fetched is the newest.
 from __future__ import annotations
 
 import os
+from collections.abc import Set
 from pathlib import Path
 
 
@@ -18,7 +19,7 @@ def touch(path: Path) -> Path:
     return path
 
 
-def prune(folder: Path, max_bytes: int, keep: set[Path] = frozenset()) -> list[Path]:
+def prune(folder: Path, max_bytes: int, keep: Set[Path] = frozenset()) -> list[Path]:
     """Remove the least recently used files until the folder holds at most `max_bytes`."""
     if not folder.exists():
         return []

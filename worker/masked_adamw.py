@@ -7,12 +7,22 @@ that have stopped (saturated) while the others go on. The update is torch's Adam
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import torch
 from torch import Tensor
 
 from memdash.worker.train_config import TrainConfig
 
 EPS = 1e-8
+
+
+def _grad(param: Tensor) -> Tensor:
+    """The parameter's gradient, which every step has (the backward pass ran before it)."""
+    if param.grad is None:
+        raise RuntimeError("a stacked parameter has no gradient: step() before backward()")
+    return param.grad
 
 
 class MaskedAdamW:
@@ -33,7 +43,7 @@ class MaskedAdamW:
         bias2 = (1 - beta2 ** self.steps.clamp(min=1)).to(active.device)
         lr = lr.to(active.device)
         for name, param in self.params.items():
-            grad = param.grad
+            grad = _grad(param)
             shape = (-1,) + (1,) * (param.ndim - 1)
             on = active.view(shape)
             m, v = self.exp_avg[name], self.exp_avg_sq[name]
@@ -47,7 +57,8 @@ class MaskedAdamW:
 
 def clip_per_model(params: dict[str, Tensor], max_norm: float) -> None:
     """Scale each model's gradient so its own global norm is at most max_norm."""
-    squares = sum(p.grad.flatten(1).float().pow(2).sum(dim=1) for p in params.values())
+    parts = [_grad(p).flatten(1).float().pow(2).sum(dim=1) for p in params.values()]
+    squares = reduce(operator.add, parts)  # summed in order, as sum() would
     scale = (max_norm / (squares.sqrt() + 1e-6)).clamp(max=1.0)
     for p in params.values():
-        p.grad.mul_(scale.to(p.dtype).view((-1,) + (1,) * (p.ndim - 1)))
+        _grad(p).mul_(scale.to(p.dtype).view((-1,) + (1,) * (p.ndim - 1)))

@@ -108,7 +108,7 @@ def train_many(
     resume_from: Path | None = None,
     on_checkpoint: CheckpointFn | None = None,
     extra_state: Callable[[], dict] | None = None,
-    heldouts: Sequence[NDArray[np.int32]] | None = None,
+    heldouts: Sequence[NDArray[np.int32] | None] | None = None,
 ) -> list[TrainResult]:
     """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i].
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import typer
 from pydantic import ValidationError
 
 from memdash.app.settings import Settings
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:  # the CLI's options, checked by Settings
     """Settings from the environment plus CLI overrides; a bad value is one line, not a trace."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -18,7 +18,6 @@ def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | Non
         if not path.is_file():
             fail(f"{path}: no such file")
     with _client(server) as client:
-        client.timeout = 900  # validation loads the model on the server
         handles = [path.open("rb") for path in paths]
         try:
             files = [("file", (p.name, h)) for p, h in zip(paths, handles, strict=True)]

@@ -17,7 +17,7 @@ MAX_DECADES_FOR_1_2_5 = 3.0
 SI_SUFFIXES = {3: "k", 6: "M", 9: "G", 12: "T"}
 
 
-def _positive(values: Iterable) -> list[float]:
+def _positive(values: Iterable | None) -> list[float]:
     out = []
     for value in values if values is not None else ():
         if isinstance(value, int | float) and value > 0 and math.isfinite(value):

@@ -134,14 +134,15 @@ def tokenizer_files(checkpoint: Checkpoint) -> list[tuple[str, BinaryIO]]:
                     found[name] = bundle.read(member)
     else:
         with tarfile.open(path, mode="r:*") as bundle:
-            for member in bundle:
-                name = PurePosixPath(member.name).name
+            for entry in bundle:
+                name = PurePosixPath(entry.name).name
                 if (
-                    member.isfile()
+                    entry.isfile()
                     and name in TOKENIZER_NAMES
-                    and member.size <= MAX_TOKENIZER_FILE_BYTES
+                    and entry.size <= MAX_TOKENIZER_FILE_BYTES
+                    and (handle := bundle.extractfile(entry)) is not None
                 ):
-                    found[name] = bundle.extractfile(member).read()
+                    found[name] = handle.read()
     if (
         "tokenizer.json" not in found
         and "vocab.json" not in found

@@ -341,7 +341,7 @@ def grant_restart_grace(session: Session, lease_s: float, now: datetime | None =
         )
         .values(lease_expires_at=now + timedelta(seconds=lease_s))
     )
-    return renewed.rowcount or 0
+    return getattr(renewed, "rowcount", 0) or 0  # a CursorResult's, for an UPDATE
 
 
 def job_run_ids(job: Job) -> list[int]:

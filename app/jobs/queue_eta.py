@@ -48,7 +48,7 @@ def mean_durations(session: Session) -> dict[str, float]:
     ).all()
     totals: dict[str, list[float]] = {}
     for kind, started, finished in rows:
-        if finished is not None:
+        if finished is not None and started is not None:
             totals.setdefault(kind, []).append((finished - started).total_seconds())
     return {kind: sum(v) / len(v) for kind, v in totals.items()}
 

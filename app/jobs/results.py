@@ -5,9 +5,10 @@ Called by app/jobs/queue.py when a job completes, in the same transaction."""
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from pydantic import BaseModel
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
 from memdash.app.analysis.scatter import mark_scatter_rows
@@ -15,6 +16,9 @@ from memdash.app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 from memdash.core.metrics.memorization import unintended_memorization_bits
 from memdash.core.results import GroupResult, RunResult, Samples
+
+# The table itself (Core), for a bulk insert of plain row dicts.
+sample_scores_table = cast(Table, SampleScore.__table__)
 
 
 def store_job_result(session: Session, job: Job, result: BaseModel) -> None:
@@ -100,4 +104,4 @@ def insert_sample_rows(session: Session, evaluation: Evaluation, rows: list[dict
     evaluation.sample_counts = counts
     if rows:
         mark_scatter_rows(rows)
-        session.execute(SampleScore.__table__.insert(), rows)
+        session.execute(sample_scores_table.insert(), rows)

@@ -30,11 +30,11 @@ def sweep_progress(sweep: Sweep, runs: list[Run], jobs: list[Job]) -> SweepProgr
     done = 0.0
     n_finished = 0
     for run in runs:
-        job = job_of.get(run.id)
-        if run.status == "succeeded" or (job is not None and job.state in TERMINAL_JOB_STATES):
+        held = job_of.get(run.id)
+        if run.status == "succeeded" or (held is not None and held.state in TERMINAL_JOB_STATES):
             done, n_finished = done + 1.0, n_finished + 1
-        elif job is not None and job.state == "running":
-            done += job.progress_frac
+        elif held is not None and held.state == "running":
+            done += held.progress_frac
     kind = kind_of(sweep)
     live = sweep.status in ("queued", "running")
     to_come = kind.runs_to_come(sweep, runs) if live and kind and kind.runs_to_come else 0

@@ -296,15 +296,15 @@ def download_checkpoint(checkpoint_id: DbId, request: Request, _: WorkerAuth) ->
 @router.get("/files/{kind}/{sha256}")
 def download_input(kind: str, sha256: str, request: Request, _: WorkerAuth) -> FileResponse:
     """A job's input named in its params (`inputs`): an uploaded corpus or checkpoint file."""
-    models = {
-        "corpus": (Dataset, Dataset.content_sha256),
-        "checkpoint": (Checkpoint, Checkpoint.sha256),
+    columns = {  # each kind's stored path, and the hash that names it
+        "corpus": (Dataset.storage_path, Dataset.content_sha256),
+        "checkpoint": (Checkpoint.storage_path, Checkpoint.sha256),
     }
-    if kind not in models:
+    if kind not in columns:
         raise HTTPException(404, f"no input kind {kind!r}")
-    model, column = models[kind]
+    path_column, hash_column = columns[kind]
     with session_scope(_factory(request)) as session:
-        row = session.scalars(select(model).where(column == sha256)).first()
-        if row is None or not row.storage_path:
+        stored = session.scalars(select(path_column).where(hash_column == sha256)).first()
+        if not stored:
             raise HTTPException(404, f"no {kind} with sha256 {sha256}")
-        return FileResponse(row.storage_path, media_type="application/octet-stream")
+        return FileResponse(stored, media_type="application/octet-stream")

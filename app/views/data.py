@@ -114,7 +114,7 @@ def run_alphas(session: Session, runs: list[Run]) -> dict[int, float]:
     }
     out = {}
     for run in runs:
-        fit = fits.get(run.sweep_id, {}).get(run.config.get("precision", "fp32"))
+        fit = fits.get(run.sweep_id or 0, {}).get(run.config.get("precision", "fp32"))
         if fit and fit.get("alpha"):
             out[run.id] = float(fit["alpha"])
     return out
@@ -142,10 +142,13 @@ def curve_rows(session: Session, runs: list[Run], metric: str) -> list[dict[str,
         .order_by(MetricPoint.run_id, MetricPoint.step)
     )
     rows = []
-    for run_id, step, value in points:
+    for run_id, step, stored_value in points:
         run = by_id[run_id]
-        if metric == "memorized_bits":
-            value = memorized_bits_from_loss(run, value)
+        value = (
+            memorized_bits_from_loss(run, stored_value)
+            if metric == "memorized_bits"
+            else stored_value
+        )
         if value is not None:
             rows.append({**run_row(run), "step": step, metric: value})
     return rows
@@ -250,10 +253,12 @@ def sample_scatter_rows(
     )
     # Plain tuples: numpy would probe SQLAlchemy rows as mappings, key by key.
     table = np.array([tuple(row) for row in candidates], dtype=float).reshape(-1, 3)
-    picked = extreme_indices(table[:, 1], table[:, 2], SCATTER_BUCKETS, SCATTER_TOP)
+    picked = extreme_indices(
+        table[:, 1].tolist(), table[:, 2].tolist(), SCATTER_BUCKETS, SCATTER_TOP
+    )
     kept = [int(table[i, 0]) for i in sorted(picked)]
     columns = [getattr(SampleScore, key) for key in SAMPLE_KEYS]
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(kept), 500):  # bounded IN lists
         rows += session.execute(
             select(Run.name, Run.sweep_id, *columns)
@@ -304,9 +309,9 @@ def sample_table(
     offset = (state.page - 1) * PAGE_SIZE
     valued = query.where(column.is_not(None))
     order = column.desc() if state.order == "desc" else column.asc()
-    page = session.execute(
-        valued.order_by(order, SampleScore.id).limit(PAGE_SIZE).offset(offset)
-    ).all()
+    page = list(
+        session.execute(valued.order_by(order, SampleScore.id).limit(PAGE_SIZE).offset(offset))
+    )
     if len(page) < PAGE_SIZE:  # past the valued rows: continue with the rest
         n_valued = session.scalar(select(func.count()).select_from(valued.subquery())) or 0
         page += session.execute(

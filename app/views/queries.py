@@ -61,10 +61,10 @@ def overview(session: Session, settings: Settings, *, recent_sweeps: int = 20) -
     ids = [s.id for s in sweeps]
     runs_of: dict[int, list[Run]] = {i: [] for i in ids}
     for run in session.scalars(select(Run).where(Run.sweep_id.in_(ids))):
-        runs_of[run.sweep_id].append(run)
+        runs_of[run.sweep_id or 0].append(run)  # every run selected has a sweep
     jobs_of: dict[int, list[Job]] = {i: [] for i in ids}
     for job in session.scalars(select(Job).where(Job.sweep_id.in_(ids))):
-        jobs_of[job.sweep_id].append(job)
+        jobs_of[job.sweep_id or 0].append(job)  # every job selected has a sweep
     progress = {s.id: sweep_progress(s, runs_of[s.id], jobs_of[s.id]) for s in sweeps}
     n_runs = session.scalar(select(func.count()).select_from(Run)) or 0
     n_uploads = (
@@ -136,8 +136,8 @@ def alive_worker_count(session: Session, settings: Settings) -> int:
 def any_active_jobs(session: Session) -> bool:
     return (
         session.scalar(select(func.count()).select_from(Job).where(Job.state.in_(ACTIVE_STATES)))
-        > 0
-    )
+        or 0
+    ) > 0
 
 
 def sweep_runs(session: Session, sweep_id: int) -> list[Run]:

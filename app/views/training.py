@@ -101,7 +101,8 @@ def memorization_over_steps(session: Session, scorings: list[Sweep]) -> dict[str
         return {"newly_extractable": [], "prediction": []}
     sets = memorized_sets(session, runs, k)
     step = {run.id: int(_tag(sweep)["step"]) for sweep, run in done}
-    newly, before = [], set()
+    newly: list[dict[str, Any]] = []
+    before: set[int] = set()
     for run in runs:
         newly.append({"step": step[run.id], "k": k, "new": sorted(sets[run.id] - before)})
         before = sets[run.id]

@@ -60,7 +60,7 @@ async def read_gate(request: Request, call_next):
         return await call_next(request)
     accepted = {settings.read_token, settings.token} - {None}
     offered = request.query_params.get("token")
-    if offered in accepted:
+    if offered is not None and offered in accepted:
         query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
         response = RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
         response.set_cookie("memdash_token", offered, httponly=True, samesite="lax")

@@ -5,6 +5,7 @@ error handler itself (validation errors can carry bytes that JSON cannot hold)."
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -75,7 +76,7 @@ def _validation_message(items: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def _record_not_an_id(items: list[dict[str, Any]]) -> str | None:
+def _record_not_an_id(items: Sequence[Any]) -> str | None:  # FastAPI's error dicts
     """/sweeps/abc names no record: a 404 in words, not a parser's message (an id out of the
     databases' range stays a 422 that says the range)."""
     if len(items) != 1 or tuple(items[0].get("loc", ()))[:1] != ("path",):
@@ -95,7 +96,7 @@ def _answer(
     status_code: int,
     message: str,
     detail: Any = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     if wants_html(request):
         title = (

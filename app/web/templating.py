@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, FunctionLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, FunctionLoader
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
@@ -40,7 +40,7 @@ def kind_page(name: str) -> tuple[str, str, Any] | None:
 
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
-templates.env.loader = ChoiceLoader([templates.env.loader, FunctionLoader(kind_page)])
+templates.env.loader = ChoiceLoader([FileSystemLoader(TEMPLATES_DIR), FunctionLoader(kind_page)])
 templates.env.globals["memdash_version"] = __version__
 templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the launch forms
 templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once
@@ -84,4 +84,5 @@ def render(
     kwargs: dict[str, Any] = {"status_code": status_code}
     if block is not None and is_htmx(request):
         kwargs["block_name"] = block
-    return templates.TemplateResponse(request, name, context, **kwargs)
+    # Starlette's template response is an HTMLResponse; jinja2-fragments types it as a Response.
+    return cast(HTMLResponse, templates.TemplateResponse(request, name, context, **kwargs))

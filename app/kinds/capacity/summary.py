@@ -31,14 +31,15 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     points = [
         CapacityPoint(r.config["shape"], r.n_train or 0, r.summary["mem_u_bits"]) for r in done
     ]
-    params_of = {r.config["shape"]: r.n_params for r in done}
+    params_of: dict[str, int] = {r.config["shape"]: r.n_params or 0 for r in done}
     # A size with a run that did not finish (failed, cancelled) has a seed missing.
     incomplete = {
         (r.config["shape"], r.n_train or 0)
         for r in runs
         if "shape" in r.config and not (r.status == "succeeded" and "mem_u_bits" in r.summary)
     }
-    capacities = capacity_per_config(points, incomplete)
+    # Configurations are keyed by the shape's name (a string) here.
+    capacities = {str(k): c for k, c in capacity_per_config(points, incomplete).items()}
 
     def unsaturated_sizes(key: str) -> list[int]:
         """Sizes with a run stopped by its budget while still improving: the maximum over
@@ -57,7 +58,7 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
         planned = {r.n_train or 0 for r in runs if r.config.get("shape") == key}
         return sorted(planned - {r.n_train or 0 for r in done if r.config["shape"] == key})
 
-    shapes = []
+    shapes: list[dict[str, Any]] = []
     for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]]):
         low, high = c.seed_range_bits
         capped = unsaturated_sizes(key)
@@ -164,7 +165,7 @@ def precision_comparison(shapes: list[dict[str, Any]]) -> dict[str, Any]:
     by_layers: dict[str, dict[str, float]] = {}
     for entry in shapes:
         by_layers.setdefault(entry["layers"], {})[entry["precision"]] = entry["bits_per_param"]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"layers": layers, "alpha_fp32": got.get("fp32"), "alpha_bf16": got.get("bf16")}
         for layers, got in by_layers.items()
     ]

@@ -31,7 +31,7 @@ class QuantizationParams(ScoredOn):
     @field_validator("types")
     @classmethod
     def _distinct_in_order(cls, types: list[GgufType]) -> list[GgufType]:
-        return [t for t in GGUF_TYPES if t in types]  # type: ignore[misc]
+        return [t for t in GGUF_TYPES if t in types]
 
     def scoring(self) -> ScoringParams:
         """The scoring each file gets (the source first, then the extra files)."""

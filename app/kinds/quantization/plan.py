@@ -118,9 +118,9 @@ def launch(session: Session, params: QuantizationParams, own: OwnData | None = N
         )
         targets.append(QuantizeTarget(run_id=run.id, gguf_type=gguf_type))
     for position, extra in enumerate(extras, start=len(params.types) + 1):
-        gguf_type = (extra.config or {}).get("gguf_type") or "uploaded"
+        stored_type = (extra.config or {}).get("gguf_type") or "uploaded"
         run = scored_run(
-            session, sweep, scoring, extra, position, own, {"gguf_type": gguf_type}, extra.name
+            session, sweep, scoring, extra, position, own, {"gguf_type": stored_type}, extra.name
         )
         jobs.append(score_job(session, scoring, setup, run, extra))
     if targets:
