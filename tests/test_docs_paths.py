@@ -12,7 +12,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-TOP = ("app", "bench", "core", "docs", "memdash", "scripts", "static", "templates", "tests", "worker")
+TOP = (
+    "app",
+    "bench",
+    "core",
+    "docs",
+    "memdash",
+    "scripts",
+    "static",
+    "templates",
+    "tests",
+    "worker",
+)
 # A path in backticks or a link: starts at a top-level folder, no spaces or wildcards; a
 # placeholder (`templates/kinds/<name>.html`) names the folder before it.
 PATH = re.compile(r"(?:`|\]\()((?:" + "|".join(TOP) + r")/[\w./<>-]*)(?:[`)#:]|\s)")

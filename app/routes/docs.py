@@ -15,7 +15,14 @@ from memdash.app.paths import DOCS_DIR
 from memdash.app.web.templating import render
 
 router = APIRouter(prefix="/docs", tags=["docs"])
-PAGES = {"measures": "measures.md", "results": "results.md", "developing": "developing.md"}
+PAGES = {
+    "using": "using.md",
+    "measures": "measures.md",
+    "results": "results.md",
+    "deploying": "deploying.md",
+    "developing": "developing.md",
+}
+FILE_LINK = re.compile(r'href="(\w+)\.md(#[^"]*)?"')
 
 
 def heading_anchor(heading: str) -> str:
@@ -35,11 +42,17 @@ def _anchored(html: str) -> str:
     return re.sub(r"<(h[23])>(.*?)(?=</h[23]>)", add_id, html)
 
 
+def _page_link(match: re.Match) -> str:
+    name, anchor = match.group(1), match.group(2) or ""
+    return f'href="/docs/{name}{anchor}"' if name in PAGES else match.group(0)
+
+
 @cache
 def _rendered(name: str) -> tuple[str, Markup]:
     text = (DOCS_DIR / PAGES[name]).read_text(encoding="utf-8")
     title = text.splitlines()[0].lstrip("# ").strip()
     html = _anchored(MarkdownIt("commonmark").enable("table").render(text))
+    html = FILE_LINK.sub(_page_link, html)  # a link to another page of the docs, served
     return title, Markup(html)  # our own repository's text, not user input
 
 

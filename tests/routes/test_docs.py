@@ -48,3 +48,14 @@ def test_every_measure_named_on_a_sweep_page_has_a_tooltip_and_its_definition(
             assert link["href"].split("#")[1] in anchors, link["href"]
             named.add(link.get_text())
     assert {"α", "capacity (bits)", "mem_U (bits)", "TF-IDF", "precision"} <= named, named
+
+
+def test_the_guide_and_deploying_are_pages_whose_links_stay_in_the_docs(client: TestClient) -> None:
+    guide = BeautifulSoup(client.get("/docs/using").text, "html.parser")
+    assert guide.select_one("article.doc h1").get_text() == "Using memdash"
+    links = {a["href"] for a in guide.select("article.doc a")}
+    assert "/docs/measures" in links and not any(h.endswith(".md") for h in links if "/" not in h)
+    assert "/docs/using" in {a["href"] for a in guide.select("nav a")}
+    deploying = BeautifulSoup(client.get("/docs/deploying").text, "html.parser")
+    assert "MEMDASH_DATABASE_URL" in deploying.get_text()
+    assert "pip install 'memdash[server]'" in deploying.get_text()
