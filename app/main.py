@@ -7,10 +7,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from memdash.app import __version__
@@ -27,14 +27,7 @@ from memdash.app.routes import include_routers
 from memdash.app.settings import Settings
 from memdash.app.web.auth import read_gate, upload_size_gate
 from memdash.app.web.errors import ERROR_RESPONSES, install_error_handlers
-from memdash.app.web.static_assets import (
-    PLOTLY_CACHE_CONTROL,
-    StaticCache,
-    asset_url,
-    plotly_js_gzip,
-    plotly_js_path,
-    plotly_version,
-)
+from memdash.app.web.static_assets import StaticCache, asset_url
 
 log = logging.getLogger("memdash")
 
@@ -75,19 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_session_factory = make_read_session_factory(app.state.engine)
 
     install_error_handlers(app)
-
-    @app.get("/static/plotly.min.js", include_in_schema=False)
-    def _plotly_js(request: Request) -> Response:
-        # Served from the installed plotly package: no CDN, works offline, matches its version;
-        # gzipped when the browser takes it, cached for a day, revalidated by version.
-        etag = f'"plotly-{plotly_version()}"'
-        headers = {"Cache-Control": PLOTLY_CACHE_CONTROL, "ETag": etag, "Vary": "Accept-Encoding"}
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            headers["Content-Encoding"] = "gzip"
-            return Response(plotly_js_gzip(), media_type="text/javascript", headers=headers)
-        return FileResponse(plotly_js_path(), media_type="text/javascript", headers=headers)
 
     @app.get("/docs", include_in_schema=False)
     def _swagger() -> HTMLResponse:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from memdash.core.canary_space import ScoringCanaries, SweepCanaries
 from memdash.core.params import DbId, Sha256, Shape, Strict, TrainParams
-from memdash.core.results import GroupResult, QuantizeResult, RunResult, SleepResult, TrainResult
+from memdash.core.results import GroupResult, QuantizeResult, RunResult, SleepResult
 
 
 class ModelShape(Shape):
@@ -57,21 +57,6 @@ class SleepJob(Strict):
     steps: int = Field(default=1, ge=1, le=1_000_000)
     marker: str | None = Field(default=None, max_length=1000)
     fail: str | None = Field(default=None, max_length=1000)
-
-
-class UniformData(Strict):
-    kind: Literal["uniform"] = "uniform"
-    n_samples: int = Field(ge=1, le=100_000_000)
-    n_heldout: int = Field(default=0, ge=0, le=1_000_000)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
-
-
-class TrainJob(Strict):
-    """One model on uniform random tokens (worker/jobs/train.py)."""
-
-    model: ModelShape
-    train: TrainParams = TrainParams()
-    data: UniformData
 
 
 class TrainGroupJob(Strict):
@@ -151,7 +136,6 @@ class JobKind:
 
 JOBS: dict[str, JobKind] = {
     "sleep": JobKind(SleepJob, SleepResult, "memdash.worker.jobs.sleep"),
-    "train": JobKind(TrainJob, TrainResult, "memdash.worker.jobs.train"),
     "train_group": JobKind(TrainGroupJob, GroupResult, "memdash.worker.jobs.train_group"),
     "train_text": JobKind(TrainTextJob, GroupResult, "memdash.worker.jobs.train_text"),
     "score": JobKind(ScoreJob, RunResult, "memdash.worker.jobs.score"),

@@ -133,10 +133,6 @@ class RunResult(Strict):
     samples: Samples | None = None
 
 
-class TrainResult(RunResult):
-    train_bits_mean: Finite | None = None
-
-
 class GroupResult(Strict):
     """A stacked job's runs by run id."""
 

@@ -80,7 +80,7 @@ def _graph(session: Session) -> Run:
     worker = Worker(name="w1")
     session.add(worker)
     session.flush()
-    session.add(Job(kind="train", run_id=run.id, sweep_id=sweep.id, worker_id=worker.id))
+    session.add(Job(kind="train_group", run_id=run.id, sweep_id=sweep.id, worker_id=worker.id))
     session.add(SavedView(slug="abc123", path="/figures/capacity", query="sweep=1"))
     return run
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,9 +44,18 @@ SWEEP = {
 
 
 def _build_wheel(folder: Path) -> Path:
+    """The wheel, built from a copy of the sources (the links followed, as an sdist would):
+    the build writes nothing into the checkout, and two builds at once do not meet."""
+    source = folder / "source"
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("memdash", "pyproject.toml", "README.md"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, symlinks=False, ignore=skip)
+        else:
+            shutil.copy(ROOT / name, source / name)
     pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
     subprocess.run(
-        [*pip_wheel, "--wheel-dir", str(folder), str(ROOT)],
+        [*pip_wheel, "--wheel-dir", str(folder), str(source)],
         check=True,
         capture_output=True,
     )

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from memdash.app.db.models import Job, JobState, MetricPoint, Run
+from memdash.app.db.models import Job, JobState
 from memdash.app.jobs import queue
 from tests.live import WORKER_TOKEN, LiveWorker, wait_for
 
@@ -66,56 +66,6 @@ def test_a_job_that_crashes_fails_without_killing_the_worker(live, session_facto
     workers.append(LiveWorker(server.url, "w1", tmp_path))
     assert "out of cheese" in wait_for(lambda: _ended(session_factory, bad), 60, "fail").error
     assert wait_for(lambda: _ended(session_factory, good), 60, "next job").state == "succeeded"
-
-
-TRAIN_PARAMS = {
-    "model": {"vocab_size": 64, "seq_len": 16, "n_layer": 1, "d_model": 32},
-    "train": {
-        "max_steps": 1500,
-        "batch_size": 32,
-        "lr": 0.01,
-        "eval_every": 50,
-        "checkpoint_every": 100,
-        "patience_evals": 1000,
-    },
-    "data": {
-        "kind": "uniform",
-        "n_samples": 32,
-        "n_heldout": 8,
-        "seed": 1,
-    },
-}
-
-
-def test_kill_9_mid_training_resumes_on_another_worker(live, session_factory, tmp_path) -> None:
-    server, workers = live
-    with session_factory.begin() as session:
-        run = Run(name="killed", config=TRAIN_PARAMS)
-        session.add(run)
-        session.flush()
-        job_id = queue.enqueue(session, "train", TRAIN_PARAMS, run_id=run.id).id
-        run_id = run.id
-    first = LiveWorker(server.url, "first", tmp_path)
-    workers.append(first)
-    wait_for(lambda: _job(session_factory, job_id).resume_checkpoint_id, 120, "a checkpoint")
-    first.kill_hard()
-    workers.append(LiveWorker(server.url, "second", tmp_path))
-    job = wait_for(lambda: _ended(session_factory, job_id), 240, "the resumed job to end")
-    assert job.state == "succeeded", job.error
-    assert job.attempts == 2
-    summary = job.result["summary"]
-    assert summary["resumed_from_step"] >= 100  # continued, did not start over
-    assert summary["steps"] == 1500
-    with session_factory() as session:
-        run = session.get(Run, run_id)
-        assert run.status == "succeeded" and run.summary == summary
-        n_points = session.scalar(
-            select(func.count())
-            .select_from(MetricPoint)
-            .where(MetricPoint.run_id == run_id, MetricPoint.name == "train_loss_bits")
-        )
-        assert n_points == 1500 // 50  # the whole curve, stored once
-    assert "running job" in workers[1].output()
 
 
 def test_server_restart_mid_job(live, session_factory, tmp_path) -> None:

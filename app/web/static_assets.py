@@ -1,35 +1,14 @@
-"""Front-end files that come from installed packages rather than from static/."""
+"""URLs of the files under static/ (the vendored htmx, plotly.js basic bundle and Swagger UI,
+memdash's CSS and JS) and the caching they are served with."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-import plotly
+# A bare URL may change content with the next release: browsers keep it for a day.
+DAY_CACHE_CONTROL = "public, max-age=86400"
 
-
-@cache
-def plotly_js_path() -> Path:
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-@cache
-def plotly_version() -> str:
-    return plotly.__version__
-
-
-@cache
-def plotly_js_gzip() -> bytes:
-    """plotly.min.js compressed once per process (4.8 MB → about 1.4 MB on the wire)."""
-    import gzip
-
-    return gzip.compress(plotly_js_path().read_bytes(), compresslevel=9, mtime=0)
-
-
-# The file changes only with the installed plotly version, which is in its ETag.
-PLOTLY_CACHE_CONTROL = "public, max-age=86400"
-
-# A URL that names its content (`?v=` its hash, or plotly's version) never changes meaning, so
+# A URL that names its content (`?v=` its hash) never changes meaning, so
 # browsers may keep it for a year without asking again; a bare URL is kept for a day.
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
@@ -44,15 +23,13 @@ def _content_version(relative: str) -> str:
 
 
 def asset_url(relative: str) -> str:
-    """/static/<relative>?v=<content hash> (plotly.min.js: ?v=<plotly version>)."""
-    if relative == "plotly.min.js":
-        return f"/static/plotly.min.js?v={plotly_version()}"
+    """/static/<relative>?v=<content hash>."""
     return f"/static/{relative}?v={_content_version(relative)}"
 
 
 class StaticCache:
-    """ASGI middleware for /static/: gzip for clients that take it (plotly.min.js arrives
-    already compressed) and the Cache-Control of the URL (immutable for versioned URLs)."""
+    """ASGI middleware for /static/: gzip for clients that take it and the Cache-Control of the
+    URL (immutable for versioned URLs)."""
 
     def __init__(self, app) -> None:
         from starlette.middleware.gzip import GZipMiddleware
@@ -64,7 +41,7 @@ class StaticCache:
             await self.app(scope, receive, send)
             return
         versioned = b"v=" in scope.get("query_string", b"")
-        control = (IMMUTABLE_CACHE_CONTROL if versioned else PLOTLY_CACHE_CONTROL).encode()
+        control = (IMMUTABLE_CACHE_CONTROL if versioned else DAY_CACHE_CONTROL).encode()
 
         async def send_with_cache(message) -> None:
             if message["type"] == "http.response.start":

@@ -41,25 +41,10 @@ def test_health_and_version(client: TestClient) -> None:
 def test_front_end_assets_are_served_locally(client: TestClient) -> None:
     htmx = client.get("/static/vendor/htmx/htmx.min.js")
     assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
-    plotly = client.get("/static/plotly.min.js")
-    assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+    plotly = client.get("/static/vendor/plotly/plotly-basic.min.js")
+    assert plotly.status_code == 200 and len(plotly.content) > 500_000
+    assert client.get("/static/plotly.min.js").status_code == 404  # the full bundle: unused
     assert client.get("/static/css/memdash.css").status_code == 200
-
-
-def test_plotly_goes_gzipped_and_cached(client: TestClient) -> None:
-    """4.8 MB of plotly.min.js was the slow part of a first visit: it is sent gzipped to
-    browsers that take gzip, with a day's Cache-Control and a version ETag for revalidation."""
-    from memdash.app.web.static_assets import plotly_js_path
-
-    size = plotly_js_path().stat().st_size
-    packed = client.get("/static/plotly.min.js", headers={"Accept-Encoding": "gzip"})
-    assert packed.headers["content-encoding"] == "gzip" and len(packed.content) == size
-    assert packed.num_bytes_downloaded < size / 2  # on the wire
-    assert "max-age" in packed.headers["cache-control"]
-    plain = client.get("/static/plotly.min.js", headers={"Accept-Encoding": "identity"})
-    assert "content-encoding" not in plain.headers and len(plain.content) == size
-    again = client.get("/static/plotly.min.js", headers={"If-None-Match": packed.headers["etag"]})
-    assert again.status_code == 304 and not again.content
 
 
 def test_static_urls_name_their_content_and_are_kept_for_a_year(client: TestClient) -> None:
@@ -72,20 +57,26 @@ def test_static_urls_name_their_content_and_are_kept_for_a_year(client: TestClie
     assert versioned.num_bytes_downloaded < len(versioned.content) / 2
     bare = client.get("/static/vendor/htmx/htmx.min.js")
     assert bare.headers["cache-control"] == "public, max-age=86400"  # no version: a day
-    plotly = client.get("/static/plotly.min.js?v=x", headers={"Accept-Encoding": "gzip"})
+    figure = BeautifulSoup(client.get("/figures/capacity-params").text, "html.parser")
+    plotly_url = figure.select_one("script[data-plotly]")["data-plotly"]  # figure.js loads it
+    plotly = client.get(plotly_url, headers={"Accept-Encoding": "gzip"})
     assert plotly.headers["cache-control"].endswith("immutable")
-    assert plotly.headers["content-encoding"] == "gzip"  # compressed once, not twice
-    api = client.get("/api/sweeps", headers={"Accept-Encoding": "gzip"})
-    assert "immutable" not in api.headers.get("cache-control", "")
+    assert plotly.headers["content-encoding"] == "gzip"
+    api = client.get("/api/checkpoints", headers={"Accept-Encoding": "gzip"})
+    assert api.status_code == 200 and "immutable" not in api.headers.get("cache-control", "")
 
 
 def test_pages_load_the_vendored_plotly_bundle_of_the_installed_version(client: TestClient):
     """The basic partial bundle (a quarter of the full one) is the plotly.js version the
     plotly package writes figures for: upgrading one without the other fails here."""
-    from memdash.app.paths import STATIC_DIR
-    from memdash.app.web.static_assets import plotly_js_path
+    from pathlib import Path
 
-    bundled = plotly_js_path().read_text()[:200].split("plotly.js v")[1].split()[0]
+    import plotly
+
+    from memdash.app.paths import STATIC_DIR
+
+    full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    bundled = full.read_text()[:200].split("plotly.js v")[1].split()[0]
     vendored = (STATIC_DIR / "vendor/plotly/plotly-basic.min.js").read_text()[:300]
     assert f"v{bundled}" in vendored, (bundled, vendored[:120])
     assert (STATIC_DIR / "vendor/plotly/VERSION").read_text().split()[1] == bundled
