@@ -28,6 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from memdash.core.api import (
+    Launched,
+    SampleRow,
+    StoredCheckpoint,
+    StoredCorpus,
+    SweepState,
+)
+
 if TYPE_CHECKING:
     import pandas
 
@@ -41,22 +49,6 @@ class MemdashError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status  # None: the server could not be reached
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    id: int
-    name: str
-    sha256: str
-    format: str  # "hf", "gguf" or "memdash"
-    info: dict[str, Any]  # what validation found: model_type, n_params, vocab_size, ...
-
-
-@dataclass(frozen=True)
-class Corpus:
-    sha256: str
-    name: str
-    n_documents: int
 
 
 @dataclass(frozen=True)
@@ -155,7 +147,7 @@ class Client:
         name: str | None = None,
         tokenizer_from: int | None = None,
         retry: bool = True,
-    ) -> Checkpoint:
+    ) -> StoredCheckpoint:
         """A checkpoint: a model folder (its files), an archive (.zip / .tar.gz), a .gguf file,
         or a transformers model with its `tokenizer` (saved to a temporary folder first). The
         same files are stored once: uploading them again answers the stored checkpoint."""
@@ -187,18 +179,11 @@ class Client:
                     files=[("file", (path.name, handle))],
                     data=form,
                 )
-        known = {"id", "name", "sha256", "format"}
-        return Checkpoint(
-            body["id"],
-            body["name"],
-            body["sha256"],
-            body.get("format", "hf"),
-            {k: v for k, v in body.items() if k not in known},
-        )
+        return StoredCheckpoint.model_validate(body)
 
     def upload_corpus(
         self, source: str | Path | Sequence[str], *, name: str = "corpus.jsonl", retry: bool = True
-    ) -> Corpus:
+    ) -> StoredCorpus:
         """A corpus: a .txt (one document a line) or .jsonl ({"text": ...} a line) file, or a
         list of documents (sent as .jsonl; `name` names it)."""
         if isinstance(source, str | Path) and Path(source).is_file():
@@ -211,7 +196,7 @@ class Client:
         body = self.request(
             "POST", "/api/corpora", retry=retry, files={"file": (filename, io.BytesIO(data))}
         )
-        return Corpus(body["sha256"], body["name"], body["n_documents"])
+        return StoredCorpus.model_validate(body)
 
     # ---- launches ------------------------------------------------------------------------
 
@@ -244,25 +229,28 @@ class Client:
             body["name"] = name
         if training is not None:
             body["training"] = training.as_json()
-        return int(self.request("POST", "/api/scorings", json=body, retry=retry)["sweep_id"])
+        answer = self.request("POST", "/api/scorings", json=body, retry=retry)
+        return Launched.model_validate(answer).sweep_id
 
     def launch_sweep(
         self, kind: str, preset: str | None = None, params: dict[str, Any] | None = None
     ) -> int:
         body = {"preset": preset, "params": params or {}}
-        return int(self.request("POST", f"/api/sweeps/{kind}", json=body)["sweep_id"])
+        return Launched.model_validate(
+            self.request("POST", f"/api/sweeps/{kind}", json=body)
+        ).sweep_id
 
     # ---- results -------------------------------------------------------------------------
 
-    def sweep(self, sweep_id: int) -> dict[str, Any]:
+    def sweep(self, sweep_id: int) -> SweepState:
         """A sweep or scoring as the JSON API gives it: status, progress, params, summary,
-        runs (each with its summary's numbers) and jobs."""
-        return self.request("GET", f"/api/sweeps/{sweep_id}", retry=True)
+        runs (each with its summary's numbers: `run.get("mi_loss_auc")`) and jobs."""
+        return SweepState.model_validate(self.request("GET", f"/api/sweeps/{sweep_id}", retry=True))
 
-    def wait(self, sweep_id: int, *, progress: bool = True, poll_s: float = 2.0) -> dict[str, Any]:
+    def wait(self, sweep_id: int, *, progress: bool = True, poll_s: float = 2.0) -> SweepState:
         """Follow a sweep or scoring to its end (a progress bar unless `progress=False`)."""
         if not progress:
-            while (state := self.sweep(sweep_id))["status"] in ("queued", "running"):
+            while not (state := self.sweep(sweep_id)).ended:
                 time.sleep(poll_s)
             return state
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -277,33 +265,34 @@ class Client:
             task = bar.add_task(f"sweep {sweep_id}", total=1.0, note="")
             while True:
                 state = self.sweep(sweep_id)
-                running = [j["message"] for j in state["jobs"] if j["state"] == "running"]
-                note = (running[0] if running else state["status"]) or state["status"]
-                bar.update(task, completed=state["progress"], note=note[:60])
-                if state["status"] not in ("queued", "running"):
+                running = [j.message for j in state.jobs if j.state == "running"]
+                note = (running[0] if running else state.status) or state.status
+                bar.update(task, completed=state.progress, note=note[:60])
+                if state.ended:
                     bar.update(task, completed=1.0)
                     return state
                 time.sleep(poll_s)
 
-    def samples(self, sweep_id: int) -> list[dict[str, Any]]:
+    def samples(self, sweep_id: int) -> list[SampleRow]:
         """Every per-sample score of a sweep's runs (the JSON twin of its samples CSV)."""
-        return self.request("GET", f"/api/sweeps/{sweep_id}/samples?format=json", retry=True)
+        rows = self.request("GET", f"/api/sweeps/{sweep_id}/samples?format=json", retry=True)
+        return [SampleRow.model_validate(row) for row in rows]
 
     def attacks(self, sweep_id: int) -> list[dict[str, Any]]:
         """One row per run and membership-inference attack: AUC with its interval, F1, TPR at
         1% and 0.1% FPR."""
         rows = []
-        for run in self.sweep(sweep_id)["runs"]:
+        for run in self.sweep(sweep_id).runs:
             for attack in ATTACKS:
                 if f"mi_{attack}_auc" not in run:
                     continue
                 ci = run.get(f"mi_{attack}_auc_ci") or [None, None]
                 rows.append(
                     {
-                        "run_id": run["id"],
-                        "run": run["name"],
+                        "run_id": run.id,
+                        "run": run.name,
                         "attack": attack,
-                        "auc": run[f"mi_{attack}_auc"],
+                        "auc": run.get(f"mi_{attack}_auc"),
                         "auc_low": ci[0],
                         "auc_high": ci[1],
                         "f1": run.get(f"mi_{attack}_f1"),
@@ -317,13 +306,13 @@ class Client:
         """One row per run and canary: its secret, repeats (0: a control), exposure, rank
         method and whether greedy decoding extracts it."""
         return [
-            {"run_id": run["id"], "run": run["name"], **canary}
-            for run in self.sweep(sweep_id)["runs"]
+            {"run_id": run.id, "run": run.name, **canary}
+            for run in self.sweep(sweep_id).runs
             for canary in run.get("canaries", [])
         ]
 
     def samples_frame(self, sweep_id: int) -> pandas.DataFrame:
-        return _frame(self.samples(sweep_id))
+        return _frame([row.model_dump() for row in self.samples(sweep_id)])
 
     def attacks_frame(self, sweep_id: int) -> pandas.DataFrame:
         return _frame(self.attacks(sweep_id))

@@ -144,7 +144,7 @@ class Monitor:
                 self._lock.wait(left)
         while scored:
             try:
-                states = [self.client.sweep(i)["status"] for i in self.scorings.values()]
+                states = [self.client.sweep(i).status for i in self.scorings.values()]
             except MemdashError:
                 states = ["running"]  # the server is away for a moment: ask again
             if not any(s in ("queued", "running") for s in states):

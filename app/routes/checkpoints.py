@@ -3,7 +3,7 @@ page that lists them with the scoring form (scoring them is app/routes/scorings.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -31,6 +31,7 @@ from memdash.app.web.deps import (
 )
 from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
+from memdash.core.api import Deleted, StoredCheckpoint
 
 router = APIRouter(tags=["checkpoints"])
 
@@ -56,7 +57,12 @@ def _upload(
         raise HTTPException(error.status_code, str(error)) from None
 
 
-@router.post("/api/checkpoints", status_code=201, response_model=None)
+@router.post(
+    "/api/checkpoints",
+    status_code=201,
+    response_model=StoredCheckpoint,
+    responses={200: {"model": StoredCheckpoint, "description": "stored before: that checkpoint"}},
+)
 def api_upload_checkpoint(
     session: SessionDep,
     writes: WritesDep,
@@ -70,12 +76,15 @@ def api_upload_checkpoint(
     ] = None,
 ) -> JSONResponse:
     checkpoint, created = _upload(session, writes, settings, file, name, tokenizer_from)
-    return JSONResponse(checkpoint_json(checkpoint), status_code=201 if created else 200)
+    stored = StoredCheckpoint.model_validate(checkpoint_json(checkpoint))
+    return JSONResponse(stored.model_dump(mode="json"), status_code=201 if created else 200)
 
 
 @router.get("/api/checkpoints")
-def api_checkpoints(session: SessionDep) -> list[dict[str, Any]]:
-    return [checkpoint_json(c) for c in scorable_checkpoints(session)]
+def api_checkpoints(session: SessionDep) -> list[StoredCheckpoint]:
+    return [
+        StoredCheckpoint.model_validate(checkpoint_json(c)) for c in scorable_checkpoints(session)
+    ]
 
 
 def page_with(request: Request, session, errors: dict[str, str], form: dict, status: int = 200):
@@ -137,11 +146,9 @@ def _delete(session: Session, checkpoint_id: DbId) -> None:  # a write session
 
 
 @router.delete("/api/checkpoints/{checkpoint_id}")
-def api_delete_checkpoint(
-    checkpoint_id: DbId, session: WriteSessionDep, _: AdminDep
-) -> dict[str, str]:
+def api_delete_checkpoint(checkpoint_id: DbId, session: WriteSessionDep, _: AdminDep) -> Deleted:
     _delete(session, checkpoint_id)
-    return {"deleted": f"checkpoint {checkpoint_id}"}
+    return Deleted(deleted=f"checkpoint {checkpoint_id}")
 
 
 @router.post("/checkpoints/{checkpoint_id}/delete", response_model=None, **FORM)

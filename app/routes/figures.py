@@ -27,6 +27,7 @@ from memdash.app.web.deps import SessionDep, WriteSessionDep
 from memdash.app.web.live import figure_poll_url, selection_version
 from memdash.app.web.openapi_responses import PAGE_WITH_TWINS
 from memdash.app.web.templating import is_htmx, render
+from memdash.core.api import ShareLink
 
 router = APIRouter(tags=["figures"])
 FORMATS = ("html", "json", "csv")
@@ -261,7 +262,7 @@ class ShareIn(BaseModel):
 
 
 @router.post("/api/views", status_code=201)
-def save_view(body: ShareIn, session: WriteSessionDep) -> dict[str, str]:
+def save_view(body: ShareIn, session: WriteSessionDep) -> ShareLink:
     """A short link for a figure state; the same live state always gets the same slug, and
     each frozen snapshot its own."""
     name = body.path.removeprefix("/figures/")
@@ -274,7 +275,7 @@ def save_view(body: ShareIn, session: WriteSessionDep) -> dict[str, str]:
     if session.get(SavedView, slug) is None:
         session.add(SavedView(slug=slug, path=body.path, query=canonical, snapshot=snapshot))
         session.commit()
-    return {"slug": slug, "url": f"/v/{slug}"}
+    return ShareLink(slug=slug, url=f"/v/{slug}")
 
 
 @router.get("/v/{slug}", response_model=None, **PAGE_WITH_TWINS)

@@ -18,6 +18,7 @@ from memdash.app.web.auth import AdminDep
 from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
 from memdash.app.web.form_words import in_form_words
 from memdash.app.web.openapi_responses import FORM
+from memdash.core.api import Launched
 from memdash.core.jobs import GGUF_TYPES, first_problem
 
 router = APIRouter(tags=["quantization"])
@@ -37,7 +38,7 @@ def api_launch_study(
     writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
-) -> dict:
+) -> Launched:
     """Launch a quantization study of an uploaded checkpoint (QuantizationParams). A text
     sweep's model is scored on its own run's data and canaries unless `members` or
     `canaries` are given."""
@@ -46,7 +47,7 @@ def api_launch_study(
         sweep = launch_study(session, writes, settings, params)
     except (ScoringRejected, CorpusRejected) as error:
         raise HTTPException(422, str(error)) from None
-    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+    return Launched(sweep_id=sweep.id, url=f"/sweeps/{sweep.id}")
 
 
 @router.post("/checkpoints/{checkpoint_id}/quantization", response_model=None, **FORM)

@@ -21,6 +21,7 @@ from memdash.app.web.auth import AdminDep
 from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
 from memdash.app.web.form_words import in_form_words
 from memdash.app.web.openapi_responses import FORM
+from memdash.core.api import Launched
 from memdash.core.canary_space import SECRET_PLACEHOLDER
 from memdash.core.jobs import first_problem
 
@@ -40,14 +41,19 @@ def _launch(session: Session, writes: Writes, settings: Settings, params: Scorin
         return launch_scoring(write_session, params, own)
 
 
-@router.post("/api/scorings", status_code=201, response_model=None)
+@router.post(
+    "/api/scorings",
+    status_code=201,
+    response_model=Launched,
+    responses={200: {"model": Launched, "description": "launched before: that scoring"}},
+)
 def api_launch_scoring(
     body: dict[str, Any],
     session: SessionDep,
     writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
-) -> dict | JSONResponse:
+) -> Launched | JSONResponse:
     """Launch a scoring (ScoringParams). One tagged with a training run and step that was
     launched before answers that scoring (200, `"existing": true`): a client that retries after
     an outage never scores a step twice."""
@@ -55,13 +61,13 @@ def api_launch_scoring(
     if params.training is not None and (
         existing := tagged_scoring(session, params.training.run, params.training.step)
     ):
-        body = {"sweep_id": existing.id, "url": f"/sweeps/{existing.id}", "existing": True}
-        return JSONResponse(body, status_code=200)
+        earlier = Launched(sweep_id=existing.id, url=f"/sweeps/{existing.id}", existing=True)
+        return JSONResponse(earlier.model_dump(), status_code=200)
     try:
         sweep = _launch(session, writes, settings, params)
     except (ScoringRejected, CorpusRejected) as error:
         raise HTTPException(422, str(error)) from None
-    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+    return Launched(sweep_id=sweep.id, url=f"/sweeps/{sweep.id}")
 
 
 def canaries_from_form(

@@ -24,6 +24,7 @@ from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, WriteSessio
 from memdash.app.web.form_words import in_form_words
 from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
+from memdash.core.api import Launched
 from memdash.core.jobs import first_problem
 from memdash.core.params import Strict
 
@@ -82,13 +83,13 @@ def api_import(
     document: Annotated[dict[str, Any], Body(description="a sweep exported by memdash")],
     session: WriteSessionDep,
     _: AdminDep,
-) -> dict:
+) -> Launched:
     try:
         sweep = import_sweep(session, document)
     except ImportError_ as error:
         raise HTTPException(422, str(error)) from None
     session.commit()
-    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+    return Launched(sweep_id=sweep.id, url=f"/sweeps/{sweep.id}")
 
 
 @router.post("/api/sweeps/{kind}", status_code=201)
@@ -98,11 +99,11 @@ def api_launch(
     session: WriteSessionDep,
     settings: SettingsDep,
     _: AdminDep,
-) -> dict:
+) -> Launched:
     """Launch a sweep of a registered kind (capacity, text, ...) from a preset and overrides."""
     sweep = launch_sweep(session, settings, launchable_kind(kind), launch.preset, launch.params)
     session.commit()
-    return {"sweep_id": sweep.id, "url": f"/sweeps/{sweep.id}"}
+    return Launched(sweep_id=sweep.id, url=f"/sweeps/{sweep.id}")
 
 
 def _overview_with_errors(request: Request, errors: dict[str, str], form: dict) -> Response:

@@ -23,8 +23,8 @@ from memdash.app.views.state import ViewState
 from memdash.app.views.sweep_sections import SECTIONS
 from memdash.app.web.deps import DbId, SessionDep, SettingsDep
 from memdash.app.web.live import selection_version, sweep_poll_url
-from memdash.app.web.openapi_responses import CSV_OR_JSON
 from memdash.app.web.templating import render
+from memdash.core.api import SampleRow, SweepExport, SweepState
 
 router = APIRouter(tags=["sweeps"])
 
@@ -87,8 +87,8 @@ def sweep_json(state: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/sweeps/{sweep_id}")
-def api_sweep(sweep_id: DbId, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    return JSONResponse(sweep_json(sweep_state(session, sweep_id, settings)))
+def api_sweep(sweep_id: DbId, session: SessionDep, settings: SettingsDep) -> SweepState:
+    return SweepState.model_validate(sweep_json(sweep_state(session, sweep_id, settings)))
 
 
 @router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
@@ -128,7 +128,11 @@ def sweep_page(
     return render(request, "sweep.html", context, block="live")
 
 
-@router.get("/api/sweeps/{sweep_id}/samples", response_model=None, **CSV_OR_JSON)
+@router.get(
+    "/api/sweeps/{sweep_id}/samples",
+    response_model=None,
+    responses={200: {"model": list[SampleRow], "content": {"text/csv": {}}}},
+)
 def api_sweep_samples(
     sweep_id: DbId, session: SessionDep, format: Literal["csv", "json"] = "csv"
 ) -> Response:
@@ -151,12 +155,12 @@ def api_sweep_samples(
     )
 
 
-@router.get("/api/sweeps/{sweep_id}/export")
+@router.get("/api/sweeps/{sweep_id}/export", response_model=SweepExport)
 def api_export(sweep_id: DbId, session: SessionDep) -> JSONResponse:
     document = export_sweep(session, sweep_id)
     if document is None:
         raise HTTPException(404, f"no sweep {sweep_id}")
     return JSONResponse(
-        document,
+        SweepExport.model_validate(document).model_dump(mode="json"),
         headers={"Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}.json"'},
     )

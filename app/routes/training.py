@@ -19,6 +19,7 @@ from memdash.app.views.training import (
 )
 from memdash.app.web.deps import SessionDep
 from memdash.app.web.templating import render
+from memdash.core.api import TrainingReport
 
 router = APIRouter(tags=["training"])
 RunName = Annotated[str, Path(max_length=200, pattern=r"^[\w.@+ -]+$")]
@@ -37,11 +38,11 @@ def _training(session, name: str) -> dict[str, Any]:
 
 
 @router.get("/api/training/{name}")
-def api_training(name: RunName, session: SessionDep) -> dict[str, Any]:
+def api_training(name: RunName, session: SessionDep) -> TrainingReport:
     """The run's scored checkpoints by step (every measure), the members that became
     extractable at each step, and each earlier checkpoint's prediction of the last one's
     memorized set."""
-    return _training(session, name)
+    return TrainingReport.model_validate(_training(session, name))
 
 
 @router.get("/training", response_class=HTMLResponse)

@@ -1,0 +1,190 @@
+"""The JSON API's answers, defined once: the server's /api routes declare them as response
+models (so the OpenAPI document says what each returns) and memdash.client parses answers with
+them, so a script gets checked attributes, not keys.
+
+Pydantic and the standard library only: the client, installed without the server's packages,
+imports this module alone. A document that carries open-ended details (a checkpoint's loading
+report, a run's summary numbers) types what every one has and keeps the rest as extra fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Document(BaseModel):
+    """An answer with exactly these fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpenDocument(BaseModel):
+    """An answer with these fields and further ones (read as attributes or with `get`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field or an extra field by name (a run's summary number, say), else `default`."""
+        if key in type(self).model_fields:
+            return getattr(self, key)
+        return (self.model_extra or {}).get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in type(self).model_fields or key in (self.model_extra or {})
+
+
+class CheckpointInfo(OpenDocument):
+    """What loading a model found, whatever brought it: an upload (a Hugging Face folder or a
+    GGUF file) or a model a sweep trained. GGUF files add their type and bits per weight, a
+    trained model its shape; those stay extra fields."""
+
+    format: Literal["hf", "gguf", "memdash"] = "hf"
+    model_type: str | None = None
+    architectures: list[str] = []
+    n_params: int | None = None
+    vocab_size: int | None = None
+    max_positions: int | None = None
+    tokenizer: str | None = None
+    vocab_sha256: str | None = None
+    files: list[str] = []
+
+
+class StoredCheckpoint(CheckpointInfo):
+    """A checkpoint the server keeps (`GET /api/checkpoints`, `POST /api/checkpoints`)."""
+
+    id: int
+    name: str
+    sha256: str
+    size_bytes: int | None = None
+    run_id: int | None = None  # a sweep's trained model: the run that trained it
+    created_at: datetime
+
+
+class StoredCorpus(OpenDocument):
+    """An uploaded corpus (`GET /api/corpora`, `POST /api/corpora`); its groups and sizes are
+    extra fields."""
+
+    id: int
+    name: str
+    sha256: str
+    n_documents: int
+    created_at: datetime
+
+
+class Deleted(Document):
+    deleted: str  # what was deleted, in words ("corpus 3")
+
+
+class Launched(Document):
+    """A sweep, scoring or study the server queued (or had: `existing`)."""
+
+    sweep_id: int
+    url: str
+    existing: bool = False
+
+
+class ShareLink(Document):
+    """A short link to a figure state (`POST /api/views`): `/v/{slug}`."""
+
+    slug: str
+    url: str
+
+
+class SweepJob(Document):
+    id: int
+    kind: str
+    run_id: int | None
+    state: str
+    progress: float
+    message: str | None
+    error: str | None
+    seconds: float | None
+    result: dict[str, Any] | None  # a quantize job's files: per type, size and seconds
+
+
+class SweepRun(OpenDocument):
+    """A run with its summary's numbers as extra fields (`run.get("mi_loss_auc")`)."""
+
+    id: int
+    name: str
+    status: str
+    n_params: int | None
+    n_train: int | None
+    seed: int | None
+    shape: str | None
+
+
+class SweepState(Document):
+    """`GET /api/sweeps/{id}`: a sweep, scoring or study with its runs and jobs. `params` are
+    its kind's parameters and `summary` what its kind computed (see docs/measures.md)."""
+
+    id: int
+    name: str
+    kind: str
+    preset: str | None
+    status: str
+    progress: float
+    params: dict[str, Any]
+    summary: dict[str, Any] | None
+    runs: list[SweepRun]
+    jobs: list[SweepJob]
+
+    @property
+    def ended(self) -> bool:
+        return self.status not in ("queued", "running")
+
+
+class TrainingReport(OpenDocument):
+    """`GET /api/training/{name}`: a fine-tuning run's scored checkpoints by step, the members
+    that became extractable at each step and the predictions of the last step's set."""
+
+    name: str
+    rows: list[dict[str, Any]]
+    running: bool
+
+
+class SampleRow(OpenDocument):
+    """`GET /api/sweeps/{id}/samples?format=json`: one sample of one run, its scores as extra
+    fields (the CSV's columns)."""
+
+    run_id: int
+    run: str
+
+
+class ExportedEvaluation(Document):
+    name: str
+    reference: dict[str, Any]  # which code the evaluation's reference was, and why
+    summary: dict[str, Any]
+    scores: list[dict[str, Any]]  # a sample's scores, as the samples CSV's columns
+
+
+class ExportedRun(Document):
+    name: str
+    config: dict[str, Any]
+    seed: int | None
+    n_params: int | None
+    n_train: int | None
+    status: str
+    summary: dict[str, Any]
+    curve: list[tuple[str, int, float]]  # (metric, step, value)
+    evaluations: list[ExportedEvaluation]
+
+
+class ExportedSweepHead(Document):
+    name: str
+    kind: str
+    preset: str | None
+    params: dict[str, Any]
+    summary: dict[str, Any] | None
+    status: str
+
+
+class SweepExport(Document):
+    """`GET /api/sweeps/{id}/export`: everything `POST /api/sweeps/import` needs to make the
+    same sweep on another server."""
+
+    format: str
+    sweep: ExportedSweepHead
+    runs: list[ExportedRun]
