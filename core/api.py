@@ -13,6 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+# The membership-inference attacks every scoring runs, in the order pages list them; a run's
+# summary holds each one's numbers as mi_{attack}_auc, mi_{attack}_auc_ci, mi_{attack}_f1, ...
+ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp")
+
 
 class Document(BaseModel):
     """An answer with exactly these fields."""

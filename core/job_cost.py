@@ -3,6 +3,8 @@ refuse sweeps no worker can hold; app/jobs/launch_limits.py)."""
 
 from __future__ import annotations
 
+from memdash.core.params import head_count
+
 # Memory of one stacked training job (an estimate, for refusing sweeps no worker can hold):
 # fp32 weight, gradient and both AdamW moments per parameter; int64 tokens of every dataset;
 # activations of one step (about 16 floats per layer, channel and token, kept for backward).
@@ -35,7 +37,7 @@ def stack_job_bytes(
         * ACTIVATION_FLOATS_PER_LAYER_CHANNEL
         * 4
     )
-    heads = max(1, d_model // 32)
+    heads = head_count(d_model)
     per_position = (
         4 * memory_slots * d_model + 2 * heads * memory_slots + (2 * heads + 6) * d_model
         if memory_slots

@@ -20,6 +20,15 @@ DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+HEAD_WIDTH = 32  # channels per attention head in memdash's GPT-2 shapes
+
+
+def head_count(d_model: int) -> int:
+    """Attention heads of a model `d_model` wide: one per HEAD_WIDTH channels, at least one
+    (the rule every shape follows: the trainer, the cost estimate, the shape checks)."""
+    return max(1, d_model // HEAD_WIDTH)
+
+
 class Strict(BaseModel):
     """Unknown keys are refused (a misspelt knob must not be silently ignored), and every
     float must be finite (`allow_inf_nan=False`)."""
@@ -72,7 +81,7 @@ class Shape(Strict):
     @field_validator("d_model")
     @classmethod
     def _divisible(cls, d_model: int) -> int:
-        heads = max(1, d_model // 32)
+        heads = head_count(d_model)
         if d_model % heads:
             raise ValueError(f"d_model={d_model} must be divisible by its {heads} heads")
         return d_model
@@ -166,7 +175,7 @@ class LM2Variants(Strict):
             widths = [
                 d
                 for d in range(4, plain.d_model)
-                if d % max(1, d // 32) == 0 and d % (self.memory_heads or 1) == 0
+                if d % head_count(d) == 0 and d % (self.memory_heads or 1) == 0
             ]
             candidates = [Shape(n_layer=plain.n_layer, d_model=d, **memory) for d in widths]
             if candidates:

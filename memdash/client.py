@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from memdash.core.api import (
+    ATTACKS,
     Launched,
     SampleRow,
     StoredCheckpoint,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     import pandas
 
 RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
-ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp")
 
 
 class MemdashError(Exception):

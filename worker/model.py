@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from memdash.core.params import head_count
 from memdash.worker.fused_ce import tied_head_cross_entropy
 from memdash.worker.memory import MemoryModule, identity_rows, memory_scan
 
@@ -68,7 +69,7 @@ class GPTConfig:
 
     @property
     def heads(self) -> int:
-        return self.n_head or max(1, self.d_model // 32)
+        return self.n_head or head_count(self.d_model)
 
     def to_dict(self) -> dict[str, int]:
         """The fields, without an unset attention window (configs and resume fingerprints

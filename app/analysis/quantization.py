@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import Evaluation, Run, SampleScore
+from memdash.core.api import ATTACKS
 from memdash.core.metrics.compression import zlib_bits
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 from memdash.core.metrics.membership import (
@@ -33,7 +34,6 @@ from memdash.core.metrics.paired import (
     paired_ratio_difference,
 )
 
-ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp")
 PAIRED_ATTACKS = ("loss", "zlib", "reference")
 CHANGED_SAMPLES_SHOWN = 20
 VERDICT_KEYS = (

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from memdash.app.cli.output import fail, load_settings
 from memdash.client import Client, MemdashError
+from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
 
@@ -110,7 +111,8 @@ def capacity(
         interval = f" (95% CI {fit['ci95'][0]:.2f}-{fit['ci95'][1]:.2f})" if "ci95" in fit else ""
         typer.echo(
             f"alpha = {fit['alpha']:.2f} bits/parameter{interval} over {fit['n_configs']} "
-            "saturated shape(s) (paper: 3.64 fitted, bf16); short CPU runs measure a lower bound"
+            f"saturated shape(s) (paper: {PAPER_ALPHA_FITTED_BF16} fitted, bf16); short CPU runs "
+            "measure a lower bound"
         )
     if every:
         typer.echo(

@@ -87,9 +87,9 @@ def alpha_figure(
                 )
             )
         for alpha, label in (
-            (PAPER_ALPHA_FITTED_BF16, "paper fit 3.64 (bf16)"),
-            (PAPER_ALPHA_MEAN_BF16, "paper mean 3.51 (bf16)"),
-            (PAPER_ALPHA_MEAN_FP32, "paper mean 3.83 (fp32)"),
+            (PAPER_ALPHA_FITTED_BF16, f"paper fit {PAPER_ALPHA_FITTED_BF16} (bf16)"),
+            (PAPER_ALPHA_MEAN_BF16, f"paper mean {PAPER_ALPHA_MEAN_BF16} (bf16)"),
+            (PAPER_ALPHA_MEAN_FP32, f"paper mean {PAPER_ALPHA_MEAN_FP32} (fp32)"),
         ):
             figure.add_trace(
                 go.Scatter(x=xs, y=alpha * xs, mode="lines", line={"dash": "dot"}, name=label)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 
+from memdash.core.api import ATTACKS as ATTACK_NAMES
+
 LABELS: dict[str, str] = {
     "mem_u_bits": "unintended memorization Σ mem_U (bits)",
     "unclipped_bits": "Σ (H(x|reference) − H(x|model)), unclipped (bits)",
@@ -155,13 +157,14 @@ TERMS: dict[str, tuple[str, str, str]] = {
         "double-descent-and-the-memorization-generalization-transition",
     ),
 }
-ATTACKS = {
+_ATTACK_WORDS = {
     "loss": "loss",
     "zlib": "zlib ratio",
     "reference": "reference-calibrated",
     "min_k": "Min-K% (20%)",
     "min_k_pp": "Min-K%++ (20%)",
 }
+ATTACKS = {attack: _ATTACK_WORDS[attack] for attack in ATTACK_NAMES}  # each one named once
 
 
 def label(key: str) -> str:

@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from memdash.app import __version__
+from memdash.app.figures.labels import ATTACKS as ATTACK_LABELS
 from memdash.app.figures.labels import (
     GROUP_WORDS,
     JOB_KIND_WORDS,
@@ -23,6 +24,11 @@ from memdash.app.figures.labels import (
 from memdash.app.kinds import KINDS
 from memdash.app.paths import TEMPLATES_DIR
 from memdash.app.web.static_assets import asset_url
+from memdash.core.metrics.capacity import (
+    PAPER_ALPHA_FITTED_BF16,
+    PAPER_ALPHA_MEAN_BF16,
+    PAPER_ALPHA_MEAN_FP32,
+)
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 from memdash.core.metrics.reference_soundness import verdict_words
 
@@ -61,6 +67,12 @@ def term(key: str, words: str | None = None) -> Markup:
 
 templates.env.globals["term"] = term
 templates.env.globals["verdict_words"] = verdict_words  # one wording on every kind that scores
+templates.env.globals["attacks"] = ATTACK_LABELS  # membership attacks in order, with their words
+templates.env.globals["paper_alpha"] = {  # the paper's α, as core.metrics.capacity states it
+    "fitted_bf16": PAPER_ALPHA_FITTED_BF16,
+    "mean_bf16": PAPER_ALPHA_MEAN_BF16,
+    "mean_fp32": PAPER_ALPHA_MEAN_FP32,
+}
 templates.env.filters["label"] = label  # stored keys in words (app/figures/labels.py)
 templates.env.filters["number"] = number  # every number shown, one way (app/figures/labels.py)
 templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0

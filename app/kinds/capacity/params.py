@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from memdash.core.job_cost import stack_job_bytes, stack_job_flops
+from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from memdash.core.params import LM2Variants, Shape, Strict, TrainParams, with_lm2_variants
 
 
@@ -26,7 +27,8 @@ class CapacitySweepParams(Strict):
     capacity_multiples: list[Annotated[float, Field(gt=0, le=1000)]] = Field(
         default=[0.25, 0.5, 1, 2, 4], min_length=1, max_length=32
     )
-    alpha_guess: float = Field(default=3.64, gt=0, le=64)  # bits/param to place dataset sizes
+    # bits/param to place dataset sizes: the paper's α until the sweep has its own
+    alpha_guess: float = Field(default=PAPER_ALPHA_FITTED_BF16, gt=0, le=64)
     # After the grid: one more pass of sizes around each shape's measured peak
     # (core.metrics.capacity.refinement_sizes), so the maximum is not missed between sizes.
     refine_peak: bool = True
