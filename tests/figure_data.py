@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from memdash.app.db.models import Job, Run, Sweep
 from memdash.app.jobs.results import store_job_result
 from memdash.app.kinds import KINDS
+from memdash.app.kinds.read_summary import typed_summary
 from memdash.core.jobs import job_params
 from memdash.core.params import Shape
 from memdash.core.results import (
@@ -48,7 +49,7 @@ def _store(session: Session, sweep: Sweep, kind: str, params: dict, results: dic
 
 def _summarize(session: Session, sweep: Sweep) -> None:
     runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)))
-    sweep.summary = KINDS[sweep.kind].summarize(session, runs)
+    sweep.summary = typed_summary(sweep, KINDS[sweep.kind].summarize(session, runs))
 
 
 def _run(session: Session, sweep: Sweep, n_params: int, **fields: Any) -> Run:

@@ -207,6 +207,34 @@ def db_upgrade() -> None:
     typer.echo("database is at the newest schema")
 
 
+@db_cli.command("resummarize")
+def db_resummarize(
+    sweep_ids: Annotated[list[int], typer.Argument(help="Sweeps to summarize again.")],
+) -> None:
+    """Recompute sweeps' summaries from their stored runs and store them at the current
+    version (a summary an older memdash stored is otherwise recomputed on every view)."""
+    from sqlalchemy import select
+
+    from memdash.app.db.engine import make_engine, make_session_factory
+    from memdash.app.db.models import Run, Sweep
+    from memdash.app.kinds.read_summary import typed_summary
+    from memdash.app.kinds.registry import kind_of
+
+    settings = load_settings()
+    prepare_database(settings)
+    factory = make_session_factory(make_engine(settings.resolved_database_url))
+    for sweep_id in sweep_ids:
+        with factory.begin() as session:
+            sweep = session.get(Sweep, sweep_id)
+            if sweep is None or (kind := kind_of(sweep)) is None:
+                fail(f"no sweep {sweep_id} of a known kind")
+            if sweep.status != "succeeded":
+                fail(f"sweep {sweep_id} is {sweep.status}: only an ended sweep has a summary")
+            runs = list(session.scalars(select(Run).where(Run.sweep_id == sweep_id)))
+            sweep.summary = typed_summary(sweep, kind.summarize(session, runs))
+        typer.echo(f"sweep {sweep_id}: summary recomputed from {len(runs)} runs")
+
+
 def main() -> None:
     cli()
 

@@ -42,6 +42,7 @@ from memdash.app.db.models import (
 )
 from memdash.app.jobs.results import store_job_result
 from memdash.app.kinds import KINDS, PlannedJob
+from memdash.app.kinds.read_summary import typed_summary
 from memdash.core.jobs import first_problem, job_params, job_result
 
 
@@ -385,7 +386,7 @@ def _sync_sweep(session: Session, sweep_id: int) -> None:
                 enqueue_planned(session, sweep.id, more)
                 sweep.status, sweep.finished_at = "running", None  # its next pass is queued
                 return
-            sweep.summary = kind.summarize(session, runs)
+            sweep.summary = typed_summary(sweep, kind.summarize(session, runs))
         if sweep.status in ("queued", "running"):
             sweep.finished_at = utcnow()
         sweep.status = (

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import Run, Sweep
+from memdash.app.kinds.stored_summary import StoredSummary
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class SweepKind:
     # Its own sections of the sweep page: a Jinja template in the kind's folder (page.html),
     # rendered inside the sweep page with its context (app/web/templating.py loads it).
     page: Path | None = None
+    # Its summary's model (kind folder's document.py): what `summarize` returns is checked
+    # against it and stored with its version; readers go through kinds.read_summary.
+    summary_model: type[StoredSummary] | None = None
 
     @property
     def launchable(self) -> bool:

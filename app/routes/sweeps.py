@@ -16,6 +16,7 @@ from memdash.app.jobs.queue_eta import estimates, in_words
 from memdash.app.jobs.sweep_progress import sweep_progress
 from memdash.app.jobs.transfer import export_sweep
 from memdash.app.kinds import kind_of
+from memdash.app.kinds.read_summary import read_summary
 from memdash.app.settings import Settings
 from memdash.app.views import queries
 from memdash.app.views.registry import VIEWS
@@ -115,8 +116,11 @@ def sweep_page(
         for name, view in VIEWS.items()
         if sweep.kind in view.kinds
     ]
+    read = read_summary(session, sweep)  # typed kinds: checked, recomputed or refused, said
     context = {
         **state,
+        "summary_read": read,
+        "summary": read.summary,
         "kind": kind,
         "figures": figures,
         "figure_links": links,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from memdash.app.analysis.run_rows import run_row
 from memdash.app.analysis.scatter import extreme_indices
 from memdash.app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
+from memdash.app.kinds.read_summary import summary_of
 from memdash.app.views.state import ViewState
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16, memorizable_bits
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
@@ -77,7 +78,7 @@ def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
     return [
         {"sweep": sweep.id, "architecture": "GPT", **shape}
         for sweep in sweeps
-        for shape in sweep.summary.get("shapes", [])
+        for shape in summary_of(session, sweep).get("shapes", [])
     ]
 
 
@@ -90,7 +91,7 @@ def stored_alphas(session: Session, state: ViewState) -> list[dict[str, Any]]:
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
     out = []
     for sweep in sorted(sweeps, key=lambda s: s.id):
-        summary = sweep.summary or {}
+        summary = summary_of(session, sweep)
         fits = summary.get("alpha_by_precision")
         if not fits and summary.get("alpha_fit"):
             fits = {summary["alpha_fit"].get("precision", "fp32"): summary["alpha_fit"]}
@@ -109,7 +110,7 @@ def run_alphas(session: Session, runs: list[Run]) -> dict[int, float]:
     if not ids:
         return {}
     fits = {
-        sweep.id: (sweep.summary or {}).get("alpha_by_precision") or {}
+        sweep.id: summary_of(session, sweep).get("alpha_by_precision") or {}
         for sweep in session.scalars(select(Sweep).where(Sweep.id.in_(ids)))
     }
     out = {}
@@ -340,8 +341,8 @@ def quantization_rows(session: Session, state: ViewState) -> list[dict[str, Any]
     ).all()
     rows = []
     for sweep in sweeps:
-        differences = sweep.summary.get("differences", {})
-        for file in sweep.summary.get("files", []):
+        differences = summary_of(session, sweep).get("differences", {})
+        for file in summary_of(session, sweep).get("files", []):
             row = {"sweep": sweep.id, **{k: v for k, v in file.items() if k != "canaries"}}
             for measure, diff in differences.get(str(file["run"]), {}).items():
                 row[f"{measure}_diff"] = diff["diff"]

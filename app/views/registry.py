@@ -23,6 +23,7 @@ from memdash.app.figures.scoring import mem_u_tfidf_figure, roc_figure
 from memdash.app.figures.style import PAPER_ALPHA_WORDS, empty_figure, log_axes, titled
 from memdash.app.figures.text import membership_figure
 from memdash.app.figures.training import training_figure
+from memdash.app.kinds.read_summary import summary_of
 from memdash.app.views import data
 from memdash.app.views.state import LINE_GROUP_KEYS, ViewState
 from memdash.app.views.training import latest_training_run, series_rows, training_scorings
@@ -166,7 +167,7 @@ def _lm2_note(session: Session, state: ViewState) -> str:
     parts = []
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
     for sweep in sorted(sweeps, key=lambda s: s.id):
-        stored = (sweep.summary or {}).get("alpha_by_architecture") or {}
+        stored = summary_of(session, sweep).get("alpha_by_architecture") or {}
         for arch, fits in stored.items():
             whole, rest = fits.get("all"), fits.get("non_memory")
             if whole and rest:
@@ -238,7 +239,7 @@ def _membership(session: Session, state: ViewState) -> Built:
     points = [r for r in rows if r["mi_f1"] is not None]
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
     stored = [
-        (sweep.id, (sweep.summary or {}).get("scaling_law_fit"))
+        (sweep.id, summary_of(session, sweep).get("scaling_law_fit"))
         for sweep in sorted(sweeps, key=lambda s: s.id)
         if sweep.kind == "text"
     ]
@@ -289,7 +290,7 @@ def _extraction(session: Session, state: ViewState) -> Built:
     tables: dict[str, list[dict[str, Any]]] = {"smaller models": [], "earlier checkpoints": []}
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
     for sweep in sweeps:
-        for row in (sweep.summary.get("prediction") or {}).get("rows", []):
+        for row in (summary_of(session, sweep).get("prediction") or {}).get("rows", []):
             tables["smaller models"].append({"sweep": sweep.id, **row})
     for run in runs:
         for row in run.summary.get("checkpoint_prediction", []):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from memdash.app.kinds.capacity.document import CapacitySummary
 from memdash.app.kinds.capacity.params import PRESETS, CapacitySweepParams
 from memdash.app.kinds.capacity.plan import launch, refine, refinement_runs_to_come
 from memdash.app.kinds.capacity.summary import summarize
@@ -30,6 +31,7 @@ KIND = register(
         },
         launch=launch,
         summarize=summarize,
+        summary_model=CapacitySummary,
         follow_up=refine,
         runs_to_come=refinement_runs_to_come,
         page=Path(__file__).with_name("page.html"),
