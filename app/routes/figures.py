@@ -21,8 +21,9 @@ from sqlalchemy.orm import selectinload
 from memdash.app.db.models import Run, SavedView, Sweep
 from memdash.app.figures import page_figure
 from memdash.app.figures.axes import readable_axes
-from memdash.app.views.registry import VIEWS, Built, View
+from memdash.app.views.registry import VIEWS
 from memdash.app.views.state import StateError, ViewState
+from memdash.app.views.view import Built, View
 from memdash.app.web.deps import SessionDep, WriteSessionDep
 from memdash.app.web.live import figure_poll_url, selection_version
 from memdash.app.web.openapi_responses import PAGE_WITH_TWINS

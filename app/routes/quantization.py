@@ -33,7 +33,7 @@ def _validated(body: dict[str, Any]) -> QuantizationParams:
 
 @router.post("/api/quantization", status_code=201)
 def api_launch_study(
-    body: dict[str, Any],
+    body: QuantizationParams,
     session: SessionDep,
     writes: WritesDep,
     settings: SettingsDep,
@@ -42,7 +42,7 @@ def api_launch_study(
     """Launch a quantization study of an uploaded checkpoint (QuantizationParams). A text
     sweep's model is scored on its own run's data and canaries unless `members` or
     `canaries` are given."""
-    params = with_run_defaults(session, _validated(body), set(body))
+    params = with_run_defaults(session, body, set(body.model_fields_set))
     try:
         sweep = launch_study(session, writes, settings, params)
     except (ScoringRejected, CorpusRejected) as error:

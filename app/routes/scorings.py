@@ -48,7 +48,7 @@ def _launch(session: Session, writes: Writes, settings: Settings, params: Scorin
     responses={200: {"model": Launched, "description": "launched before: that scoring"}},
 )
 def api_launch_scoring(
-    body: dict[str, Any],
+    body: ScoringParams,
     session: SessionDep,
     writes: WritesDep,
     settings: SettingsDep,
@@ -57,7 +57,7 @@ def api_launch_scoring(
     """Launch a scoring (ScoringParams). One tagged with a training run and step that was
     launched before answers that scoring (200, `"existing": true`): a client that retries after
     an outage never scores a step twice."""
-    params = _validated(body)
+    params = body
     if params.training is not None and (
         existing := tagged_scoring(session, params.training.run, params.training.step)
     ):

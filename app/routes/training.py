@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
 from memdash.app.figures import figure_div
-from memdash.app.views.registry import TRAINING_METRICS, VIEWS
+from memdash.app.views.builders.training import TRAINING_METRICS
+from memdash.app.views.registry import VIEWS
 from memdash.app.views.state import ViewState
 from memdash.app.views.training import (
     memorization_over_steps,

@@ -1,0 +1,1 @@
+"""The figure views, a module per subject: each builder and its View declared together."""

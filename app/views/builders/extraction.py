@@ -1,0 +1,74 @@
+"""Extraction (Biderman et al.) with the prediction tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from memdash.app.db.models import Sweep
+from memdash.app.figures.grouped import split_lines_figure
+from memdash.app.kinds.read_summary import summary_of
+from memdash.app.views import data
+from memdash.app.views.state import ViewState
+from memdash.app.views.view import Built, View, titled_axes
+
+
+def _extraction(session: Session, state: ViewState) -> Built:
+    runs = data.selected_runs(session, state)
+    rows = data.extraction_rows(runs)
+    figure = split_lines_figure(rows, "k", "rate", state.group_by, state.band)
+    figure = titled_axes(figure, state, "prefix length k (tokens)", "extraction rate")
+    tables: dict[str, list[dict[str, Any]]] = {"smaller models": [], "earlier checkpoints": []}
+    sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
+    for sweep in sweeps:
+        for row in (summary_of(session, sweep).get("prediction") or {}).get("rows", []):
+            tables["smaller models"].append({"sweep": sweep.id, **row})
+    for run in runs:
+        for row in run.summary.get("checkpoint_prediction", []):
+            tables["earlier checkpoints"].append({"run": run.name, **row})
+    titles = {key: f"Predicting memorization from {key}" for key in tables}
+    tested: dict[int, list[int]] = {}
+    for row in rows:
+        if row["split"] == "train" and row["n_tested"] is not None:
+            tested.setdefault(row["k"], []).append(row["n_tested"])
+    notes = (
+        [
+            "Each rate is over the samples tested at that k (at least 8 tokens after the "
+            "prefix): "
+            + "; ".join(
+                f"k = {k}: {min(n):,}" + (f"–{max(n):,}" if max(n) != min(n) else "")
+                for k, n in sorted(tested.items())
+            )
+            + " members (n_tested in the CSV and JSON)."
+        ]
+        if tested
+        else []
+    )
+    return Built(
+        rows,
+        figure,
+        notes=notes,
+        tables={k: v for k, v in tables.items() if v},
+        table_titles=titles,
+    )
+
+
+VIEWS = (
+    View(
+        "extraction",
+        "Extraction",
+        "Share of samples whose first k tokens make the model greedily reproduce the rest "
+        "exactly, on training (solid) and held-out (dashed) samples. The tables give the "
+        "precision and recall of predicting memorized sets from smaller models and earlier "
+        "checkpoints.",
+        "Biderman et al. 2023, Sec. 2-3",
+        ("log_x", "group_by", "band"),
+        _extraction,
+        {"log_x": False},
+        measure="extraction",
+        kinds=("text", "capacity", "scoring"),
+        needs="extraction rates",
+    ),
+)
