@@ -16,6 +16,9 @@ QUIET_PIP := { grep -v -e 'is ignored: it is neither a file nor a directory' || 
 # Test processes: one per core, at most 4 (each test trains with one torch thread or waits on a
 # server, a worker or a browser); the 15 slowest tests are listed at the end.
 TEST_PROCS := $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+# Bytecode caches are written (pytest's rewritten test modules too) even where the shell sets
+# PYTHONDONTWRITEBYTECODE: otherwise each test process compiles some 300 modules every run (4 s).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: serve test test-fast lint format bench bench-pages bench-first-visit bench-load clean
 

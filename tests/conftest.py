@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,10 +52,25 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated to head per test process: each test copies it rather than
+    running the migrations again (about 0.15 s a test, over some 300 tests)."""
+    path = tmp_path_factory.mktemp("template") / "memdash.db"
+    template = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(template)
+    template.dispose()
+    return path
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    if database_url.startswith("sqlite:///"):
+        target = Path(database_url.removeprefix("sqlite:///"))
+        if not target.exists():
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), target)
     engine = make_engine(database_url)
-    upgrade_to_head(engine)
+    upgrade_to_head(engine)  # at head already for a copied file: it checks and returns
     yield engine
     engine.dispose()
 

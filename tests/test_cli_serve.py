@@ -38,6 +38,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) ->
         assert needle in lines[0]
 
 
+@pytest.mark.slow  # each starts the real `memdash serve` (about 4 s of imports)
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
     env = {
@@ -49,6 +50,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert "secret" not in result.stderr
 
 
+@pytest.mark.slow
 def test_unwritable_data_dir_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -56,6 +58,7 @@ def test_unwritable_data_dir_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(result, "not writable", str(blocker / "data"))
 
 
+@pytest.mark.slow
 def test_port_in_use_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -65,6 +68,7 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(result, "already in use", str(port))
 
 
+@pytest.mark.slow
 def test_public_address_without_token_is_refused(tmp_path: Path) -> None:
     result = memdash("serve", "--host", "0.0.0.0", env={"MEMDASH_DATA_DIR": str(tmp_path)})
     assert_one_line_error(result, "MEMDASH_TOKEN")

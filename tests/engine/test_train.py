@@ -23,7 +23,8 @@ FAST = TrainConfig(max_steps=400, batch_size=32, lr=1e-2, warmup_steps=20, eval_
 
 def test_a_tiny_model_memorizes_a_tiny_random_set() -> None:
     data = uniform_tokens(32, 16, 64, seed=1)
-    result = train(MODEL, FAST, data)
+    result = train(MODEL, replace(FAST, floor_bits=0.05), data)  # stops once memorized
+    assert result.stop_reason == "memorized"
     assert result.curve[-1]["train_loss_bits"] < 0.1  # from 6 bits/token
     bits = [sample_code_bits(a, 64) for a in token_nll_bits(MemdashScorer(result.model), data)]
     memorized = synthetic_memorization_totals(bits, 16, 64).mem_u_bits
@@ -37,9 +38,9 @@ def test_resume_from_a_checkpoint_ends_bit_for_bit_equal(tmp_path, model: GPTCon
     """Killed after its first checkpoint and resumed, a run ends where it would have: a plain
     GPT and an LM2 (its memory bank and gates are state like any weight)."""
     data = uniform_tokens(24, 16, 64, seed=2)
-    config = replace(FAST, max_steps=120, checkpoint_every=50, eval_every=40, patience_evals=99)
+    config = replace(FAST, max_steps=30, checkpoint_every=12, eval_every=10, patience_evals=99)
     straight = train(model, config, data)
-    # A run killed after its first checkpoint (step 50), then resumed from it.
+    # A run killed after its first checkpoint (step 12), then resumed from it.
     first = train(
         model,
         config,
@@ -47,10 +48,10 @@ def test_resume_from_a_checkpoint_ends_bit_for_bit_equal(tmp_path, model: GPTCon
         checkpoint_path=tmp_path / "ckpt.pt",
         should_stop=lambda: len(list(tmp_path.glob("ckpt.pt"))) > 0,
     )
-    assert first.stop_reason == "cancelled" and first.steps == 50
-    assert load_checkpoint(tmp_path / "ckpt.pt")["step"] == 50
+    assert first.stop_reason == "cancelled" and first.steps == 12
+    assert load_checkpoint(tmp_path / "ckpt.pt")["step"] == 12
     resumed = train(model, config, data, resume_from=tmp_path / "ckpt.pt")
-    assert resumed.steps == straight.steps == 120
+    assert resumed.steps == straight.steps == 30
     for name, value in straight.model.state_dict().items():
         assert torch.equal(value, resumed.model.state_dict()[name]), name
     assert resumed.curve == straight.curve

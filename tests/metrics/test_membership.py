@@ -89,7 +89,7 @@ def test_bootstrap_intervals_cover_the_true_auc_about_95_percent_of_the_time() -
 
     from memdash.core.metrics.membership import bootstrap_intervals
 
-    shift, n, trials = 0.5, 100, 200
+    shift, n, trials = 0.5, 100, 120
     true_auc = float(norm.cdf(shift / np.sqrt(2)))
     rng = np.random.default_rng(11)
     covered = 0
