@@ -6,6 +6,7 @@ show."""
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from memdash.app.kinds import KINDS
@@ -52,6 +53,32 @@ def test_a_kind_in_its_own_folder_is_served_end_to_end(client: TestClient) -> No
         body = {"preset": None, "params": {"n_jobs": 99}}
         refused = client.post("/api/sweeps/countdown", json=body)
         assert refused.status_code == 422 and "n_jobs" in refused.json()["error"]
+    finally:
+        KINDS.pop("countdown", None)
+
+
+def test_a_kind_in_its_own_folder_brings_its_launch_form(client: TestClient) -> None:
+    """The overview draws the form from the kind's folder; a post shows every problem under
+    its field at once, in the form's words, and a good one launches the sweep."""
+    example_kind.install()
+    try:
+        overview = BeautifulSoup(client.get("/").text, "html.parser")
+        assert overview.select_one("#launch-countdown form")["action"] == "/sweeps/countdown"
+        assert overview.select_one("form[action='/sweeps/capacity'] #seeds")  # built-ins too
+        bad = client.post(
+            "/sweeps/countdown", data={"preset": "two", "n_jobs": "99", "seconds": "-1"}
+        )
+        assert bad.status_code == 422
+        page = BeautifulSoup(bad.text, "html.parser")
+        assert "at most 10" in page.select_one("#error-countdown-n-jobs").get_text()
+        assert "at least 0" in page.select_one("#error-countdown-seconds").get_text()
+        assert page.select_one("#countdown-n-jobs")["value"] == "99"  # what was typed, kept
+        good = client.post(
+            "/sweeps/countdown", data={"preset": "two", "n_jobs": "3"}, follow_redirects=False
+        )
+        assert good.status_code == 303
+        state = client.get(good.headers["location"].replace("/sweeps/", "/api/sweeps/")).json()
+        assert len(state["runs"]) == 3
     finally:
         KINDS.pop("countdown", None)
 

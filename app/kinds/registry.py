@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import Run, Sweep
+from memdash.app.kinds.launch_form import LaunchForm
 from memdash.app.kinds.stored_summary import StoredSummary
 
 
@@ -71,6 +72,9 @@ class SweepKind:
     # Its summary's model (kind folder's document.py): what `summarize` returns is checked
     # against it and stored with its version; readers go through kinds.read_summary.
     summary_model: type[StoredSummary] | None = None
+    # Its launch form on the overview (the kind folder's form.py and form.html); a kind without
+    # one is launched over the API only.
+    form: LaunchForm | None = None
 
     @property
     def launchable(self) -> bool:

@@ -15,5 +15,5 @@ router = APIRouter(tags=["pages"])
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     overview = queries.overview(session, settings)
-    context = {"overview": overview, "errors": {}, "form": {"preset": "quick"}}
+    context = {"overview": overview, "errors": {}, "form": {}}  # by kind: a launch form's
     return render(request, "overview.html", context, block="live")

@@ -1,27 +1,31 @@
 """Launching sweeps of any registered kind (app/kinds): the JSON API
-`POST /api/sweeps/{kind}` and the overview's forms; `POST /api/sweeps/import` brings in a
-sweep another memdash exported. The text form also takes a corpus upload."""
+`POST /api/sweeps/{kind}` and the overview's forms (each kind's form in its folder, read by
+`POST /sweeps/{kind}`); `POST /api/sweeps/import` brings in a sweep another memdash exported."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Form, HTTPException, Path, Request, UploadFile
+from fastapi import APIRouter, Body, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
+from memdash.app.db.engine import Transactions
 from memdash.app.db.models import Sweep
 from memdash.app.files.corpora import CorpusRejected, store_corpus
 from memdash.app.jobs import launcher
 from memdash.app.jobs.launch_limits import TooLargeForWorkers, check_job_compute, check_job_memory
 from memdash.app.jobs.transfer import ImportError_, import_sweep
 from memdash.app.kinds import KINDS, LaunchRejected, SweepKind
+from memdash.app.kinds.launch_form import FormRead, Posted, Upload, UploadRejected
 from memdash.app.settings import Settings
 from memdash.app.views import queries
 from memdash.app.web.auth import AdminDep
-from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, WriteSessionDep, read_scope
-from memdash.app.web.form_words import in_form_words
+from memdash.app.web.deps import SettingsDep, WritesDep, WriteSessionDep, read_scope
+from memdash.app.web.form_words import form_problems, in_form_words
 from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
 from memdash.core.api import Launched
@@ -58,13 +62,18 @@ def checked_params(
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     try:
-        if hasattr(params, "largest_job_bytes"):
-            check_job_memory(session, settings, params.largest_job_bytes())
-        if hasattr(params, "largest_job_flops"):
-            check_job_compute(settings, params.largest_job_flops())
+        check_fits(session, settings, params)
     except TooLargeForWorkers as error:
         raise HTTPException(422, str(error)) from None
     return params
+
+
+def check_fits(session: Session, settings: Settings, params: Any) -> None:
+    """TooLargeForWorkers when no worker could hold or finish the sweep's largest job."""
+    if hasattr(params, "largest_job_bytes"):
+        check_job_memory(session, settings, params.largest_job_bytes())
+    if hasattr(params, "largest_job_flops"):
+        check_job_compute(settings, params.largest_job_flops())
 
 
 def launch_sweep(
@@ -106,101 +115,80 @@ def api_launch(
     return Launched(sweep_id=sweep.id, url=f"/sweeps/{sweep.id}")
 
 
-def _overview_with_errors(request: Request, errors: dict[str, str], form: dict) -> Response:
+def _overview_with_errors(
+    request: Request, kind: str, errors: dict[str, str], form: dict[str, str]
+) -> Response:
     # A corpus uploaded with the form stays, ready to pick: a fresh read shows it.
     with read_scope(request) as fresh:
         overview = queries.overview(fresh, request.app.state.settings)
-        context = {"overview": overview, "errors": errors, "form": form}
+        context = {"overview": overview, "errors": {kind: errors}, "form": {kind: form}}
         return render(request, "overview.html", context, status_code=422)
 
 
-@router.post("/sweeps/text", response_model=None, **FORM)
-def form_launch_text(
-    request: Request,
-    session: SessionDep,
-    writes: WritesDep,
-    settings: SettingsDep,
-    _: AdminDep,
-    preset: Annotated[str, Form()] = "quick",
-    reference: Annotated[str, Form()] = "full",
-    corpus: Annotated[str, Form()] = "demo",
-    train_sizes: Annotated[str, Form()] = "",
-    seeds: Annotated[str, Form()] = "",
-    canaries: Annotated[str, Form()] = "",
-    corpus_file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    """The text form: an optional corpus file is uploaded first, then the sweep is launched."""
-    form = {
-        "preset": "quick",
-        "reference": reference,
-        "corpus": corpus,
-        "train_sizes": train_sizes,
-        "text_seeds": seeds,  # not "seeds": that is the capacity form's field on the same page
-        "canaries": canaries,
-    }
-    errors: dict[str, str] = {}
-    overrides: dict[str, Any] = {"reference": reference}
-    if seeds.strip():
-        if seeds.strip().isdigit():
-            overrides["seeds"] = int(seeds)
-        else:
-            errors["text_seeds"] = "seeds: a whole number of repetitions, e.g. 3"
-    if canaries:
-        overrides["canaries"] = {}  # the defaults of core.canary_space.SweepCanaries
-    if corpus_file is not None and corpus_file.filename:
-        try:
-            uploaded = store_corpus(writes, settings, corpus_file.file, corpus_file.filename)
-            overrides["corpus"] = form["corpus"] = uploaded.content_sha256
-        except CorpusRejected as error:
-            errors["corpus_file"] = str(error)
-    elif corpus != "demo":
-        overrides["corpus"] = corpus
-    if train_sizes.strip():
-        try:
-            overrides["train_sizes"] = [int(n) for n in train_sizes.replace(",", " ").split()]
-        except ValueError:
-            errors["train_sizes"] = "training-set sizes must be whole numbers, e.g. 64, 256, 1024"
-    if not errors:
-        try:
-            with writes() as write_session:
-                sweep = launch_sweep(write_session, settings, KINDS["text"], preset, overrides)
-        except HTTPException as error:
-            fields = ("reference", "train_sizes", "corpus", "seeds", "canaries")
-            field = next((f for f in fields if f in error.detail), "text_preset")
-            errors["text_seeds" if field == "seeds" else field] = in_form_words(error.detail)
-    if errors:
-        return _overview_with_errors(request, errors, form)
-    return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
+def _launch_from_form(
+    kind: SweepKind, posted: Posted, writes: Transactions, settings: Settings
+) -> tuple[int | None, FormRead]:
+    """The new sweep's id, or None and every problem found: the form's own reading, then the
+    parameter model's on what could be read (so all are shown at once), then whether the
+    sweep fits the workers and can launch."""
+    assert kind.form is not None
+    form = kind.form.read(posted)
+    preset = posted.text("preset") or None
+    try:
+        params = kind.params(preset, form.overrides)
+    except ValidationError as error:
+        problems = form_problems(error, kind.form.fields)
+        form.errors = {**problems, **form.errors}  # the form's own reading says it better
+        return None, form
+    except ValueError as error:
+        form.errors.setdefault("preset", in_form_words(str(error)))
+        return None, form
+    if form.errors:
+        return None, form
+    try:
+        with writes() as session:
+            check_fits(session, settings, params)
+            return launcher.launch(session, kind, params, preset).id, form
+    except (TooLargeForWorkers, LaunchRejected) as error:
+        field = next((f for f in kind.form.fields if f in str(error)), "preset")
+        form.errors[field] = in_form_words(str(error))
+        return None, form
 
 
 @router.post("/sweeps/{kind}", response_model=None, **FORM)
-def form_launch(
+async def form_launch(
     kind: Annotated[str, Path(max_length=40)],
     request: Request,
     writes: WritesDep,
     settings: SettingsDep,
     _: AdminDep,
-    preset: Annotated[str, Form(max_length=40)] = "quick",
-    name: Annotated[str, Form(max_length=200)] = "",
-    seeds: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """The overview's form for a kind: a preset, an optional name and number of seeds."""
+    """A kind's launch form (app/kinds/<kind>/form.py reads its fields); uploads with it are
+    stored first. A refused form comes back with each problem under its field."""
     chosen = launchable_kind(kind)
-    overrides: dict[str, Any] = {"name": name.strip()} if name.strip() else {}
-    errors: dict[str, str] = {}
-    if seeds.strip():
-        if not (seeds.strip().isascii() and seeds.strip().isdigit()):
-            errors["seeds"] = "seeds must be a whole number"
-        else:
-            overrides["seeds"] = int(seeds)
-    if not errors:
-        try:
-            with writes() as write_session:
-                sweep = launch_sweep(write_session, settings, chosen, preset, overrides)
-        except HTTPException as error:
-            errors["seeds" if "seeds" in error.detail else "preset"] = in_form_words(error.detail)
-    if errors:
-        return _overview_with_errors(
-            request, errors, {"kind": kind, "preset": preset, "name": name, "seeds": seeds}
+    if chosen.form is None:
+        raise HTTPException(
+            404, f"{chosen.title}s have no launch form; use POST /api/sweeps/{kind}"
         )
-    return RedirectResponse(f"/sweeps/{sweep.id}", status_code=303)
+    async with request.form(max_files=4, max_fields=64) as posted_form:
+        fields = {k: v for k, v in posted_form.multi_items() if isinstance(v, str)}
+        uploads = {
+            k: Upload(v.filename, v.file)
+            for k, v in posted_form.multi_items()
+            if isinstance(v, StarletteUpload) and v.filename
+        }
+
+        def store(upload: Upload) -> str:
+            try:
+                return store_corpus(writes, settings, upload.stream, upload.filename).content_sha256
+            except CorpusRejected as error:
+                raise UploadRejected(str(error)) from None
+
+        posted = Posted(fields=fields, uploads=uploads, store_corpus=store)
+        sweep_id, form = await run_in_threadpool(
+            _launch_from_form, chosen, posted, writes, settings
+        )
+    if sweep_id is None:
+        shown = {**fields, **form.shown}
+        return await run_in_threadpool(_overview_with_errors, request, kind, form.errors, shown)
+    return RedirectResponse(f"/sweeps/{sweep_id}", status_code=303)

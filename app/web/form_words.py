@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from pydantic import ValidationError
+
 FIELDS = {
     "checkpoint_ids": "Checkpoints",
     "members": "Members",
@@ -51,3 +53,22 @@ def in_form_words(message: str) -> str:
     label = FIELDS.get(head, head.replace("_", " ").capitalize())
     where = f"{label} ({rest.replace('.', ' ')})" if rest else label
     return f"{where}: {text}"
+
+
+def form_problems(error: ValidationError, fields: tuple[str, ...]) -> dict[str, str]:
+    """Every problem of a validation error in the form's words, under the field it concerns
+    (a form's fields are parameter names; a problem with no field of its own goes under
+    "preset"), the first problem per field. A list item is named by its value, not its
+    position: "Training-set sizes: -5 must be at least 2"."""
+    problems: dict[str, str] = {}
+    for problem in error.errors():
+        loc = problem.get("loc", ())
+        head = str(loc[0]) if loc else ""
+        message = str(problem.get("msg"))
+        if len(loc) >= 2 and isinstance(loc[1], int):
+            label, _, text = in_form_words(f"{head}: {message}").partition(": ")
+            line = f"{label}: {problem.get('input')!r} {text}"
+        else:
+            line = in_form_words(f"{'.'.join(str(p) for p in loc)}: {message}" if loc else message)
+        problems.setdefault(head if head in fields else "preset", line)
+    return problems

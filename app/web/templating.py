@@ -33,20 +33,29 @@ from memdash.core.metrics.extraction import PREFIX_LENGTHS
 from memdash.core.metrics.reference_soundness import verdict_words
 
 
-def kind_page(name: str) -> tuple[str, str, Any] | None:
-    """`kinds/<kind>.html`: the page section a sweep kind keeps in its own folder
-    (SweepKind.page), so adding a kind touches no shared template."""
-    stem = name.removeprefix("kinds/").removesuffix(".html")
-    kind = KINDS.get(stem) if name.startswith("kinds/") and name.endswith(".html") else None
-    if kind is None or kind.page is None:
+def kind_template(name: str) -> tuple[str, str, Any] | None:
+    """`kinds/<kind>.html` and `kinds/<kind>-form.html`: the page section and the launch form a
+    sweep kind keeps in its own folder (SweepKind.page, SweepKind.form), so adding a kind
+    touches no shared template."""
+    if not (name.startswith("kinds/") and name.endswith(".html")):
         return None
-    path = kind.page
+    stem = name.removeprefix("kinds/").removesuffix(".html")
+    if stem.endswith("-form"):
+        kind = KINDS.get(stem.removesuffix("-form"))
+        path = kind.form.template if kind is not None and kind.form is not None else None
+    else:
+        kind = KINDS.get(stem)
+        path = kind.page if kind is not None else None
+    if path is None:
+        return None
     modified = path.stat().st_mtime
     return path.read_text(), str(path), lambda: path.stat().st_mtime == modified
 
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
-templates.env.loader = ChoiceLoader([FileSystemLoader(TEMPLATES_DIR), FunctionLoader(kind_page)])
+templates.env.loader = ChoiceLoader(
+    [FileSystemLoader(TEMPLATES_DIR), FunctionLoader(kind_template)]
+)
 templates.env.globals["memdash_version"] = __version__
 templates.env.globals["sweep_kinds"] = KINDS  # presets and their notes for the launch forms
 templates.env.globals["prefix_lengths"] = PREFIX_LENGTHS  # extraction's k, defined once

@@ -1,5 +1,5 @@
 """A minimal sweep kind in its own folder, as docs/developing.md shows it: a few sleep jobs,
-summarized by how many finished, with its own page section. Its folder and the one
+summarized by how many finished, with its own page section and launch form. Its folder and the one
 `register` call (an app kind names its module on app/kinds/__init__.py's registry line) are
 all it takes for the API, the queue and the sweep page to serve it (tests/test_sweep_kinds.py)."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from memdash.app.kinds.registry import KINDS, SweepKind, register
+from tests.example_kind.form import FORM
 from tests.example_kind.params import PRESETS, CountdownParams
 from tests.example_kind.plan import launch
 from tests.example_kind.summary import summarize
@@ -27,6 +28,7 @@ def install() -> SweepKind:
             launch=launch,
             summarize=summarize,
             page=Path(__file__).with_name("page.html"),
+            form=FORM,
             job_kinds=("sleep",),
         )
     )

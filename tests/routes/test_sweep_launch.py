@@ -36,6 +36,16 @@ def test_text_sweep_form(client: TestClient) -> None:
     assert bad.status_code == 422
     error = BeautifulSoup(bad.text, "html.parser").select_one("#error-reference").get_text()
     assert error == "Reference: choose 'full', 'zlib' or 'lzma'"  # in the form's words
+    several = client.post(
+        "/sweeps/text",
+        data={"preset": "quick", "seeds": "two", "train_sizes": "64, -5", "reference": "gzip"},
+    )
+    shown = BeautifulSoup(several.text, "html.parser")  # every problem at once, each in place
+    assert "whole number" in shown.select_one("#error-text-seeds").get_text()
+    sizes = shown.select_one("#error-train-sizes").get_text()
+    assert sizes == "Training-set sizes: -5 must be at least 2"  # the value, not its position
+    assert shown.select_one("#error-reference") and not shown.select_one("#error-seeds")
+    assert shown.select_one("#train_sizes")["value"] == "64, -5"
     ok = client.post(
         "/sweeps/text", data={"preset": "quick", "reference": "zlib"}, follow_redirects=False
     )

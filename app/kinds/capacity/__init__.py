@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from memdash.app.kinds.capacity.document import CapacitySummary
+from memdash.app.kinds.capacity.form import FORM
 from memdash.app.kinds.capacity.params import PRESETS, CapacitySweepParams
 from memdash.app.kinds.capacity.plan import launch, refine, refinement_runs_to_come
 from memdash.app.kinds.capacity.summary import summarize
@@ -35,6 +36,7 @@ KIND = register(
         follow_up=refine,
         runs_to_come=refinement_runs_to_come,
         page=Path(__file__).with_name("page.html"),
+        form=FORM,
         job_kinds=("train_group",),
         figures=(("plateau", "capacity-plateau"), ("alpha", "capacity-params")),
     )
