@@ -67,7 +67,8 @@ class Training:
 def _message(response: httpx.Response) -> str:
     if "json" in response.headers.get("content-type", ""):
         body = response.json()
-        detail = body.get("detail") or body.get("error") if isinstance(body, dict) else None
+        # memdash's errors say it in one line ("error"); "detail" holds the particulars.
+        detail = body.get("error") or body.get("detail") if isinstance(body, dict) else None
         if detail:
             return detail if isinstance(detail, str) else json.dumps(detail)[:300]
     return response.text[:300]

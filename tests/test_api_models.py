@@ -68,3 +68,32 @@ def test_the_clients_objects_are_the_servers_models(client: TestClient, session_
     assert api.SweepExport.model_validate(exported).sweep.name == state.name
     again = client.post("/api/sweeps/import", json=exported)
     assert again.status_code == 201 and api.Launched.model_validate(again.json()).sweep_id
+
+
+def test_the_worker_protocol_is_typed_from_claim_to_complete(client: TestClient) -> None:
+    """Every worker route answers a model of core.worker_protocol; a claimed job read by the
+    worker's own client is that model, with the job kind's parameters behind `contract()`."""
+    import threading
+
+    from memdash.core.jobs import SleepJob
+    from memdash.core.worker_protocol import ClaimedJob, Register, Registered
+    from memdash.worker.client import ServerClient
+
+    worker_routes = [r for r in _api_routes(client.app.routes) if r.path.startswith("/api/worker/")]
+    downloads = {"/api/worker/checkpoints/{checkpoint_id}", "/api/worker/files/{kind}/{sha256}"}
+    untyped = [r.path for r in worker_routes if _declared(r) is None and r.path not in downloads]
+    assert len(worker_routes) >= 10 and untyped == []
+    schema = client.get("/openapi.json").json()
+    answer = schema["paths"]["/api/worker/claim"]["post"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ClaimedJob")
+
+    launched = client.post("/api/sweeps/capacity", json={"preset": "quick"})
+    assert launched.status_code == 201
+    server = ServerClient("http://testserver", "test-worker-token", threading.Event())
+    server.http = client  # the worker's own client, over the app in process
+    server.http.headers["Authorization"] = "Bearer test-worker-token"
+    worker = server.send("/api/worker/register", Register(name="typed"), Registered)
+    job = server.claim(worker.worker_id, give_up_at=None)
+    assert type(job) is ClaimedJob and job.kind == "train_group" and job.lease_token
+    assert job.contract().model_dump(mode="json") == job.params  # the kind's model, whole
+    assert job.inputs() == {} and not isinstance(job.contract(), SleepJob)

@@ -137,7 +137,7 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
                 "canaries": {**factory.CANARY_TEMPLATE, "inserted": [{"secret": "12a"}]},
             },
         )
-        assert bad_canary.status_code == 422 and "12a" in bad_canary.json()["detail"]
+        assert bad_canary.status_code == 422 and "12a" in bad_canary.json()["error"]
 
         # Two checkpoints of the same model, with a model reference: prediction of the last.
         ids = []
@@ -180,13 +180,13 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
             f"{server.url}/api/scorings",
             json={"checkpoint_ids": [neox["id"]], "reference": "heldout-model"},
         )
-        assert no_heldout.status_code == 422 and "non-member" in no_heldout.json()["detail"]
+        assert no_heldout.status_code == 422 and "non-member" in no_heldout.json()["error"]
         bad = httpx.post(f"{server.url}/api/scorings", json={"checkpoint_ids": [9999]})
-        assert bad.status_code == 422 and "no uploaded checkpoint 9999" in bad.json()["detail"]
+        assert bad.status_code == 422 and "no uploaded checkpoint 9999" in bad.json()["error"]
         too_long = httpx.post(
             f"{server.url}/api/scorings", json={"checkpoint_ids": ids[:1], "seq_len": 128}
         )
-        assert too_long.status_code == 422 and "at most 64 tokens" in too_long.json()["detail"]
+        assert too_long.status_code == 422 and "at most 64 tokens" in too_long.json()["error"]
     finally:
         worker.stop()
         server.stop()

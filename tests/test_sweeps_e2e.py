@@ -52,7 +52,7 @@ def test_miniature_capacity_sweep(tmp_path, database_url, engine, session_factor
             f"{server.url}/api/sweeps/capacity",
             json={"preset": None, "params": {**MINI, "seeds": 0}},
         )
-        assert bad.status_code == 422 and "seeds" in bad.json()["detail"]
+        assert bad.status_code == 422 and "seeds" in bad.json()["error"]
         cli = subprocess.run(
             [
                 sys.executable,
@@ -244,7 +244,7 @@ def test_miniature_text_sweep(tmp_path, database_url, engine, session_factory) -
         assert scored["status"] == "succeeded" and run_scored["n_heldout"] > 0
         assert 0 <= run_scored["mi_loss_auc"] <= 1
         capacity = httpx.post(f"{server.url}/api/scorings", json={**body, "members": "sweep:999"})
-        assert capacity.status_code == 422 and "not a text sweep" in capacity.json()["detail"]
+        assert capacity.status_code == 422 and "not a text sweep" in capacity.json()["error"]
     finally:
         worker.stop()
         server.stop()

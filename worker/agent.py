@@ -23,8 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memdash.core.jobs import first_problem, job_params
+from memdash.core.jobs import first_problem
 from memdash.core.results import non_finite
+from memdash.core.worker_protocol import (
+    ClaimedJob,
+    Complete,
+    Fail,
+    Heartbeat,
+    HeartbeatReply,
+    JobEnded,
+    Lease,
+    Register,
+    Registered,
+)
 from memdash.worker import input_cache
 from memdash.worker.child import child_main
 from memdash.worker.client import LeaseLost, ServerClient, Stopping
@@ -125,13 +136,12 @@ class Agent:
         idle = self.options.idle_exit_s
         idle_since = time.monotonic()
         try:
-            worker_id = self.client.post(
+            worker_id = self.client.send(
                 "/api/worker/register",
+                Register(name=self.name, device=self.device, info=info),
+                Registered,
                 give_up_at=None if idle is None else idle_since + idle,
-                name=self.name,
-                device=self.device,
-                info=info,
-            )["worker_id"]
+            ).worker_id
         except ConnectionError as error:
             print(f"worker {self.name}: server unreachable for {idle:.0f} s ({error}), exiting")
             return
@@ -139,50 +149,53 @@ class Agent:
         idle_since = time.monotonic()
         while not self.stop.is_set():
             try:
-                response = self.client.call(
-                    "POST",
-                    "/api/worker/claim",
-                    json={"worker_id": worker_id},
-                    give_up_at=None if idle is None else idle_since + idle,
+                job = self.client.claim(
+                    worker_id, give_up_at=None if idle is None else idle_since + idle
                 )
             except ConnectionError as error:
                 print(
                     f"worker {self.name}: no server and no job for {idle:.0f} s ({error}), exiting"
                 )
                 return
-            if response.status_code == 204:
+            if job is None:
                 if idle is not None and time.monotonic() - idle_since > idle:
                     print(f"worker {self.name}: no job for {idle:.0f} s, exiting", flush=True)
                     return
                 continue
-            job = response.json()
-            print(f"worker {self.name}: running job {job['id']} ({job['kind']})", flush=True)
-            prefix = f"{WORK_DIR_PREFIX}{os.getpid()}-job-{job['id']}-"
+            print(f"worker {self.name}: running job {job.id} ({job.kind})", flush=True)
+            prefix = f"{WORK_DIR_PREFIX}{os.getpid()}-job-{job.id}-"
             with tempfile.TemporaryDirectory(prefix=prefix) as work_dir:
                 try:
                     self.run_job(job, Path(work_dir))
                 except LeaseLost as error:
-                    print(f"worker {self.name}: dropped job {job['id']}: {error}", flush=True)
+                    print(f"worker {self.name}: dropped job {job.id}: {error}", flush=True)
             idle_since = time.monotonic()
 
-    def run_job(self, job: dict[str, Any], work_dir: Path) -> None:
-        job_path = f"/api/worker/jobs/{job['id']}"
-        lease = job["lease_token"]
+    def _fail(self, job: ClaimedJob, error: str) -> None:
+        body = Fail(lease_token=job.lease_token, error=error)
+        self.client.send(f"/api/worker/jobs/{job.id}/fail", body, JobEnded)
+
+    def _end(self, job: ClaimedJob, how: str, retry: bool = True) -> None:
+        """Say the job ended without a result: "cancelled", or "release" (back to the queue)."""
+        body = Lease(lease_token=job.lease_token)
+        self.client.send(f"/api/worker/jobs/{job.id}/{how}", body, JobEnded, retry=retry)
+
+    def run_job(self, job: ClaimedJob, work_dir: Path) -> None:
+        lease = job.lease_token
         try:
-            job_params(job["kind"], job["params"])  # the contract, checked before any work
+            job.contract()  # the parameters, checked before any work
         except ValueError as error:
-            reason = f"this worker cannot run the job: {first_problem(error)}"
-            self.client.post(f"{job_path}/fail", lease_token=lease, error=reason)
+            self._fail(job, f"this worker cannot run the job: {first_problem(error)}")
             return
         resume = None
-        if job.get("resume_checkpoint_id"):
+        if job.resume_checkpoint_id:
             resume = self.client.download_checkpoint(
-                job["resume_checkpoint_id"], work_dir / "resume.ckpt"
+                job.resume_checkpoint_id, work_dir / "resume.ckpt"
             )
         try:
             inputs = self.fetch_inputs(job)
         except RuntimeError as error:
-            self.client.post(f"{job_path}/fail", lease_token=lease, error=str(error))
+            self._fail(job, str(error))
             return
         receiver, sender = _spawn.Pipe(duplex=False)
         child = _spawn.Process(
@@ -201,23 +214,22 @@ class Agent:
         child.start()
         sender.close()
         progress: tuple[float | None, str | None] = (None, None)
-        next_beat = time.monotonic() + job["heartbeat_s"]
+        next_beat = time.monotonic() + job.heartbeat_s
         cancel_sent_at: float | None = None
         try:
             while True:
                 if self.stop.is_set():
                     self._terminate(child)
-                    self.client.post(f"{job_path}/release", lease_token=lease, retry=False)
+                    self._end(job, "release", retry=False)
                     return
                 # The child's messages (worker/child.py): a tuple whose first item names it.
                 message: tuple[Any, ...] | None = receiver.recv() if receiver.poll(0.2) else None
                 if message is None and not child.is_alive() and not receiver.poll(0):
                     code = child.exitcode
-                    self.client.post(
-                        f"{job_path}/fail",
-                        lease_token=lease,
-                        error=f"the job process died (exit code {code}; "
-                        "killed, crashed or out of memory)",
+                    self._fail(
+                        job,
+                        f"the job process died (exit code {code}; killed, crashed or out of "
+                        "memory)",
                     )
                     return
                 if message:
@@ -225,46 +237,45 @@ class Agent:
                     if kind == "progress":
                         progress = (message[1], message[2])
                     elif kind == "checkpoint":
-                        self.client.upload_checkpoint(
-                            job["id"], lease, message[2], Path(message[1])
-                        )
+                        self.client.upload_checkpoint(job.id, lease, message[2], Path(message[1]))
                     elif kind == "artifact":
                         self.client.upload_model(
-                            job["id"], lease, message[2], message[3], Path(message[1])
+                            job.id, lease, message[2], message[3], Path(message[1])
                         )
                     elif kind == "result":
                         if (where := non_finite(message[1])) is not None:
                             why = f"the job's result holds a non-finite number at {where}"
-                            self.client.post(f"{job_path}/fail", lease_token=lease, error=why)
+                            self._fail(job, why)
                             return
-                        self.client.post(
-                            f"{job_path}/complete", lease_token=lease, result=message[1]
-                        )
+                        done = Complete(lease_token=lease, result=message[1])
+                        self.client.send(f"/api/worker/jobs/{job.id}/complete", done, JobEnded)
                         return
                     elif kind == "error":
-                        self.client.post(f"{job_path}/fail", lease_token=lease, error=message[1])
+                        self._fail(job, message[1])
                         return
                     elif kind == "cancelled":
-                        self.client.post(f"{job_path}/cancelled", lease_token=lease)
+                        self._end(job, "cancelled")
                         return
                 if time.monotonic() >= next_beat:
-                    next_beat = time.monotonic() + job["heartbeat_s"]
+                    next_beat = time.monotonic() + job.heartbeat_s
+                    beat = Heartbeat(
+                        lease_token=lease, progress_frac=progress[0], message=progress[1]
+                    )
                     try:
-                        reply = self.client.post(
-                            f"{job_path}/heartbeat",
+                        reply = self.client.send(
+                            f"/api/worker/jobs/{job.id}/heartbeat",
+                            beat,
+                            HeartbeatReply,
                             retry=False,
-                            lease_token=lease,
-                            progress_frac=progress[0],
-                            message=progress[1],
                         )
                     except ConnectionError:
                         continue  # server down: keep working, try again next beat
-                    if reply.get("cancel") and cancel_sent_at is None:
+                    if reply.cancel and cancel_sent_at is None:
                         child.terminate()  # SIGTERM: the job stops at a safe point
                         cancel_sent_at = time.monotonic()
                 if cancel_sent_at and time.monotonic() - cancel_sent_at > CANCEL_GRACE_S:
                     child.kill()
-                    self.client.post(f"{job_path}/cancelled", lease_token=lease)
+                    self._end(job, "cancelled")
                     return
         except LeaseLost:
             self._terminate(child, grace_s=0)
@@ -274,13 +285,13 @@ class Agent:
             if child.is_alive():
                 self._terminate(child)
 
-    def fetch_inputs(self, job: dict[str, Any]) -> dict[str, str]:
-        """Download the files a job names in params["inputs"] ({name: {kind, sha256}})."""
+    def fetch_inputs(self, job: ClaimedJob) -> dict[str, str]:
+        """Download the files a job names in params["inputs"] (each a kind and a sha256)."""
         paths = {
             name: input_cache.touch(
-                self.client.download_input(spec["kind"], spec["sha256"], self.options.cache_dir)
+                self.client.download_input(spec.kind, spec.sha256, self.options.cache_dir)
             )
-            for name, spec in (job["params"].get("inputs") or {}).items()
+            for name, spec in job.inputs().items()
         }
         input_cache.prune(
             self.options.cache_dir, self.options.cache_bytes, keep=set(paths.values())

@@ -9,7 +9,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from memdash.core.jobs import JOBS, job_params
+from memdash.core.jobs import JOBS
+from memdash.core.worker_protocol import ClaimedJob
 from memdash.worker.jobs import runner_for
 from memdash.worker.jobs.context import JobCancelled, JobContext
 
@@ -29,7 +30,7 @@ def result_message(kind: str, result: object) -> dict[str, Any]:
 
 
 def child_main(
-    job: dict[str, Any],
+    job: ClaimedJob,
     work_dir: str,
     resume_path: str | None,
     device: str,
@@ -44,7 +45,7 @@ def child_main(
     os.nice(JOB_NICENESS)
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(torch_threads)
     ctx = JobContext(
-        job_params(job["kind"], job["params"]),
+        job.contract(),
         Path(work_dir),
         Path(resume_path) if resume_path else None,
         device,
@@ -58,8 +59,8 @@ def child_main(
     signal.signal(signal.SIGTERM, on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        result = runner_for(job["kind"])(ctx)
-        connection.send(("result", result_message(job["kind"], result)))
+        result = runner_for(job.kind)(ctx)
+        connection.send(("result", result_message(job.kind, result)))
     except JobCancelled:
         connection.send(("cancelled",))
     except BaseException as error:

@@ -8,9 +8,14 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
+
+from memdash.core.worker_protocol import ClaimedJob, Stored
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 30.0
@@ -65,11 +70,27 @@ class ServerClient:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
         return response
 
-    def post(
-        self, path: str, retry: bool = True, give_up_at: float | None = None, **json: Any
-    ) -> dict[str, Any]:
+    def send(
+        self,
+        path: str,
+        body: BaseModel,
+        answer: type[Answer],
+        retry: bool = True,
+        give_up_at: float | None = None,
+    ) -> Answer:
+        """POST a protocol document (core/worker_protocol.py) and read the answer's model."""
+        json = body.model_dump(mode="json", exclude_none=True)
         response = self.call("POST", path, json=json, retry=retry, give_up_at=give_up_at)
-        return response.json() if response.content else {}
+        return answer.model_validate_json(response.content)
+
+    def claim(self, worker_id: int, give_up_at: float | None) -> ClaimedJob | None:
+        """A job leased to this worker, or None when none came within the server's wait."""
+        response = self.call(
+            "POST", "/api/worker/claim", json={"worker_id": worker_id}, give_up_at=give_up_at
+        )
+        if response.status_code == 204:
+            return None
+        return ClaimedJob.model_validate_json(response.content)
 
     def upload_checkpoint(self, job_id: int, lease_token: str, step: int, path: Path) -> int:
         with open(path, "rb") as handle:
@@ -79,7 +100,7 @@ class ServerClient:
                 data={"lease_token": lease_token, "step": str(step)},
                 files={"file": (path.name, handle, "application/octet-stream")},
             )
-        return int(response.json()["checkpoint_id"])
+        return Stored.model_validate_json(response.content).checkpoint_id
 
     def upload_model(
         self, job_id: int, lease_token: str, run_id: int, info: dict[str, Any], path: Path
@@ -91,7 +112,7 @@ class ServerClient:
                 data={"lease_token": lease_token, "run_id": str(run_id), "info": json.dumps(info)},
                 files={"file": (path.name, handle, "application/gzip")},
             )
-        return int(response.json()["checkpoint_id"])
+        return Stored.model_validate_json(response.content).checkpoint_id
 
     def download_checkpoint(self, checkpoint_id: int, destination: Path) -> Path:
         response = self.call("GET", f"/api/worker/checkpoints/{checkpoint_id}")

@@ -24,7 +24,6 @@ from fastapi import (
 )
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -35,8 +34,20 @@ from memdash.app.jobs import queue
 from memdash.app.settings import Settings
 from memdash.app.web.deps import MAX_DB_ID, DbId, SettingsDep
 from memdash.core.jobs import first_problem
-from memdash.core.params import Strict
 from memdash.core.results import ModelArtifact
+from memdash.core.worker_protocol import (
+    Claim,
+    ClaimedJob,
+    Complete,
+    Fail,
+    Heartbeat,
+    HeartbeatReply,
+    JobEnded,
+    Lease,
+    Register,
+    Registered,
+    Stored,
+)
 
 router = APIRouter(prefix="/api/worker", tags=["worker protocol"])
 
@@ -52,77 +63,52 @@ def require_worker_token(
 WorkerAuth = Annotated[None, Depends(require_worker_token)]
 
 
-class RegisterIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    device: str = Field(default="cpu", max_length=64)
-    info: dict[str, Any] = Field(default_factory=dict)
-
-
-class ClaimIn(Strict):
-    worker_id: int = Field(ge=1, le=MAX_DB_ID)
-    kinds: list[str] | None = Field(default=None, max_length=64)
-
-
-class LeaseIn(Strict):
-    lease_token: str = Field(min_length=1, max_length=64)
-
-
-class HeartbeatIn(LeaseIn):
-    progress_frac: float | None = Field(default=None, ge=0, le=1)
-    message: str | None = Field(default=None, max_length=10_000)
-
-
-class CompleteIn(LeaseIn):
-    result: dict[str, Any] = Field(default_factory=dict)  # checked against the kind's contract
-
-
-class FailIn(LeaseIn):
-    error: str = Field(max_length=1_000_000)
-
-
 def _factory(request: Request):
     return request.app.state.session_factory
 
 
-def _job_payload(job: Job, settings: Settings) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "params": job.params,
-        "lease_token": job.lease_token,
-        "attempt": job.attempts,
-        "lease_s": settings.lease_s,
-        "heartbeat_s": settings.heartbeat_s,
-        "resume_checkpoint_id": job.resume_checkpoint_id,
-    }
+def _claimed(job: Job, settings: Settings) -> ClaimedJob:
+    assert job.lease_token is not None  # a claim sets it
+    return ClaimedJob(
+        id=job.id,
+        kind=job.kind,
+        params=job.params,
+        lease_token=job.lease_token,
+        attempt=job.attempts,
+        lease_s=settings.lease_s,
+        heartbeat_s=settings.heartbeat_s,
+        resume_checkpoint_id=job.resume_checkpoint_id,
+    )
 
 
 @router.post("/register")
-def register(body: RegisterIn, request: Request, _: WorkerAuth) -> dict[str, int]:
+def register(body: Register, request: Request, _: WorkerAuth) -> Registered:
     with session_scope(_factory(request)) as session:
         worker = Worker(name=body.name, device=body.device, info=body.info)
         session.add(worker)
         session.flush()
-        return {"worker_id": worker.id}
+        return Registered(worker_id=worker.id)
 
 
 @router.post(
-    "/claim", response_model=None, responses={204: {"description": "no job came within the wait"}}
+    "/claim",
+    response_model=ClaimedJob,
+    responses={204: {"description": "no job came within the wait"}},
 )
 async def claim(
-    body: ClaimIn, request: Request, settings: SettingsDep, _: WorkerAuth
-) -> dict[str, Any] | Response:
+    body: Claim, request: Request, settings: SettingsDep, _: WorkerAuth
+) -> ClaimedJob | Response:
     """Long poll: answer with a job as soon as one is queued, or 204 after claim_wait_s."""
     deadline = time.monotonic() + settings.claim_wait_s
 
-    def try_claim() -> dict[str, Any] | None:
+    def try_claim() -> ClaimedJob | None:
         with session_scope(_factory(request)) as session:
             worker = session.get(Worker, body.worker_id)
             if worker is None:
                 raise HTTPException(404, f"worker {body.worker_id} is not registered")
             worker.last_seen_at = queue.utcnow()
             job = queue.claim(session, body.worker_id, settings.lease_s, body.kinds)
-            return None if job is None else _job_payload(job, settings)
+            return None if job is None else _claimed(job, settings)
 
     while True:
         payload = await run_in_threadpool(try_claim)
@@ -148,15 +134,15 @@ def _lease_call(request: Request, action) -> Any:
 
 @router.post("/jobs/{job_id}/heartbeat")
 def heartbeat(
-    job_id: DbId, body: HeartbeatIn, request: Request, settings: SettingsDep, _: WorkerAuth
-) -> dict[str, bool]:
+    job_id: DbId, body: Heartbeat, request: Request, settings: SettingsDep, _: WorkerAuth
+) -> HeartbeatReply:
     cancel = _lease_call(
         request,
         lambda s: queue.heartbeat(
             s, job_id, body.lease_token, settings.lease_s, body.progress_frac, body.message
         ),
     )
-    return {"cancel": cancel}
+    return HeartbeatReply(cancel=cancel)
 
 
 def _remove_files(paths: list[str]) -> None:
@@ -166,31 +152,31 @@ def _remove_files(paths: list[str]) -> None:
 
 
 @router.post("/jobs/{job_id}/complete")
-def complete(job_id: DbId, body: CompleteIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+def complete(job_id: DbId, body: Complete, request: Request, _: WorkerAuth) -> JobEnded:
     def action(session: Session) -> list[str]:
         job = queue.complete(session, job_id, body.lease_token, body.result)
         return queue.drop_resume_point(session, job)
 
     _remove_files(_lease_call(request, action))
-    return {"state": "succeeded"}
+    return JobEnded(state="succeeded")
 
 
 @router.post("/jobs/{job_id}/fail")
-def fail(job_id: DbId, body: FailIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+def fail(job_id: DbId, body: Fail, request: Request, _: WorkerAuth) -> JobEnded:
     _lease_call(request, lambda s: queue.fail(s, job_id, body.lease_token, body.error))
-    return {"state": "failed"}
+    return JobEnded(state="failed")
 
 
 @router.post("/jobs/{job_id}/cancelled")
-def cancelled(job_id: DbId, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+def cancelled(job_id: DbId, body: Lease, request: Request, _: WorkerAuth) -> JobEnded:
     _lease_call(request, lambda s: queue.acknowledge_cancel(s, job_id, body.lease_token))
-    return {"state": "cancelled"}
+    return JobEnded(state="cancelled")
 
 
 @router.post("/jobs/{job_id}/release")
-def release(job_id: DbId, body: LeaseIn, request: Request, _: WorkerAuth) -> dict[str, str]:
+def release(job_id: DbId, body: Lease, request: Request, _: WorkerAuth) -> JobEnded:
     _lease_call(request, lambda s: queue.release(s, job_id, body.lease_token))
-    return {"state": "queued"}
+    return JobEnded(state="queued")
 
 
 @router.post("/jobs/{job_id}/checkpoint")
@@ -202,7 +188,7 @@ def upload_checkpoint(
     lease_token: Annotated[str, Form()],
     step: Annotated[int, Form(ge=0)],
     file: Annotated[UploadFile, File()],
-) -> dict[str, int]:
+) -> Stored:
     """Store a training checkpoint and make it the job's resume point."""
     _lease_call(request, lambda s: queue.heartbeat(s, job_id, lease_token, settings.lease_s))
     folder = settings.artifacts_dir / "checkpoints" / f"job-{job_id}"
@@ -230,7 +216,7 @@ def upload_checkpoint(
 
     checkpoint_id, replaced = _lease_call(request, action)
     _remove_files(replaced)
-    return {"checkpoint_id": checkpoint_id}
+    return Stored(checkpoint_id=checkpoint_id)
 
 
 @router.post("/jobs/{job_id}/models")
@@ -243,7 +229,7 @@ def upload_model(
     run_id: Annotated[int, Form(ge=1, le=MAX_DB_ID)],
     info: Annotated[str, Form(max_length=10_000)],
     file: Annotated[UploadFile, File()],
-) -> dict[str, int]:
+) -> Stored:
     """Store a run's final model (a .tar.gz of a model folder, or a GGUF file) for download and
     scoring."""
     _lease_call(request, lambda s: queue.heartbeat(s, job_id, lease_token, settings.lease_s))
@@ -281,7 +267,7 @@ def upload_model(
         session.flush()
         return checkpoint.id
 
-    return {"checkpoint_id": _lease_call(request, action)}
+    return Stored(checkpoint_id=_lease_call(request, action))
 
 
 @router.get("/checkpoints/{checkpoint_id}")
