@@ -30,6 +30,7 @@ from memdash.core.results import (
     Samples,
     SplitSamples,
 )
+from memdash.core.run_config import TrainedRunConfig
 
 TRAIN = {"max_steps": 1000, "eval_every": 100}
 
@@ -117,6 +118,13 @@ def add_capacity_sweep(
     return sweep
 
 
+def trained_config(name: str, n_samples: int = 64, **fields: Any) -> dict[str, Any]:
+    """A trained run's config as the capacity and text plans store it (core/run_config.py):
+    a one-layer model unless `fields` say otherwise."""
+    base = {"vocab_size": 64, "seq_len": 16, "n_layer": 1, "d_model": 8, "layers": name}
+    return TrainedRunConfig(name=name, n_samples=n_samples, **{**base, **fields}).stored()
+
+
 def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
     """Two shapes × N in {64, 256, 1024} on 16-token samples (so k = 8 is the longest prefix
     with a continuation left): double descent in mem_U, per-sample scores for the tables."""
@@ -124,7 +132,13 @@ def add_text_sweep(session: Session, n_samples: int = 120) -> Sweep:
     session.add(sweep)
     session.flush()
     rng = random.Random(0)
-    shared = {"corpus": "demo", "vocab_size": 512, "seq_len": 16, "n_heldout": n_samples}
+    shared = {
+        "corpus": "demo",
+        "vocab_size": 512,
+        "seq_len": 16,
+        "n_heldout": n_samples,
+        "reference": "full",
+    }
     for d_model, n_params in ((16, 9000), (32, 30000)):
         key = Shape(n_layer=1, d_model=d_model).key()
         members, results = [], {}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from memdash.app.db.models import Job, JobState, Run, Sweep, Worker, utcnow
 from memdash.app.jobs import launcher, queue
 from memdash.app.jobs.sweep_progress import SweepProgress, sweep_progress
+from tests.figure_data import trained_config
 
 
 @pytest.fixture
@@ -24,7 +25,8 @@ def sweep_with_jobs(session_factory: sessionmaker[Session]) -> tuple[int, list[i
         session.flush()
         run_ids, job_ids = [], []
         for i in range(2):
-            run = Run(sweep_id=sweep.id, name=f"r{i}", status="queued", config={"shape": "L1"})
+            config = trained_config("L1-d8")
+            run = Run(sweep_id=sweep.id, name=f"r{i}", status="queued", config=config)
             session.add(run)
             session.flush()
             job = queue.enqueue(
@@ -140,7 +142,7 @@ def test_a_reaped_sweep_page_stops_polling(client, session_factory) -> None:
         sweep = Sweep(name="s", kind="capacity", status="queued")
         session.add_all([worker, sweep])
         session.flush()
-        run = Run(sweep_id=sweep.id, name="r", status="queued", config={"shape": "L1"})
+        run = Run(sweep_id=sweep.id, name="r", status="queued", config=trained_config("L1-d8"))
         session.add(run)
         session.flush()
         queue.enqueue(session, "sleep", {}, sweep_id=sweep.id, run_id=run.id, max_attempts=1)

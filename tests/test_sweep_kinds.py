@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from memdash.app.kinds import KINDS
 from tests import example_kind
+from tests.figure_data import trained_config
 
 WORKER = {"Authorization": "Bearer test-worker-token"}
 
@@ -99,7 +100,7 @@ def test_capacity_summaries_say_which_points_are_lower_bounds() -> None:
             status="succeeded",
             n_train=n,
             n_params=1000 if shape == "small" else 4000,
-            config={"shape": shape},
+            config=trained_config(shape, n),
             summary={"mem_u_bits": bits, "stop_reason": reason},
         )
 

@@ -25,15 +25,20 @@ import numpy as np
 
 from memdash.app.analysis.summaries import alpha_fits
 from memdash.app.db.models import Run
+from memdash.core.run_config import TrainedRunConfig
 
 MATCH_WORDS = {"non_memory": "matched non-memory parameters", "total": "matched total parameters"}
+
+
+def config_of(run: Run) -> TrainedRunConfig:
+    return TrainedRunConfig.of(run.config)
 
 
 def seed_capacities(runs: list[Run]) -> dict[str, dict[int, float]]:
     """Configuration -> seed -> the most that seed memorized over dataset sizes (bits)."""
     best: dict[str, dict[int, float]] = defaultdict(dict)
     for run in runs:
-        key, seed, bits = run.config["shape"], run.seed or 0, run.summary["mem_u_bits"]
+        key, seed, bits = config_of(run).name, run.seed or 0, run.summary["mem_u_bits"]
         best[key][seed] = max(best[key].get(seed, -np.inf), bits)
     return best
 
@@ -156,22 +161,23 @@ def text_comparison(runs: list[Run]) -> dict[str, Any] | None:
     training set (same N, same seed): mem_U per parameter as a ratio, extraction and
     membership inference as differences, each with its mean and min-max over N and seeds."""
     plain = {
-        (r.config["shape"], r.n_train, r.seed): r
+        (config_of(r).name, r.n_train, r.seed): r
         for r in runs
-        if r.config.get("architecture", "GPT") == "GPT"
+        if config_of(r).architecture == "GPT"
     }
     rows = []
     for run in runs:
-        if run.config.get("architecture") != "LM2" or "matched_to" not in run.config:
+        config = config_of(run)
+        if config.architecture != "LM2" or config.matched_to is None:
             continue
-        base = plain.get((run.config["matched_to"], run.n_train, run.seed))
+        base = plain.get((config.matched_to, run.n_train, run.seed))
         if base is None:
             continue
         s, b = run.summary, base.summary
         row: dict[str, Any] = {
-            "lm2": run.config["shape"],
-            "plain": base.config["shape"],
-            "matched": run.config["matched"],
+            "lm2": config.name,
+            "plain": config_of(base).name,
+            "matched": config.matched,
             "n_train": run.n_train,
             "seed": run.seed,
         }

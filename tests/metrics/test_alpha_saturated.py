@@ -10,6 +10,7 @@ from memdash.app.db.models import Run
 from memdash.app.figures.capacity import alpha_figure
 from memdash.app.kinds.capacity.summary import summarize
 from memdash.core.metrics.capacity import fit_alpha, seeds_apart
+from tests.figure_data import trained_config
 
 PARAMS = {"small": 1000, "mid": 2000, "large": 4000, "huge": 8000}
 
@@ -23,7 +24,7 @@ def run(
         n_train=n,
         seed=seed,
         n_params=PARAMS[shape],
-        config={"shape": shape},
+        config=trained_config(shape, n),
         summary={"mem_u_bits": bits, "stop_reason": reason} if status == "succeeded" else {},
     )
 

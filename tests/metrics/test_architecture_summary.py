@@ -8,11 +8,12 @@ from types import SimpleNamespace
 import pytest
 
 from memdash.app.analysis.architecture_summary import architecture_summary
+from tests.figure_data import trained_config
 
 
 def _run(shape: str, seed: int, n: int, bits: float) -> SimpleNamespace:
     return SimpleNamespace(
-        config={"shape": shape}, seed=seed, n_train=n, summary={"mem_u_bits": bits}
+        config=trained_config(shape, n), seed=seed, n_train=n, summary={"mem_u_bits": bits}
     )
 
 
@@ -83,7 +84,7 @@ def test_text_runs_compare_with_the_plain_run_on_the_same_training_set() -> None
     from memdash.app.analysis.architecture_summary import text_comparison
 
     def run(arch: str, seed: int, params: int, bits: float, extract: float) -> SimpleNamespace:
-        config = {"shape": "A" if arch == "GPT" else "A LM2", "architecture": arch}
+        config = trained_config("A" if arch == "GPT" else "A LM2", 64, architecture=arch)
         if arch == "LM2":
             config |= {"matched": "non_memory", "matched_to": "A"}
         summary = {"mem_u_bits": bits, "extract_rate_train_k8": extract, "mi_loss_auc": 0.6}

@@ -5,9 +5,28 @@ comparison and the paper's numbers. LM2 sweeps add their memory's numbers as fur
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from memdash.app.kinds.stored_summary import StoredSummary
+from memdash.core.run_config import TrainedRunConfig
+
+
+class CapacityRunConfig(TrainedRunConfig):
+    """A capacity run's config: its configuration (shape × precision) and dataset size."""
+
+    layers: str  # the shape's key without the precision ("L2-d32")
+    precision: Literal["fp32", "bf16"] = "fp32"
+    refinement: bool = False  # a size of the second pass around the first pass's peak
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older(cls, data: Any) -> Any:
+        """Configs stored before `layers` was: their configuration's name is the shape's."""
+        if isinstance(data, dict) and "layers" not in data and "shape" in data:
+            return {**data, "layers": data["shape"]}
+        return data
 
 
 class Open(BaseModel):

@@ -4,9 +4,12 @@ peak once the first has finished."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import Run, Sweep
+from memdash.app.kinds.capacity.document import CapacityRunConfig
 from memdash.app.kinds.capacity.params import CapacitySweepParams
 from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
 from memdash.core.jobs import Member, ModelShape, TrainGroupJob
@@ -20,7 +23,7 @@ from memdash.core.params import Shape, TrainParams
 REFINED_SIZES_AT_MOST = 3  # refinement_sizes: two midpoints, and 2·N past the grid's end
 
 
-def config_key(shape: str, precision: str, precisions: list[str]) -> str:
+def config_key(shape: str, precision: str, precisions: Sequence[str]) -> str:
     """A configuration's name: its shape, with its precision when a sweep trains several."""
     return shape if len(precisions) == 1 else f"{shape} {precision}"
 
@@ -42,7 +45,7 @@ def _will_refine(params: CapacitySweepParams, runs: list[Run]) -> bool:
     return (
         params.refine_peak
         and not params.dataset_sizes
-        and not any(r.config.get("refinement") for r in runs)
+        and not any(CapacityRunConfig.of(r.config).refinement for r in runs)
     )
 
 
@@ -75,7 +78,7 @@ def refine(session: Session, sweep: Sweep, runs: list[Run]) -> list[PlannedJob]:
             points = [
                 CapacityPoint(key, r.n_train or 0, r.summary["mem_u_bits"])
                 for r in runs
-                if r.config.get("shape") == key and "mem_u_bits" in r.summary
+                if CapacityRunConfig.of(r.config).name == key and "mem_u_bits" in r.summary
             ]
             if not points:
                 continue
@@ -120,16 +123,16 @@ def _plan_shape(
                 n_train=n_samples,
                 n_params=params.n_params(shape),
                 status="queued",
-                config={
+                config=CapacityRunConfig(
                     **model,
-                    "shape": key,
-                    "layers": shape.key(),
-                    "precision": train.precision,
+                    name=key,
+                    layers=shape.key(),
+                    precision=train.precision,
                     **architecture,
-                    "n_samples": n_samples,
-                    "seed": seed,
-                    **({"refinement": True} if refinement else {}),
-                },
+                    n_samples=n_samples,
+                    seed=seed,
+                    refinement=bool(refinement),
+                ).stored(),
             )
             session.add(run)
             session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from memdash.app.analysis.architecture_summary import architecture_summary
 from memdash.app.analysis.summaries import alpha_fits
 from memdash.app.db.models import Run
+from memdash.app.kinds.capacity.document import CapacityRunConfig
 from memdash.app.kinds.capacity.plan import config_key
 from memdash.core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
@@ -20,23 +21,23 @@ from memdash.core.metrics.capacity import (
     capacity_per_config,
     seeds_apart,
 )
-from memdash.core.params import Shape
 from memdash.core.results import saturated
 
 
 def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     """Capacity per configuration with how far to trust it, α per precision (and per
     architecture for LM2 sweeps); every page, figure, export and CLI line reads these."""
+    config = {id(r): CapacityRunConfig.of(r.config) for r in runs}  # runs may not be stored yet
     done = [r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary]
     points = [
-        CapacityPoint(r.config["shape"], r.n_train or 0, r.summary["mem_u_bits"]) for r in done
+        CapacityPoint(config[id(r)].name, r.n_train or 0, r.summary["mem_u_bits"]) for r in done
     ]
-    params_of: dict[str, int] = {r.config["shape"]: r.n_params or 0 for r in done}
+    params_of: dict[str, int] = {config[id(r)].name: r.n_params or 0 for r in done}
     # A size with a run that did not finish (failed, cancelled) has a seed missing.
     incomplete = {
-        (r.config["shape"], r.n_train or 0)
+        (config[id(r)].name, r.n_train or 0)
         for r in runs
-        if "shape" in r.config and not (r.status == "succeeded" and "mem_u_bits" in r.summary)
+        if not (r.status == "succeeded" and "mem_u_bits" in r.summary)
     }
     # Configurations are keyed by the shape's name (a string) here.
     capacities = {str(k): c for k, c in capacity_per_config(points, incomplete).items()}
@@ -48,15 +49,15 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
             {
                 r.n_train or 0
                 for r in done
-                if r.config["shape"] == key and not saturated(r.summary.get("stop_reason"))
+                if config[id(r)].name == key and not saturated(r.summary.get("stop_reason"))
             }
         )
 
     def failed_sizes(key: str) -> list[int]:
         """Sizes of the shape none of whose runs finished: they vanish from the maximum, which
         may have been there, so they are flagged (and make the capacity a lower bound)."""
-        planned = {r.n_train or 0 for r in runs if r.config.get("shape") == key}
-        return sorted(planned - {r.n_train or 0 for r in done if r.config["shape"] == key})
+        planned = {r.n_train or 0 for r in runs if config[id(r)].name == key}
+        return sorted(planned - {r.n_train or 0 for r in done if config[id(r)].name == key})
 
     shapes: list[dict[str, Any]] = []
     for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]]):
@@ -91,8 +92,8 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
                 else None,
                 # Sizes of the second pass around the first pass's peak (`refine`).
                 "refined_sizes": sorted(
-                    {r.n_train or 0 for r in done if r.config["shape"] == key}
-                    & {r.n_train or 0 for r in done if r.config.get("refinement")}
+                    {r.n_train or 0 for r in done if config[id(r)].name == key}
+                    & {r.n_train or 0 for r in done if config[id(r)].refinement}
                 ),
             }
         )
@@ -111,25 +112,21 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
             "alpha_mean_fp32": PAPER_ALPHA_MEAN_FP32,
         },
     }
-    config_of = {r.config["shape"]: r.config for r in done}
-    precisions = sorted({c.get("precision", "fp32") for c in config_of.values()})
+    config_of = {config[id(r)].name: config[id(r)] for r in done}
+    precisions = sorted({c.precision for c in config_of.values()})
     for entry in shapes:
-        config = config_of[entry["shape"]]
-        entry["precision"] = config.get("precision", "fp32")
-        entry["layers"] = config.get("layers", entry["shape"])
-        entry["architecture"] = config.get("architecture", "GPT")
-        entry["memory_slots"] = config.get("memory_slots", 0)
-        entry["n_memory_params"] = config.get("n_memory_params", 0)
+        of = config_of[entry["shape"]]
+        entry["precision"] = of.precision
+        entry["layers"] = of.layers
+        entry["architecture"] = of.architecture
+        entry["memory_slots"] = of.memory_slots
+        entry["n_memory_params"] = of.n_memory_params
         entry["n_nonmemory_params"] = entry["n_params"] - entry["n_memory_params"]
-        if entry["memory_slots"]:  # the memory module's parameters by part
-            entry["memory_param_parts"] = Shape.model_validate(
-                {k: config[k] for k in Shape.model_fields if k in config}
-            ).memory_param_parts()
-        if config.get("matched"):
-            entry["matched"] = config["matched"]
-            entry["matched_to_config"] = config_key(
-                config["matched_to"], entry["precision"], precisions
-            )
+        if of.memory_slots:  # the memory module's parameters by part
+            entry["memory_param_parts"] = of.shape.memory_param_parts()
+        if of.matched and of.matched_to:
+            entry["matched"] = of.matched
+            entry["matched_to_config"] = config_key(of.matched_to, of.precision, precisions)
     # α is the plain GPTs' (the paper's quantity) when the sweep has any; LM2s get their own.
     # One fit per precision, stored once: `alpha_fit` is the first precision's, and every
     # view reads these (none refits).
@@ -152,7 +149,7 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     if shapes and (every := all_shapes.get(precisions[0])) is not None:
         summary["alpha_fit_all_shapes"] = {**every, "precision": precisions[0]}
     if any(s["architecture"] == "LM2" for s in first):
-        first_runs = [r for r in done if r.config.get("precision", "fp32") == precisions[0]]
+        first_runs = [r for r in done if config[id(r)].precision == precisions[0]]
         summary |= architecture_summary(first, first_runs)
     if len(precisions) > 1:
         summary["precision_comparison"] = precision_comparison(shapes)

@@ -13,6 +13,7 @@ from memdash.app.kinds.registry import (
     SweepPlan,
     new_sweep,
 )
+from memdash.app.kinds.text.document import TextRunConfig
 from memdash.app.kinds.text.params import TextSweepParams
 from memdash.core.jobs import Member, TrainTextJob
 from memdash.core.params import Shape
@@ -60,16 +61,17 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
                     seed=seed,
                     n_train=n_samples,
                     status="queued",
-                    config={
+                    config=TextRunConfig(
                         **shared,
-                        "seed": seed,
+                        seed=seed,
                         **shape.model_fields_dump(),
-                        "shape": key,
-                        "architecture": shape.architecture,
-                        "n_memory_params": shape.n_memory_params(),
-                        **({"matched": match, "matched_to": plain.key()} if plain else {}),
-                        "n_samples": n_samples,
-                    },
+                        name=key,
+                        architecture=shape.architecture,
+                        n_memory_params=shape.n_memory_params(),
+                        matched=match if plain else None,
+                        matched_to=plain.key() if plain else None,
+                        n_samples=n_samples,
+                    ).stored(),
                 )
                 session.add(run)
                 session.flush()

@@ -11,6 +11,7 @@ from memdash.app.analysis.architecture_summary import text_comparison
 from memdash.app.analysis.run_rows import text_rows
 from memdash.app.analysis.summaries import memorized_sets, scaling_law_summary
 from memdash.app.db.models import Run
+from memdash.app.kinds.text.document import TextRunConfig
 from memdash.core.metrics.extraction import common_prefix, prediction_precision_recall
 
 
@@ -24,12 +25,13 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     k = common_prefix(r.summary for r in done)
     if k is not None and done:
         memorized = memorized_sets(session, done, k)
-        largest = max(done, key=lambda r: r.n_params or 0).config["shape"]
+        name = {id(r): TextRunConfig.of(r.config).name for r in done}
+        largest = name[id(max(done, key=lambda r: r.n_params or 0))]
         prediction = []
         # Same training set (same N, same seed): smaller models predict the largest one.
         for n, seed in sorted({(r.n_train, r.seed) for r in done}):
             same = [r for r in done if r.n_train == n and r.seed == seed]
-            target = next((r for r in same if r.config["shape"] == largest), None)
+            target = next((r for r in same if name[id(r)] == largest), None)
             for predictor in (r for r in same if r is not target):
                 if target is None:
                     continue
@@ -38,7 +40,7 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
                     {
                         "n_train": n,
                         "seed": seed,
-                        "predictor": predictor.config["shape"],
+                        "predictor": name[id(predictor)],
                         "target": largest,
                         "precision": quality.precision,
                         "recall": quality.recall,
