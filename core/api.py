@@ -41,12 +41,14 @@ class OpenDocument(BaseModel):
 
 class CheckpointInfo(OpenDocument):
     """What loading a model found, whatever brought it: an upload (a Hugging Face folder or a
-    GGUF file) or a model a sweep trained. GGUF files add their type and bits per weight, a
-    trained model its shape; those stay extra fields."""
+    GGUF file) or a model a sweep trained (core.results.ModelArtifact, stored as this). GGUF
+    files add their type and bits per weight, a trained model its steps; those stay extra
+    fields. A stored checkpoint's is `Checkpoint.info`."""
 
     format: Literal["hf", "gguf", "memdash"] = "hf"
-    model_type: str | None = None
-    architectures: list[str] = []
+    model_type: str | None = None  # a Hugging Face config's model_type ("gpt2"), or "gguf"
+    architectures: list[str] = []  # a Hugging Face config's model classes
+    architecture: str | None = None  # a GGUF file's general.architecture ("gpt2", "llama")
     n_params: int | None = None
     vocab_size: int | None = None
     max_positions: int | None = None

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from memdash.core.api import CheckpointInfo
+
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit key.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -142,8 +144,16 @@ class Checkpoint(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     storage_path: Mapped[str] = mapped_column(String(500))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
+    # What loading the model found (core.api.CheckpointInfo), read through `info`; a resume
+    # point's is its job and step.
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def info(self) -> CheckpointInfo:
+        """What loading the model found, one document for uploads and trained models (a
+        model's formats only: a resume point has none, and raises ValueError)."""
+        return CheckpointInfo.model_validate({**self.config, "format": self.format})
 
 
 class Worker(Base):

@@ -33,10 +33,8 @@ SOURCE = "source"  # a run's `gguf_type` for the model as uploaded
 def architecture_of(checkpoint: Checkpoint) -> str | None:
     """What the checkpoint's weights are laid out as: a GGUF's general.architecture, a
     Hugging Face folder's model_type (a GPT-2 is written as GGUF architecture "gpt2")."""
-    config = checkpoint.config or {}
-    if checkpoint.format == "gguf":
-        return config.get("architecture")
-    return config.get("model_type")
+    info = checkpoint.info
+    return info.architecture if info.format == "gguf" else info.model_type
 
 
 def check_same_model(source: Checkpoint, other: Checkpoint) -> None:
@@ -46,18 +44,18 @@ def check_same_model(source: Checkpoint, other: Checkpoint) -> None:
         raise ScoringRejected(
             f"extra_checkpoint_ids: {other.name!r} is not a GGUF file ({other.format})"
         )
-    mine, theirs = source.config or {}, other.config or {}
+    mine, theirs = source.info, other.info
     if architecture_of(source) != architecture_of(other):
         raise ScoringRejected(
             f"extra_checkpoint_ids: {other.name!r} is a {architecture_of(other)!r} model, the "
             f"study's is a {architecture_of(source)!r}: a file of another model cannot join"
         )
-    if mine.get("vocab_size") != theirs.get("vocab_size"):
+    if mine.vocab_size != theirs.vocab_size:
         raise ScoringRejected(
-            f"extra_checkpoint_ids: {other.name!r} has {theirs.get('vocab_size')} tokens, the "
-            f"study's model {mine.get('vocab_size')}: a file of another model cannot join"
+            f"extra_checkpoint_ids: {other.name!r} has {theirs.vocab_size} tokens, the "
+            f"study's model {mine.vocab_size}: a file of another model cannot join"
         )
-    if mine.get("vocab_sha256") and theirs.get("vocab_sha256") != mine.get("vocab_sha256"):
+    if mine.vocab_sha256 and theirs.vocab_sha256 != mine.vocab_sha256:
         raise ScoringRejected(
             f"extra_checkpoint_ids: {other.name!r} has another tokenizer (its tokens differ "
             "from the study's model): a file of another model cannot join"
@@ -156,8 +154,8 @@ def score_written(session: Session, sweep: Sweep, runs: list[Run]) -> list[Plann
                 **run.config,
                 "checkpoint_id": written.id,
                 "checkpoint_sha256": written.sha256,
-                "vocab_size": written.config.get("vocab_size"),
+                "vocab_size": written.info.vocab_size,
             }
-            run.n_params = written.config.get("n_params", run.n_params)
+            run.n_params = written.info.n_params or run.n_params
             jobs.append(score_job(session, scoring, setup, run, written))
     return jobs

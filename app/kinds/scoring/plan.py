@@ -79,10 +79,11 @@ def scoring_setup(session: Session, params: ScoringParams) -> ScoringSetup:
 
 
 def check_fits(params: ScoringParams, checkpoint: Checkpoint) -> None:
-    if params.seq_len > (checkpoint.config.get("max_positions") or params.seq_len):
+    longest = checkpoint.info.max_positions
+    if longest is not None and params.seq_len > longest:
         raise ScoringRejected(
-            f"seq_len: {checkpoint.name!r} takes at most "
-            f"{checkpoint.config['max_positions']} tokens; choose a shorter sample length"
+            f"seq_len: {checkpoint.name!r} takes at most {longest} tokens; choose a shorter "
+            "sample length"
         )
 
 
@@ -102,13 +103,13 @@ def scored_run(
     run = Run(
         sweep_id=sweep.id,
         name=name or checkpoint.name,
-        n_params=checkpoint.config.get("n_params"),
+        n_params=checkpoint.info.n_params,
         status="queued",
         config={
             "checkpoint_id": checkpoint.id,
             "checkpoint_sha256": checkpoint.sha256,
             "position": position,
-            "vocab_size": checkpoint.config.get("vocab_size"),
+            "vocab_size": checkpoint.info.vocab_size,
             "seq_len": params.seq_len,
             "reference": params.reference,
             "members": data["members"],
