@@ -13,8 +13,20 @@ import typer
 
 from memdash import client as memdash_client
 from memdash.app.cli import sweep as cli_sweep
+from memdash.core.api import SweepState
 
-FINISHED = {"status": "succeeded", "progress": 1.0, "jobs": [], "summary": {}}
+FINISHED = SweepState(
+    id=1,
+    name="s",
+    kind="capacity",
+    preset="quick",
+    status="succeeded",
+    progress=1.0,
+    params={},
+    summary=None,
+    runs=[],
+    jobs=[],
+).model_dump(mode="json")
 
 
 class Flaky(BaseHTTPRequestHandler):
@@ -54,7 +66,7 @@ def test_follow_retries_through_5xx(flaky_server, monkeypatch, capsys) -> None:
     monkeypatch.setattr(memdash_client, "RETRY_BACKOFF_S", (0.05,))
     with cli_sweep._client(flaky_server) as client:
         state = cli_sweep.follow(client, 1, poll_s=0.01)
-    assert state["status"] == "succeeded"
+    assert state.status == "succeeded"
     assert Flaky.seen == 3
     assert capsys.readouterr().err.count("server unavailable (HTTP 503)") == 2
 

@@ -3,14 +3,13 @@ on a running server (app/routes/quantization.py), followed with a progress bar."
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from memdash.app.cli.score import _read_canaries
-from memdash.app.cli.sweep import ServerOpt, _client, _request, follow, upload_corpus
+from memdash.app.cli.sweep import ServerOpt, launch_and_follow, say_failed_jobs, upload_corpus
 from memdash.core.jobs import GGUF_TYPES
 
 
@@ -57,25 +56,16 @@ def quantization(
     if seq_len is not None:
         body["seq_len"] = seq_len
     if members is not None:
-        body["members"] = upload_corpus(members, server)["sha256"]
+        body["members"] = upload_corpus(members, server).sha256
     if nonmembers is not None:
-        body["nonmembers"] = upload_corpus(nonmembers, server)["sha256"]
+        body["nonmembers"] = upload_corpus(nonmembers, server).sha256
     if canaries is not None:
         body["canaries"] = _read_canaries(canaries)
-    with _client(server) as client:
-        launched = _request(client, "POST", "/api/quantization", json=body)
-        typer.echo(
-            f"quantization study {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}"
-        )
-        if not wait:
-            return
-        started = time.monotonic()
-        state = follow(client, launched["sweep_id"])
-    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
-    for sentence in state["summary"].get("words", []):
+    state = launch_and_follow(server, "/api/quantization", body, wait, "quantization study")
+    if state is None:
+        return
+    for sentence in (state.summary or {}).get("words", []):
         typer.echo(f"  {sentence}")
-    if state["status"] != "succeeded":
-        for job in state["jobs"]:
-            if job["error"]:
-                typer.echo(f"  job {job['id']}: {job['error'].strip().splitlines()[-1]}", err=True)
+    if state.status != "succeeded":
+        say_failed_jobs(state)
         raise typer.Exit(1)

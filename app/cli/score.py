@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from memdash.app.cli.sweep import ServerOpt, _client, _request, fail, follow, upload_corpus
+from memdash.app.cli.sweep import (
+    ServerOpt,
+    _client,
+    _request,
+    fail,
+    launch_and_follow,
+    say_failed_jobs,
+    upload_corpus,
+)
+from memdash.core.api import StoredCheckpoint
 from memdash.core.metrics.extraction import summary_prefix, summary_tested
 
 
-def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None) -> dict:
+def _upload_checkpoint(
+    paths: list[Path], server: str, tokenizer_from: int | None
+) -> StoredCheckpoint:
     for path in paths:
         if not path.is_file():
             fail(f"{path}: no such file")
@@ -22,13 +32,14 @@ def _upload_checkpoint(paths: list[Path], server: str, tokenizer_from: int | Non
         try:
             files = [("file", (p.name, h)) for p, h in zip(paths, handles, strict=True)]
             form = {"tokenizer_from": str(tokenizer_from)} if tokenizer_from else {}
-            uploaded = _request(client, "POST", "/api/checkpoints", files=files, data=form)
+            answer = _request(client, "POST", "/api/checkpoints", files=files, data=form)
         finally:
             for handle in handles:
                 handle.close()
+    uploaded = StoredCheckpoint.model_validate(answer)
     typer.echo(
-        f"checkpoint #{uploaded['id']} {uploaded['name']}: {uploaded['model_type']}, "
-        f"{uploaded['n_params']:,} parameters"
+        f"checkpoint #{uploaded.id} {uploaded.name}: {uploaded.model_type}, "
+        f"{uploaded.n_params or 0:,} parameters"
     )
     return uploaded
 
@@ -99,25 +110,21 @@ def score(
     canary_spec = _read_canaries(canaries)
     checkpoint = _upload_checkpoint(model, server, tokenizer_from)
     body = {
-        "name": f"scoring of {checkpoint['name']}",
-        "checkpoint_ids": [checkpoint["id"]],
-        "members": upload_corpus(members, server)["sha256"] if members else "demo",
-        "nonmembers": upload_corpus(nonmembers, server)["sha256"] if nonmembers else None,
+        "name": f"scoring of {checkpoint.name}",
+        "checkpoint_ids": [checkpoint.id],
+        "members": upload_corpus(members, server).sha256 if members else "demo",
+        "nonmembers": upload_corpus(nonmembers, server).sha256 if nonmembers else None,
         "reference": reference,
         "seq_len": seq_len,
         "max_samples": max_samples,
         "canaries": canary_spec,
         "precision": precision,
     }
-    with _client(server) as client:
-        launched = _request(client, "POST", "/api/scorings", json=body)
-        typer.echo(f"scoring {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}")
-        if not wait:
-            return
-        started = time.monotonic()
-        state = follow(client, launched["sweep_id"])
-    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
-    for run in state["runs"]:
+    state = launch_and_follow(server, "/api/scorings", body, wait, "scoring")
+    if state is None:
+        return
+    for each in state.runs:
+        run = each.model_dump()  # the run's summary numbers, as the API sends them
         if "mem_u_bits" in run:
             k = summary_prefix(run)  # measured, on most of the samples
             extraction = (
@@ -138,8 +145,6 @@ def score(
                 f"{canary['exposure_bits']:.2f} of {run['canary_space_bits']:.1f} bits"
                 + (", extracted" if canary["extracted"] else "")
             )
-    if state["status"] != "succeeded":
-        for job in state["jobs"]:
-            if job["error"]:
-                typer.echo(f"  job {job['id']}: {job['error'].strip().splitlines()[-1]}", err=True)
+    if state.status != "succeeded":
+        say_failed_jobs(state)
         raise typer.Exit(1)

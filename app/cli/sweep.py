@@ -11,7 +11,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from memdash.app.cli.output import fail, load_settings
+from memdash.app.kinds.capacity.document import CapacitySummary
 from memdash.client import Client, MemdashError
+from memdash.core.api import Launched, StoredCorpus, SweepState
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
@@ -54,8 +56,8 @@ def _request(
         fail(str(error))
 
 
-def follow(client: Client, sweep_id: int, poll_s: float = 2.0) -> dict:
-    """Show a progress bar until the sweep ends; return its final JSON."""
+def follow(client: Client, sweep_id: int, poll_s: float = 2.0) -> SweepState:
+    """Show a progress bar until the sweep ends; return its final state."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -65,31 +67,47 @@ def follow(client: Client, sweep_id: int, poll_s: float = 2.0) -> dict:
     ) as bar:
         task = bar.add_task(f"sweep {sweep_id}", total=1.0, note="")
         while True:
-            state = _request(client, "GET", f"/api/sweeps/{sweep_id}", retry=True)
-            running = [j["message"] for j in state["jobs"] if j["state"] == "running"]
-            bar.update(
-                task,
-                completed=state["progress"],
-                note=(running[0] if running else state["status"])[:60],
+            state = SweepState.model_validate(
+                _request(client, "GET", f"/api/sweeps/{sweep_id}", retry=True)
             )
-            if state["status"] not in ("queued", "running"):
+            running = [j.message or "" for j in state.jobs if j.state == "running"]
+            bar.update(
+                task, completed=state.progress, note=(running[0] if running else state.status)[:60]
+            )
+            if state.ended:
                 bar.update(task, completed=1.0)
                 return state
             time.sleep(poll_s)
 
 
-def _launch(kind: str, preset: str | None, params: dict, wait: bool, server: str) -> dict | None:
-    """POST the sweep; with `wait`, follow it with a progress bar and return its final state."""
+def launch_and_follow(
+    server: str, path: str, body: dict[str, Any], wait: bool, what: str
+) -> SweepState | None:
+    """POST a launch (`body`: the user's parameters, checked by the server); with `wait`,
+    follow it with a progress bar and return its final state."""
     with _client(server) as client:
-        body = {"preset": preset, "params": params}
-        launched = _request(client, "POST", f"/api/sweeps/{kind}", json=body)
-        typer.echo(f"sweep {launched['sweep_id']}: {server.rstrip('/')}{launched['url']}")
+        launched = Launched.model_validate(_request(client, "POST", path, json=body))
+        typer.echo(f"{what} {launched.sweep_id}: {server.rstrip('/')}{launched.url}")
         if not wait:
             return None
         started = time.monotonic()
-        state = follow(client, launched["sweep_id"])
-    typer.echo(f"status: {state['status']} after {time.monotonic() - started:.0f} s")
+        state = follow(client, launched.sweep_id)
+    typer.echo(f"status: {state.status} after {time.monotonic() - started:.0f} s")
     return state
+
+
+def say_failed_jobs(state: SweepState) -> None:
+    """Each failed job's last line (the cause), on stderr."""
+    for job in state.jobs:
+        if job.error:
+            typer.echo(f"  job {job.id}: {job.error.strip().splitlines()[-1]}", err=True)
+
+
+def _launch(
+    kind: str, preset: str | None, params: dict[str, Any], wait: bool, server: str
+) -> SweepState | None:
+    body = {"preset": preset, "params": params}
+    return launch_and_follow(server, f"/api/sweeps/{kind}", body, wait, "sweep")
 
 
 @sweep_cli.command("capacity")
@@ -105,27 +123,33 @@ def capacity(
     state = _launch("capacity", preset, params, wait, server)
     if state is None:
         return
-    fit = state["summary"].get("alpha_fit")
-    every = state["summary"].get("alpha_fit_all_shapes")
+    if state.summary is None:  # it ended before its summary (failed or cancelled)
+        say_failed_jobs(state)
+        raise typer.Exit(1)
+    try:
+        summary = CapacitySummary.model_validate(state.summary)
+    except ValueError:
+        fail(f"sweep {state.id}'s summary is of another memdash version: see its page")
+    fit, every = summary.alpha_fit, summary.alpha_fit_all_shapes
     if fit:
-        interval = f" (95% CI {fit['ci95'][0]:.2f}-{fit['ci95'][1]:.2f})" if "ci95" in fit else ""
+        interval = f" (95% CI {fit.ci95[0]:.2f}-{fit.ci95[1]:.2f})" if fit.ci95 else ""
         typer.echo(
-            f"alpha = {fit['alpha']:.2f} bits/parameter{interval} over {fit['n_configs']} "
+            f"alpha = {fit.alpha:.2f} bits/parameter{interval} over {fit.n_configs} "
             f"saturated shape(s) (paper: {PAPER_ALPHA_FITTED_BF16} fitted, bf16); short CPU runs "
             "measure a lower bound"
         )
     if every:
         typer.echo(
-            f"alpha >= {every['alpha']:.2f} over all {every['n_configs']} shapes, "
-            f"{every['n_lower_bound']} of them lower bounds (not the alpha above)"
+            f"alpha >= {every.alpha:.2f} over all {every.n_configs} shapes, "
+            f"{every.n_lower_bound} of them lower bounds (not the alpha above)"
         )
-    for shape in state["summary"].get("shapes", []):
-        flag = "" if shape.get("saturated", True) else ", a lower bound"
+    for shape in summary.shapes:
+        flag = "" if shape.saturated else ", a lower bound"
         typer.echo(
-            f"  {shape['shape']}: {shape['n_params']:,} params, capacity "
-            f"{shape['capacity_bits']:,.0f} bits ({shape['bits_per_param']:.2f} bits/param{flag})"
+            f"  {shape.shape}: {shape.n_params:,} params, capacity "
+            f"{shape.capacity_bits:,.0f} bits ({shape.bits_per_param:.2f} bits/param{flag})"
         )
-    if state["status"] != "succeeded":
+    if state.status != "succeeded":
         raise typer.Exit(1)
 
 
@@ -153,7 +177,7 @@ def text(
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
     """Launch a text sweep (SPEC 2, 4-7) on the demo corpus or your own, optionally waiting."""
-    params: dict = {k: v for k, v in {"name": name, "reference": reference}.items() if v}
+    params: dict[str, Any] = {k: v for k, v in {"name": name, "reference": reference}.items() if v}
     if seeds is not None:
         params["seeds"] = seeds
     if canaries:
@@ -164,15 +188,15 @@ def text(
         except ValueError:
             fail(f"--train-sizes: whole numbers expected, got {train_sizes!r}")
     if corpus is not None:
-        params["corpus"] = upload_corpus(corpus, server)["sha256"]
+        params["corpus"] = upload_corpus(corpus, server).sha256
     state = _launch("text", preset, params, wait, server)
     if state is None:
         return
-    for run in state["runs"]:
+    for run in state.runs:
         if "mem_u_bits" in run:
             typer.echo(
-                f"  {run['name']}: mem_U {run['mem_u_bits']:,.0f} bits, held-out "
-                f"{run['heldout_loss_bits']:.2f} bits/token, MI F1 {run['mi_f1']:.2f}"
+                f"  {run.name}: mem_U {run.get('mem_u_bits'):,.0f} bits, held-out "
+                f"{run.get('heldout_loss_bits'):.2f} bits/token, MI F1 {run.get('mi_f1'):.2f}"
             )
             exposures = [
                 f"{c['exposure_bits']:.1f}" + ("*" if c["extracted"] else "")
@@ -180,7 +204,7 @@ def text(
             ]
             if exposures:
                 typer.echo(f"    canary exposure (bits; * extracted): {', '.join(exposures)}")
-    if state["status"] != "succeeded":
+    if state.status != "succeeded":
         raise typer.Exit(1)
 
 
@@ -211,18 +235,18 @@ def launch_any(
 ) -> None:
     """Launch a sweep of any registered kind (app/kinds) from a preset and overrides."""
     state = _launch(kind, preset, _parse_settings(set_ or []), wait, server)
-    if state is not None and state["status"] != "succeeded":
+    if state is not None and state.status != "succeeded":
         raise typer.Exit(1)
 
 
-def upload_corpus(path: Path, server: str) -> dict:
+def upload_corpus(path: Path, server: str) -> StoredCorpus:
     if not path.is_file():
         fail(f"{path}: no such file")
     with _client(server) as client, path.open("rb") as handle:
-        uploaded = _request(client, "POST", "/api/corpora", files={"file": (path.name, handle)})
+        answer = _request(client, "POST", "/api/corpora", files={"file": (path.name, handle)})
+    uploaded = StoredCorpus.model_validate(answer)
     typer.echo(
-        f"corpus {uploaded['name']}: {uploaded['n_documents']:,} documents, "
-        f"sha256 {uploaded['sha256'][:12]}"
+        f"corpus {uploaded.name}: {uploaded.n_documents:,} documents, sha256 {uploaded.sha256[:12]}"
     )
     return uploaded
 

@@ -68,6 +68,8 @@ class AlphaFit(Open):
     ci95: tuple[float, float] | None = None
     r2_origin: float | None = None
     lower_bound: bool = False  # over every shape, lower bounds included
+    n_lower_bound: int = 0  # ... and how many of them are lower bounds
+    n_lower_bound_left_out: int = 0  # over saturated shapes: how many were left out
     precision: str | None = None
 
 
