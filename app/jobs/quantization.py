@@ -48,7 +48,7 @@ def with_run_defaults(
                 for c in sorted(planted, key=lambda c: c["number"])
             ],
         )
-    return params.model_copy(update=update)
+    return QuantizationParams.model_validate({**params.model_dump(), **update})  # checked again
 
 
 def launch_study(
@@ -57,10 +57,8 @@ def launch_study(
     """Plan the study (ScoringRejected or CorpusRejected: a message) and queue its jobs."""
     if session.get(Checkpoint, params.checkpoint_id) is None:
         raise ScoringRejected(f"checkpoint_id: no uploaded checkpoint {params.checkpoint_id}")
-    scoring = params.scoring()
-    own = store_sweep_data(session, writes, settings, scoring)
-    params = params.model_copy(
-        update={"members": scoring.members, "nonmembers": scoring.nonmembers}
-    )
+    data = store_sweep_data(session, writes, settings, params.scoring())
+    resolved = {"members": data.params.members, "nonmembers": data.params.nonmembers}
+    params = QuantizationParams.model_validate({**params.model_dump(), **resolved})
     with writes() as write_session:
-        return launcher.queue_plan(write_session, launch(write_session, params, own))
+        return launcher.queue_plan(write_session, launch(write_session, params, data.own))

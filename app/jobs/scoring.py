@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,21 +58,33 @@ def sweep_corpus(
     return corpus.content_sha256
 
 
+@dataclass(frozen=True)
+class SweepData:
+    """A scoring's data with every `sweep:<id>` resolved: `params` name stored corpora only
+    (validated again), and `own` the per-checkpoint sets of a sweep's own runs."""
+
+    params: ScoringParams
+    own: OwnData
+
+
 def store_sweep_data(
     session: Session, writes: Writes, settings: Settings, params: ScoringParams
-) -> OwnData:
-    """Replace `sweep:<id>` members/non-members by stored corpora of that sweep's samples.
-    `session` reads (outside any write transaction); `writes()` stores the corpora.
+) -> SweepData:
+    """The scoring's parameters with `sweep:<id>` members/non-members resolved to stored
+    corpora of that sweep's samples: members are its training set, non-members (by default,
+    or when they name the same sweep) its held-out set. `params` itself is left as the user
+    gave it. `session` reads (outside any write transaction); `writes()` stores the corpora.
 
     A checkpoint that is the final model of one of that sweep's runs is scored on its own run's
     members and non-members (each seed has its own document split, issue 27): returned per
     checkpoint id, for `launch_scoring`. Other checkpoints get the largest run's sets."""
     own: OwnData = {}
-    if params.members.startswith("sweep:"):
-        sweep_id = int(params.members.split(":")[1])
-        params.members = sweep_corpus(session, writes, settings, sweep_id, "train")
-        same_sweep_nonmembers = params.nonmembers in (None, f"sweep:{sweep_id}")
-        params.nonmembers = params.nonmembers or f"sweep:{sweep_id}"
+    members, nonmembers = params.members, params.nonmembers
+    if members.startswith("sweep:"):
+        sweep_id = int(members.split(":")[1])
+        members = sweep_corpus(session, writes, settings, sweep_id, "train")
+        same_sweep_nonmembers = nonmembers in (None, f"sweep:{sweep_id}")
+        nonmembers = nonmembers or f"sweep:{sweep_id}"
         for checkpoint_id in params.checkpoint_ids:
             checkpoint = session.get(Checkpoint, checkpoint_id)
             run = session.get(Run, checkpoint.run_id) if checkpoint and checkpoint.run_id else None
@@ -84,11 +97,11 @@ def store_sweep_data(
                 own[checkpoint_id]["nonmembers"] = sweep_corpus(
                     session, writes, settings, sweep_id, "heldout", run
                 )
-    if params.nonmembers and params.nonmembers.startswith("sweep:"):
-        params.nonmembers = sweep_corpus(
-            session, writes, settings, int(params.nonmembers.split(":")[1]), "heldout"
-        )
-    return own
+    if nonmembers and nonmembers.startswith("sweep:"):
+        sweep_id = int(nonmembers.split(":")[1])
+        nonmembers = sweep_corpus(session, writes, settings, sweep_id, "heldout")
+    resolved = {**params.model_dump(), "members": members, "nonmembers": nonmembers}
+    return SweepData(ScoringParams.model_validate(resolved), own)
 
 
 def launch_scoring(session: Session, params: ScoringParams, own: OwnData | None = None) -> Sweep:

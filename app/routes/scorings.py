@@ -36,9 +36,9 @@ def _validated(body: dict[str, Any]) -> ScoringParams:
 
 
 def _launch(session: Session, writes: Writes, settings: Settings, params: ScoringParams) -> Sweep:
-    own = store_sweep_data(session, writes, settings, params)
+    data = store_sweep_data(session, writes, settings, params)
     with writes() as write_session:
-        return launch_scoring(write_session, params, own)
+        return launch_scoring(write_session, data.params, data.own)
 
 
 @router.post(

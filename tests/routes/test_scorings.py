@@ -122,6 +122,10 @@ def test_each_seed_is_scored_on_its_own_split(client, session_factory) -> None:
     body = {"checkpoint_ids": checkpoint_ids, "seq_len": 16, "members": f"sweep:{sweep_id}"}
     launched = client.post("/api/scorings", json=body)
     assert launched.status_code == 201, launched.text
+    stored = client.get(f"/api/sweeps/{launched.json()['sweep_id']}").json()["params"]
+    # The sweep's data, resolved once into stored corpora: its training and held-out sets.
+    assert stored["members"] != stored["nonmembers"]
+    assert all(len(stored[role]) == 64 for role in ("members", "nonmembers"))
     with session_factory() as session:
         jobs = session.scalars(
             select(Job).where(Job.sweep_id == launched.json()["sweep_id"]).order_by(Job.id)
