@@ -14,7 +14,7 @@ from memdash.app.cli.main import cli
 from memdash.app.db.models import Evaluation, MetricPoint, Run, SampleScore, Sweep
 from memdash.app.kinds.capacity.document import CapacitySummary
 from memdash.app.kinds.read_summary import read_summary
-from tests.figure_data import add_capacity_sweep
+from tests.figure_data import add_capacity_sweep, add_text_sweep
 
 # What a capacity summary looked like before it carried a version and before α was split
 # into saturated and all-shapes fits: a bare number, shapes without their trust fields.
@@ -100,3 +100,25 @@ def test_resummarize_stores_the_current_version(settings, session_factory) -> No
         assert session.get(Sweep, sweep_id).summary == current
     missing = CliRunner().invoke(cli, ["db", "resummarize", "424242"], env=env)
     assert missing.exit_code == 2 and "no sweep 424242" in missing.output
+
+
+def test_a_text_sweeps_summary_is_typed_and_an_older_one_recomputed(
+    client: TestClient, session_factory
+) -> None:
+    from memdash.app.kinds.text.document import TextSummary
+
+    with session_factory.begin() as session:
+        sweep = add_text_sweep(session)
+        read = read_summary(session, sweep)
+        assert isinstance(read.summary, TextSummary) and read.note is None
+        assert read.summary.prediction is not None and read.summary.prediction.rows
+        current = dict(sweep.summary)
+        sweep.summary = {k: v for k, v in current.items() if k != "version"}  # as stored before
+        sweep_id = sweep.id
+    with session_factory() as session:
+        again = read_summary(session, session.get(Sweep, sweep_id))
+        assert isinstance(again.summary, TextSummary) and again.summary.stored() == current
+    page = client.get(f"/sweeps/{sweep_id}")
+    assert page.status_code == 200 and "summary version 0, now 1" in _note(page.text)
+    table = BeautifulSoup(page.text, "html.parser").select_one("#prediction")
+    assert table is not None and table.select("tbody tr")  # the page reads the typed summary

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from memdash.app.kinds.registry import SweepKind, register
+from memdash.app.kinds.text.document import TextSummary
 from memdash.app.kinds.text.form import FORM
 from memdash.app.kinds.text.params import TEXT_PRESETS, TextSweepParams
 from memdash.app.kinds.text.plan import launch
@@ -25,6 +26,7 @@ KIND = register(
         },
         launch=launch,
         summarize=summarize,
+        summary_model=TextSummary,
         page=Path(__file__).with_name("page.html"),
         form=FORM,
         job_kinds=("train_text",),

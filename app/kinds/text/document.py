@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from memdash.app.kinds.stored_summary import StoredSummary
 from memdash.core.run_config import TrainedRunConfig
 
 
@@ -21,3 +22,51 @@ class TextRunConfig(TrainedRunConfig):
     canaries: dict[str, Any] | None = None
     # The files the worker downloads (an uploaded corpus), as the job names them.
     inputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ScalingLawFit(Open):
+    """The membership-inference scaling law fitted over the sweep's runs (SPEC 6), or why
+    the fit failed (`error`)."""
+
+    c1: float | None = None
+    c2: float | None = None
+    c3: float | None = None
+    rmse: float | None = None
+    n_points: int | None = None
+    error: str | None = None
+
+
+class PredictionRow(Open):
+    """A smaller model's k-extractable set as a prediction of the largest model's, on the same
+    training set (Biderman et al.)."""
+
+    n_train: int
+    seed: int | None
+    predictor: str
+    target: str
+    precision: float | None
+    recall: float | None
+    n_predicted: int
+    n_target: int
+
+
+class Prediction(Open):
+    k: int | None  # the prefix length every run was measured at (None: samples too short)
+    rows: list[PredictionRow]
+
+
+class TextSummary(StoredSummary):
+    """A text sweep's summary: a row per run (its numbers, open: what a run measures grows with
+    memdash), the scaling-law fit, the prediction of the largest model's memorized set, and
+    the LM2 comparison when the sweep has LM2s (app/analysis/architecture_summary.py)."""
+
+    VERSION = 1
+
+    points: list[dict[str, Any]]  # a run's measured numbers by name (app/analysis/run_rows.py)
+    scaling_law_fit: ScalingLawFit | None = None
+    prediction: Prediction | None = None
+    lm2_comparison: dict[str, Any] | None = None  # finding, rows and means, as computed
