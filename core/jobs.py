@@ -151,10 +151,14 @@ def _kind(kind: str) -> JobKind:
 
 def job_params(kind: str, params: dict[str, Any] | BaseModel) -> Strict:
     """The typed parameters of a job of `kind`; raises ValueError (a pydantic ValidationError
-    is one) when they do not fit or the kind is unknown."""
+    is one) when they do not fit or the kind is unknown. A model of the kind is taken as it is
+    (it was validated when made); anything else is read from its JSON."""
+    model = _kind(kind).params
+    if type(params) is model:
+        return params
     if isinstance(params, BaseModel):
         params = params.model_dump(mode="json")
-    return _kind(kind).params.model_validate(params)
+    return model.model_validate(params)
 
 
 def job_result(kind: str, result: dict[str, Any] | BaseModel) -> BaseModel:

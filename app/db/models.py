@@ -73,6 +73,8 @@ class Sweep(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))  # capacity | text | scoring
     preset: Mapped[str | None] = mapped_column(String(32))
+    # JSON documents, typed by the sweep's kind: its parameter model (SweepKind.params_model)
+    # and its summary model (SweepKind.summary_model, read through kinds.read_summary).
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="queued")
@@ -90,6 +92,7 @@ class Dataset(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))  # synthetic | text | upload
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # What parsing the corpus found (documents, bytes, groups): core.api.StoredCorpus's extras.
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     vocab_size: Mapped[int | None]
     seq_len: Mapped[int | None]
@@ -108,12 +111,15 @@ class Run(Base):
     sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"))
     name: Mapped[str] = mapped_column(String(200))
+    # A JSON document: a trained run's core.run_config.TrainedRunConfig (its kind's subclass);
+    # a scoring's run, the checkpoint and data it scores.
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     seed: Mapped[int] = mapped_column(default=0)
     n_params: Mapped[int | None]
     n_train: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="queued")
-    # Precomputed totals that pages read (memorized bits, losses, MI and extraction rates, ...).
+    # Precomputed totals that pages read (memorized bits, losses, MI and extraction rates, ...):
+    # core.results.RunSummary as the job returned it.
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
@@ -163,7 +169,7 @@ class Worker(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     device: Mapped[str] = mapped_column(String(64), default="cpu")
-    info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)  # core.worker_protocol.Register
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -178,7 +184,7 @@ class Job(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the kind's core.jobs model
     state: Mapped[str] = mapped_column(String(16), default=JobState.queued)
     priority: Mapped[int] = mapped_column(default=0)  # lower runs first
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -194,7 +200,7 @@ class Job(Base):
     progress_message: Mapped[str] = mapped_column(String(500), default="")
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the kind's result model
     sweep_id: Mapped[int | None] = mapped_column(
         ForeignKey("sweeps.id", ondelete="CASCADE"), index=True
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from memdash.app.db.models import Worker
+from memdash.app.db.models import Worker, utcnow
 from memdash.app.jobs import queue
 
 
@@ -30,6 +30,7 @@ def test_jobs_show_and_poll_while_active(client: TestClient, session_factory) ->
         queue.enqueue(session, "sleep", {"seconds": 2})
         job = queue.claim(session, worker.id, 60)
         queue.heartbeat(session, job.id, job.lease_token, 60, 0.25, "step 5")
+        worker_id = worker.id
     page = _page(client)
     row = page.select_one(f"#job-{first}")
     assert row.select_one(".state").get_text() == "running"
@@ -45,6 +46,8 @@ def test_jobs_show_and_poll_while_active(client: TestClient, session_factory) ->
     assert "Requeue resumes it" in row.select_one("button")["hx-confirm"]  # cancel asks first
     fragment = client.get("/queue", headers={"HX-Request": "true"}).text
     assert "<html" not in fragment and 'id="live"' in fragment
+    with session_factory.begin() as session:  # heard from just now: these settings call a
+        session.get(Worker, worker_id).last_seen_at = utcnow()  # worker lost after 1 s
     data = client.get("/queue?format=json").json()
     assert {j["state"] for j in data["jobs"]} == {"running", "queued"}
     assert data["workers"][0]["name"] == "gpu-box" and data["workers"][0]["lost"] is False
