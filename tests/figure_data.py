@@ -20,6 +20,7 @@ from memdash.app.db.models import Job, Run, Sweep
 from memdash.app.jobs.results import store_job_result
 from memdash.app.kinds import KINDS
 from memdash.app.kinds.read_summary import typed_summary
+from memdash.app.kinds.scoring.params import ScoringParams
 from memdash.core.jobs import job_params
 from memdash.core.params import Shape
 from memdash.core.results import (
@@ -331,12 +332,12 @@ def add_training_run(session: Session, name: str = "tickets", n: int = 40) -> li
     the run (what memdash.callback leaves): memorization and canary exposure rising."""
     scorings = []
     for index, step in enumerate((100, 200, 300)):
-        params = {
-            "name": f"{name} step {step}",
-            "checkpoint_ids": [1],
-            "seq_len": 16,
-            "training": {"run": name, "step": step, "epoch": step / 100},
-        }
+        params = ScoringParams(
+            name=f"{name} step {step}",
+            checkpoint_ids=[1],
+            seq_len=16,
+            training={"run": name, "step": step, "epoch": step / 100},
+        ).model_dump(mode="json")  # as a scoring stores them, defaults and all
         sweep = Sweep(name=params["name"], kind="scoring", status="succeeded", params=params)
         session.add(sweep)
         session.flush()

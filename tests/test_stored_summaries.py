@@ -122,3 +122,15 @@ def test_a_text_sweeps_summary_is_typed_and_an_older_one_recomputed(
     assert page.status_code == 200 and "summary version 0, now 1" in _note(page.text)
     table = BeautifulSoup(page.text, "html.parser").select_one("#prediction")
     assert table is not None and table.select("tbody tr")  # the page reads the typed summary
+
+
+def test_a_scorings_summary_is_typed(session_factory) -> None:
+    from memdash.app.kinds.scoring.document import ScoringSummary
+    from tests.figure_data import add_training_run
+
+    with session_factory.begin() as session:
+        scoring = add_training_run(session, "typed")[-1]
+        assert scoring.summary["version"] == ScoringSummary.VERSION
+        read = read_summary(session, scoring)
+        assert isinstance(read.summary, ScoringSummary) and read.note is None
+        assert read.summary.prediction is None  # one checkpoint: nothing to predict

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from memdash.app.kinds.registry import SweepKind, register
+from memdash.app.kinds.scoring.document import ScoringSummary
 from memdash.app.kinds.scoring.summary import summarize
 
 KIND = register(
@@ -16,6 +17,7 @@ KIND = register(
         name="scoring",
         title="scoring",
         summarize=summarize,
+        summary_model=ScoringSummary,
         page=Path(__file__).with_name("page.html"),
         job_kinds=("score",),
         figures=(("canaries", "canaries"),),

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from memdash.app.kinds.stored_summary import StoredSummary
+from memdash.app.kinds.stored_summary import Open, Prediction, StoredSummary
 from memdash.core.run_config import TrainedRunConfig
 
 
@@ -24,10 +24,6 @@ class TextRunConfig(TrainedRunConfig):
     inputs: dict[str, Any] = Field(default_factory=dict)
 
 
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 class ScalingLawFit(Open):
     """The membership-inference scaling law fitted over the sweep's runs (SPEC 6), or why
     the fit failed (`error`)."""
@@ -38,25 +34,6 @@ class ScalingLawFit(Open):
     rmse: float | None = None
     n_points: int | None = None
     error: str | None = None
-
-
-class PredictionRow(Open):
-    """A smaller model's k-extractable set as a prediction of the largest model's, on the same
-    training set (Biderman et al.)."""
-
-    n_train: int
-    seed: int | None
-    predictor: str
-    target: str
-    precision: float | None
-    recall: float | None
-    n_predicted: int
-    n_target: int
-
-
-class Prediction(Open):
-    k: int | None  # the prefix length every run was measured at (None: samples too short)
-    rows: list[PredictionRow]
 
 
 class TextSummary(StoredSummary):
