@@ -134,3 +134,21 @@ def test_a_scorings_summary_is_typed(session_factory) -> None:
         read = read_summary(session, scoring)
         assert isinstance(read.summary, ScoringSummary) and read.note is None
         assert read.summary.prediction is None  # one checkpoint: nothing to predict
+
+
+def test_a_quantization_studys_summary_is_typed_and_its_page_reads_it(
+    client: TestClient, session_factory
+) -> None:
+    from memdash.app.kinds.quantization.document import QuantizationSummary
+    from tests.figure_data import add_quantization_study
+
+    with session_factory.begin() as session:
+        study = add_quantization_study(session)
+        read = read_summary(session, study)
+        assert isinstance(read.summary, QuantizationSummary) and read.note is None
+        assert len(read.summary.files) >= 2 and read.summary.words
+        study_id = study.id
+    page = client.get(f"/sweeps/{study_id}")
+    assert page.status_code == 200 and _note(page.text) == ""
+    findings = BeautifulSoup(page.text, "html.parser").select("#quantization-findings li")
+    assert [li.get_text() for li in findings] == read.summary.words

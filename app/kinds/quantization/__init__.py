@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from memdash.app.kinds.quantization.document import QuantizationSummary
 from memdash.app.kinds.quantization.plan import score_written
 from memdash.app.kinds.quantization.summary import summarize
 from memdash.app.kinds.registry import SweepKind, register
@@ -17,6 +18,7 @@ KIND = register(
         name="quantization",
         title="quantization study",
         summarize=summarize,
+        summary_model=QuantizationSummary,
         follow_up=score_written,
         page=Path(__file__).with_name("page.html"),
         job_kinds=("quantize", "score"),
