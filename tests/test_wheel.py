@@ -99,6 +99,10 @@ def test_the_wheel_holds_one_package_with_its_pages_static_files_and_migrations(
         "memdash/client.py",
     ):
         assert needed in names, needed
+    # Every file a kind keeps in its folder besides code (its page section, its launch form).
+    kinds = ROOT / "app" / "kinds"
+    for path in sorted(kinds.glob("*/*.html")):
+        assert f"memdash/app/kinds/{path.relative_to(kinds)}" in names, path
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
 
