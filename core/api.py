@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from memdash.core.edges import JSONObject, TableRow
+
 # The membership-inference attacks every scoring runs, in the order pages list them; a run's
 # summary holds each one's numbers as mi_{attack}_auc, mi_{attack}_auc_ci, mi_{attack}_f1, ...
 ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp")
@@ -107,7 +109,7 @@ class SweepJob(Document):
     message: str | None
     error: str | None
     seconds: float | None
-    result: dict[str, Any] | None  # a quantize job's files: per type, size and seconds
+    result: JSONObject | None  # a quantize job's files: per type, size and seconds
 
 
 class SweepRun(OpenDocument):
@@ -132,8 +134,8 @@ class SweepState(Document):
     preset: str | None
     status: str
     progress: float
-    params: dict[str, Any]
-    summary: dict[str, Any] | None
+    params: JSONObject
+    summary: JSONObject | None
     runs: list[SweepRun]
     jobs: list[SweepJob]
 
@@ -147,7 +149,7 @@ class TrainingReport(OpenDocument):
     that became extractable at each step and the predictions of the last step's set."""
 
     name: str
-    rows: list[dict[str, Any]]
+    rows: list[TableRow]
     running: bool
 
 
@@ -161,19 +163,19 @@ class SampleRow(OpenDocument):
 
 class ExportedEvaluation(Document):
     name: str
-    reference: dict[str, Any]  # which code the evaluation's reference was, and why
-    summary: dict[str, Any]
-    scores: list[dict[str, Any]]  # a sample's scores, as the samples CSV's columns
+    reference: JSONObject  # which code the evaluation's reference was, and why
+    summary: JSONObject
+    scores: list[TableRow]  # a sample's scores, as the samples CSV's columns
 
 
 class ExportedRun(Document):
     name: str
-    config: dict[str, Any]
+    config: JSONObject
     seed: int | None
     n_params: int | None
     n_train: int | None
     status: str
-    summary: dict[str, Any]
+    summary: JSONObject
     curve: list[tuple[str, int, float]]  # (metric, step, value)
     evaluations: list[ExportedEvaluation]
 
@@ -182,8 +184,8 @@ class ExportedSweepHead(Document):
     name: str
     kind: str
     preset: str | None
-    params: dict[str, Any]
-    summary: dict[str, Any] | None
+    params: JSONObject
+    summary: JSONObject | None
     status: str
 
 

@@ -17,11 +17,12 @@ takes its defaults from).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from memdash.core.canary_space import ScoringCanaries, SweepCanaries
+from memdash.core.edges import JSONObject
 from memdash.core.params import DbId, Sha256, Shape, Strict, TrainParams
 from memdash.core.results import GroupResult, QuantizeResult, RunResult, SleepResult
 
@@ -149,7 +150,7 @@ def _kind(kind: str) -> JobKind:
     return JOBS[kind]
 
 
-def job_params(kind: str, params: dict[str, Any] | BaseModel) -> Strict:
+def job_params(kind: str, params: JSONObject | BaseModel) -> Strict:
     """The typed parameters of a job of `kind`; raises ValueError (a pydantic ValidationError
     is one) when they do not fit or the kind is unknown. A model of the kind is taken as it is
     (it was validated when made); anything else is read from its JSON."""
@@ -161,7 +162,7 @@ def job_params(kind: str, params: dict[str, Any] | BaseModel) -> Strict:
     return model.model_validate(params)
 
 
-def job_result(kind: str, result: dict[str, Any] | BaseModel) -> BaseModel:
+def job_result(kind: str, result: JSONObject | BaseModel) -> BaseModel:
     """The typed result of a job of `kind`; raises ValueError when it does not fit."""
     if isinstance(result, BaseModel):
         result = result.model_dump(mode="json")

@@ -78,6 +78,24 @@ class RunSummary(Open):
     device: str | None = None
 
 
+class HeldoutReferenceInfo(BaseModel):
+    """How the reference model memdash trained on non-member documents came out
+    (worker/heldout_reference.py); a scoring run's summary keeps it as `reference_model`."""
+
+    shape: str  # "L2-d64"
+    n_params: int
+    n_samples: int  # training samples (windows of its documents)
+    n_validation: int  # validation samples, from whole documents it never trained on
+    n_validation_documents: int
+    steps: int
+    best_step: int  # the weights kept: those of the lowest validation loss
+    validation_loss_bits: float  # per token, on its validation documents
+    stop_reason: str
+    n_documents: int | None = None  # the non-member documents it was given to train on
+    target_validation_loss_bits: float | None = None  # the scored model on the same documents
+    dropped: bool = False  # under `auto`: it generalized less than the target, so not used
+
+
 class CurvePoint(Open):
     """One evaluation during training: the step and the values measured then."""
 

@@ -8,10 +8,11 @@ name, e.g. "L2-d32 bf16"), so configs stored before this model are read as they 
 
 from __future__ import annotations
 
-from typing import Any, Literal, Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from memdash.core.edges import JSONObject
 from memdash.core.params import Shape
 
 
@@ -38,7 +39,7 @@ class TrainedRunConfig(BaseModel):
     seed: int = 0
 
     @classmethod
-    def of(cls, config: dict[str, Any]) -> Self:
+    def of(cls, config: JSONObject) -> Self:
         """A run's stored config, read (ValidationError when it is not one of this kind's)."""
         return cls.model_validate(config)
 
@@ -46,6 +47,6 @@ class TrainedRunConfig(BaseModel):
     def shape(self) -> Shape:
         return Shape.model_validate({k: getattr(self, k) for k in Shape.model_fields})
 
-    def stored(self) -> dict[str, Any]:
+    def stored(self) -> JSONObject:
         """The JSON to store (under the names readers of every version know)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)

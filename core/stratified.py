@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from memdash.core.edges import Measures
+
 SAMPLE_SALT = 0x5A3B  # seeds the draw apart from every other use of the job's seed
 
 
@@ -91,7 +93,7 @@ class BalancedSets:
             [i in nonmember for i in range(n_nonmembers)],
         )
 
-    def counts(self) -> dict[str, object]:
+    def counts(self) -> Measures:
         """For a summary: the set's size and its counts per group (of the set the attack
         used, not of the whole side)."""
         return {

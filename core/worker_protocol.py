@@ -4,10 +4,11 @@ reads and writes them, so neither side reads the other's JSON by key."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import InputFile, job_params
 from memdash.core.params import Strict
 
@@ -18,7 +19,7 @@ class Register(Strict):
     name: str = Field(min_length=1, max_length=200)
     device: str = Field(default="cpu", max_length=64)
     # What the worker says of its machine (host, python, memory_bytes, pid): shown, not used.
-    info: dict[str, Any] = Field(default_factory=dict)
+    info: JSONObject = Field(default_factory=dict)
 
 
 class Registered(BaseModel):
@@ -38,7 +39,7 @@ class ClaimedJob(BaseModel):
     kind: str
     # The job kind's parameters as JSON (core.jobs.JOBS names the model): `contract()` reads
     # them, and a worker that cannot fails the job with the reason before doing any work.
-    params: dict[str, Any]
+    params: JSONObject
     lease_token: str
     attempt: int
     lease_s: float
@@ -71,7 +72,7 @@ class HeartbeatReply(BaseModel):
 class Complete(Lease):
     # The job kind's result model as JSON (user data of the worker's making): /complete checks
     # it against the kind's contract.
-    result: dict[str, Any] = Field(default_factory=dict)
+    result: JSONObject = Field(default_factory=dict)
 
 
 class Fail(Lease):

@@ -36,6 +36,7 @@ from memdash.core.api import (
     StoredCorpus,
     SweepState,
 )
+from memdash.core.edges import JSONObject, TableRow
 
 if TYPE_CHECKING:
     import pandas
@@ -60,7 +61,7 @@ class Training:
     step: int
     epoch: float | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         return {"run": self.run, "step": self.step, "epoch": self.epoch}
 
 
@@ -210,14 +211,14 @@ class Client:
         reference: str = "auto",
         seq_len: int = 64,
         max_samples: int = 1000,
-        canaries: dict[str, Any] | None = None,
+        canaries: JSONObject | None = None,
         name: str | None = None,
         training: Training | None = None,
         retry: bool = False,
     ) -> int:
         """Launch a scoring; returns its id (a sweep id). With `training`, the scoring is tagged
         with its run and step, and launching the same run and step again answers the first."""
-        body: dict[str, Any] = {
+        body: JSONObject = {
             "checkpoint_ids": list(checkpoint_ids),
             "members": members,
             "nonmembers": nonmembers,
@@ -234,7 +235,7 @@ class Client:
         return Launched.model_validate(answer).sweep_id
 
     def launch_sweep(
-        self, kind: str, preset: str | None = None, params: dict[str, Any] | None = None
+        self, kind: str, preset: str | None = None, params: JSONObject | None = None
     ) -> int:
         body = {"preset": preset, "params": params or {}}
         return Launched.model_validate(
@@ -279,7 +280,7 @@ class Client:
         rows = self.request("GET", f"/api/sweeps/{sweep_id}/samples?format=json", retry=True)
         return [SampleRow.model_validate(row) for row in rows]
 
-    def attacks(self, sweep_id: int) -> list[dict[str, Any]]:
+    def attacks(self, sweep_id: int) -> list[TableRow]:
         """One row per run and membership-inference attack: AUC with its interval, F1, TPR at
         1% and 0.1% FPR."""
         rows = []
@@ -303,7 +304,7 @@ class Client:
                 )
         return rows
 
-    def canaries(self, sweep_id: int) -> list[dict[str, Any]]:
+    def canaries(self, sweep_id: int) -> list[TableRow]:
         """One row per run and canary: its secret, repeats (0: a control), exposure, rank
         method and whether greedy decoding extracts it."""
         return [
@@ -322,7 +323,7 @@ class Client:
         return _frame(self.canaries(sweep_id))
 
 
-def _frame(rows: list[dict[str, Any]]) -> pandas.DataFrame:
+def _frame(rows: list[TableRow]) -> pandas.DataFrame:
     try:
         import pandas
     except ImportError:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from memdash.client import Client, MemdashError, Training
+from memdash.core.edges import JSONObject
 
 log = logging.getLogger("memdash")
 # What a checkpoint folder holds that scoring reads (never optimizer state or pickles).
@@ -51,7 +52,7 @@ class Monitor:
         run_name: str,
         members: str | Path | Sequence[str],
         nonmembers: str | Path | Sequence[str] | None = None,
-        canaries: dict[str, Any] | None = None,
+        canaries: JSONObject | None = None,
         base_model: Any = None,
         reference: str | None = None,
         token: str | None = None,
@@ -79,7 +80,7 @@ class Monitor:
         self.tasks: queue.Queue[Staged | None] = queue.Queue()
         self.scorings: dict[int, int] = {}  # step -> scoring id
         self.failed: dict[int, str] = {}  # step -> why it was given up (a 4xx)
-        self._setup: dict[str, Any] = {}
+        self._setup: JSONObject = {}
         self._pending = 0
         self._lock = threading.Condition()
         self._closed = False

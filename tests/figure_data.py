@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from memdash.app.db.models import Job, Run, Sweep
+from memdash.app.db.models import Checkpoint, Job, Run, Sweep
 from memdash.app.jobs.results import store_job_result
 from memdash.app.kinds import KINDS
 from memdash.app.kinds.read_summary import typed_summary
@@ -230,9 +230,40 @@ def _text_samples(rng: random.Random, key: str, n: int) -> Samples:
     return Samples(**splits)
 
 
+def _uploaded_model(session: Session) -> Checkpoint:
+    """The uploaded model every fixture scoring scores (one row, made once)."""
+    from sqlalchemy import select
+
+    found = session.scalars(select(Checkpoint).where(Checkpoint.name == "model.zip")).first()
+    if found is not None:
+        return found
+    model = Checkpoint(
+        name="model.zip",
+        kind="uploaded",
+        format="hf",
+        sha256="0" * 64,
+        storage_path="model.zip",
+        size_bytes=1,
+        config={"model_type": "gpt2", "n_params": 9000, "vocab_size": 512, "max_positions": 64},
+    )
+    session.add(model)
+    session.flush()
+    return model
+
+
 def _score_run(session: Session, sweep: Sweep, name: str, config: dict, result: RunResult) -> Run:
     """A run holding one checkpoint's scores, stored as a `score` job's result is."""
-    run = _run(session, sweep, result.n_params or 0, name=name, config=config)
+    from memdash.app.kinds.scoring.document import ScoredRunConfig
+
+    model = _uploaded_model(session)
+    stored = ScoredRunConfig(
+        checkpoint_id=model.id,
+        checkpoint_sha256=model.sha256,
+        reference="zlib",
+        members="demo",
+        **config,
+    ).stored()  # as app/kinds/scoring/plan.py stores it
+    run = _run(session, sweep, result.n_params or 0, name=name, config=stored)
     params = {
         "run_id": run.id,
         "seq_len": config["seq_len"],

@@ -39,3 +39,28 @@ def test_a_config_stored_before_the_model_reads_with_the_defaults_it_implies() -
     assert config.architecture == "GPT" and config.matched is None and not config.refinement
     assert config.shape == Shape(n_layer=2, d_model=32)
     assert config.stored()["extra"] == "kept" and config.stored()["shape"] == "L2-d32"
+
+
+def test_a_scored_run_config_reads_back_and_older_ones_take_defaults() -> None:
+    from memdash.app.kinds.scoring.document import ScoredRunConfig
+
+    # As a scoring stored it before the model (no position, no own_run_data, no gguf_type).
+    older = {
+        "checkpoint_id": 3,
+        "checkpoint_sha256": "ab" * 32,
+        "vocab_size": 49152,
+        "seq_len": 64,
+        "reference": "auto",
+        "members": "cd" * 32,
+        "nonmembers": None,
+    }
+    config = ScoredRunConfig.of(older)
+    assert config.position == 0 and not config.own_run_data and config.gguf_type is None
+    assert ScoredRunConfig.of(config.stored()) == config
+    study = config.model_copy(update={"gguf_type": "Q4_K_M", "position": 2})
+    assert ScoredRunConfig.of(study.stored()).gguf_type == "Q4_K_M"
+    import pydantic
+    import pytest
+
+    with pytest.raises(pydantic.ValidationError):
+        ScoredRunConfig.of({"n_layer": 2, "d_model": 32})  # a trained run's config

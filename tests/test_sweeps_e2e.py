@@ -375,7 +375,7 @@ def test_a_text_sweep_with_an_lm2_whose_model_is_downloaded_and_scored(
 
         folder = unpack(archive, tmp_path / "unpacked", max_unpacked_bytes=1 << 30)
         loaded = load_causal_lm(inspect_folder(folder))
-        assert loaded.info["model_type"] == "memdash-lm2"
+        assert loaded.info.model_type == "memdash-lm2"
         assert loaded.model.n_params() == lm2["n_params"] and len(loaded.tokenizer) == 300
         body = {
             "checkpoint_ids": [int(download.split("/")[2])],

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from memdash.core.canary_space import SECRET_PLACEHOLDER, CanarySpace
+from memdash.core.edges import Measures, TableRow
 from memdash.core.metrics.codelength import sample_code_bits
 from memdash.core.metrics.exposure import SecretSpace, estimate_exposure
 from memdash.worker.inference import CausalScorer, greedy_continuations, token_nll_bits
@@ -132,7 +132,7 @@ def measure(
     decode: Decode,
     vocab_size: int,
     seed: int,
-) -> list[dict[str, Any]]:
+) -> list[TableRow]:
     """Per canary: exposure (bits), its estimated rank and method, code length, extraction."""
     space = space_of(spec)
     own = {c.secret for c in canaries}
@@ -179,7 +179,7 @@ def measure(
     return rows
 
 
-def summary_of(spec: CanarySpace, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summary_of(spec: CanarySpace, rows: list[TableRow]) -> Measures:
     """What a run's summary carries: the space, the candidates and the per-canary rows."""
     space = space_of(spec)
     return {

@@ -14,10 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from memdash.core.edges import JSONObject
+
 CHECK_NICENESS = 10  # added to the check's nice value, as for jobs (lower CPU priority)
 
 
-def check(path: Path, max_unpacked_bytes: int) -> dict:
+def check(path: Path, max_unpacked_bytes: int) -> JSONObject:
     from memdash.worker.checkpoint_files import CheckpointRejected, inspect_folder, unpack
     from memdash.worker.hf_load import load_causal_lm
 
@@ -28,7 +30,7 @@ def check(path: Path, max_unpacked_bytes: int) -> dict:
             info = load_causal_lm(files).info
     except CheckpointRejected as error:
         return {"ok": False, "error": str(error)}
-    return {"ok": True, "info": info}
+    return {"ok": True, "info": info.model_dump(mode="json")}
 
 
 def main() -> None:

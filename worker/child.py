@@ -7,8 +7,8 @@ import signal
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import JOBS
 from memdash.core.worker_protocol import ClaimedJob
 from memdash.worker.jobs import runner_for
@@ -17,7 +17,7 @@ from memdash.worker.jobs.context import JobCancelled, JobContext
 JOB_NICENESS = 10  # added to the job process's nice value (lower CPU priority)
 
 
-def result_message(kind: str, result: object) -> dict[str, Any]:
+def result_message(kind: str, result: object) -> JSONObject:
     """What the agent posts to /complete: the job kind's result model as JSON. A runner that
     returns anything else (a dict, another kind's model) breaks the contract: the job fails
     here, with a message, rather than on the server."""

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from memdash.core.edges import JSONObject
 from memdash.core.worker_protocol import ClaimedJob, Stored
 
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -103,7 +104,7 @@ class ServerClient:
         return Stored.model_validate_json(response.content).checkpoint_id
 
     def upload_model(
-        self, job_id: int, lease_token: str, run_id: int, info: dict[str, Any], path: Path
+        self, job_id: int, lease_token: str, run_id: int, info: JSONObject, path: Path
     ) -> int:
         with open(path, "rb") as handle:
             response = self.call(

@@ -8,11 +8,11 @@ member / non-member set (SPEC 6), and k-extraction rates on train and held-out s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from memdash.core.edges import Measures
 from memdash.core.metrics.codelength import corpus_bits_per_token, sample_code_bits
 from memdash.core.metrics.extraction import PREFIX_LENGTHS, extraction_rate, memorization_scores
 from memdash.core.metrics.membership import loss_attack_scores, membership_report
@@ -32,10 +32,10 @@ class Evaluated:
     """One model's evaluation: its summary numbers (the job adds how it trained) and its
     per-sample scores."""
 
-    summary: dict[str, Any]
+    summary: Measures
     samples: Samples
 
-    def run_result(self, n_params: int, curve: list[dict[str, Any]]) -> RunResult:
+    def run_result(self, n_params: int, curve: list[Measures]) -> RunResult:
         """The run's result model (core/results.py): what the job returns for this run."""
         return RunResult(
             n_params=n_params,
@@ -66,7 +66,7 @@ def evaluate_uniform(
     train_bits = np.array([sample_code_bits(a, vocab_size) for a in train_nll])
     totals = synthetic_memorization_totals(train_bits, seq_len, vocab_size)
     predicted = [a.size for a in train_nll]
-    summary: dict[str, Any] = {
+    summary: Measures = {
         "mem_u_bits": totals.mem_u_bits,
         "unclipped_bits": totals.unclipped_bits,
         "train_loss_bits": corpus_bits_per_token([a.sum() for a in train_nll], predicted),

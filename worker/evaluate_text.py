@@ -10,11 +10,11 @@ member / non-member set, extraction rates, and the rank correlation of mem_U wit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from memdash.core.edges import Measures
 from memdash.core.metrics.codelength import corpus_bits_per_token, sample_code_bits
 from memdash.core.metrics.compression import weaker_than_uniform, zlib_bits
 from memdash.core.metrics.extraction import extractable_at, extraction_rate, text_prefixes
@@ -164,7 +164,7 @@ def evaluate_text(
     rho, p_value = rank_correlation(mem_u, tfidf) if len(train) > 2 else (None, None)
     if rho is not None and not np.isfinite(rho):  # a constant side (e.g. mem_U 0 everywhere)
         rho, p_value = None, None
-    summary: dict[str, Any] = {
+    summary: Measures = {
         "train_loss_bits": _loss(train_nll),
         "heldout_loss_bits": _loss(heldout_nll),
         "mem_u_bits": totals.mem_u_bits,

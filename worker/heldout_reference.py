@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import torch
 
+from memdash.core.params import Shape
+from memdash.core.results import HeldoutReferenceInfo
 from memdash.worker.data.padding import pad_rows
 from memdash.worker.model import GPT, GPTConfig
 from memdash.worker.train import mean_loss_bits, train
@@ -29,7 +31,7 @@ T = TypeVar("T")
 REFERENCE_SHARE = 0.5  # of the non-member documents, by document
 VALIDATION_SHARE = 0.1  # of the reference's own documents, for early stopping
 PATIENCE_EVALS = 3
-SHAPE: dict[str, Any] = {"n_layer": 2, "d_model": 64}
+SHAPE = Shape(n_layer=2, d_model=64)
 TRAIN = TrainConfig(max_steps=1500, batch_size=32, lr=3e-3, warmup_steps=50, eval_every=50)
 
 
@@ -43,7 +45,7 @@ def split_nonmembers(documents: Sequence[T], seed: int) -> tuple[list[T], list[T
 @dataclass
 class HeldoutReference:
     model: GPT
-    info: dict[str, Any]
+    info: HeldoutReferenceInfo
     validation: np.ndarray  # (n, window) PAD-padded: its validation documents' samples
 
 
@@ -89,7 +91,7 @@ def train_heldout_reference(
     training = pad_rows([t for t, v in zip(samples, is_val, strict=True) if not v], window)
     if training.shape[0] < 2:
         raise ValueError("too few non-member samples to train a reference model on")
-    config = GPTConfig(vocab_size=vocab_size, seq_len=window, **SHAPE)
+    config = GPTConfig.of(SHAPE, vocab_size, window)
     stop = _EarlyStop(validation)
     train_config = replace(TRAIN, batch_size=min(TRAIN.batch_size, training.shape[0]), seed=seed)
     result = train(
@@ -107,15 +109,15 @@ def train_heldout_reference(
     if stop.state is not None:
         model.load_state_dict(stop.state)
     reason = "validation loss stopped improving" if stop.should_stop() else result.stop_reason
-    info = {
-        "n_samples": int(training.shape[0]),
-        "n_validation": int(validation.shape[0]),
-        "n_validation_documents": int(n_val_docs),
-        "steps": int(result.steps),
-        "best_step": int(stop.best_step),
-        "validation_loss_bits": float(stop.best),
-        "stop_reason": reason,
-        "shape": f"L{SHAPE['n_layer']}-d{SHAPE['d_model']}",
-        "n_params": model.n_params(),
-    }
+    info = HeldoutReferenceInfo(
+        n_samples=int(training.shape[0]),
+        n_validation=int(validation.shape[0]),
+        n_validation_documents=int(n_val_docs),
+        steps=int(result.steps),
+        best_step=int(stop.best_step),
+        validation_loss_bits=float(stop.best),
+        stop_reason=reason,
+        shape=SHAPE.key(),
+        n_params=model.n_params(),
+    )
     return HeldoutReference(model.eval(), info, validation)

@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from memdash.core.api import CheckpointInfo
+from memdash.core.edges import JSONObject, Kwargs
 from memdash.core.formats.vocab import vocab_sha256
 from memdash.worker.checkpoint_files import CheckpointFiles, CheckpointRejected
 from memdash.worker.loaded_model import LoadedModel
@@ -32,7 +34,7 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
 
         return load_memdash_model(files, device)
     folder = str(files.folder)
-    kwargs: dict[str, Any] = {"trust_remote_code": False}
+    kwargs: Kwargs = {"trust_remote_code": False}
     if files.format == "gguf":
         kwargs["gguf_file"] = files.gguf_file
     if files.format == "hf":
@@ -94,7 +96,7 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
             f"the tokenizer has {len(tokenizer):,} tokens but the model only {config.vocab_size:,}"
         )
     model.eval().to(device)
-    info = {
+    found = {
         "format": files.format,
         "model_type": config.model_type,
         "architectures": list(getattr(config, "architectures", None) or []),
@@ -106,8 +108,8 @@ def load_causal_lm(files: CheckpointFiles, device: str = "cpu") -> LoadedModel:
         "files": files.weights,
     }
     if files.format == "gguf":
-        info |= gguf_summary(files.folder / str(files.gguf_file))
-    return LoadedModel(model, tokenizer, info)
+        found |= gguf_summary(files.folder / str(files.gguf_file))
+    return LoadedModel(model, tokenizer, CheckpointInfo.model_validate(found))
 
 
 def _without_tokens_past(tokenizer: Any, vocab_size: int) -> Any:
@@ -139,7 +141,7 @@ def _gguf_config(config: Any) -> None:
             setattr(config, name, None)
 
 
-def gguf_summary(path: Path) -> dict[str, Any]:
+def gguf_summary(path: Path) -> JSONObject:
     """A GGUF file's architecture, its weights' main type (the type most values are stored at;
     norms and biases stay F32 in every type) and bits per weight (tensor bytes ÷ values)."""
     import gguf

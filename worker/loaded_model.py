@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from memdash.core.api import CheckpointInfo
+
 
 @dataclass
 class LoadedModel:
     model: Any  # a transformers PreTrainedModel (or memdash's GPT) in eval mode
     tokenizer: Any  # a transformers tokenizer
-    info: dict[str, Any]
+    info: CheckpointInfo  # what loading found: the checkpoint's stored info
 
     def scorer(self) -> Any:
         """The scoring interface (worker.inference) for this model."""

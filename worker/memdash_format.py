@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from tokenizers import Tokenizer
 
+from memdash.core.api import CheckpointInfo
 from memdash.core.metrics.capacity import gpt2_param_count, lm2_memory_param_count
 from memdash.worker.checkpoint_files import MEMDASH_CONFIG as CONFIG_FILE
 from memdash.worker.checkpoint_files import CheckpointFiles, CheckpointRejected
@@ -129,15 +130,15 @@ def load_memdash_model(files: CheckpointFiles, device: str = "cpu") -> Any:
             f"the tokenizer has {len(tokenizer):,} tokens but the model only {config.vocab_size:,}"
         )
     model.eval().to(device)
-    info = {
-        "format": "memdash",
-        "model_type": "memdash-lm2" if config.memory_slots else "memdash-gpt",
-        "architectures": ["LM2" if config.memory_slots else "GPT"],
-        "n_params": model.n_params(),
-        "n_memory_params": model.n_memory_params(),
-        "vocab_size": config.vocab_size,
-        "max_positions": config.seq_len,
-        "tokenizer": type(tokenizer).__name__,
-        "files": files.weights,
-    }
+    info = CheckpointInfo(
+        format="memdash",
+        model_type="memdash-lm2" if config.memory_slots else "memdash-gpt",
+        architectures=["LM2" if config.memory_slots else "GPT"],
+        n_params=model.n_params(),
+        n_memory_params=model.n_memory_params(),
+        vocab_size=config.vocab_size,
+        max_positions=config.seq_len,
+        tokenizer=type(tokenizer).__name__,
+        files=files.weights,
+    )
     return LoadedModel(model, tokenizer, info)

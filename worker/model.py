@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from memdash.core.params import head_count
+from memdash.core.params import Shape, head_count
 from memdash.worker.fused_ce import tied_head_cross_entropy
 from memdash.worker.memory import MemoryModule, identity_rows, memory_scan
 
@@ -57,6 +57,17 @@ class GPTConfig:
             raise ValueError(f"d_model={self.d_model} is not divisible by memory_heads")
         if self.attention_window < 0:
             raise ValueError("attention_window must be ≥ 0 (0: every earlier position)")
+
+    @classmethod
+    def of(
+        cls, shape: Shape, vocab_size: int, seq_len: int, attention_window: int = 0
+    ) -> GPTConfig:
+        """The engine's config of a model shape (core.params.Shape, defined once there): its
+        fields plus the vocabulary, the length and the engine's own options."""
+        fields = shape.model_dump(include=set(Shape.model_fields))
+        return cls(
+            vocab_size=vocab_size, seq_len=seq_len, attention_window=attention_window, **fields
+        )
 
     @property
     def memory_head_count(self) -> int:

@@ -35,6 +35,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
+from memdash.core.edges import JSONObject
 from memdash.worker.batches import EpochBatches
 from memdash.worker.data.padding import unpad
 from memdash.worker.inference import CausalScorer, MemdashScorer, token_nll_bits
@@ -82,7 +83,7 @@ STACK_FORMAT = "memdash-stack-v1"
 
 def _fingerprint(
     model_config: GPTConfig, config: TrainConfig, datasets: Sequence[NDArray], seeds: Sequence[int]
-) -> dict:
+) -> JSONObject:
     """What a checkpoint must agree on to be resumed by this call."""
     memory = {"memory": "causal-addressed"} if model_config.memory_slots else {}  # issue 28's
     return {
@@ -107,7 +108,7 @@ def train_many(
     checkpoint_path: Path | None = None,
     resume_from: Path | None = None,
     on_checkpoint: CheckpointFn | None = None,
-    extra_state: Callable[[], dict] | None = None,
+    extra_state: Callable[[], JSONObject] | None = None,
     heldouts: Sequence[NDArray[np.int32] | None] | None = None,
 ) -> list[TrainResult]:
     """Train len(datasets) models of one shape together; model i uses seeds[i] and datasets[i].

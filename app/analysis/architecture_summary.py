@@ -19,12 +19,12 @@ in one sentence. Choices (docs/measures.md, "LM2 memory module"):
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 
 from memdash.app.analysis.summaries import alpha_fits
 from memdash.app.db.models import Run
+from memdash.core.edges import TableRow
 from memdash.core.run_config import TrainedRunConfig
 
 MATCH_WORDS = {"non_memory": "matched non-memory parameters", "total": "matched total parameters"}
@@ -43,13 +43,13 @@ def seed_capacities(runs: list[Run]) -> dict[str, dict[int, float]]:
     return best
 
 
-def alphas_by_architecture(shapes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def alphas_by_architecture(shapes: list[TableRow]) -> dict[str, TableRow]:
     """Per architecture, α over all parameters and over non-memory parameters (a shape row
     without `n_nonmemory_params` is a plain model: all its parameters are non-memory)."""
-    by_arch: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_arch: dict[str, list[TableRow]] = defaultdict(list)
     for shape in shapes:
         by_arch[shape.get("architecture", "GPT")].append(shape)
-    alphas: dict[str, dict[str, Any]] = {}
+    alphas: dict[str, TableRow] = {}
     for arch, members in sorted(by_arch.items()):
         non_memory = []
         for s in members:
@@ -60,7 +60,7 @@ def alphas_by_architecture(shapes: list[dict[str, Any]]) -> dict[str, dict[str, 
     return alphas
 
 
-def architecture_summary(shapes: list[dict[str, Any]], runs: list[Run]) -> dict[str, Any]:
+def architecture_summary(shapes: list[TableRow], runs: list[Run]) -> TableRow:
     """α per architecture (all / non-memory parameters), bits per slot and matched pairs, for
     the shapes of one precision (entries of the capacity summary's `shapes`)."""
     alphas = alphas_by_architecture(shapes)
@@ -76,13 +76,13 @@ def architecture_summary(shapes: list[dict[str, Any]], runs: list[Run]) -> dict[
     }
 
 
-def memory_bits(shape: dict[str, Any], alpha: float, ci95: list[float]) -> dict[str, Any]:
+def memory_bits(shape: TableRow, alpha: float, ci95: list[float]) -> TableRow:
     """What an LM2's memory module stores beyond its non-memory parameters at the plain
     models' α, with the interval α's interval implies; per slot and per bank parameter."""
     nonmemory, capacity = shape["n_nonmemory_params"], shape["capacity_bits"]
     bits = capacity - alpha * nonmemory
     low, high = capacity - ci95[1] * nonmemory, capacity - ci95[0] * nonmemory
-    out: dict[str, Any] = {"memory_bits": bits, "memory_bits_ci95": [low, high]}
+    out: TableRow = {"memory_bits": bits, "memory_bits_ci95": [low, high]}
     slots = shape["memory_slots"]
     out["bits_per_slot"], out["bits_per_slot_ci95"] = bits / slots, [low / slots, high / slots]
     bank = (shape.get("memory_param_parts") or {}).get("bank")
@@ -92,9 +92,7 @@ def memory_bits(shape: dict[str, Any], alpha: float, ci95: list[float]) -> dict[
     return out
 
 
-def _matched_pairs(
-    shapes: list[dict[str, Any]], per_seed: dict[str, dict[int, float]]
-) -> list[dict[str, Any]]:
+def _matched_pairs(shapes: list[TableRow], per_seed: dict[str, dict[int, float]]) -> list[TableRow]:
     by_key = {s["shape"]: s for s in shapes}
     pairs = []
     for lm2 in shapes:
@@ -129,7 +127,7 @@ def _matched_pairs(
     return pairs
 
 
-def _finding(pairs: list[dict[str, Any]]) -> str | None:
+def _finding(pairs: list[TableRow]) -> str | None:
     """The result in one sentence per kind of match, from the per-seed ratios."""
     sentences = []
     for match in ("non_memory", "total"):
@@ -156,7 +154,7 @@ TEXT_MEASURES = (
 )
 
 
-def text_comparison(runs: list[Run]) -> dict[str, Any] | None:
+def text_comparison(runs: list[Run]) -> TableRow | None:
     """A text sweep's LM2 runs against the plain run they were matched to, on the same
     training set (same N, same seed): mem_U per parameter as a ratio, extraction and
     membership inference as differences, each with its mean and min-max over N and seeds."""
@@ -174,7 +172,7 @@ def text_comparison(runs: list[Run]) -> dict[str, Any] | None:
         if base is None:
             continue
         s, b = run.summary, base.summary
-        row: dict[str, Any] = {
+        row: TableRow = {
             "lm2": config.name,
             "plain": config_of(base).name,
             "matched": config.matched,
@@ -198,7 +196,7 @@ def _spread(values: list[float]) -> str:
     return f"{np.mean(values):.2f} (range {min(values):.2f} to {max(values):.2f})"
 
 
-def _text_finding(rows: list[dict[str, Any]]) -> str:
+def _text_finding(rows: list[TableRow]) -> str:
     sentences = []
     for match in ("non_memory", "total"):
         chosen = [r for r in rows if r["matched"] == match]

@@ -6,13 +6,12 @@ Shared by the write path (app/analysis/summaries.py, when a sweep ends) and the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from memdash.app.db.models import Run
+from memdash.core.edges import TableRow
 from memdash.core.metrics.scaling_law import sequences_per_kparam
 
 
-def run_row(run: Run) -> dict[str, Any]:
+def run_row(run: Run) -> TableRow:
     return {
         "run_id": run.id,
         "run": run.name,
@@ -25,7 +24,7 @@ def run_row(run: Run) -> dict[str, Any]:
     }
 
 
-def text_rows(runs: list[Run]) -> list[dict[str, Any]]:
+def text_rows(runs: list[Run]) -> list[TableRow]:
     rows = []
     for r in runs:
         s = r.summary

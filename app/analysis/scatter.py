@@ -9,9 +9,10 @@ then reads only those rows and keeps, per bucket of its own grid, the extremes a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
+
+from memdash.core.edges import TableRow
 
 BUCKETS = 12
 TOP = 6
@@ -39,7 +40,7 @@ def extreme_indices(
     return chosen
 
 
-def mark_scatter_rows(rows: list[dict[str, Any]]) -> None:
+def mark_scatter_rows(rows: list[TableRow]) -> None:
     """Set `in_scatter` on sample rows (dicts with split, tfidf, mem_u_bits), per split."""
     by_split: dict[str, list[int]] = {}
     for position, row in enumerate(rows):

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import Evaluation, Run, SampleScore
+from memdash.core.edges import JSONObject, TableRow
 from memdash.core.metrics.capacity import fit_alpha
 from memdash.core.metrics.extraction import prediction_precision_recall
 from memdash.core.metrics.scaling_law import fit_scaling_law
 
 
-def alpha_fits(shapes: list[dict[str, Any]]) -> tuple[dict | None, dict | None]:
+def alpha_fits(shapes: list[TableRow]) -> tuple[JSONObject | None, JSONObject | None]:
     """(α over the saturated shapes, α over every shape labelled a lower bound — or None when
     every shape is saturated and the two are one). SPEC 3: a lower-bound capacity never
     silently enters α; the all-shapes fit is shown beside it, named for what it is."""
@@ -31,7 +32,7 @@ def alpha_fits(shapes: list[dict[str, Any]]) -> tuple[dict | None, dict | None]:
     return fit, every
 
 
-def alpha_fit_summary(shapes: list[dict[str, Any]]) -> dict[str, Any] | None:
+def alpha_fit_summary(shapes: list[TableRow]) -> JSONObject | None:
     """α through the origin (with CI, intercept fit and R²) over shapes' capacities; one shape
     gives its own bits/parameter; none gives None. (Which shapes: `alpha_fits`.)"""
     if len(shapes) >= 2:
@@ -51,7 +52,7 @@ def alpha_fit_summary(shapes: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def scaling_law_summary(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+def scaling_law_summary(points: list[TableRow]) -> TableRow | None:
     """The MI scaling law (SPEC 6, corrected form) fitted to points with `x` and `mi_f1`: its
     constants, or {"error": ...} when the fit fails; None below three points."""
     usable = [p for p in points if p.get("mi_f1") is not None and p.get("x")]

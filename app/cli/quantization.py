@@ -10,6 +10,7 @@ import typer
 
 from memdash.app.cli.score import _read_canaries
 from memdash.app.cli.sweep import ServerOpt, launch_and_follow, say_failed_jobs, upload_corpus
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import GGUF_TYPES
 
 
@@ -46,7 +47,7 @@ def quantization(
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
     """Write the model as GGUF at several types and score every file side by side."""
-    body: dict[str, object] = {
+    body: JSONObject = {
         "checkpoint_id": model,
         "types": [t.strip() for t in types.split(",") if t.strip()],
         "extra_checkpoint_ids": [int(i) for i in extra.replace(",", " ").split()],

@@ -18,6 +18,7 @@ from memdash.app.cli.sweep import (
     upload_corpus,
 )
 from memdash.core.api import StoredCheckpoint
+from memdash.core.edges import JSONObject
 from memdash.core.metrics.extraction import summary_prefix, summary_tested
 
 
@@ -44,7 +45,7 @@ def _upload_checkpoint(
     return uploaded
 
 
-def _read_canaries(path: Path | None) -> dict | None:
+def _read_canaries(path: Path | None) -> JSONObject | None:
     """A canaries JSON file: {"template": "... {secret} ...", "alphabet": "0123456789",
     "secret_length": 6, "inserted": [{"secret": "123456", "repeats": 4}, ...]}."""
     if path is None:

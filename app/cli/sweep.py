@@ -14,6 +14,7 @@ from memdash.app.cli.output import fail, load_settings
 from memdash.app.kinds.capacity.document import CapacitySummary
 from memdash.client import Client, MemdashError
 from memdash.core.api import Launched, StoredCorpus, SweepState
+from memdash.core.edges import JSONObject
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
@@ -81,7 +82,7 @@ def follow(client: Client, sweep_id: int, poll_s: float = 2.0) -> SweepState:
 
 
 def launch_and_follow(
-    server: str, path: str, body: dict[str, Any], wait: bool, what: str
+    server: str, path: str, body: JSONObject, wait: bool, what: str
 ) -> SweepState | None:
     """POST a launch (`body`: the user's parameters, checked by the server); with `wait`,
     follow it with a progress bar and return its final state."""
@@ -104,7 +105,7 @@ def say_failed_jobs(state: SweepState) -> None:
 
 
 def _launch(
-    kind: str, preset: str | None, params: dict[str, Any], wait: bool, server: str
+    kind: str, preset: str | None, params: JSONObject, wait: bool, server: str
 ) -> SweepState | None:
     body = {"preset": preset, "params": params}
     return launch_and_follow(server, f"/api/sweeps/{kind}", body, wait, "sweep")
@@ -177,7 +178,7 @@ def text(
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
     """Launch a text sweep (SPEC 2, 4-7) on the demo corpus or your own, optionally waiting."""
-    params: dict[str, Any] = {k: v for k, v in {"name": name, "reference": reference}.items() if v}
+    params: JSONObject = {k: v for k, v in {"name": name, "reference": reference}.items() if v}
     if seeds is not None:
         params["seeds"] = seeds
     if canaries:
@@ -208,9 +209,9 @@ def text(
         raise typer.Exit(1)
 
 
-def _parse_settings(pairs: list[str]) -> dict:
+def _parse_settings(pairs: list[str]) -> JSONObject:
     """`key=value` pairs; a value is read as JSON when it parses (numbers, lists, objects)."""
-    params: dict = {}
+    params: JSONObject = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from memdash.core.api import CheckpointInfo
+from memdash.core.edges import JSONObject
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit key.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -51,7 +52,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar = {datetime: UTCDateTime(), JSONObject: JSON}
 
 
 class JobState(enum.StrEnum):
@@ -75,8 +76,8 @@ class Sweep(Base):
     preset: Mapped[str | None] = mapped_column(String(32))
     # JSON documents, typed by the sweep's kind: its parameter model (SweepKind.params_model)
     # and its summary model (SweepKind.summary_model, read through kinds.read_summary).
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    params: Mapped[JSONObject] = mapped_column(default=dict)
+    summary: Mapped[JSONObject] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
@@ -93,7 +94,7 @@ class Dataset(Base):
     kind: Mapped[str] = mapped_column(String(32))  # synthetic | text | upload
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     # What parsing the corpus found (documents, bytes, groups): core.api.StoredCorpus's extras.
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    params: Mapped[JSONObject] = mapped_column(default=dict)
     vocab_size: Mapped[int | None]
     seq_len: Mapped[int | None]
     n_train: Mapped[int] = mapped_column(default=0)
@@ -113,14 +114,14 @@ class Run(Base):
     name: Mapped[str] = mapped_column(String(200))
     # A JSON document: a trained run's core.run_config.TrainedRunConfig (its kind's subclass);
     # a scoring's run, the checkpoint and data it scores.
-    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    config: Mapped[JSONObject] = mapped_column(default=dict)
     seed: Mapped[int] = mapped_column(default=0)
     n_params: Mapped[int | None]
     n_train: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="queued")
     # Precomputed totals that pages read (memorized bits, losses, MI and extraction rates, ...):
     # core.results.RunSummary as the job returned it.
-    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[JSONObject] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
@@ -152,7 +153,7 @@ class Checkpoint(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     # What loading the model found (core.api.CheckpointInfo), read through `info`; a resume
     # point's is its job and step.
-    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    config: Mapped[JSONObject] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -169,7 +170,7 @@ class Worker(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     device: Mapped[str] = mapped_column(String(64), default="cpu")
-    info: Mapped[dict[str, Any]] = mapped_column(default=dict)  # core.worker_protocol.Register
+    info: Mapped[JSONObject] = mapped_column(default=dict)  # core.worker_protocol.Register
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -184,7 +185,7 @@ class Job(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the kind's core.jobs model
+    params: Mapped[JSONObject] = mapped_column(default=dict)  # the kind's core.jobs model
     state: Mapped[str] = mapped_column(String(16), default=JobState.queued)
     priority: Mapped[int] = mapped_column(default=0)  # lower runs first
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -200,7 +201,7 @@ class Job(Base):
     progress_message: Mapped[str] = mapped_column(String(500), default="")
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the kind's result model
+    result: Mapped[JSONObject] = mapped_column(default=dict)  # the kind's result model
     sweep_id: Mapped[int | None] = mapped_column(
         ForeignKey("sweeps.id", ondelete="CASCADE"), index=True
     )
@@ -241,11 +242,11 @@ class Evaluation(Base):
         ForeignKey("checkpoints.id", ondelete="CASCADE"), index=True
     )
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"))
-    reference: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reference: Mapped[JSONObject] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="queued")
-    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[JSONObject] = mapped_column(default=dict)
     # {"train": N, "heldout": M}: stored with the rows so pages never count 10^6 rows
-    sample_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sample_counts: Mapped[JSONObject | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -321,4 +322,4 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A frozen link's snapshot of what the view drew when it was saved (figure, rows, tables,
     # notes); None for a live link, which draws the current data.
-    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    snapshot: Mapped[JSONObject | None] = mapped_column(JSON)

@@ -4,7 +4,6 @@ was inserted, and against the dataset-to-capacity ratio."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import plotly.graph_objects as go
 
@@ -12,13 +11,14 @@ from memdash.app.figures.axes import mark_capacity
 from memdash.app.figures.grouped import add_grouped_lines, natural_key
 from memdash.app.figures.labels import group_name
 from memdash.app.figures.style import COLORS, PLOT_LAYOUT, log_axes
+from memdash.core.edges import TableRow
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from memdash.core.metrics.exposure import expected_control_exposure_bits
 
 NEVER = "never"
 
 
-def _reference_lines(figure: go.Figure, rows: list[dict[str, Any]]) -> None:
+def _reference_lines(figure: go.Figure, rows: list[TableRow]) -> None:
     """The most exposure a canary can have (log2|R|) and a never-seen secret's expectation."""
     tops = sorted({r["max_exposure_bits"] for r in rows if r.get("max_exposure_bits")})
     for top in tops:
@@ -35,11 +35,11 @@ def _reference_lines(figure: go.Figure, rows: list[dict[str, Any]]) -> None:
         )
 
 
-def exposure_figure(rows: list[dict[str, Any]], group_by: str) -> go.Figure:
+def exposure_figure(rows: list[TableRow], group_by: str) -> go.Figure:
     """Each canary's exposure (markers) and each group's mean (line) by times inserted."""
     figure = go.Figure()
     order = sorted({r["inserted"] for r in rows}, key=lambda v: -1 if v == NEVER else int(v))
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[TableRow]] = defaultdict(list)
     for row in rows:
         groups[str(row[group_by])].append(row)
     for i, (group, members) in enumerate(sorted(groups.items(), key=lambda g: natural_key(g[0]))):
@@ -83,7 +83,7 @@ def exposure_figure(rows: list[dict[str, Any]], group_by: str) -> go.Figure:
 
 
 def exposure_vs_data_figure(
-    rows: list[dict[str, Any]], band: str, group_by: str = "inserted", log_x: bool = True
+    rows: list[TableRow], band: str, group_by: str = "inserted", log_x: bool = True
 ) -> go.Figure:
     """Mean exposure per repeat count against the run's dataset-to-capacity ratio; grouped
     further by `group_by` (shape, sweep) within each repeat count: canaries inserted a

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import plotly.graph_objects as go
 
 from memdash.app.figures.grouped import add_grouped_lines, natural_key
 from memdash.app.figures.style import COLORS, PLOT_LAYOUT
+from memdash.core.edges import TableRow
 from memdash.core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
@@ -17,8 +16,8 @@ from memdash.core.metrics.capacity import (
 
 
 def alpha_figure(
-    shapes: list[dict[str, Any]],
-    fits: list[tuple[str, dict[str, Any]]],
+    shapes: list[TableRow],
+    fits: list[tuple[str, TableRow]],
     group_by: str = "sweep",
 ) -> go.Figure:
     """Capacity vs parameters with the stored α fits (each named, with its 95% band; a fit over
@@ -27,7 +26,7 @@ def alpha_figure(
     open (they are not in α)."""
     figure = go.Figure()
     params = np.array([s["n_params"] for s in shapes], dtype=float)
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[TableRow]] = {}
     for shape in shapes:
         groups.setdefault(str(shape.get(group_by, "")), []).append(shape)
     for i, (group, members) in enumerate(sorted(groups.items(), key=lambda g: natural_key(g[0]))):
@@ -99,9 +98,9 @@ def alpha_figure(
 
 
 def plateau_figure(
-    rows: list[dict[str, Any]],
-    shapes: list[dict[str, Any]],
-    alphas: list[dict[str, Any]] | None,
+    rows: list[TableRow],
+    shapes: list[TableRow],
+    alphas: list[TableRow] | None,
     group_by: str,
     band: str,
 ) -> go.Figure:
@@ -165,8 +164,8 @@ def plateau_figure(
 
 def _add_predictor(
     figure: go.Figure,
-    rows: list[dict[str, Any]],
-    alphas: list[dict[str, Any]],
+    rows: list[TableRow],
+    alphas: list[TableRow],
     colors: dict[str, str],
 ) -> None:
     """Paper App. A.1: predicted memorized bits min(α·params, what the data holds) per shape,
@@ -176,7 +175,7 @@ def _add_predictor(
     alpha_of |= {
         (a["sweep"], a["precision"]): a["alpha"] for a in alphas if not a.get("lower_bound")
     }
-    by_shape: dict[str, list[dict[str, Any]]] = {}
+    by_shape: dict[str, list[TableRow]] = {}
     for row in rows:
         if row["memorizable_bits"] and row["n_params"]:
             by_shape.setdefault(row["shape"], []).append(row)

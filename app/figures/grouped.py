@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from memdash.app.figures.labels import HOVER_NUMBER, group_name, label, number
 from memdash.app.figures.style import COLORS
+from memdash.core.edges import TableRow
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -22,7 +22,7 @@ def _rgba(hex_color: str, alpha: float) -> str:
 
 def add_grouped_lines(
     figure: go.Figure,
-    rows: list[dict[str, Any]],
+    rows: list[TableRow],
     x: str,
     y: str,
     group_by: str,
@@ -35,7 +35,7 @@ def add_grouped_lines(
     """Add one mean line (and band) per group; return the colour used for each group. A
     line's legend names its group in words (app/figures/labels.py group_name; `name` stands for
     group_by where the groups are of another key)."""
-    groups: dict[str, dict[float, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    groups: dict[str, dict[float, list[TableRow]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.get(x) is not None and row.get(y) is not None:
             groups[str(row[group_by])][float(row[x])].append(row)
@@ -95,8 +95,8 @@ def natural_key(key: str) -> tuple:
 
 def add_loss_pair(
     figure: go.Figure,
-    train_rows: list[dict[str, Any]],
-    heldout_rows: list[dict[str, Any]],
+    train_rows: list[TableRow],
+    heldout_rows: list[TableRow],
     x: str,
     group_by: str,
     band: str = "minmax",
@@ -120,7 +120,7 @@ def add_loss_pair(
 
 
 def lines_figure(
-    rows: list[dict[str, Any]], x: str, y: str, group_by: str, band: str
+    rows: list[TableRow], x: str, y: str, group_by: str, band: str
 ) -> tuple[go.Figure, dict[str, str]]:
     """A figure of one mean line per group, and the colour of each group."""
     figure = go.Figure()
@@ -128,8 +128,8 @@ def lines_figure(
 
 
 def loss_pair_figure(
-    train: list[dict[str, Any]],
-    heldout: list[dict[str, Any]],
+    train: list[TableRow],
+    heldout: list[TableRow],
     x: str,
     group_by: str,
     band: str,
@@ -140,9 +140,7 @@ def loss_pair_figure(
     return figure
 
 
-def split_lines_figure(
-    rows: list[dict[str, Any]], x: str, y: str, group_by: str, band: str
-) -> go.Figure:
+def split_lines_figure(rows: list[TableRow], x: str, y: str, group_by: str, band: str) -> go.Figure:
     """Rows with a "split" of train (solid) or heldout (dashed), one colour per group."""
     figure = go.Figure()
     train = [r for r in rows if r["split"] == "train"]

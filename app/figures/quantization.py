@@ -4,14 +4,13 @@ has them (membership AUC: each file's bootstrap interval)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import plotly.graph_objects as go
 
 from memdash.app.figures.style import COLORS, PLOT_LAYOUT, empty_figure
+from memdash.core.edges import TableRow
 
 
-def measure_vs_bits_figure(rows: list[dict[str, Any]], metric: str, y_title: str) -> go.Figure:
+def measure_vs_bits_figure(rows: list[TableRow], metric: str, y_title: str) -> go.Figure:
     drawn = [r for r in rows if r.get(metric) is not None and r.get("bits_per_weight")]
     if not drawn:
         return empty_figure()

@@ -4,7 +4,6 @@ extraction by prefix length, and mem_U against TF-IDF rarity (SPEC 2, 5, 6, 7)."
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,6 +11,7 @@ import plotly.graph_objects as go
 from memdash.app.figures.grouped import natural_key
 from memdash.app.figures.labels import ATTACKS, HOVER_NUMBER
 from memdash.app.figures.style import COLORS, PLOT_LAYOUT
+from memdash.core.edges import TableRow
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
@@ -59,7 +59,7 @@ def distribution_figure(member_bits_per_token: list[float], nonmember_bits_per_t
 
 
 def roc_figure(
-    roc: dict[str, dict[str, list[float]]], by_run: dict[str, dict[str, dict]] | None = None
+    roc: dict[str, dict[str, list[float]]], by_run: dict[str, dict[str, TableRow]] | None = None
 ) -> go.Figure:
     """One ROC curve per membership attack, with the chance diagonal; or, given `by_run`
     (run name → its curves), every run's curves: a colour per attack, a dash per run."""
@@ -94,7 +94,7 @@ def roc_figure(
     return figure
 
 
-def extraction_figure(summary: dict[str, Any]) -> go.Figure:
+def extraction_figure(summary: TableRow) -> go.Figure:
     """Share of samples whose greedy continuation matches exactly (score 1), by prefix length."""
     figure = go.Figure()
     for i, split in enumerate(("train", "heldout")):
@@ -118,11 +118,11 @@ def extraction_figure(summary: dict[str, Any]) -> go.Figure:
 
 
 def mem_u_tfidf_figure(
-    points: list[dict[str, Any]], rho: float | None, group_by: str | None = None
+    points: list[TableRow], rho: float | None, group_by: str | None = None
 ) -> go.Figure:
     """mem_U of each member sample against its TF-IDF rarity, hover shows the text; with
     `group_by` (sweep, run: keys of the points) one colour per group."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[TableRow]] = {}
     for p in points:
         groups.setdefault(str(p.get(group_by, "")) if group_by else "", []).append(p)
     figure = go.Figure()

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from memdash.app.figures.style import COLORS, PLOT_LAYOUT
+from memdash.core.edges import TableRow
 from memdash.core.metrics.scaling_law import f1_from_x
 
 
-def _by_shape(points: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def _by_shape(points: list[TableRow]) -> dict[str, list[TableRow]]:
+    groups: dict[str, list[TableRow]] = defaultdict(list)
     for point in sorted(points, key=lambda p: p["n_train"]):
         groups[point["shape"]].append(point)
     return groups
 
 
-def membership_figure(
-    points: list[dict[str, Any]], fits: list[tuple[str, dict[str, Any]]]
-) -> go.Figure:
+def membership_figure(points: list[TableRow], fits: list[tuple[str, TableRow]]) -> go.Figure:
     """Loss-attack F1 against 1000·|D|/params, with the paper's corrected law and each named
     fit (as the sweeps' summaries store them)."""
     figure = go.Figure()

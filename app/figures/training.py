@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import plotly.graph_objects as go
 
 from memdash.app.figures.style import COLORS, PLOT_LAYOUT, empty_figure
+from memdash.core.edges import TableRow
 
 
-def training_figure(rows: list[dict[str, Any]], metric: str, y_title: str) -> go.Figure:
+def training_figure(rows: list[TableRow], metric: str, y_title: str) -> go.Figure:
     """`metric` against the step: "losses" draws training and held-out loss; "canaries" one
     line per canary (controls dashed); the membership AUC carries its interval as a band."""
     if metric == "losses":

@@ -20,7 +20,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from memdash.app.db.models import MODEL_FORMATS, Checkpoint
 from memdash.app.files.storage import StoredFile, TooLarge, store_stream
 from memdash.app.files.worker_extra import missing_worker_extra
 from memdash.app.settings import Settings
+from memdash.core.edges import JSONObject
 
 CHECK_TIMEOUT_S = 600
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".gguf")
@@ -83,7 +84,7 @@ def _pack_files(files: list[tuple[str, BinaryIO]], folder: Path, max_bytes: int)
     return Path(path)
 
 
-def _validate(stored: StoredFile, settings: Settings) -> dict[str, Any]:
+def _validate(stored: StoredFile, settings: Settings) -> JSONObject:
     if missing := missing_worker_extra():  # a web-only install cannot load a checkpoint
         raise CheckpointUploadRejected(f"checkpoints cannot be validated here: {missing}", 503)
     command = [
@@ -258,7 +259,7 @@ def scorable_checkpoints(session: Session) -> list[Checkpoint]:
     return list(session.scalars(query))
 
 
-def checkpoint_json(checkpoint: Checkpoint) -> dict[str, Any]:
+def checkpoint_json(checkpoint: Checkpoint) -> JSONObject:
     return {
         "id": checkpoint.id,
         "name": checkpoint.name,

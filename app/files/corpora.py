@@ -8,7 +8,7 @@ upload leaves nothing on disk or in the database.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from memdash.app.db.engine import Transactions
 from memdash.app.db.models import Dataset
 from memdash.app.files.storage import TooLarge, store_stream
 from memdash.app.settings import Settings
+from memdash.core.edges import JSONObject
 from memdash.core.formats.corpus import CorpusError, corpus_format, parse_corpus
 
 # A byte-level tokenizer gives at most one token per byte, plus one newline token between
@@ -100,7 +101,7 @@ def list_corpora(session: Session) -> list[Dataset]:
     )
 
 
-def corpus_json(dataset: Dataset) -> dict[str, Any]:
+def corpus_json(dataset: Dataset) -> JSONObject:
     return {
         "id": dataset.id,
         "name": dataset.name,

@@ -16,6 +16,7 @@ from memdash.app.kinds.quantization.plan import launch
 from memdash.app.kinds.scoring.plan import ScoringRejected
 from memdash.app.settings import Settings
 from memdash.core.canary_space import InsertedCanary, ScoringCanaries, SweepCanaries
+from memdash.core.edges import JSONObject
 
 
 def with_run_defaults(
@@ -28,7 +29,7 @@ def with_run_defaults(
     sweep = session.get(Sweep, run.sweep_id) if run and run.sweep_id else None
     if run is None or sweep is None or sweep.kind != "text" or run.status != "succeeded":
         return params
-    update: dict[str, object] = {}
+    update: JSONObject = {}
     if "members" not in given:
         update["members"] = f"sweep:{sweep.id}"
     if "seq_len" not in given and sweep.params.get("seq_len"):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
@@ -43,6 +42,7 @@ from memdash.app.db.models import (
 from memdash.app.jobs.results import store_job_result
 from memdash.app.kinds import KINDS, PlannedJob
 from memdash.app.kinds.read_summary import typed_summary
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import first_problem, job_params, job_result
 
 
@@ -65,7 +65,7 @@ class InvalidResult(Exception):
 def enqueue(
     session: Session,
     kind: str,
-    params: dict[str, Any] | BaseModel,
+    params: JSONObject | BaseModel,
     *,
     idempotency_key: str | None = None,
     priority: int = 0,
@@ -225,7 +225,7 @@ def drop_resume_point(session: Session, job: Job) -> list[str]:
     return _drop_resume_checkpoint(session, previous)
 
 
-def complete(session: Session, job_id: int, lease_token: str, result: dict[str, Any]) -> Job:
+def complete(session: Session, job_id: int, lease_token: str, result: JSONObject) -> Job:
     """Store the result (its runs succeed) and end the job; the last holder of a lease that ran
     out may still deliver while no other worker has claimed the job. A result that does not fit
     the kind's contract raises InvalidResult and changes nothing."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from memdash.app.analysis.scatter import mark_scatter_rows
 from memdash.app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, utcnow
+from memdash.core.edges import TableRow
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 from memdash.core.metrics.memorization import unintended_memorization_bits
 from memdash.core.results import GroupResult, RunResult, Samples
@@ -94,7 +95,7 @@ def _store_samples(session: Session, run: Run, vocab: int, seq_len: int, samples
     insert_sample_rows(session, evaluation, rows)
 
 
-def insert_sample_rows(session: Session, evaluation: Evaluation, rows: list[dict]) -> None:
+def insert_sample_rows(session: Session, evaluation: Evaluation, rows: list[TableRow]) -> None:
     """Insert an evaluation's per-sample rows with what pages need precomputed: the scatter's
     samples (app/analysis/scatter.py) and the count per split."""
     counts: dict[str, int] = {}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from memdash.app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from memdash.app.jobs.results import insert_sample_rows
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import first_problem
 
 FORMAT = "memdash-sweep-v1"
@@ -27,23 +28,23 @@ class ImportError_(ValueError):
 
 class _RunDoc(BaseModel):
     name: str
-    config: dict[str, Any] = {}
+    config: JSONObject = {}
     seed: int = 0
     n_params: int | None = None
     n_train: int | None = None
     status: str = "succeeded"
-    summary: dict[str, Any] = {}
+    summary: JSONObject = {}
     curve: list[tuple[str, int, float]] = []
-    evaluations: list[dict[str, Any]] = []
+    evaluations: list[JSONObject] = []
 
 
 class _SweepDoc(BaseModel):
     format: str
-    sweep: dict[str, Any]
+    sweep: JSONObject
     runs: list[_RunDoc] = Field(max_length=100_000)
 
 
-def export_sweep(session: Session, sweep_id: int) -> dict[str, Any] | None:
+def export_sweep(session: Session, sweep_id: int) -> JSONObject | None:
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         return None

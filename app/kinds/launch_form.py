@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
+
+from memdash.core.edges import JSONObject
 
 
 class UploadRejected(ValueError):
@@ -40,7 +42,7 @@ class FormRead:
     and values to show back instead of what was typed (e.g. an uploaded corpus, now stored)."""
 
     # Parameter overrides as the kind's model takes them: user input, validated by that model.
-    overrides: dict[str, Any] = field(default_factory=dict)
+    overrides: JSONObject = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     shown: dict[str, str] = field(default_factory=dict)
 

@@ -10,7 +10,6 @@ is not there."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from memdash.app.db.models import Run, Sweep
 from memdash.app.kinds.registry import kind_of
 from memdash.app.kinds.stored_summary import StoredSummary
+from memdash.core.edges import JSONObject
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _first_problem(error: ValidationError) -> str:
     return f"{where}: {first['msg']}" if where else first["msg"]
 
 
-def typed_summary(sweep: Sweep, summary: dict[str, Any]) -> dict[str, Any]:
+def typed_summary(sweep: Sweep, summary: JSONObject) -> JSONObject:
     """What summarize computed, checked against the kind's model and stamped with its version
     (a summary the model refuses is a bug in summarize: it raises)."""
     kind = kind_of(sweep)
@@ -73,7 +73,7 @@ def read_summary(session: Session, sweep: Sweep) -> SummaryRead:
     return SummaryRead(fresh, note)
 
 
-def summary_of(session: Session, sweep: Sweep) -> dict[str, Any]:
+def summary_of(session: Session, sweep: Sweep) -> JSONObject:
     """The summary as a reader of plain keys takes it (figure views): read through
     `read_summary` — recomputed when an older memdash stored it, {} when it cannot be read —
     or, for a kind without a summary model yet, as stored."""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from memdash.app.db.models import Run, Sweep
 from memdash.app.kinds.launch_form import LaunchForm
 from memdash.app.kinds.stored_summary import StoredSummary
+from memdash.core.edges import JSONObject
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class SweepPlan:
 
 
 Launch = Callable[[Session, Any, str | None], SweepPlan]
-Summarize = Callable[[Session, list[Run]], dict[str, Any]]
+Summarize = Callable[[Session, list[Run]], JSONObject]
 # Called when all of a sweep's jobs have succeeded, before it is summarized: the jobs of its
 # next pass (the sweep goes on; e.g. a capacity sweep's second pass around its peaks), or none.
 FollowUp = Callable[[Session, Sweep, list[Run]], list[PlannedJob]]
@@ -57,7 +58,7 @@ class SweepKind:
     summarize: Summarize
     job_kinds: tuple[str, ...]
     params_model: type[BaseModel] | None = None  # None: launched elsewhere (scoring)
-    presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    presets: dict[str, JSONObject] = field(default_factory=dict)
     preset_notes: dict[str, str] = field(default_factory=dict)  # one line per preset
     launch: Launch | None = None  # raises LaunchRejected with a message
     follow_up: FollowUp | None = None
@@ -80,7 +81,7 @@ class SweepKind:
     def launchable(self) -> bool:
         return self.params_model is not None and self.launch is not None
 
-    def params(self, preset: str | None, overrides: dict[str, Any]) -> BaseModel:
+    def params(self, preset: str | None, overrides: JSONObject) -> BaseModel:
         """The preset's parameters with `overrides` on top, validated (ValueError if not)."""
         if self.params_model is None:
             raise ValueError(f"{self.title}s are not launched from parameters")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
+
+from memdash.core.edges import JSONObject
 
 
 class StoredSummary(BaseModel):
@@ -15,7 +17,7 @@ class StoredSummary(BaseModel):
 
     version: int = 0  # 0: stored before summaries carried a version
 
-    def stored(self) -> dict[str, Any]:
+    def stored(self) -> JSONObject:
         """The JSON to store: what was computed (no defaults added) and the version."""
         return {**self.model_dump(mode="json", exclude_unset=True), "version": self.VERSION}
 

@@ -32,6 +32,7 @@ from memdash.app.web.deps import (
 from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
 from memdash.core.api import Deleted, StoredCheckpoint
+from memdash.core.edges import JSONObject
 
 router = APIRouter(tags=["checkpoints"])
 
@@ -87,7 +88,9 @@ def api_checkpoints(session: SessionDep) -> list[StoredCheckpoint]:
     ]
 
 
-def page_with(request: Request, session, errors: dict[str, str], form: dict, status: int = 200):
+def page_with(
+    request: Request, session, errors: dict[str, str], form: JSONObject, status: int = 200
+):
     context = {
         "checkpoints": scorable_checkpoints(session),
         "corpora": list_corpora(session),

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 from datetime import UTC, date, datetime
-from typing import Any
 from urllib.parse import parse_qsl
 
 import plotly.graph_objects as go
@@ -29,6 +28,7 @@ from memdash.app.web.live import figure_poll_url, selection_version
 from memdash.app.web.openapi_responses import PAGE_WITH_TWINS
 from memdash.app.web.templating import is_htmx, render
 from memdash.core.api import ShareLink
+from memdash.core.edges import JSONObject, TableRow
 
 router = APIRouter(tags=["figures"])
 FORMATS = ("html", "json", "csv")
@@ -54,7 +54,7 @@ def _state(view: View, query: dict[str, str]) -> ViewState:
     return state
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
+def _csv(rows: list[TableRow]) -> str:
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
@@ -65,7 +65,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def snapshot_of(built: Built) -> dict[str, Any]:
+def snapshot_of(built: Built) -> JSONObject:
     """What a frozen link keeps: the figure and its data as drawn now."""
     figure = json.loads(readable_axes(built.figure).to_json()) if built.figure else None
     body = {
@@ -80,7 +80,7 @@ def snapshot_of(built: Built) -> dict[str, Any]:
     return json.loads(json.dumps(body, default=str))
 
 
-def built_from(snapshot: dict[str, Any]) -> Built:
+def built_from(snapshot: JSONObject) -> Built:
     figure = go.Figure(snapshot["figure"]) if snapshot.get("figure") else None
     return Built(
         snapshot["rows"],
@@ -98,7 +98,7 @@ def render_view(
     name: str,
     query: dict[str, str],
     shared_slug: str | None = None,
-    snapshot: dict[str, Any] | None = None,
+    snapshot: JSONObject | None = None,
 ) -> Response:
     view = _view(name)
     output = query.get("format", "html")

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from memdash.app.db.models import Job, utcnow
 from memdash.app.jobs import queue
-from memdash.app.jobs.queue_eta import estimates, in_words
+from memdash.app.jobs.queue_eta import Estimate, estimates, in_words
 from memdash.app.views import queries
 from memdash.app.web.auth import AdminDep
 from memdash.app.web.deps import DbId, SessionDep, WriteSessionDep, read_scope
 from memdash.app.web.openapi_responses import FORM, PAGE_WITH_TWINS
 from memdash.app.web.templating import is_htmx, render
+from memdash.core.edges import JSONObject
 
 router = APIRouter(tags=["jobs"])
 
 
-def job_json(job: Job) -> dict[str, Any]:
+def job_json(job: Job) -> JSONObject:
     return {
         "id": job.id,
         "kind": job.kind,
@@ -90,7 +91,7 @@ def queue_page(
     return render(request, "queue.html", context, block="live")
 
 
-def _queue_order(job: Job, ahead: dict) -> tuple:
+def _queue_order(job: Job, ahead: dict[int, Estimate]) -> tuple[int, int]:
     """Running jobs first, then the queue in claim order (position 1 first), then the rest,
     newest first."""
     if job.state == "running":

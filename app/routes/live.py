@@ -14,12 +14,13 @@ from memdash.app.views.state import ViewState
 from memdash.app.web.deps import DbId, SessionDep
 from memdash.app.web.live import figure_poll_url, selection_version, sweep_poll_url
 from memdash.app.web.templating import render
+from memdash.core.edges import Kwargs
 
 router = APIRouter(tags=["live"])
 CHANGED = "results-changed"
 
 
-def _respond(request: Request, template: str, context: dict, known: str) -> HTMLResponse:
+def _respond(request: Request, template: str, context: Kwargs, known: str) -> HTMLResponse:
     response = render(request, template, context)
     if known and known != context["version"].token:
         response.headers["HX-Trigger"] = CHANGED

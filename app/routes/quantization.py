@@ -3,7 +3,7 @@ the checkpoints page)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,12 +19,13 @@ from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
 from memdash.app.web.form_words import in_form_words
 from memdash.app.web.openapi_responses import FORM
 from memdash.core.api import Launched
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import GGUF_TYPES, first_problem
 
 router = APIRouter(tags=["quantization"])
 
 
-def _validated(body: dict[str, Any]) -> QuantizationParams:
+def _validated(body: JSONObject) -> QuantizationParams:
     try:
         return QuantizationParams(**body)
     except ValidationError as error:

@@ -3,7 +3,7 @@ checkpoints page)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -23,12 +23,13 @@ from memdash.app.web.form_words import in_form_words
 from memdash.app.web.openapi_responses import FORM
 from memdash.core.api import Launched
 from memdash.core.canary_space import SECRET_PLACEHOLDER
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import first_problem
 
 router = APIRouter(tags=["scorings"])
 
 
-def _validated(body: dict[str, Any]) -> ScoringParams:
+def _validated(body: JSONObject) -> ScoringParams:
     try:
         return ScoringParams(**body)
     except ValidationError as error:
@@ -72,7 +73,7 @@ def api_launch_scoring(
 
 def canaries_from_form(
     template: str, alphabet: str, secret_length: str, secrets: str
-) -> dict[str, Any] | None:
+) -> JSONObject | None:
     """The canaries block of a scoring from the form's fields: one inserted secret per line,
     optionally followed by how many times it was inserted ("123456 4"), optionally followed by
     the canary's own text with {secret} in it ("123456 4 Ledger 2584: the code is {secret}.").
@@ -93,7 +94,7 @@ def canaries_from_form(
                 "followed by the times it was inserted and the canary's own text with "
                 f"{SECRET_PLACEHOLDER} in it, e.g. 123456 4 or 123456 4 my pin is {{secret}}"
             )
-        canary: dict[str, Any] = {"secret": secret, "repeats": repeats}
+        canary: JSONObject = {"secret": secret, "repeats": repeats}
         if text:
             canary["text"] = text
         inserted.append(canary)
@@ -131,7 +132,7 @@ def form_launch_scoring(
     canary_secret_length: Annotated[str, Form()] = "",
     canary_secrets: Annotated[str, Form()] = "",
 ) -> Response:
-    form: dict[str, Any] = {
+    form: JSONObject = {
         "members": members,
         "nonmembers": nonmembers,
         "reference": reference,

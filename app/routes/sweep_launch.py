@@ -29,6 +29,7 @@ from memdash.app.web.form_words import form_problems, in_form_words
 from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
 from memdash.core.api import Launched
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import first_problem
 from memdash.core.params import Strict
 
@@ -39,7 +40,7 @@ class Launch(Strict):
     """A preset and overrides of its parameters (under `params`; anything else is refused)."""
 
     preset: str | None = Field(default="quick", max_length=32)
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: JSONObject = Field(default_factory=dict)
 
 
 def launchable_kind(name: str) -> SweepKind:
@@ -51,7 +52,7 @@ def launchable_kind(name: str) -> SweepKind:
 
 
 def checked_params(
-    kind: SweepKind, preset: str | None, overrides: dict[str, Any], session: Session, settings
+    kind: SweepKind, preset: str | None, overrides: JSONObject, session: Session, settings
 ) -> Any:
     """The preset's parameters with the caller's overrides on top, validated, and refused when
     no worker could hold the sweep's largest job (HTTP 422 with a message)."""
@@ -77,7 +78,7 @@ def check_fits(session: Session, settings: Settings, params: Any) -> None:
 
 
 def launch_sweep(
-    session: Session, settings: Settings, kind: SweepKind, preset: str | None, overrides: dict
+    session: Session, settings: Settings, kind: SweepKind, preset: str | None, overrides: JSONObject
 ) -> Sweep:
     params = checked_params(kind, preset, overrides, session, settings)
     try:
@@ -89,7 +90,7 @@ def launch_sweep(
 # Before /api/sweeps/{kind} in this router, which would take "import" for a kind.
 @router.post("/api/sweeps/import", status_code=201)
 def api_import(
-    document: Annotated[dict[str, Any], Body(description="a sweep exported by memdash")],
+    document: Annotated[JSONObject, Body(description="a sweep exported by memdash")],
     session: WriteSessionDep,
     _: AdminDep,
 ) -> Launched:

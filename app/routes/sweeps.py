@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -26,11 +26,12 @@ from memdash.app.web.deps import DbId, SessionDep, SettingsDep
 from memdash.app.web.live import selection_version, sweep_poll_url
 from memdash.app.web.templating import render
 from memdash.core.api import SampleRow, SweepExport, SweepState
+from memdash.core.edges import JSONObject
 
 router = APIRouter(tags=["sweeps"])
 
 
-def sweep_state(session: SessionDep, sweep_id: DbId, settings: Settings) -> dict[str, Any]:
+def sweep_state(session: SessionDep, sweep_id: DbId, settings: Settings) -> JSONObject:
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         raise HTTPException(404, f"no sweep {sweep_id}")
@@ -56,7 +57,7 @@ def sweep_state(session: SessionDep, sweep_id: DbId, settings: Settings) -> dict
     }
 
 
-def sweep_json(state: dict[str, Any]) -> dict[str, Any]:
+def sweep_json(state: JSONObject) -> JSONObject:
     sweep = state["sweep"]
     return {
         "id": sweep.id,

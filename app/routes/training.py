@@ -3,7 +3,7 @@ with the run's name (`/training/NAME`, its JSON twin, and the list of runs)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
@@ -21,12 +21,13 @@ from memdash.app.views.training import (
 from memdash.app.web.deps import SessionDep
 from memdash.app.web.templating import render
 from memdash.core.api import TrainingReport
+from memdash.core.edges import JSONObject
 
 router = APIRouter(tags=["training"])
 RunName = Annotated[str, Path(max_length=200, pattern=r"^[\w.@+ -]+$")]
 
 
-def _training(session, name: str) -> dict[str, Any]:
+def _training(session, name: str) -> JSONObject:
     scorings = training_scorings(session, name)
     if not scorings:
         raise HTTPException(404, f"no scored checkpoint of a training run {name!r}")

@@ -19,6 +19,7 @@ from memdash.app.analysis.scatter import extreme_indices
 from memdash.app.db.models import SAMPLE_FIELDS, Evaluation, MetricPoint, Run, SampleScore, Sweep
 from memdash.app.kinds.read_summary import summary_of
 from memdash.app.views.state import ViewState
+from memdash.core.edges import TableRow
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16, memorizable_bits
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 
@@ -47,7 +48,7 @@ def selected_runs(session: Session, state: ViewState, kinds: tuple[str, ...] = (
     return list(session.scalars(query))
 
 
-def capacity_rows(runs: list[Run]) -> list[dict[str, Any]]:
+def capacity_rows(runs: list[Run]) -> list[TableRow]:
     """Memorized bits per capacity run, with what its data lets a model memorize:
     N·(S−1)·log2 V (`memorizable_bits`, the plateau figure's entropy line)."""
     rows = []
@@ -70,7 +71,7 @@ def capacity_rows(runs: list[Run]) -> list[dict[str, Any]]:
     return rows
 
 
-def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
+def shape_rows(session: Session, state: ViewState) -> list[TableRow]:
     """Capacity per shape from the chosen capacity sweeps' summaries."""
     if not state.sweeps:
         return []
@@ -82,7 +83,7 @@ def shape_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
     ]
 
 
-def stored_alphas(session: Session, state: ViewState) -> list[dict[str, Any]]:
+def stored_alphas(session: Session, state: ViewState) -> list[TableRow]:
     """α as each chosen capacity sweep's summary stores it, per precision (older summaries:
     their one `alpha_fit`), with the sweep's id and the precision; then the fits over every
     shape, lower bounds included, where the sweep has any (`lower_bound`: True)."""
@@ -131,7 +132,7 @@ def memorized_bits_from_loss(run: Run, loss_bits: float) -> float | None:
     return run.n_train * (config["seq_len"] - 1) * (math.log2(config["vocab_size"]) - loss_bits)
 
 
-def curve_rows(session: Session, runs: list[Run], metric: str) -> list[dict[str, Any]]:
+def curve_rows(session: Session, runs: list[Run], metric: str) -> list[TableRow]:
     """A stored metric over steps, or "memorized_bits" derived from the training loss."""
     if not runs:
         return []
@@ -155,7 +156,7 @@ def curve_rows(session: Session, runs: list[Run], metric: str) -> list[dict[str,
     return rows
 
 
-def extraction_rows(runs: list[Run]) -> list[dict[str, Any]]:
+def extraction_rows(runs: list[Run]) -> list[TableRow]:
     """Each run's extraction rate per split and prefix k, with how many samples were tested
     (`n_tested`; None in summaries stored before the counts were)."""
     rows = []
@@ -171,7 +172,7 @@ def extraction_rows(runs: list[Run]) -> list[dict[str, Any]]:
     return rows
 
 
-def canary_rows(runs: list[Run]) -> list[dict[str, Any]]:
+def canary_rows(runs: list[Run]) -> list[TableRow]:
     """One row per canary per run (SPEC 10), with the run's dataset-to-capacity ratio
     Σ H(x|reference) / (α·params) at the paper's α (the double-descent view's x)."""
     rows = []
@@ -206,7 +207,7 @@ def roc_runs(session: Session, state: ViewState) -> list[Run]:
     return [r for r in selected_runs(session, state) if r.summary.get("mi_roc")]
 
 
-def roc_rows(runs: list[Run]) -> list[dict[str, Any]]:
+def roc_rows(runs: list[Run]) -> list[TableRow]:
     return [
         {"run_id": run.id, "run": run.name, "attack": attack, "fpr": fpr, "tpr": tpr}
         for run in runs
@@ -233,9 +234,7 @@ def _samples_query(evaluation_ids: list[int], split: str) -> Select:
     )
 
 
-def sample_scatter_rows(
-    session: Session, evaluation_ids: list[int], split: str
-) -> list[dict[str, Any]]:
+def sample_scatter_rows(session: Session, evaluation_ids: list[int], split: str) -> list[TableRow]:
     """The samples marked for the scatter when stored (app/analysis/scatter.py), thinned again to
     the extremes of this figure's own TF-IDF buckets plus the most memorized overall. Only ids and
     the two coordinates are read for the candidates; the rest only for the points kept."""
@@ -295,7 +294,7 @@ def sample_count(session: Session, evaluation_ids: list[int], split: str) -> int
 
 def sample_table(
     session: Session, evaluation_ids: list[int], state: ViewState
-) -> tuple[list[dict], int]:
+) -> tuple[list[TableRow], int]:
     """One page of samples sorted by the chosen column, and the number of samples in all.
 
     Samples with a value come first, in the chosen order, then those without one (random-token
@@ -327,11 +326,11 @@ def sample_table(
 SAMPLE_KEYS = tuple(f for f in SAMPLE_FIELDS if f != "split")
 
 
-def _sample_dict(score: SampleScore, run_name: str) -> dict[str, Any]:
+def _sample_dict(score: SampleScore, run_name: str) -> TableRow:
     return {"run": run_name, **{key: getattr(score, key) for key in SAMPLE_KEYS}}
 
 
-def quantization_rows(session: Session, state: ViewState) -> list[dict[str, Any]]:
+def quantization_rows(session: Session, state: ViewState) -> list[TableRow]:
     """One row per file of the chosen quantization studies (their summaries), with the
     paired difference from the model as uploaded beside each measure that has one."""
     if not state.sweeps:

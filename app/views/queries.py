@@ -25,6 +25,7 @@ from memdash.app.files.corpora import list_corpora
 from memdash.app.jobs.queue import CLAIM_ORDER
 from memdash.app.jobs.sweep_progress import SweepProgress, sweep_progress
 from memdash.app.settings import Settings
+from memdash.core.edges import TableRow
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def sweep_jobs(session: Session, sweep_id: int) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.sweep_id == sweep_id).order_by(Job.id)).all())
 
 
-def top_memorized_samples(session: Session, sweep_id: int, limit: int = 20) -> list[dict]:
+def top_memorized_samples(session: Session, sweep_id: int, limit: int = 20) -> list[TableRow]:
     """The training samples with the most unintended memorization across a sweep's runs."""
     rows = session.execute(
         select(SampleScore, Run.name)
@@ -175,7 +176,7 @@ def top_memorized_samples(session: Session, sweep_id: int, limit: int = 20) -> l
     ]
 
 
-def run_sample_points(session: Session, run_id: int, limit: int = 20_000) -> list[dict]:
+def run_sample_points(session: Session, run_id: int, limit: int = 20_000) -> list[TableRow]:
     """Per-sample scores of a run's evaluation (both splits), at most `limit` rows."""
     rows = session.execute(
         select(SampleScore)
@@ -206,7 +207,7 @@ def run_sample_points(session: Session, run_id: int, limit: int = 20_000) -> lis
 SAMPLE_COLUMNS = SAMPLE_FIELDS
 
 
-def sweep_sample_rows(session: Session, sweep_id: int) -> Iterator[dict]:
+def sweep_sample_rows(session: Session, sweep_id: int) -> Iterator[TableRow]:
     """Every per-sample score of a sweep's runs, run by run (streamed, for downloads)."""
     query = (
         select(Run.id, Run.name, SampleScore)

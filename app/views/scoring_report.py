@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from memdash.app.figures import figure_div
@@ -14,11 +12,12 @@ from memdash.app.figures.scoring import (
     roc_figure,
 )
 from memdash.app.views import queries
+from memdash.core.edges import TableRow
 
 TOP_SAMPLES = 25
 
 
-def scoring_report(session: Session, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def scoring_report(session: Session, runs: list[TableRow]) -> list[TableRow]:
     """One entry per finished run (checkpoint): its summary, figures and most memorized samples."""
     report = []
     for run in runs:

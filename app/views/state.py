@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import first_problem
 
 SORT_COLUMNS = ("mem_u_bits", "tfidf", "nll_bits", "extract_8", "extract_16", "extract_32")
@@ -82,7 +83,7 @@ class ViewState(BaseModel):
         return _int_list(value)
 
     @classmethod
-    def from_query(cls, query: dict[str, str], defaults: dict[str, object] | None = None):
+    def from_query(cls, query: dict[str, str], defaults: JSONObject | None = None):
         # An empty field (a form's blank "run" box, `?run=`) means "not chosen", not a value.
         given = {k: v for k, v in query.items() if k in cls.model_fields and v != ""}
         values = {**(defaults or {}), **given}

@@ -4,7 +4,6 @@ returns the template context it needs. Read path: queries and figures, nothing w
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -12,19 +11,20 @@ from memdash.app.db.models import Sweep
 from memdash.app.files.corpora import corpus_by_sha
 from memdash.app.views import queries
 from memdash.app.views.scoring_report import scoring_report
+from memdash.core.edges import JSONObject, TableRow
 from memdash.core.metrics.extraction import common_prefix
 
-Section = Callable[[Session, Sweep, list[dict[str, Any]]], dict[str, Any]]
+Section = Callable[[Session, Sweep, list[TableRow]], TableRow]
 
 
-def _top_samples(session: Session, sweep: Sweep, _runs: list[dict[str, Any]]) -> dict[str, Any]:
+def _top_samples(session: Session, sweep: Sweep, _runs: list[TableRow]) -> TableRow:
     """The most memorized samples, with extraction at the prefix the runs report (measured on
     most of their samples: core.metrics.extraction.reported_prefix; None under 16 tokens)."""
     top_k = common_prefix(r for r in _runs if r.get("status") == "succeeded")
     return {"top_samples": queries.top_memorized_samples(session, sweep.id), "top_k": top_k}
 
 
-def _scoring_report(session: Session, sweep: Sweep, runs: list[dict[str, Any]]) -> dict:
+def _scoring_report(session: Session, sweep: Sweep, runs: list[TableRow]) -> JSONObject:
     """Each checkpoint's report, and the names of the corpora it was scored on."""
     names = {}
     for key in ("members", "nonmembers"):

@@ -3,17 +3,16 @@ name (ScoringParams.training), each a checkpoint the Trainer saved. Read path: s
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from memdash.app.analysis.summaries import memorized_sets, predict_last
 from memdash.app.db.models import Run, Sweep
+from memdash.core.edges import TableRow
 from memdash.core.metrics.extraction import common_prefix, summary_prefix, summary_tested
 
 
-def _tag(sweep: Sweep) -> dict[str, Any]:
+def _tag(sweep: Sweep) -> TableRow:
     return (sweep.params or {}).get("training") or {}
 
 
@@ -32,9 +31,9 @@ def tagged_scoring(session: Session, run_name: str, step: int) -> Sweep | None:
     return next((s for s in training_scorings(session, run_name) if _tag(s)["step"] == step), None)
 
 
-def training_runs(session: Session) -> list[dict[str, Any]]:
+def training_runs(session: Session) -> list[TableRow]:
     """Every training run with tagged scorings: its name, checkpoints and last step."""
-    runs: dict[str, dict[str, Any]] = {}
+    runs: dict[str, TableRow] = {}
     for sweep in session.scalars(select(Sweep).where(Sweep.kind == "scoring")):
         if tag := _tag(sweep):
             entry = runs.setdefault(tag["run"], {"name": tag["run"], "n": 0, "last_step": 0})
@@ -55,7 +54,7 @@ def _scored_run(session: Session, sweep: Sweep) -> Run | None:
     return session.scalars(select(Run).where(Run.sweep_id == sweep.id).order_by(Run.id)).first()
 
 
-def series_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]:
+def series_rows(session: Session, scorings: list[Sweep]) -> list[TableRow]:
     """One row per tagged checkpoint: its step and epoch, its scoring's state and every
     measure it has so far (membership AUC with interval, extraction, mem_U, losses, canaries)."""
     rows = []
@@ -64,7 +63,7 @@ def series_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]
         summary = run.summary if run is not None and run.status == "succeeded" else {}
         k = summary_prefix(summary) if summary else None
         ci = summary.get("mi_loss_auc_ci") or [None, None]
-        row: dict[str, Any] = {
+        row: TableRow = {
             "step": int(tag["step"]),
             "epoch": tag.get("epoch"),
             "scoring": sweep.id,
@@ -87,7 +86,7 @@ def series_rows(session: Session, scorings: list[Sweep]) -> list[dict[str, Any]]
     return rows
 
 
-def memorization_over_steps(session: Session, scorings: list[Sweep]) -> dict[str, Any]:
+def memorization_over_steps(session: Session, scorings: list[Sweep]) -> TableRow:
     """Per step, the members extractable now that were not at the previous scored step (the
     same seeded sample of the same members, so indices match); and how well each earlier
     checkpoint's memorized set predicts the last one's (precision, recall). One read of the
@@ -101,7 +100,7 @@ def memorization_over_steps(session: Session, scorings: list[Sweep]) -> dict[str
         return {"newly_extractable": [], "prediction": []}
     sets = memorized_sets(session, runs, k)
     step = {run.id: int(_tag(sweep)["step"]) for sweep, run in done}
-    newly: list[dict[str, Any]] = []
+    newly: list[TableRow] = []
     before: set[int] = set()
     for run in runs:
         newly.append({"step": step[run.id], "k": k, "new": sorted(sets[run.id] - before)})

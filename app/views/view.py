@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from memdash.app.figures.style import titled
 from memdash.app.views.state import LINE_GROUP_KEYS, ViewState
+from memdash.core.edges import JSONObject, TableRow
 
 
 @dataclass
 class Built:
-    rows: list[dict[str, Any]]  # the plotted data: the JSON and CSV twins
+    rows: list[TableRow]  # the plotted data: the JSON and CSV twins
     figure: go.Figure | None
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    tables: dict[str, list[TableRow]] = field(default_factory=dict)
     total: int = 0  # samples in all (paged tables)
     notes: list[str] = field(default_factory=list)
     table_titles: dict[str, str] = field(default_factory=dict)  # a table's heading, by its key
@@ -33,7 +33,7 @@ class View:
     source: str
     controls: tuple[str, ...]
     build: Callable[[Session, ViewState], Built]
-    defaults: dict[str, Any] = field(default_factory=dict)
+    defaults: JSONObject = field(default_factory=dict)
     # The section of the measures page (/docs/measures#...) that defines what it shows.
     measure: str = ""
     # The sweep kinds it draws: their sweep pages link it (declared here only), and with
@@ -52,7 +52,7 @@ class View:
     metrics: tuple[tuple[str, str], ...] = ()
     only_these_metrics: bool = False
 
-    def state_defaults(self) -> dict[str, Any]:
+    def state_defaults(self) -> JSONObject:
         """What an address without these parameters means: the view's defaults, grouping by
         its first group key unless they say otherwise."""
         return {"group_by": self.group_keys[0], **self.defaults}

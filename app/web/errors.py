@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from memdash.app.web.templating import templates
+from memdash.core.edges import JSONObject, Kwargs
 
 log = logging.getLogger("memdash.errors")
 
@@ -28,7 +29,7 @@ class ErrorOut(BaseModel):
 
 
 # Declared for every operation in the OpenAPI document (what clients and fuzzers rely on).
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+ERROR_RESPONSES: dict[int | str, Kwargs] = {
     code: {"model": ErrorOut, "description": description}
     for code, description in (
         (401, "a worker token is required"),
@@ -59,7 +60,7 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
+def _plain(item: JSONObject) -> JSONObject:
     """A validation error item with only JSON-safe parts (its input may be bytes)."""
     return {
         "loc": [str(p) for p in item.get("loc", ())],
@@ -68,7 +69,7 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _validation_message(items: list[dict[str, Any]]) -> str:
+def _validation_message(items: list[JSONObject]) -> str:
     parts = []
     for item in items:
         where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path"))

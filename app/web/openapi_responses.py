@@ -3,11 +3,10 @@ pages too), a JSON or CSV twin where `?format=` asks for one, a 303 after a form
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.responses import HTMLResponse
 
 from memdash.app.web.errors import ErrorOut
+from memdash.core.edges import Kwargs
 
 _ERROR_CODES = (403, 404, 409, 413, 415, 422)
 _ERROR_BOTH = {
@@ -19,10 +18,10 @@ _ERROR_BOTH = {
 }
 
 # A page: HTML, errors as HTML pages.
-PAGE: dict[str, Any] = {"response_class": HTMLResponse}
+PAGE: Kwargs = {"response_class": HTMLResponse}
 
 # A page with data twins (?format=json|csv): the answer and its errors in any of those types.
-PAGE_WITH_TWINS: dict[str, Any] = {
+PAGE_WITH_TWINS: Kwargs = {
     "response_class": HTMLResponse,
     "responses": {
         200: {"content": {"text/html": {}, "application/json": {}, "text/csv": {}}},
@@ -31,12 +30,12 @@ PAGE_WITH_TWINS: dict[str, Any] = {
 }
 
 # A form post: a 303 to the page it changed, or the form again with its errors (HTML).
-FORM: dict[str, Any] = {
+FORM: Kwargs = {
     "response_class": HTMLResponse,
     "responses": {303: {"description": "done: see the page it changed"}},
 }
 
 # A JSON download that may also be CSV.
-CSV_OR_JSON: dict[str, Any] = {
+CSV_OR_JSON: Kwargs = {
     "responses": {200: {"content": {"text/csv": {}, "application/json": {}}}},
 }

@@ -24,6 +24,7 @@ from memdash.app.figures.labels import (
 from memdash.app.kinds import KINDS
 from memdash.app.paths import TEMPLATES_DIR
 from memdash.app.web.static_assets import asset_url
+from memdash.core.edges import Kwargs
 from memdash.core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
@@ -96,13 +97,13 @@ def is_htmx(request: Request) -> bool:
 def render(
     request: Request,
     name: str,
-    context: dict[str, Any],
+    context: Kwargs,
     *,
     block: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """The full page, or only `block` when htmx asks for a fragment."""
-    kwargs: dict[str, Any] = {"status_code": status_code}
+    kwargs: Kwargs = {"status_code": status_code}
     if block is not None and is_htmx(request):
         kwargs["block_name"] = block
     # Starlette's template response is an HTMLResponse; jinja2-fragments types it as a Response.

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from memdash.core.edges import Measures
+
 # Pythia Table (predicting Pythia-12B's memorized set): predictor -> (precision, recall).
 PYTHIA_PREDICTION_12B = {
     "70M": (0.956, 0.197),
@@ -76,7 +78,7 @@ def reported_prefix(tested: Mapping[int, int], n_samples: int) -> int | None:
     return max(measured, key=lambda k: (measured[k], -k))
 
 
-def summary_tested(summary: Mapping[str, object], split: str = "train") -> dict[int, int]:
+def summary_tested(summary: Measures, split: str = "train") -> dict[int, int]:
     """Samples tested per prefix length, as an evaluation's summary records them
     (`extract_n_{split}_k{k}`). A summary written before the counts were stored gives, for each
     k with a rate, the split's size: the old reading, where every measured k counted whole."""
@@ -91,7 +93,7 @@ def summary_tested(summary: Mapping[str, object], split: str = "train") -> dict[
     return counts
 
 
-def summary_prefix(summary: Mapping[str, object]) -> int | None:
+def summary_prefix(summary: Measures) -> int | None:
     """`reported_prefix` of one evaluation's members, read from its summary."""
     tested = summary_tested(summary)
     size = summary.get("n_train")
@@ -99,7 +101,7 @@ def summary_prefix(summary: Mapping[str, object]) -> int | None:
     return reported_prefix(tested, n)
 
 
-def common_prefix(summaries: Iterable[Mapping[str, object]]) -> int | None:
+def common_prefix(summaries: Iterable[Measures]) -> int | None:
     """The prefix every one of several evaluations reports on most of its samples (the
     shortest of their choices), so one k compares runs, checkpoints or files; None when one
     measured nothing."""

@@ -27,12 +27,10 @@ model is not told to upload its base model).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 from numpy.typing import ArrayLike
 
+from memdash.core.edges import Measures
 from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS
 
 MOSTLY = 0.5  # a generalization share above this: mem_U is mostly generalization
@@ -43,7 +41,7 @@ def reference_verdict(
     member_model_bits: ArrayLike,
     nonmember_ref_bits: ArrayLike,
     nonmember_model_bits: ArrayLike,
-) -> dict[str, Any]:
+) -> Measures:
     """The verdict's numbers: reference_verdict ("sound", "unsound" or "unknown"),
     reference_gap_bits, generalization_share (None where undefined)."""
     members = np.asarray(member_ref_bits, float) - np.asarray(member_model_bits, float)
@@ -64,7 +62,7 @@ def reference_verdict(
     }
 
 
-def mostly_generalization(verdict: dict[str, Any]) -> bool:
+def mostly_generalization(verdict: Measures) -> bool:
     share = verdict.get("generalization_share")
     return share is not None and share > MOSTLY
 
@@ -82,7 +80,7 @@ REFERENCE_FAMILIES = {
 }
 
 
-def verdict_words(summary: Mapping[str, Any], reference: str) -> dict[str, str | None]:
+def verdict_words(summary: Measures, reference: str) -> dict[str, str | None]:
     """The verdict in words, from a run's summary (what `reference_verdict` stored, with the
     reference's parts and model where a scoring has them): `level` ("sound", "upper bound" or
     "not judged"), `sentence` (what the numbers support) and `advice` (what would tighten it,

@@ -74,9 +74,9 @@ def test_f16_is_the_source_q8_close_and_q4_measurably_different(source, tmp_path
     for gguf_type in ("F16", "Q8_0", "Q4_0"):
         file, loaded = _written(path, gguf_type, tmp_path)
         gaps[gguf_type] = _max_logit_gap(model, loaded, tok)
-        assert loaded.info["gguf_type"] == gguf_type and loaded.info["architecture"] == "gpt2"
-        assert loaded.info["bits_per_weight"] == pytest.approx(file.bits_per_weight)
-        assert loaded.info["max_positions"] == 64  # the file's context length, not GPT-2's 1,024
+        assert loaded.info.get("gguf_type") == gguf_type and loaded.info.architecture == "gpt2"
+        assert loaded.info.get("bits_per_weight") == pytest.approx(file.bits_per_weight)
+        assert loaded.info.max_positions == 64  # the file's context length, not GPT-2's 1,024
         text = factory.corpus().planted[0]
         assert loaded.tokenizer(text)["input_ids"] == tok(text)["input_ids"]
     assert gaps["F16"] < 1e-2
@@ -91,11 +91,11 @@ def test_the_tokenizer_is_the_same_model_s(source, tmp_path: Path) -> None:
     folder = tmp_path / "hf"
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
-    from_folder = load_causal_lm(inspect_folder(folder)).info["vocab_sha256"]
+    from_folder = load_causal_lm(inspect_folder(folder)).info.vocab_sha256
     _, loaded = _written(path, "Q8_0", tmp_path)
-    assert loaded.info["vocab_sha256"] == from_folder
+    assert loaded.info.vocab_sha256 == from_folder
     other_model, other_tok = factory.tiny_gpt2(extra_texts=("zebra quagga okapi",) * 50)
     other = gpt2_to_gguf(other_model, other_tok.backend_tokenizer, tmp_path / "other.gguf")
     (tmp_path / "other").mkdir()
     other.rename(tmp_path / "other" / "model.gguf")
-    assert load_causal_lm(inspect_folder(tmp_path / "other")).info["vocab_sha256"] != from_folder
+    assert load_causal_lm(inspect_folder(tmp_path / "other")).info.vocab_sha256 != from_folder

@@ -37,8 +37,8 @@ def test_an_lm2_round_trips_through_its_archive(lm2, tmp_path: Path) -> None:
     files = inspect_folder(unpack(archive, tmp_path / "scratch", max_unpacked_bytes=1 << 30))
     assert files.format == "memdash"
     loaded = load_causal_lm(files)
-    assert loaded.info["model_type"] == "memdash-lm2" and loaded.info["max_positions"] == 16
-    assert loaded.info["n_memory_params"] == model.n_memory_params() > 0
+    assert loaded.info.model_type == "memdash-lm2" and loaded.info.max_positions == 16
+    assert loaded.info.get("n_memory_params") == model.n_memory_params() > 0
     ids = torch.tensor([loaded.tokenizer("a slot holds", add_special_tokens=False)["input_ids"]])
     assert ids.shape[1] > 1
     with torch.no_grad():

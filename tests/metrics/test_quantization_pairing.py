@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from memdash.app.analysis.quantization import Split, unpaired_reason
 from memdash.app.db.models import Run
+from memdash.app.kinds.quantization.compare import Split, unpaired_reason
 from memdash.core.metrics.paired import paired_ratio_difference
 
 
@@ -54,9 +54,14 @@ def test_a_paired_ratio_is_the_corpus_ratio_of_each_file() -> None:
 def test_a_source_without_a_vocabulary_size_is_not_paired_and_does_not_fail() -> None:
     """The summary of a study is written when its last job ends: a file whose model records no
     vocabulary size (log2 V is the first token's code) gets a reason, not an exception."""
-    from memdash.app.analysis.quantization import compare
+    from memdash.app.kinds.quantization.compare import compare
+    from memdash.app.kinds.scoring.document import ScoredRunConfig
 
-    source, other = Run(config={}, summary={}), Run(config={}, summary={})
+    # As a scoring stores it, with no vocabulary size recorded.
+    config = ScoredRunConfig(
+        checkpoint_id=1, checkpoint_sha256="0" * 64, seq_len=16, reference="zlib", members="demo"
+    ).stored()
+    source, other = Run(config=config, summary={}), Run(config=config, summary={})
     assert compare(None, source, other) == {  # type: ignore[arg-type]
         "unpaired": "the model as uploaded records no vocabulary size"
     }

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from memdash.core.edges import JSONObject
 from memdash.core.stratified import indices_by_group
 
 
@@ -35,7 +35,7 @@ class SampleCounts:
     samples: Counter[str] = field(default_factory=Counter)  # cut
     samples_used: Counter[str] = field(default_factory=Counter)  # kept
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JSONObject:
         return {
             "documents": self.documents.total(),
             "documents_used": self.documents_used.total(),

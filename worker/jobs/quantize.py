@@ -38,10 +38,10 @@ def run(ctx: JobContext) -> QuantizeResult:
     elif files.format == "hf":
         loaded = load_causal_lm(files)
         info = loaded.info
-        if info["model_type"] != "gpt2":
+        if info.model_type != "gpt2":
             raise SourceRejected(
                 f"memdash writes GGUF from Hugging Face GPT-2 models; this is a "
-                f"{info['model_type']!r} (upload it as a GGUF file instead)"
+                f"{info.model_type!r} (upload it as a GGUF file instead)"
             )
         source = gpt2_to_gguf(
             loaded.model, loaded.tokenizer.backend_tokenizer, ctx.work_dir / "source.gguf"
@@ -66,9 +66,9 @@ def run(ctx: JobContext) -> QuantizeResult:
                 name=f"{params.name} {target.gguf_type}"[:200],
                 model_type="gguf",
                 n_params=file.n_weights,
-                vocab_size=info["vocab_size"],
-                max_positions=info["max_positions"] or 2,
-                vocab_sha256=info["vocab_sha256"],
+                vocab_size=info.vocab_size,
+                max_positions=info.max_positions or 2,
+                vocab_sha256=info.vocab_sha256,
                 architecture=architecture,
                 gguf_type=target.gguf_type,
                 bits_per_weight=file.bits_per_weight,

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from memdash.core.edges import Measures
 from memdash.core.jobs import ScoreJob
-from memdash.core.results import RunResult
+from memdash.core.results import HeldoutReferenceInfo, RunResult
 from memdash.worker.jobs.context import JobCancelled, JobContext
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def model_reference(
     )
 
 
-def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
+def canary_summary(spec: Any, target: Any) -> Measures:
     """Exposure and extraction of the user's inserted canaries and of never-inserted controls."""
     from memdash.worker.canaries import measure, summary_of, with_controls
 
@@ -155,21 +156,24 @@ def canary_summary(spec: Any, target: Any) -> dict[str, Any]:
 
 
 def reference_summary(
-    references: References, info: dict[str, Any], heldout: Any, evaluation: Evaluated
-) -> dict[str, Any]:
+    references: References,
+    info: HeldoutReferenceInfo | None,
+    heldout: Any,
+    evaluation: Evaluated,
+) -> Measures:
     """Which reference coded the members (shares under "auto"); whether the reference is sound
     (from the verdict worker/evaluate_text.py measured on the non-members); and, for a held-out
     model, its loss on the scored non-members beside the target's."""
     from memdash.core.metrics.reference_code import shares
 
-    out: dict[str, Any] = {}
+    out: Measures = {}
     verdict = evaluation.summary.get("reference_verdict")
     if verdict not in (None, "unknown"):
         out["reference_sound"] = verdict == "sound"
     if len(references.names) > 1:
         out["reference_parts"] = shares(references.chosen, references.names)
-    if info:
-        out["reference_model"] = info
+    if info is not None:
+        out["reference_model"] = info.model_dump(mode="json", exclude_none=True)
     if references.heldout_model is not None and heldout.tokens:
         from memdash.worker.train import mean_loss_bits
 
@@ -178,14 +182,15 @@ def reference_summary(
     return out
 
 
-def _could_be_sound(info: dict[str, Any]) -> bool:
+def _could_be_sound(info: HeldoutReferenceInfo) -> bool:
     """Under `auto`, is the trained held-out reference kept? Only when it codes its own
     validation documents (never trained on, never scored) in fewer bits per token than the
     target does: otherwise it would be an unsound reference (it generalizes less than the
     target) that cost half the non-members, so memdash drops it, scores every non-member and
     codes against the model-free codes alone (issue 27: SmolLM2-135M with 16 non-members kept a
     reference at 13.1 bits/token against the target's 7.4 and scored 15 samples)."""
-    return info["validation_loss_bits"] < info["target_validation_loss_bits"]
+    target = info.target_validation_loss_bits
+    return target is not None and info.validation_loss_bits < target
 
 
 def _pad(tokens: list[list[int]]) -> np.ndarray:
@@ -240,18 +245,20 @@ def run(ctx: JobContext) -> RunResult:
             "tokenizer (are the members empty lines?)"
         )
     nonmember_docs = distinct.nonmembers
-    heldout_model, reference_info = None, {}
+    heldout_model, reference_info = None, None
     if params.reference in ("auto", "heldout-model") and len(nonmember_docs) >= MIN_DOCUMENTS:
         reference_docs, scored_docs = split_nonmembers(nonmember_docs, seed=0)
         trained = model_reference(params, target, [text for text, _ in reference_docs], device, ctx)
-        reference_info = {"n_documents": len(reference_docs), **trained.info}
-        reference_info["target_validation_loss_bits"] = mean_loss_bits(
-            target.scorer(), trained.validation
+        reference_info = trained.info.model_copy(
+            update={
+                "n_documents": len(reference_docs),
+                "target_validation_loss_bits": mean_loss_bits(target.scorer(), trained.validation),
+            }
         )
         if params.reference == "heldout-model" or _could_be_sound(reference_info):
             heldout_model, nonmember_docs = trained.model, scored_docs
         else:  # `auto`: a reference that cannot be sound is not worth half the non-members
-            reference_info["dropped"] = True
+            reference_info = reference_info.model_copy(update={"dropped": True})
     elif params.reference == "heldout-model":
         raise ValueError(
             f"a held-out reference model needs at least {MIN_DOCUMENTS} non-member documents to "
@@ -291,7 +298,7 @@ def run(ctx: JobContext) -> RunResult:
         reference=params.reference,
         device=str(device),
         precision=params.precision,
-        model=target.info,
+        model=target.info.model_dump(mode="json"),
     )
     evaluation.summary.update(reference_summary(references, reference_info, heldout, evaluation))
     evaluation.samples.train.document = [
@@ -300,4 +307,4 @@ def run(ctx: JobContext) -> RunResult:
     if params.canaries is not None:
         ctx.progress(0.99, "canary exposure")
         evaluation.summary.update(canary_summary(params.canaries, target))
-    return evaluation.run_result(target.info["n_params"], [])
+    return evaluation.run_result(target.info.n_params or 0, [])

@@ -25,7 +25,8 @@ def run(ctx: JobContext) -> GroupResult:
     from memdash.worker.train import train_many
     from memdash.worker.train_config import TrainConfig
 
-    model_config = GPTConfig(**ctx.params.model.model_dump())
+    shape = ctx.params.model
+    model_config = GPTConfig.of(shape, shape.vocab_size, shape.seq_len)
     config = TrainConfig.from_params(ctx.params.train)
     members = ctx.params.members
     V, S = model_config.vocab_size, model_config.seq_len

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from memdash.core.edges import JSONObject, Measures
 from memdash.core.jobs import TrainTextJob
 from memdash.core.params import TrainParams
 from memdash.core.results import GroupResult, ModelArtifact
@@ -84,7 +85,7 @@ class EarlyMemorized:
         self.datasets, self.k = datasets, k
         self.sets: dict[int, dict[int, set[int]]] = {}
 
-    def state(self) -> dict:
+    def state(self) -> JSONObject:
         """Saved with the stack's checkpoints, so a resumed job predicts from the same sets."""
         return {
             "early_memorized": {
@@ -93,7 +94,7 @@ class EarlyMemorized:
             }
         }
 
-    def restore(self, state: dict) -> None:
+    def restore(self, state: JSONObject) -> None:
         self.sets = {
             int(index): {int(step): set(found) for step, found in by_step.items()}
             for index, by_step in state.get("early_memorized", {}).items()
@@ -110,7 +111,7 @@ class EarlyMemorized:
         scores = ragged_extraction_scores(MemdashScorer(model), samples, self.k)
         self.sets.setdefault(index, {})[step] = {i for i, v in enumerate(scores) if v == 1.0}
 
-    def prediction(self, index: int, final_scores: list[float | None]) -> list[dict[str, Any]]:
+    def prediction(self, index: int, final_scores: list[float | None]) -> list[Measures]:
         from memdash.core.metrics.extraction import prediction_precision_recall
 
         if self.k is None:
@@ -153,7 +154,7 @@ def planted_canaries(params: TrainTextJob, dataset) -> tuple[list, np.ndarray]:
     return canaries, pad_rows(rows, params.seq_len)
 
 
-def reference_sound(summary: dict[str, Any], n_train: int, n_reference_train: int) -> bool:
+def reference_sound(summary: Measures, n_train: int, n_reference_train: int) -> bool:
     """Is the full-data reference a sound one for this run (SPEC 9)? It must have seen more than
     the run's training set (otherwise it is the same model and mem_U is 0 by construction) and
     generalize better: a lower held-out loss than the run's."""
@@ -181,7 +182,7 @@ def run(ctx: JobContext) -> GroupResult:
     ctx.progress(0.0, "building the dataset")
     dataset = build_dataset(params, ctx.inputs)
     vocab = dataset.vocab_size
-    model_config = GPTConfig(vocab_size=vocab, seq_len=params.seq_len, **params.model.model_dump())
+    model_config = GPTConfig.of(params.model, vocab, params.seq_len)
     members = params.members
     sizes = [m.n_samples for m in members]
     if max(sizes) > dataset.train.shape[0]:
@@ -230,7 +231,7 @@ def run(ctx: JobContext) -> GroupResult:
         ref_train = np.array([compress(t) for t in dataset.train_text])
         ref_heldout = np.array([compress(t) for t in dataset.heldout_text])
 
-    reference_info: dict[str, Any] = {}
+    reference_info: Measures = {}
     if with_reference:
         last = results[-1].curve[-1] if results[-1].curve else {}
         reference_info = {

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from memdash.core.edges import JSONObject
 from memdash.core.job_cost import stack_job_bytes, stack_job_flops
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 from memdash.core.params import LM2Variants, Shape, Strict, TrainParams, with_lm2_variants
@@ -114,7 +115,7 @@ class CapacitySweepParams(Strict):
         return sorted({max(2, round(m * at_capacity)) for m in self.capacity_multiples})
 
 
-PRESETS: dict[str, dict] = {
+PRESETS: dict[str, JSONObject] = {
     # SPEC 3's setup (Morris et al. Sec. 3): for a GPU; 10^6 steps in the paper, capped here.
     "paper": {
         "name": "paper capacity sweep",

@@ -4,8 +4,6 @@ lower bounds, and the LM2 comparison."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from memdash.app.analysis.architecture_summary import architecture_summary
@@ -13,6 +11,7 @@ from memdash.app.analysis.summaries import alpha_fits
 from memdash.app.db.models import Run
 from memdash.app.kinds.capacity.document import CapacityRunConfig
 from memdash.app.kinds.capacity.plan import config_key
+from memdash.core.edges import JSONObject, TableRow
 from memdash.core.metrics.capacity import (
     PAPER_ALPHA_FITTED_BF16,
     PAPER_ALPHA_MEAN_BF16,
@@ -24,7 +23,7 @@ from memdash.core.metrics.capacity import (
 from memdash.core.results import saturated
 
 
-def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
+def summarize(_session: Session, runs: list[Run]) -> JSONObject:
     """Capacity per configuration with how far to trust it, α per precision (and per
     architecture for LM2 sweeps); every page, figure, export and CLI line reads these."""
     config = {id(r): CapacityRunConfig.of(r.config) for r in runs}  # runs may not be stored yet
@@ -59,7 +58,7 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
         planned = {r.n_train or 0 for r in runs if config[id(r)].name == key}
         return sorted(planned - {r.n_train or 0 for r in done if config[id(r)].name == key})
 
-    shapes: list[dict[str, Any]] = []
+    shapes: list[TableRow] = []
     for key, c in sorted(capacities.items(), key=lambda kv: params_of[kv[0]]):
         low, high = c.seed_range_bits
         capped = unsaturated_sizes(key)
@@ -101,7 +100,7 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     for run in done:
         reason = run.summary.get("stop_reason") or "unknown"
         reasons[reason] = reasons.get(reason, 0) + 1
-    summary: dict[str, Any] = {
+    summary: JSONObject = {
         "shapes": shapes,
         "stop_reasons": reasons,
         "n_runs_not_saturated": sum(not saturated(r.summary.get("stop_reason")) for r in done),
@@ -156,13 +155,13 @@ def summarize(_session: Session, runs: list[Run]) -> dict[str, Any]:
     return summary
 
 
-def precision_comparison(shapes: list[dict[str, Any]]) -> dict[str, Any]:
+def precision_comparison(shapes: list[TableRow]) -> TableRow:
     """The paper's per-configuration comparison: bits/param in fp32 and bf16 per shape, and the
     means over shapes that have both (beside the paper's per-configuration means)."""
     by_layers: dict[str, dict[str, float]] = {}
     for entry in shapes:
         by_layers.setdefault(entry["layers"], {})[entry["precision"]] = entry["bits_per_param"]
-    rows: list[dict[str, Any]] = [
+    rows: list[TableRow] = [
         {"layers": layers, "alpha_fp32": got.get("fp32"), "alpha_bf16": got.get("bf16")}
         for layers, got in by_layers.items()
     ]

@@ -5,11 +5,10 @@ much as that file (app/kinds/quantization/summary.py computes it)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from memdash.app.kinds.stored_summary import Open, StoredSummary
+from memdash.core.edges import JSONObject
 
 
 class ChangedSample(Open):
@@ -43,12 +42,12 @@ class ExposureKept(Open):
 class QuantizationSummary(StoredSummary):
     VERSION = 1
 
-    # A file's measures by name (app/analysis/quantization.py file_row): open, as every
+    # A file's measures by name (app/kinds/quantization/compare.py file_row): open, as every
     # measure a scoring stores is one of its columns.
-    files: list[dict[str, Any]]
+    files: list[JSONObject]
     # Per written file (by run id), its paired differences from the model as uploaded, or why
     # there are none (`unpaired`): open like the measures they pair.
-    differences: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    differences: dict[str, JSONObject] = Field(default_factory=dict)
     words: list[str] = Field(default_factory=list)
     changed: Changed | None = None
     exposure_kept: ExposureKept | None = None

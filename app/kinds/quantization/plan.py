@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from memdash.app.db.models import Checkpoint, Run, Sweep
 from memdash.app.kinds.quantization.params import QuantizationParams
 from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from memdash.app.kinds.scoring.document import ScoredRunConfig
 from memdash.app.kinds.scoring.params import ScoringParams
 from memdash.app.kinds.scoring.plan import (
     OwnData,
@@ -105,21 +106,17 @@ def launch(session: Session, params: QuantizationParams, own: OwnData | None = N
         source,
         0,
         own,
-        {"gguf_type": SOURCE},
+        SOURCE,
         f"{source.name} (as uploaded)",
     )
     jobs.append(score_job(session, scoring, setup, source_run, source))
     targets = []
     for position, gguf_type in enumerate(params.types, start=1):
-        run = scored_run(
-            session, sweep, scoring, source, position, own, {"gguf_type": gguf_type}, gguf_type
-        )
+        run = scored_run(session, sweep, scoring, source, position, own, gguf_type, gguf_type)
         targets.append(QuantizeTarget(run_id=run.id, gguf_type=gguf_type))
     for position, extra in enumerate(extras, start=len(params.types) + 1):
         stored_type = (extra.config or {}).get("gguf_type") or "uploaded"
-        run = scored_run(
-            session, sweep, scoring, extra, position, own, {"gguf_type": stored_type}, extra.name
-        )
+        run = scored_run(session, sweep, scoring, extra, position, own, stored_type, extra.name)
         jobs.append(score_job(session, scoring, setup, run, extra))
     if targets:
         jobs.append(
@@ -144,18 +141,20 @@ def score_written(session: Session, sweep: Sweep, runs: list[Run]) -> list[Plann
     setup = study_setup(session, scoring)
     jobs = []
     for run in runs:
-        if run.status != "queued" or run.config.get("gguf_type") in (None, SOURCE):
+        if run.status != "queued" or ScoredRunConfig.of(run.config).gguf_type in (None, SOURCE):
             continue
         written = session.scalars(
             select(Checkpoint).where(Checkpoint.run_id == run.id, Checkpoint.format == "gguf")
         ).first()
         if written is not None:
-            run.config = {
-                **run.config,
-                "checkpoint_id": written.id,
-                "checkpoint_sha256": written.sha256,
-                "vocab_size": written.info.vocab_size,
-            }
+            written_config = ScoredRunConfig.of(run.config).model_copy(
+                update={
+                    "checkpoint_id": written.id,
+                    "checkpoint_sha256": written.sha256,
+                    "vocab_size": written.info.vocab_size,
+                }
+            )
+            run.config = written_config.stored()
             run.n_params = written.info.n_params or run.n_params
             jobs.append(score_job(session, scoring, setup, run, written))
     return jobs

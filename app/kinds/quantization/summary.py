@@ -4,23 +4,23 @@ sentence per type, and the samples the lowest-precision file stops (or starts) e
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
-from memdash.app.analysis.quantization import changed_samples, compare, file_row, in_words
 from memdash.app.db.models import Run
+from memdash.app.kinds.quantization.compare import changed_samples, compare, file_row, in_words
+from memdash.app.kinds.scoring.document import ScoredRunConfig
+from memdash.core.edges import JSONObject
 from memdash.core.metrics.extraction import common_prefix
 
 SOURCE = "source"
 
 
-def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
+def summarize(session: Session, runs: list[Run]) -> JSONObject:
     done = sorted(
         (r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary),
-        key=lambda r: r.config.get("position", 0),
+        key=lambda r: ScoredRunConfig.of(r.config).position,
     )
-    source = next((r for r in done if r.config.get("gguf_type") == SOURCE), None)
+    source = next((r for r in done if ScoredRunConfig.of(r.config).gguf_type == SOURCE), None)
     rows = [file_row(run) for run in done]
     if source is None:
         return {"files": rows}
@@ -32,7 +32,7 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
         differences[str(run.id)] = diff = compare(session, source, run)
         if sentence := in_words(source_row, row, diff):
             words.append(sentence)
-    summary: dict[str, Any] = {"files": rows, "differences": differences, "words": words}
+    summary: JSONObject = {"files": rows, "differences": differences, "words": words}
     others = [(row, run) for row, run in zip(rows, done, strict=True) if run is not source]
     if others:
         lowest_row, lowest = min(others, key=lambda pair: pair[0]["bits_per_weight"] or 99)
@@ -43,7 +43,7 @@ def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
     return summary
 
 
-def _exposure_kept(source: dict[str, Any], lowest: dict[str, Any]) -> dict[str, Any] | None:
+def _exposure_kept(source: JSONObject, lowest: JSONObject) -> JSONObject | None:
     """Does the full-precision model expose its canaries at least as much as the
     lowest-precision file? (The answer the page states either way.)"""
     full, low = source.get("canary_exposure_bits"), lowest.get("canary_exposure_bits")

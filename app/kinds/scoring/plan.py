@@ -4,14 +4,15 @@ non-members against a reference."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import MODEL_FORMATS, Checkpoint, Run, Sweep
 from memdash.app.files.corpora import corpus_by_sha
 from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
+from memdash.app.kinds.scoring.document import ScoredRunConfig
 from memdash.app.kinds.scoring.params import ScoringParams
+from memdash.core.edges import JSONObject
 from memdash.core.jobs import ScoreJob
 from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
 
@@ -24,7 +25,7 @@ class ScoringRejected(Exception):
     pass
 
 
-def _corpus_input(session: Session, sha256: str, role: str) -> dict[str, Any]:
+def _corpus_input(session: Session, sha256: str, role: str) -> JSONObject:
     corpus = corpus_by_sha(session, sha256)
     if corpus is None:
         raise ScoringRejected(f"{role}: no uploaded corpus with sha256 {sha256}")
@@ -48,7 +49,7 @@ class ScoringSetup:
     """What every score job of a scoring shares: the corpora and reference model it reads
     (InputFile specs by role) and the reference's kind as the job names it."""
 
-    inputs: dict[str, Any]
+    inputs: JSONObject
     reference_kind: str
 
 
@@ -56,7 +57,7 @@ def scoring_setup(session: Session, params: ScoringParams) -> ScoringSetup:
     """Check the scoring's corpora and reference (ScoringRejected with a message)."""
     if params.members.startswith("sweep:") or (params.nonmembers or "").startswith("sweep:"):
         raise ValueError("store_sweep_data must turn sweep data into corpora first")
-    inputs: dict[str, Any] = {}
+    inputs: JSONObject = {}
     if params.members != "demo":
         inputs["members"] = _corpus_input(session, params.members, "members")
     if params.nonmembers:
@@ -94,10 +95,11 @@ def scored_run(
     checkpoint: Checkpoint,
     position: int,
     own: OwnData | None = None,
-    config: dict[str, Any] | None = None,
+    gguf_type: str | None = None,
     name: str | None = None,
 ) -> Run:
-    """The run that holds a checkpoint's scores (queued; `score_job` plans its job)."""
+    """The run that holds a checkpoint's scores (queued; `score_job` plans its job); a
+    quantization study's names the file's `gguf_type`."""
     data = {"members": params.members, "nonmembers": params.nonmembers}
     data.update((own or {}).get(checkpoint.id, {}))
     run = Run(
@@ -105,18 +107,18 @@ def scored_run(
         name=name or checkpoint.name,
         n_params=checkpoint.info.n_params,
         status="queued",
-        config={
-            "checkpoint_id": checkpoint.id,
-            "checkpoint_sha256": checkpoint.sha256,
-            "position": position,
-            "vocab_size": checkpoint.info.vocab_size,
-            "seq_len": params.seq_len,
-            "reference": params.reference,
-            "members": data["members"],
-            "nonmembers": data["nonmembers"],
-            "own_run_data": checkpoint.id in (own or {}),
-            **(config or {}),
-        },
+        config=ScoredRunConfig(
+            checkpoint_id=checkpoint.id,
+            checkpoint_sha256=checkpoint.sha256,
+            position=position,
+            vocab_size=checkpoint.info.vocab_size,
+            seq_len=params.seq_len,
+            reference=params.reference,
+            members=data["members"] or "demo",
+            nonmembers=data["nonmembers"],
+            own_run_data=checkpoint.id in (own or {}),
+            gguf_type=gguf_type,
+        ).stored(),
     )
     session.add(run)
     session.flush()
@@ -128,8 +130,9 @@ def score_job(
 ) -> PlannedJob:
     """The `score` job of one run: `checkpoint` scored on the run's members and non-members."""
     inputs = dict(setup.inputs)
+    config = ScoredRunConfig.of(run.config)
     for role in ("members", "nonmembers"):
-        corpus = run.config.get(role)
+        corpus = getattr(config, role)
         if corpus not in (None, "demo") and corpus != getattr(params, role):
             inputs[role] = _corpus_input(session, corpus, role)
     return PlannedJob(
@@ -138,7 +141,7 @@ def score_job(
             run_id=run.id,
             seq_len=params.seq_len,
             max_samples=params.max_samples,
-            members=run.config["members"],
+            members=config.members,
             reference=setup.reference_kind,
             inputs={**inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
             canaries=params.canaries,

@@ -3,22 +3,22 @@ checkpoint's memorized set from the earlier ones."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from memdash.app.analysis.summaries import memorized_sets, predict_last
 from memdash.app.db.models import Run
+from memdash.app.kinds.scoring.document import ScoredRunConfig
+from memdash.core.edges import JSONObject
 from memdash.core.metrics.extraction import common_prefix
 
 
-def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
+def summarize(session: Session, runs: list[Run]) -> JSONObject:
     """Checkpoints scored on the same data: how well each earlier one's memorized set (at the
     longest prefix measured on most samples: core.metrics.extraction.reported_prefix) predicts
     the last one's (Biderman et al. Sec. 2.3)."""
     done = sorted(
         (r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary),
-        key=lambda r: r.config.get("position", 0),
+        key=lambda r: ScoredRunConfig.of(r.config).position,
     )
     if len(done) < 2:
         return {}

@@ -4,11 +4,10 @@ with, its training-set size and seed."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from memdash.app.kinds.stored_summary import Open, Prediction, StoredSummary
+from memdash.core.edges import JSONObject, Measures
 from memdash.core.run_config import TrainedRunConfig
 
 
@@ -18,10 +17,10 @@ class TextRunConfig(TrainedRunConfig):
     reference: str  # "full", "zlib" or "lzma" (TextSweepParams)
     # The job's training parameters and planted canaries as they were launched (the job's own
     # models, core.params.TrainParams and core.canary_space.SweepCanaries, read them).
-    train: dict[str, Any] = Field(default_factory=dict)
-    canaries: dict[str, Any] | None = None
+    train: JSONObject = Field(default_factory=dict)
+    canaries: JSONObject | None = None
     # The files the worker downloads (an uploaded corpus), as the job names them.
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: JSONObject = Field(default_factory=dict)
 
 
 class ScalingLawFit(Open):
@@ -43,7 +42,7 @@ class TextSummary(StoredSummary):
 
     VERSION = 1
 
-    points: list[dict[str, Any]]  # a run's measured numbers by name (app/analysis/run_rows.py)
+    points: list[Measures]  # a run's measured numbers by name (app/analysis/run_rows.py)
     scaling_law_fit: ScalingLawFit | None = None
     prediction: Prediction | None = None
-    lm2_comparison: dict[str, Any] | None = None  # finding, rows and means, as computed
+    lm2_comparison: JSONObject | None = None  # finding, rows and means, as computed

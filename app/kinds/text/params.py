@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from memdash.core.canary_space import SweepCanaries
+from memdash.core.edges import JSONObject
 from memdash.core.job_cost import stack_job_bytes, stack_job_flops
 from memdash.core.params import LM2Variants, Shape, Strict, TrainParams, with_lm2_variants
 
@@ -86,7 +87,7 @@ class TextSweepParams(Strict):
         return sorted(set(sizes))
 
 
-TEXT_PRESETS: dict[str, dict] = {
+TEXT_PRESETS: dict[str, JSONObject] = {
     # Two small models on the demo corpus; the largest sets exceed both models' capacity.
     "quick": {
         "name": "quick text sweep",

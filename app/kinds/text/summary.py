@@ -3,8 +3,6 @@ comparison."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from memdash.app.analysis.architecture_summary import text_comparison
@@ -12,13 +10,14 @@ from memdash.app.analysis.run_rows import text_rows
 from memdash.app.analysis.summaries import memorized_sets, scaling_law_summary
 from memdash.app.db.models import Run
 from memdash.app.kinds.text.document import TextRunConfig
+from memdash.core.edges import JSONObject
 from memdash.core.metrics.extraction import common_prefix, prediction_precision_recall
 
 
-def summarize(session: Session, runs: list[Run]) -> dict[str, Any]:
+def summarize(session: Session, runs: list[Run]) -> JSONObject:
     """Double-descent data, the MI scaling-law fit, and Pythia-style prediction (SPEC 4-6)."""
     done = [r for r in runs if r.status == "succeeded" and "mem_u_bits" in r.summary]
-    summary: dict[str, Any] = {"points": text_rows(done)}
+    summary: JSONObject = {"points": text_rows(done)}
     if (fit := scaling_law_summary(summary["points"])) is not None:
         summary["scaling_law_fit"] = fit
     # One k for every run: measured, and on most of each run's samples (None under 16 tokens).

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +11,7 @@ from memdash.app.kinds.read_summary import summary_of
 from memdash.app.views import data
 from memdash.app.views.state import ViewState
 from memdash.app.views.view import Built, View, titled_axes
+from memdash.core.edges import TableRow
 
 
 def _extraction(session: Session, state: ViewState) -> Built:
@@ -20,7 +19,7 @@ def _extraction(session: Session, state: ViewState) -> Built:
     rows = data.extraction_rows(runs)
     figure = split_lines_figure(rows, "k", "rate", state.group_by, state.band)
     figure = titled_axes(figure, state, "prefix length k (tokens)", "extraction rate")
-    tables: dict[str, list[dict[str, Any]]] = {"smaller models": [], "earlier checkpoints": []}
+    tables: dict[str, list[TableRow]] = {"smaller models": [], "earlier checkpoints": []}
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
     for sweep in sweeps:
         for row in (summary_of(session, sweep).get("prediction") or {}).get("rows", []):

@@ -12,14 +12,15 @@ stored: its AUC is shown per file with that file's own interval, not as a paired
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import Evaluation, Run, SampleScore
+from memdash.app.kinds.scoring.document import ScoredRunConfig
 from memdash.core.api import ATTACKS
+from memdash.core.edges import TableRow
 from memdash.core.metrics.compression import zlib_bits
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 from memdash.core.metrics.membership import (
@@ -125,17 +126,17 @@ def _difference(d: Difference) -> dict[str, float]:
     return {"a": d.a, "b": d.b, "diff": d.diff, "low": d.low, "high": d.high}
 
 
-def file_row(run: Run) -> dict[str, Any]:
+def file_row(run: Run) -> TableRow:
     """One file of the study: what it is and every measure its scoring stored."""
-    s, config = run.summary, run.config
+    s, config = run.summary, ScoredRunConfig.of(run.config)
     model = s.get("model") or {}
     bits = model.get("bits_per_weight")
-    if config.get("gguf_type") == "source" and bits is None:
+    if config.gguf_type == "source" and bits is None:
         bits = 32.0  # a Hugging Face folder, scored in fp32 as memdash loads it
-    row: dict[str, Any] = {
+    row: TableRow = {
         "run": run.id,
         "name": run.name,
-        "gguf_type": config.get("gguf_type"),
+        "gguf_type": config.gguf_type,
         "bits_per_weight": bits,
         "n_params": run.n_params,
         "members_bits_per_token": s.get("train_loss_bits"),
@@ -172,7 +173,7 @@ def _vocab_size(run: Run) -> int | None:
     """The scored model's vocabulary size (the first token's code is log2 V bits), or None
     when neither the run nor its scoring recorded one."""
     model = run.summary.get("model") or {}
-    size = run.config.get("vocab_size") or model.get("vocab_size")
+    size = ScoredRunConfig.of(run.config).vocab_size or model.get("vocab_size")
     return int(size) if size else None
 
 
@@ -205,14 +206,14 @@ def unpaired_reason(
     return None
 
 
-def compare(session: Session, source: Run, other: Run) -> dict[str, Any]:
+def compare(session: Session, source: Run, other: Run) -> TableRow:
     """`other` against the model as uploaded, paired over the samples both scored; the AUCs
     over the samples both attacks used (the `in_attack` flags), or, when the two files did not
     score the same sets, no paired AUC and the reason (`unpaired`)."""
     vocab = _vocab_size(source)
     if vocab is None:  # bits per predicted token and the attacks' scores need log2 V
         return {"unpaired": "the model as uploaded records no vocabulary size"}
-    out: dict[str, Any] = {}
+    out: TableRow = {}
     src_m, oth_m = load_split(session, source.id, "train"), load_split(session, other.id, "train")
     src_n = load_split(session, source.id, "heldout")
     oth_n = load_split(session, other.id, "heldout")
@@ -254,14 +255,14 @@ def compare(session: Session, source: Run, other: Run) -> dict[str, Any]:
     return out
 
 
-def changed_samples(session: Session, source: Run, other: Run, k: int) -> dict[str, Any]:
+def changed_samples(session: Session, source: Run, other: Run, k: int) -> TableRow:
     """Members extracted (k-extractable, SPEC 5) by the model as uploaded and not by `other`,
     and the reverse: the most memorized first, with their text, TF-IDF and mem_U."""
     a, b = load_split(session, source.id, "train"), load_split(session, other.id, "train")
     ia, ib = _aligned(a, b)
     was, now = a.extract[k][ia] == 1.0, b.extract[k][ib] == 1.0
 
-    def listed(mask: np.ndarray) -> list[dict[str, Any]]:
+    def listed(mask: np.ndarray) -> list[TableRow]:
         positions = ia[mask]
         order = positions[np.argsort(-a.mem_u[positions])][:CHANGED_SAMPLES_SHOWN]
         return [
@@ -276,7 +277,7 @@ def changed_samples(session: Session, source: Run, other: Run, k: int) -> dict[s
 
     return {
         "k": k,
-        "against": other.config.get("gguf_type"),
+        "against": ScoredRunConfig.of(other.config).gguf_type,
         "n_lost": int((was & ~now).sum()),
         "n_gained": int((~was & now).sum()),
         "n_kept": int((was & now).sum()),
@@ -285,7 +286,7 @@ def changed_samples(session: Session, source: Run, other: Run, k: int) -> dict[s
     }
 
 
-def in_words(source: dict[str, Any], row: dict[str, Any], diff: dict[str, Any]) -> str:
+def in_words(source: TableRow, row: TableRow, diff: TableRow) -> str:
     """One sentence per file: "Q4_0 keeps 94% of the canaries' exposure; membership AUC (loss)
     0.81 → 0.78 (−0.03, −0.05 to −0.01); members' loss +0.12 bits/token"."""
     parts = []
