@@ -135,7 +135,10 @@ class SweepState(Document):
     status: str
     progress: float
     params: JSONObject
-    summary: JSONObject | None
+    summary: JSONObject | None  # read through its kind's model: None while there is none yet
+    # Set when the stored summary was written by an older memdash (then `summary` is recomputed
+    # from the runs) or cannot be read (then `summary` is None): the page says the same.
+    summary_note: str | None = None
     runs: list[SweepRun]
     jobs: list[SweepJob]
 

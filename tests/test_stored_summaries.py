@@ -152,3 +152,22 @@ def test_a_quantization_studys_summary_is_typed_and_its_page_reads_it(
     assert page.status_code == 200 and _note(page.text) == ""
     findings = BeautifulSoup(page.text, "html.parser").select("#quantization-findings li")
     assert [li.get_text() for li in findings] == read.summary.words
+
+
+def test_the_api_reads_a_summary_as_its_page_does(client: TestClient, session_factory) -> None:
+    """`GET /api/sweeps/{id}`: an older summary comes recomputed with the page's note, one that
+    cannot be read comes as None with the reason, never as stored."""
+    with session_factory.begin() as session:
+        older = add_capacity_sweep(session)
+        current = dict(older.summary)
+        older.summary = OLD_SUMMARY
+        broken = add_capacity_sweep(session)
+        broken.summary = {**broken.summary, "alpha_fit": "about three"}
+        ids = older.id, broken.id, add_capacity_sweep(session).id
+    answer = client.get(f"/api/sweeps/{ids[0]}").json()
+    assert answer["summary"] == current
+    assert "older memdash (summary version 0, now 1)" in answer["summary_note"]
+    refused = client.get(f"/api/sweeps/{ids[1]}").json()
+    assert refused["summary"] is None and "cannot be read (alpha_fit" in refused["summary_note"]
+    fresh = client.get(f"/api/sweeps/{ids[2]}").json()
+    assert fresh["summary"] == current and fresh["summary_note"] is None

@@ -16,7 +16,7 @@ from memdash.app.jobs.queue_eta import estimates, in_words
 from memdash.app.jobs.sweep_progress import sweep_progress
 from memdash.app.jobs.transfer import export_sweep
 from memdash.app.kinds import kind_of
-from memdash.app.kinds.read_summary import read_summary
+from memdash.app.kinds.read_summary import SummaryRead, read_summary
 from memdash.app.settings import Settings
 from memdash.app.views import queries
 from memdash.app.views.registry import VIEWS
@@ -57,8 +57,15 @@ def sweep_state(session: SessionDep, sweep_id: DbId, settings: Settings) -> JSON
     }
 
 
-def sweep_json(state: JSONObject) -> JSONObject:
+def sweep_json(state: JSONObject, read: SummaryRead | None = None) -> JSONObject:
+    """The sweep as `GET /api/sweeps/{id}` answers it: its summary read as its page reads it
+    (`read`: checked, recomputed when an older memdash stored it, or refused with a note)."""
     sweep = state["sweep"]
+    summary, note = sweep.summary or None, None
+    kind = kind_of(sweep)
+    if read is not None and kind is not None and kind.summary_model is not None:
+        summary = read.summary.stored() if read.summary is not None else None
+        note = read.note
     return {
         "id": sweep.id,
         "name": sweep.name,
@@ -67,7 +74,8 @@ def sweep_json(state: JSONObject) -> JSONObject:
         "status": sweep.status,
         "progress": state["progress"],
         "params": sweep.params,
-        "summary": sweep.summary,
+        "summary": summary,
+        "summary_note": note,
         "runs": state["runs"],
         "jobs": [
             {
@@ -90,7 +98,9 @@ def sweep_json(state: JSONObject) -> JSONObject:
 
 @router.get("/api/sweeps/{sweep_id}")
 def api_sweep(sweep_id: DbId, session: SessionDep, settings: SettingsDep) -> SweepState:
-    return SweepState.model_validate(sweep_json(sweep_state(session, sweep_id, settings)))
+    state = sweep_state(session, sweep_id, settings)
+    read = read_summary(session, state["sweep"])
+    return SweepState.model_validate(sweep_json(state, read))
 
 
 @router.get("/sweeps/{sweep_id}", response_class=HTMLResponse)
