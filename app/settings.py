@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # A worker's cache of downloaded corpora and checkpoints.
     worker_cache: Path = Path(tempfile.gettempdir()) / "memdash-inputs"
     worker_cache_bytes: int = Field(default=20 * 1024**3, gt=0)
+    # A worker's Hugging Face cache for models named by Hub id (None: huggingface_hub's own,
+    # HF_HUB_CACHE), and whether it may download into it (offline: only what is cached).
+    hub_cache: Path | None = None
+    hub_offline: bool = False
     lease_s: float = Field(default=90.0, gt=0)
     heartbeat_s: float = Field(default=15.0, gt=0)
     reaper_interval_s: float = Field(default=5.0, gt=0)

@@ -47,7 +47,7 @@ class CheckpointInfo(OpenDocument):
     files add their type and bits per weight, a trained model its steps; those stay extra
     fields. A stored checkpoint's is `Checkpoint.info`."""
 
-    format: Literal["hf", "gguf", "memdash"] = "hf"
+    format: Literal["hf", "gguf", "memdash", "hub"] = "hf"
     model_type: str | None = None  # a Hugging Face config's model_type ("gpt2"), or "gguf"
     architectures: list[str] = []  # a Hugging Face config's model classes
     architecture: str | None = None  # a GGUF file's general.architecture ("gpt2", "llama")
@@ -57,6 +57,12 @@ class CheckpointInfo(OpenDocument):
     tokenizer: str | None = None
     vocab_sha256: str | None = None
     files: list[str] = []
+    # A model named by Hub id: the revision asked for, the commit it resolved to (on the worker
+    # that last scored it) and its files with their sizes in bytes (core/hub_ref.py).
+    hub_id: str | None = None
+    revision: str | None = None
+    commit: str | None = None
+    file_sizes: dict[str, int] = {}
 
 
 class StoredCheckpoint(CheckpointInfo):

@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from memdash.core.canary_space import ScoringCanaries, SweepCanaries
 from memdash.core.edges import JSONObject
+from memdash.core.hub_ref import HubRef
 from memdash.core.params import DbId, Sha256, Shape, Strict, TrainParams
 from memdash.core.results import GroupResult, QuantizeResult, RunResult, SleepResult
 
@@ -43,12 +44,23 @@ class Member(Strict):
 
 
 class InputFile(Strict):
-    """A file the worker downloads by content hash before the job starts."""
+    """A file the worker downloads by content hash before the job starts; or a Hub model
+    (`kind` "hub"), which the job resolves through the worker's Hub cache (worker/hub.py) and
+    whose sha256 is its name's (HubRef.identity_sha256)."""
 
-    kind: Literal["corpus", "checkpoint"]
+    kind: Literal["corpus", "checkpoint", "hub"]
     sha256: Sha256
     name: str = Field(default="", max_length=200)
     format: str = Field(default="", max_length=16)
+    hub: HubRef | None = None
+
+    @model_validator(mode="after")
+    def _hub(self) -> InputFile:
+        if (self.kind == "hub") != (self.hub is not None):
+            raise ValueError("a Hub model input names its id and revision (hub), no other does")
+        if self.hub is not None and self.sha256 != self.hub.identity_sha256():
+            raise ValueError("a Hub model input's sha256 is the hash of its name")
+        return self
 
 
 class SleepJob(Strict):

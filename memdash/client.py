@@ -183,6 +183,14 @@ class Client:
                 )
         return StoredCheckpoint.model_validate(body)
 
+    def hub_model(self, repo_id: str, revision: str = "main") -> StoredCheckpoint:
+        """A model on the Hugging Face Hub by id and revision (a branch, a tag such as Pythia's
+        "step3000", or a commit): stored as its name; the worker that scores it resolves it
+        through its own Hub cache. Naming it again answers the same checkpoint."""
+        body = {"repo_id": repo_id, "revision": revision}
+        answer = self.request("POST", "/api/checkpoints/hub", json=body, retry=True)
+        return StoredCheckpoint.model_validate(answer)
+
     def upload_corpus(
         self, source: str | Path | Sequence[str], *, name: str = "corpus.jsonl", retry: bool = True
     ) -> StoredCorpus:

@@ -17,6 +17,7 @@ from memdash.app.db.migrate import upgrade_to_head
 from memdash.app.main import create_app
 from memdash.app.settings import Settings
 from tests.live import LiveServer, LiveWorker
+from tests.no_network import refused_outside
 from tests.pg_cluster import PgCluster, find_pg_bindir, free_port
 
 _database_numbers = itertools.count()
@@ -125,6 +126,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return not any(item.get_closest_marker(m) for m in ("slow", "postgres"))
 
     items.sort(key=quick)
+
+
+@pytest.fixture(autouse=True)
+def _no_network() -> Iterator[None]:
+    """A test that tries to reach beyond this machine fails (tests/no_network.py)."""
+    attempts: list[str] = []
+    with refused_outside(attempts):
+        yield
+    if attempts:
+        pytest.fail(f"the test tried to reach the network: {attempts[:3]}")
 
 
 @pytest.fixture(autouse=True, scope="session")

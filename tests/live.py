@@ -73,7 +73,9 @@ class LiveServer:
 
 
 class LiveWorker:
-    def __init__(self, server_url: str, name: str, log_dir: Path) -> None:
+    def __init__(
+        self, server_url: str, name: str, log_dir: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.log = log_dir / f"worker-{name}.log"
         self.process = subprocess.Popen(
             [
@@ -88,7 +90,7 @@ class LiveWorker:
                 "--token",
                 WORKER_TOKEN,
             ],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdout=open(self.log, "w"),  # noqa: SIM115 (lives as long as the process)
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -9,23 +9,29 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
+from memdash.core.hub_ref import HubRef
 from memdash.core.jobs import job_params
 from memdash.worker.jobs import score
-from memdash.worker.jobs.context import JobContext
+from memdash.worker.jobs.context import HubSettings, JobContext
 
 
 def run_scoring(
     work: Path,
-    model_archive: Path,
+    model_archive: Path | HubRef,
     members: list[str] | list[tuple[str, str]],
     nonmembers: list[str] | list[tuple[str, str]],
     *,
     reference: str,
     seq_len: int,
     max_samples: int = 1000,
+    hub: HubSettings | None = None,
 ) -> dict[str, Any]:
+    """`model_archive`: an uploaded model's archive, or a Hub model resolved through the cache
+    `hub` names (worker/hub.py), as a worker would."""
     work.mkdir(parents=True)
-    files = {"model": model_archive}
+    files: dict[str, Path] = {}
+    if isinstance(model_archive, Path):
+        files["model"] = model_archive
     suffix = (
         ".jsonl" if any(isinstance(line, tuple) for line in [*members, *nonmembers]) else ".txt"
     )
@@ -48,7 +54,15 @@ def run_scoring(
             "members": digest["members"],
             "reference": reference,
             "inputs": {
-                "model": {"kind": "checkpoint", "sha256": digest["model"]},
+                "model": (
+                    {"kind": "checkpoint", "sha256": digest["model"]}
+                    if isinstance(model_archive, Path)
+                    else {
+                        "kind": "hub",
+                        "sha256": model_archive.identity_sha256(),
+                        "hub": model_archive.model_dump(),
+                    }
+                ),
                 "members": corpus("members"),
                 "nonmembers": corpus("nonmembers"),
             },
@@ -57,4 +71,5 @@ def run_scoring(
     _, sink = multiprocessing.Pipe()  # both ends kept: progress messages go into it
     scratch = work / "scratch"
     scratch.mkdir()
-    return score.run(JobContext(params, scratch, None, "cpu", sink, inputs=files))
+    context = JobContext(params, scratch, None, "cpu", sink, inputs=files, hub=hub or HubSettings())
+    return score.run(context)

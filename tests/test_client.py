@@ -110,3 +110,12 @@ def test_a_monitor_never_assumes_its_members() -> None:
         Monitor("http://127.0.0.1:9", run_name="tickets")  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="members"):
         Monitor("http://127.0.0.1:9", run_name="tickets", members=None)  # type: ignore[arg-type]
+
+
+def test_a_hub_model_is_named_from_python(client: TestClient) -> None:
+    memdash = Client("http://testserver", http=client)
+    named = memdash.hub_model("EleutherAI/pythia-70m-deduped", "step3000")
+    assert named.format == "hub" and named.name == "hf:EleutherAI/pythia-70m-deduped@step3000"
+    assert memdash.hub_model("EleutherAI/pythia-70m-deduped", "step3000").id == named.id
+    with pytest.raises(MemdashError, match="is not a Hugging Face model id"):
+        memdash.hub_model("not a model")

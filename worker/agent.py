@@ -19,7 +19,7 @@ import socket
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from memdash.core.worker_protocol import (
 from memdash.worker import input_cache
 from memdash.worker.child import child_main
 from memdash.worker.client import LeaseLost, ServerClient, Stopping
+from memdash.worker.jobs.context import HubSettings
 
 CANCEL_GRACE_S = 10.0
 # Each job works in <tmp>/memdash-worker-<pid>-job-<id>-*; a worker killed with -9 leaves its
@@ -56,6 +57,7 @@ class WorkerOptions:
     torch_threads: int
     cache_dir: Path
     cache_bytes: int
+    hub: HubSettings = field(default_factory=lambda: HubSettings())
     # Exit after this long without a job (a worker launched as a Slurm job frees its node).
     idle_exit_s: float | None = None
 
@@ -209,6 +211,7 @@ class Agent:
                 sender,
                 inputs,
                 self.options.torch_threads,
+                self.options.hub,
             ),
         )
         child.start()
@@ -292,6 +295,7 @@ class Agent:
                 self.client.download_input(spec.kind, spec.sha256, self.options.cache_dir)
             )
             for name, spec in job.inputs().items()
+            if spec.kind != "hub"  # the job resolves it through the Hub cache (worker/hub.py)
         }
         input_cache.prune(
             self.options.cache_dir, self.options.cache_bytes, keep=set(paths.values())

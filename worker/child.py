@@ -12,7 +12,7 @@ from memdash.core.edges import JSONObject
 from memdash.core.jobs import JOBS
 from memdash.core.worker_protocol import ClaimedJob
 from memdash.worker.jobs import runner_for
-from memdash.worker.jobs.context import JobCancelled, JobContext
+from memdash.worker.jobs.context import HubSettings, JobCancelled, JobContext
 
 JOB_NICENESS = 10  # added to the job process's nice value (lower CPU priority)
 
@@ -37,6 +37,7 @@ def child_main(
     connection: Connection,
     inputs: dict[str, str] | None = None,
     torch_threads: int = 1,
+    hub: HubSettings | None = None,
 ) -> None:
     # One thread per job by default: two 1-thread jobs beat one 2-thread job on a shared CPU
     # (DESIGN). Set before torch is imported in this fresh (spawned) interpreter.
@@ -51,6 +52,7 @@ def child_main(
         device,
         connection,
         inputs={name: Path(path) for name, path in (inputs or {}).items()},
+        hub=hub or HubSettings(),
     )
 
     def on_sigterm(*_: object) -> None:

@@ -184,6 +184,7 @@ def worker(
 ) -> None:
     """Pull jobs from a memdash server over HTTP and run them."""
     from memdash.worker.agent import WorkerOptions, run_agent
+    from memdash.worker.jobs.context import HubSettings
 
     if not token:
         fail("a worker token is needed: --token or MEMDASH_WORKER_TOKEN")
@@ -194,6 +195,7 @@ def worker(
         torch_threads=settings.torch_threads,
         cache_dir=settings.worker_cache,
         cache_bytes=settings.worker_cache_bytes,
+        hub=HubSettings(cache_dir=settings.hub_cache, offline=settings.hub_offline),
         idle_exit_s=idle_exit,
     )
     run_agent(server_url=server.rstrip("/"), token=token, name=name, device=device, options=options)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from memdash.app.cli.sweep import (
     ServerOpt,
@@ -19,6 +20,7 @@ from memdash.app.cli.sweep import (
 )
 from memdash.core.api import StoredCheckpoint
 from memdash.core.edges import JSONObject
+from memdash.core.hub_ref import HubRef, is_hub_spec
 from memdash.core.metrics.extraction import summary_prefix, summary_tested
 
 
@@ -45,6 +47,28 @@ def _upload_checkpoint(
     return uploaded
 
 
+def _hub_checkpoint(spec: str, server: str) -> StoredCheckpoint:
+    """A model named `hf:org/name@revision`: stored on the server as its name; the worker that
+    scores it resolves it through its own Hub cache."""
+    try:
+        ref = HubRef.parse(spec)
+    except ValidationError as error:
+        fail(f"{spec}: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
+    with _client(server) as client:
+        answer = _request(client, "POST", "/api/checkpoints/hub", json=ref.model_dump())
+    named = StoredCheckpoint.model_validate(answer)
+    typer.echo(f"checkpoint #{named.id} {named.name}: resolved by the worker that scores it")
+    return named
+
+
+def _model_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None):
+    if len(paths) == 1 and is_hub_spec(str(paths[0])):
+        return _hub_checkpoint(str(paths[0]), server)
+    if any(is_hub_spec(str(p)) for p in paths):
+        fail("a Hub model (hf:org/name@revision) is named alone, not with files")
+    return _upload_checkpoint(paths, server, tokenizer_from)
+
+
 def _read_canaries(path: Path | None) -> JSONObject | None:
     """A canaries JSON file: {"template": "... {secret} ...", "alphabet": "0123456789",
     "secret_length": 6, "inserted": [{"secret": "123456", "repeats": 4}, ...]}."""
@@ -64,7 +88,11 @@ def _read_canaries(path: Path | None) -> JSONObject | None:
 def score(
     model: Annotated[
         list[Path],
-        typer.Argument(help="A .zip/.tar.gz of a HF model folder, a .gguf, or the folder's files."),
+        typer.Argument(
+            help="A .zip/.tar.gz of a HF model folder, a .gguf, the folder's files, or a model on "
+            "the Hugging Face Hub by id and revision: hf:EleutherAI/pythia-70m-deduped@step3000 "
+            "(resolved by the worker through its Hub cache)."
+        ),
     ],
     members: Annotated[
         Path | None, typer.Option(help="Members: .txt or .jsonl (default: the demo corpus).")
@@ -77,7 +105,8 @@ def score(
         typer.Option(
             help="auto (per sample the shortest of zlib, lzma, the uniform token code and a "
             "model trained on half the non-members), heldout-model, zlib, lzma, or "
-            "checkpoint:<id> (e.g. the base model of a fine-tune)."
+            "checkpoint:<id> (e.g. the base model of a fine-tune), or a Hub model, "
+            "hf:org/name@revision."
         ),
     ] = "auto",
     seq_len: Annotated[
@@ -109,7 +138,9 @@ def score(
 ) -> None:
     """Score a checkpoint: per-sample memorization, extraction and membership inference."""
     canary_spec = _read_canaries(canaries)
-    checkpoint = _upload_checkpoint(model, server, tokenizer_from)
+    checkpoint = _model_checkpoint(model, server, tokenizer_from)
+    if is_hub_spec(reference):
+        reference = f"checkpoint:{_hub_checkpoint(reference, server).id}"
     body = {
         "name": f"scoring of {checkpoint.name}",
         "checkpoint_ids": [checkpoint.id],

@@ -131,7 +131,8 @@ class Run(Base):
 
 # Checkpoint.format values that hold a model memdash can load and score: a Hugging Face folder,
 # a GGUF file, memdash's own folder (an LM2: worker/memdash_format.py).
-MODEL_FORMATS = ("hf", "gguf", "memdash")
+# "hub": a model named by Hub id and revision (core/hub_ref.py); no file, a worker resolves it.
+MODEL_FORMATS = ("hf", "gguf", "memdash", "hub")
 # A training job's resume point (optimizer state and all, worker/train.py): never a model. A job
 # keeps only its latest one, and none once it has succeeded (app/jobs/queue.py).
 RESUME_FORMAT = "resume"

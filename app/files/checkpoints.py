@@ -30,7 +30,9 @@ from memdash.app.db.models import MODEL_FORMATS, Checkpoint
 from memdash.app.files.storage import StoredFile, TooLarge, store_stream
 from memdash.app.files.worker_extra import missing_worker_extra
 from memdash.app.settings import Settings
+from memdash.core.api import CheckpointInfo
 from memdash.core.edges import JSONObject
+from memdash.core.hub_ref import HubRef
 
 CHECK_TIMEOUT_S = 600
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".gguf")
@@ -247,6 +249,45 @@ def _drop_if_other_file(path: Path, kept: Checkpoint) -> None:
     """The same bytes under another file name (suffix) are not kept twice."""
     if Path(kept.storage_path) != path:
         path.unlink(missing_ok=True)
+
+
+def hub_checkpoint(session: Session, ref: HubRef) -> tuple[Checkpoint, bool]:
+    """The checkpoint that names a Hub model (made on first use): (it, whether it is new). Its
+    files are not stored here; the worker that scores it resolves them (worker/hub.py) and the
+    result records the commit and the files' sizes on it (`record_hub_resolution`)."""
+    key = ref.identity_sha256()
+    found = session.scalars(
+        select(Checkpoint).where(Checkpoint.format == "hub", Checkpoint.sha256 == key)
+    ).first()
+    if found is not None:
+        return found, False
+    checkpoint = Checkpoint(
+        kind="hub",
+        format="hub",
+        name=ref.spec,
+        sha256=key,
+        storage_path="",
+        size_bytes=0,
+        config={"hub_id": ref.repo_id, "revision": ref.revision},
+    )
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint, True
+
+
+def record_hub_resolution(checkpoint: Checkpoint, model: JSONObject) -> None:
+    """What a worker found resolving a Hub model (a score result's `model`): the commit, the
+    files and their sizes, and what loading it found (parameters, vocabulary, positions). A
+    branch or tag that moved on records the newest; each run keeps the commit it scored."""
+    found = CheckpointInfo.model_validate({**model, "format": "hub"})
+    if found.hub_id != checkpoint.config.get("hub_id"):
+        return
+    checkpoint.config = {
+        **found.model_dump(mode="json", exclude={"format"}, exclude_defaults=True),
+        "hub_id": checkpoint.config["hub_id"],
+        "revision": checkpoint.config["revision"],
+    }
+    checkpoint.size_bytes = sum(found.file_sizes.values())
 
 
 def scorable_checkpoints(session: Session) -> list[Checkpoint]:

@@ -12,8 +12,9 @@ from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
 from memdash.app.analysis.scatter import mark_scatter_rows
-from memdash.app.db.models import Evaluation, Job, MetricPoint, Run, SampleScore, utcnow
-from memdash.core.edges import TableRow
+from memdash.app.db.models import Checkpoint, Evaluation, Job, MetricPoint, Run, SampleScore, utcnow
+from memdash.app.files.checkpoints import record_hub_resolution
+from memdash.core.edges import JSONObject, TableRow
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
 from memdash.core.metrics.memorization import unintended_memorization_bits
 from memdash.core.results import GroupResult, RunResult, Samples
@@ -39,6 +40,9 @@ def _store_run(session: Session, job: Job, run_id: int, result: RunResult) -> No
     run.summary = result.summary.model_dump(mode="json", exclude_unset=True)
     run.n_params = result.n_params if result.n_params is not None else run.n_params
     run.status, run.finished_at = "succeeded", utcnow()
+    model = run.summary.get("model")
+    if isinstance(model, dict) and model.get("hub_id"):
+        _record_hub(session, run, model)
     session.execute(delete(MetricPoint).where(MetricPoint.run_id == run.id))
     session.add_all(
         MetricPoint(run_id=run.id, name=name, step=int(point.step), value=float(value))
@@ -50,6 +54,17 @@ def _store_run(session: Session, job: Job, run_id: int, result: RunResult) -> No
         # A sweep's runs carry V and S in their config; a lone train job's in its model shape.
         shape = {**(job.params or {}).get("model", {}), **run.config}
         _store_samples(session, run, shape["vocab_size"], shape["seq_len"], result.samples)
+
+
+def _record_hub(session: Session, run: Run, model: JSONObject) -> None:
+    """A Hub model's resolution (the commit, files, sizes, vocabulary) onto its checkpoint, and
+    the vocabulary onto the run, which could not know it before a worker loaded the model."""
+    checkpoint = session.get(Checkpoint, run.config.get("checkpoint_id") or 0)
+    if checkpoint is None or checkpoint.format != "hub":
+        return
+    record_hub_resolution(checkpoint, model)
+    if model.get("vocab_size"):
+        run.config = {**run.config, "vocab_size": model["vocab_size"]}
 
 
 def _store_samples(session: Session, run: Run, vocab: int, seq_len: int, samples: Samples) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from memdash.app.db.models import Checkpoint, Sweep
 from memdash.app.files.checkpoints import (
     CheckpointUploadRejected,
     checkpoint_json,
+    hub_checkpoint,
     scorable_checkpoints,
     store_checkpoint_upload,
 )
@@ -33,6 +35,7 @@ from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
 from memdash.core.api import Deleted, StoredCheckpoint
 from memdash.core.edges import JSONObject
+from memdash.core.hub_ref import HubRef
 
 router = APIRouter(tags=["checkpoints"])
 
@@ -77,6 +80,22 @@ def api_upload_checkpoint(
     ] = None,
 ) -> JSONResponse:
     checkpoint, created = _upload(session, writes, settings, file, name, tokenizer_from)
+    stored = StoredCheckpoint.model_validate(checkpoint_json(checkpoint))
+    return JSONResponse(stored.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.post(
+    "/api/checkpoints/hub",
+    status_code=201,
+    response_model=StoredCheckpoint,
+    responses={200: {"model": StoredCheckpoint, "description": "named before: that checkpoint"}},
+)
+def api_hub_checkpoint(body: HubRef, session: WriteSessionDep, _: AdminDep) -> JSONResponse:
+    """A model by Hugging Face id and revision (`{"repo_id": "EleutherAI/pythia-70m",
+    "revision": "step3000"}`): stored as its name; the worker that scores it resolves it through
+    its own Hub cache and the result records the commit, files and sizes here."""
+    checkpoint, created = hub_checkpoint(session, body)
+    session.commit()
     stored = StoredCheckpoint.model_validate(checkpoint_json(checkpoint))
     return JSONResponse(stored.model_dump(mode="json"), status_code=201 if created else 200)
 
@@ -136,10 +155,27 @@ def form_upload_checkpoint(
     return RedirectResponse("/checkpoints", status_code=303)
 
 
+@router.post("/checkpoints/hub", response_model=None, **FORM)
+def form_hub_checkpoint(
+    request: Request,
+    session: WriteSessionDep,
+    _: AdminDep,
+    hub: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    try:
+        ref = HubRef.parse(hub)
+    except ValidationError as error:
+        problem = error.errors()[0]["msg"].removeprefix("Value error, ")
+        return page_with(request, session, {"hub": problem}, {"hub": hub}, 422)
+    hub_checkpoint(session, ref)
+    session.commit()
+    return RedirectResponse("/checkpoints", status_code=303)
+
+
 def _delete(session: Session, checkpoint_id: DbId) -> None:  # a write session
     """Delete an uploaded checkpoint and its file; scores computed from it are kept."""
     checkpoint = session.get(Checkpoint, checkpoint_id)
-    if checkpoint is None or checkpoint.kind != "uploaded":
+    if checkpoint is None or checkpoint.kind not in ("uploaded", "hub"):
         raise HTTPException(404, f"no uploaded checkpoint {checkpoint_id}")
     try:
         delete_checkpoint(session, checkpoint)

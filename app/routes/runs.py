@@ -45,6 +45,10 @@ def download_model(checkpoint_id: DbId, session: SessionDep) -> FileResponse:
     checkpoint = session.get(Checkpoint, checkpoint_id)
     if checkpoint is None or checkpoint.format not in MODEL_FORMATS:
         raise HTTPException(404, f"no downloadable checkpoint {checkpoint_id}")
+    if checkpoint.format == "hub":
+        raise HTTPException(
+            404, f"checkpoint {checkpoint_id} is a name on the Hugging Face Hub ({checkpoint.name})"
+        )
     suffix = "".join(p for p in (".tar", ".gz", ".zip", ".gguf") if p in checkpoint.storage_path)
     name = f"memdash-checkpoint-{checkpoint_id}{suffix}"
     return FileResponse(checkpoint.storage_path, filename=name)

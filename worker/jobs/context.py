@@ -15,6 +15,15 @@ class JobCancelled(Exception):
     """Raised by a job that stopped because it was asked to."""
 
 
+@dataclass(frozen=True)
+class HubSettings:
+    """The worker's Hugging Face cache (None: huggingface_hub's default) and whether it may
+    download into it."""
+
+    cache_dir: Path | None = None
+    offline: bool = False
+
+
 @dataclass
 class JobContext:
     params: Any  # the kind's typed parameters (core/jobs.py), validated on claim
@@ -23,6 +32,7 @@ class JobContext:
     device: str
     connection: Connection
     inputs: dict[str, Path] = field(default_factory=dict)  # params["inputs"], downloaded
+    hub: HubSettings = field(default_factory=lambda: HubSettings())  # for Hub model inputs
     parent_pid: int = field(default_factory=os.getppid)
     stop_requested: bool = False
 

@@ -49,6 +49,19 @@ def unpack_and_load(archive: Path, scratch: Path, device: Any):
     return load_causal_lm(inspect_folder(folder), device=str(device))
 
 
+def load_model_input(ctx: JobContext, name: str, device: Any):
+    """The model a job's input names: an uploaded checkpoint (downloaded by the agent), or a
+    Hub model resolved through the worker's Hub cache (worker/hub.py)."""
+    spec = ctx.params.inputs[name]
+    if spec.hub is None:
+        return unpack_and_load(ctx.inputs[name], ctx.work_dir / name, device)
+    from memdash.worker.hub import load_snapshot, resolve
+
+    ctx.progress(0.0, f"resolving {spec.hub.spec} in the Hub cache")
+    snapshot = resolve(spec.hub, ctx.hub.cache_dir, ctx.hub.offline)
+    return load_snapshot(snapshot, device=str(device))
+
+
 def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tuple[str, str]]:
     """The side's documents as (text, group), in the file's order."""
     if which == "members" and params.members == "demo":
@@ -222,11 +235,16 @@ def run(ctx: JobContext) -> RunResult:
     params = ctx.params
     device = pick_device(ctx.device)
     ctx.progress(0.0, "loading the model")
-    target = unpack_and_load(ctx.inputs["model"], ctx.work_dir / "model", device)
+    target = load_model_input(ctx, "model", device)
+    longest = target.info.max_positions
+    if longest is not None and params.seq_len > longest:
+        raise ValueError(
+            f"the model takes at most {longest} tokens; choose a sample length of at most {longest}"
+        )
     checkpoint = None
     if params.reference == "checkpoint":
         ctx.progress(0.02, "loading the reference model")
-        checkpoint = unpack_and_load(ctx.inputs["reference_model"], ctx.work_dir / "ref", device)
+        checkpoint = load_model_input(ctx, "reference_model", device)
     if params.precision == "bf16":  # a choice the user made (ScoringParams.precision)
         import torch
 

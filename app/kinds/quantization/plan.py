@@ -82,6 +82,13 @@ def launch(session: Session, params: QuantizationParams, own: OwnData | None = N
     scoring = params.scoring()
     setup = study_setup(session, scoring)
     source = checkpoint_of(session, params.checkpoint_id, "checkpoint_id")
+    named = [source, *(session.get(Checkpoint, i) for i in params.extra_checkpoint_ids)]
+    hub = [c.name for c in named if c is not None and c.format == "hub"]
+    if hub:
+        raise ScoringRejected(
+            f"{hub[0]} is named by Hub id: a quantization study reads a stored model's files "
+            "(GGUF or a Hugging Face folder); upload the model's files, or score it instead"
+        )
     if params.types and not (
         source.format == "gguf" or (source.format == "hf" and architecture_of(source) == "gpt2")
     ):

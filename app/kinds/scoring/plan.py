@@ -37,6 +37,15 @@ def _corpus_input(session: Session, sha256: str, role: str) -> JSONObject:
     }
 
 
+def model_input(checkpoint: Checkpoint) -> JSONObject:
+    """How a job names a model: by content hash (the worker downloads the stored file), or by
+    Hub id and revision (the job resolves it through the worker's Hub cache)."""
+    if checkpoint.format == "hub":
+        hub = {"repo_id": checkpoint.config["hub_id"], "revision": checkpoint.config["revision"]}
+        return {"kind": "hub", "sha256": checkpoint.sha256, "hub": hub, "name": checkpoint.name}
+    return {"kind": "checkpoint", "sha256": checkpoint.sha256}
+
+
 def checkpoint_of(session: Session, checkpoint_id: int, role: str) -> Checkpoint:
     checkpoint = session.get(Checkpoint, checkpoint_id)
     if checkpoint is None or checkpoint.format not in MODEL_FORMATS:
@@ -74,7 +83,7 @@ def scoring_setup(session: Session, params: ScoringParams) -> ScoringSetup:
             )
     if (ref_id := params.reference_checkpoint_id) is not None:
         ref = checkpoint_of(session, ref_id, "reference")
-        inputs["reference_model"] = {"kind": "checkpoint", "sha256": ref.sha256}
+        inputs["reference_model"] = model_input(ref)
         reference_kind = "checkpoint"
     return ScoringSetup(inputs, reference_kind)
 
@@ -143,7 +152,7 @@ def score_job(
             max_samples=params.max_samples,
             members=config.members,
             reference=setup.reference_kind,
-            inputs={**inputs, "model": {"kind": "checkpoint", "sha256": checkpoint.sha256}},
+            inputs={**inputs, "model": model_input(checkpoint)},
             canaries=params.canaries,
             precision=params.precision,
         ),

@@ -1,0 +1,63 @@
+"""A model by Hub id and revision, end to end: `memdash score hf:org/name@revision` names it on
+a live server, a real worker (offline, its own Hub cache) resolves and scores it, and the
+checkpoint records the commit it resolved to; a revision the cache lacks fails the job with a
+message the CLI prints."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import checkpoint_factory as factory
+from tests.hub_cache import add_revision, tiny_gpt2_folder
+from tests.live import LiveServer, LiveWorker
+from tests.pg_cluster import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+REPO = "memdash-tests/tiny-gpt2"
+
+
+def test_a_hub_revision_is_scored_by_an_offline_worker(tmp_path: Path, database_url, engine):
+    cache = tmp_path / "hub"
+    commits = {
+        step: add_revision(
+            cache, REPO, f"step{step}", tiny_gpt2_folder(tmp_path / f"s{step}", step)
+        )
+        for step in (1, 2)
+    }
+    data = factory.corpus()
+    members, heldout = tmp_path / "members.txt", tmp_path / "heldout.txt"
+    members.write_text("\n".join(data.planted + data.unseen_members) + "\n")
+    heldout.write_text("\n".join(data.heldout) + "\n")
+    server = LiveServer(tmp_path / "data", database_url, free_port()).start()
+    offline = {"MEMDASH_HUB_CACHE": str(cache), "MEMDASH_HUB_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+    worker = LiveWorker(server.url, "w1", tmp_path, env=offline)
+    try:
+        cli = [sys.executable, "-m", "memdash.app.cli.main", "score", "--server", server.url]
+        options = ["--members", str(members), "--nonmembers", str(heldout), "--reference", "zlib"]
+        options += ["--seq-len", str(factory.SEQ_LEN), "--max-samples", "40", "--wait"]
+        out = subprocess.run(
+            [*cli, f"hf:{REPO}@step2", *options], capture_output=True, text=True, timeout=300
+        )
+        assert out.returncode == 0, out.stdout + out.stderr + worker.output()
+        assert f"hf:{REPO}@step2: resolved by the worker" in out.stdout
+        assert "status: succeeded" in out.stdout
+        sweep_id = int(out.stdout.split("scoring ")[1].split(":")[0])
+        run = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()["runs"][0]
+        assert run["model"]["commit"] == commits[2] and run["mem_u_bits"] is not None
+        checkpoint = httpx.get(f"{server.url}/api/checkpoints").json()[0]
+        assert checkpoint["format"] == "hub" and checkpoint["commit"] == commits[2]
+        assert checkpoint["n_params"] == run["model"]["n_params"] > 0
+        missing = subprocess.run(
+            [*cli, f"hf:{REPO}@step9", *options], capture_output=True, text=True, timeout=300
+        )
+        assert missing.returncode == 1
+        assert "is not in the worker's Hub cache" in missing.stderr, missing.stdout + missing.stderr
+        assert "the worker is offline" in missing.stderr
+    finally:
+        worker.stop()
+        server.stop()
