@@ -18,8 +18,8 @@ from memdash.worker.jobs.context import HubSettings, JobContext
 def run_scoring(
     work: Path,
     model_archive: Path | HubRef,
-    members: list[str] | list[tuple[str, str]],
-    nonmembers: list[str] | list[tuple[str, str]],
+    members: list[str] | list[tuple[str, str]] | Path,
+    nonmembers: list[str] | list[tuple[str, str]] | Path,
     *,
     reference: str,
     seq_len: int,
@@ -27,16 +27,20 @@ def run_scoring(
     hub: HubSettings | None = None,
 ) -> dict[str, Any]:
     """`model_archive`: an uploaded model's archive, or a Hub model resolved through the cache
-    `hub` names (worker/hub.py), as a worker would."""
+    `hub` names (worker/hub.py), as a worker would. Members and non-members: lists of documents
+    (written as .txt, or .jsonl with groups), or files already written (token ids, say)."""
     work.mkdir(parents=True)
     files: dict[str, Path] = {}
     if isinstance(model_archive, Path):
         files["model"] = model_archive
-    suffix = (
-        ".jsonl" if any(isinstance(line, tuple) for line in [*members, *nonmembers]) else ".txt"
-    )
+    listed = [d for side in (members, nonmembers) if not isinstance(side, Path) for d in side]
+    suffix = ".jsonl" if any(isinstance(line, tuple) for line in listed) else ".txt"
+    formats = {}
     for side, lines in (("members", members), ("nonmembers", nonmembers)):
-        files[side] = work / f"{side}{suffix}"
+        if isinstance(lines, Path):
+            files[side], formats[side] = lines, lines.suffix
+            continue
+        files[side], formats[side] = work / f"{side}{suffix}", suffix
         if suffix == ".jsonl":  # (text, group) documents
             rows = [line if isinstance(line, tuple) else (line, "") for line in lines]
             text = "\n".join(json.dumps({"text": t, "group": g}) for t, g in rows)
@@ -44,7 +48,7 @@ def run_scoring(
             text = "\n".join(lines)
         files[side].write_text(text + "\n")
     digest = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in files.items()}
-    corpus = lambda side: {"kind": "corpus", "sha256": digest[side], "format": suffix}  # noqa: E731
+    corpus = lambda side: {"kind": "corpus", "sha256": digest[side], "format": formats[side]}  # noqa: E731
     params = job_params(
         "score",
         {

@@ -42,3 +42,73 @@ def test_utf8_bom_is_accepted() -> None:
 def test_bad_files_say_where_and_why(data: bytes, name: str, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         parse_corpus(data, name)
+
+
+def _parquet(columns: dict) -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.table(columns), sink)
+    return sink.getvalue()
+
+
+def _npy(array) -> bytes:
+    import io
+
+    import numpy as np
+
+    sink = io.BytesIO()
+    np.save(sink, array, allow_pickle=False)
+    return sink.getvalue()
+
+
+def test_token_ids_in_npy_parquet_and_jsonl_are_read_as_ids() -> None:
+    import numpy as np
+
+    rows = [[5, 6, 7, 8], [9, 10, 11, 12]]
+    npy = parse_corpus(_npy(np.array(rows, dtype=np.uint16)), "pile.npy")
+    assert npy.of_tokens and npy.token_documents == [((5, 6, 7, 8), ""), ((9, 10, 11, 12), "")]
+    assert npy.documents == [] and npy.n_documents == 2 and npy.n_tokens == 8
+    assert npy.max_token_id == 12
+    table = _parquet({"input_ids": [[1, 2, 3], [4, 5]], "group": ["a", "b"]})
+    parquet = parse_corpus(table, "memorization.parquet")
+    assert parquet.token_documents == [((1, 2, 3), "a"), ((4, 5), "b")]
+    assert parquet.groups == {"a": 1, "b": 1}
+    jsonl = parse_corpus(b'{"tokens": [3, 4]}\n{"tokens": [5], "group": "x"}\n', "t.jsonl")
+    assert jsonl.token_documents == [((3, 4), ""), ((5,), "x")]
+    with pytest.raises(CorpusError, match="holds token ids, which only a scoring reads"):
+        jsonl.texts()
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "message"),
+    [
+        (lambda: _npy(__import__("numpy").array([[1.5, 2.0]])), "f.npy", "array of integers"),
+        (lambda: _npy(__import__("numpy").array([[1, 2], [3, -4]])), "n.npy", "row 2: -4"),
+        (lambda: b"\x93NUMPY not really", "x.npy", "not a .npy array"),
+        (lambda: _parquet({"text": ["a"]}), "t.parquet", "column of token ids named"),
+        (lambda: _parquet({"tokens": [[1], [2, None]]}), "m.parquet", "row 2: missing token ids"),
+        (lambda: _parquet({"tokens": [["a"]]}), "s.parquet", "must hold lists of integers"),
+        (lambda: b"PAR1 broken", "b.parquet", "not a parquet file"),
+        (lambda: b'{"tokens": [1]}\n{"text": "a"}\n', "mix.jsonl", "line 2: expected"),
+        (lambda: b'{"tokens": [1, -2]}\n', "neg.jsonl", "line 1: -2 is not a token id"),
+        (lambda: b'{"tokens": "1 2"}\n', "str.jsonl", "line 1: token ids must be a list"),
+    ],
+)
+def test_bad_token_files_say_where_and_why(make, name: str, message: str) -> None:
+    with pytest.raises(CorpusError, match=message):
+        parse_corpus(make(), name)
+
+
+def test_a_pickled_npy_is_refused() -> None:
+    import io
+
+    import numpy as np
+
+    sink = io.BytesIO()
+    np.save(sink, np.array([[1, 2], "code"], dtype=object), allow_pickle=True)
+    with pytest.raises(CorpusError, match="is object"):  # refused from its header, never read
+        parse_corpus(sink.getvalue(), "p.npy")

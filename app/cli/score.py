@@ -95,10 +95,15 @@ def score(
         ),
     ],
     members: Annotated[
-        Path | None, typer.Option(help="Members: .txt or .jsonl (default: the demo corpus).")
+        Path | None,
+        typer.Option(
+            help="Members: .txt or .jsonl, or token ids of the model's tokenizer (.npy, "
+            '.parquet, .jsonl with "tokens"); default: the demo corpus.'
+        ),
     ] = None,
     nonmembers: Annotated[
-        Path | None, typer.Option(help="Non-members for membership inference (.txt/.jsonl).")
+        Path | None,
+        typer.Option(help="Non-members for membership inference (text or token ids, as members)."),
     ] = None,
     reference: Annotated[
         str,

@@ -66,9 +66,14 @@ def store_corpus(
         params={
             "filename": Path(filename).name[:200],
             "format": parsed.format,
-            "n_documents": len(parsed.documents),
+            "n_documents": parsed.n_documents,
             "n_chars": parsed.n_chars,
             "n_bytes": parsed.n_bytes,
+            **(
+                {"tokens": True, "n_tokens": parsed.n_tokens, "max_token_id": parsed.max_token_id}
+                if parsed.of_tokens
+                else {}
+            ),
             "size_bytes": stored.size_bytes,
             "groups": dict(sorted(parsed.groups.items(), key=lambda kv: -kv[1])[:20]),
         },
@@ -113,6 +118,11 @@ def corpus_json(dataset: Dataset) -> JSONObject:
 
 def check_corpus_fits(dataset: Dataset, n_samples_needed: int, seq_len: int) -> None:
     """Refuse a sweep the corpus cannot feed, whatever the tokenizer (a necessary condition)."""
+    if dataset.params.get("tokens"):
+        raise CorpusRejected(
+            f"corpus {dataset.name!r} holds token ids: a text sweep trains its own tokenizer on "
+            "text (token-id corpora are for scoring a model whose tokenizer made them)"
+        )
     most_tokens = dataset.params.get("n_bytes", 0) + dataset.params.get("n_documents", 0)
     most_samples = most_tokens // seq_len
     if most_samples < n_samples_needed:

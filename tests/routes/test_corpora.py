@@ -131,3 +131,24 @@ def test_delete_a_corpus(client: TestClient, settings: Settings, session_factory
     assert client.delete(f"/api/corpora/{corpus['id']}").status_code == 200
     assert _files(settings) == [] and _n_datasets(session_factory) == 0
     assert client.delete(f"/api/corpora/{corpus['id']}").status_code == 404
+
+
+def test_a_corpus_of_token_ids_is_stored_for_scoring_not_for_a_text_sweep(
+    client: TestClient,
+) -> None:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"tokens": [list(range(64)), list(range(5, 69))]}), sink)
+    stored = client.post("/api/corpora", files={"file": ("pile.parquet", sink.getvalue())})
+    assert stored.status_code == 201, stored.text
+    corpus = stored.json()
+    assert corpus["tokens"] is True and corpus["n_documents"] == 2
+    assert corpus["n_tokens"] == 128 and corpus["max_token_id"] == 68
+    refused = client.post(
+        "/api/sweeps/text", json={"preset": "quick", "params": {"corpus": corpus["sha256"]}}
+    )
+    assert refused.status_code == 422 and "holds token ids" in refused.json()["detail"]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from memdash.core.formats.corpus import Tokens
 from memdash.core.stratified import stratified_sample
 from memdash.worker.data.sample import SampleCounts
 
@@ -70,25 +71,30 @@ def _window_ends(tokenizer: Any, ids: list[int], window: int) -> list[int]:
 
 def cut_documents(
     tokenizer: Any,
-    documents: Sequence[str],
+    documents: Sequence[str | Tokens],
     window: int,
     max_samples: int,
     groups: Sequence[str] | None = None,
     seed: int = 0,
 ) -> CutSamples:
     """Every document cut into samples; at most `max_samples` of them kept, a seeded random
-    sample stratified by `groups` (one group when None) when there are more."""
+    sample stratified by `groups` (one group when None) when there are more. A document of
+    token ids is cut as it is, in windows of exactly `window` ids (its ids are the unit)."""
     groups = groups if groups is not None else [""] * len(documents)
     cut = CutSamples()
     tokens, document_index = [], []
     for index, text in enumerate(documents):
         cut.n_documents += 1
         cut.counts.documents[groups[index]] += 1
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        if isinstance(text, tuple):  # token ids, never re-tokenized
+            ids = list(text)
+            ends = [*range(window, len(ids), window), len(ids)]
+        else:
+            ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+            ends = _window_ends(tokenizer, ids, window)
         if len(ids) < MIN_TOKENS:
             cut.n_dropped_docs += 1
             continue
-        ends = _window_ends(tokenizer, ids, window)
         cut.n_windowed_docs += len(ends) > 1
         start = 0
         for end in ends:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from memdash.core.formats.corpus import Tokens
+
 
 def unique_row_indices(tokens: NDArray[np.integer]) -> NDArray[np.int64]:
     """Indices of the first occurrence of each distinct row of a (N, S) array, in order."""
@@ -21,9 +23,10 @@ def unique_row_indices(tokens: NDArray[np.integer]) -> NDArray[np.int64]:
     return np.sort(first).astype(np.int64)
 
 
-def normalized(text: str) -> str:
-    """A document's text for exact-duplicate checks: runs of whitespace as one space, trimmed."""
-    return " ".join(text.split())
+def normalized(text: str | Tokens) -> str | Tokens:
+    """A document for exact-duplicate checks: text with runs of whitespace as one space,
+    trimmed; token ids as they are."""
+    return " ".join(text.split()) if isinstance(text, str) else text
 
 
 @dataclass
@@ -32,8 +35,8 @@ class DistinctDocuments:
     within each side the first occurrence stays; a non-member equal to a member is dropped, so
     the text is scored once, as the member it is."""
 
-    members: list[tuple[str, str]]  # (text, group)
-    nonmembers: list[tuple[str, str]]
+    members: list[tuple[str | Tokens, str]]  # (text or token ids, group)
+    nonmembers: list[tuple[str | Tokens, str]]
     member_lines: list[int]  # each kept member's index in the members given (the file's order)
     n_duplicate_members: int = 0  # repeated within the members file
     n_duplicate_nonmembers: int = 0  # repeated within the non-members file
@@ -48,10 +51,10 @@ class DistinctDocuments:
 
 
 def distinct_documents(
-    members: Sequence[tuple[str, str]], nonmembers: Sequence[tuple[str, str]]
+    members: Sequence[tuple[str | Tokens, str]], nonmembers: Sequence[tuple[str | Tokens, str]]
 ) -> DistinctDocuments:
-    def first_occurrences(side: Sequence[tuple[str, str]]) -> list[int]:
-        seen: set[str] = set()
+    def first_occurrences(side: Sequence[tuple[str | Tokens, str]]) -> list[int]:
+        seen: set[str | Tokens] = set()
         kept = []
         for index, (text, _) in enumerate(side):
             key = normalized(text)

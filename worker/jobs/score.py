@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from memdash.core.edges import Measures
+from memdash.core.formats.corpus import Tokens
 from memdash.core.jobs import ScoreJob
 from memdash.core.results import HeldoutReferenceInfo, RunResult
 from memdash.worker.jobs.context import JobCancelled, JobContext
@@ -62,8 +63,10 @@ def load_model_input(ctx: JobContext, name: str, device: Any):
     return load_snapshot(snapshot, device=str(device))
 
 
-def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tuple[str, str]]:
-    """The side's documents as (text, group), in the file's order."""
+def documents(
+    params: ScoreJob, inputs: dict[str, Path], which: str
+) -> list[tuple[str | Tokens, str]]:
+    """The side's documents as (text or token ids, group), in the file's order."""
     if which == "members" and params.members == "demo":
         from memdash.worker.data.demo_corpus import demo_corpus
 
@@ -72,7 +75,27 @@ def documents(params: ScoreJob, inputs: dict[str, Path], which: str) -> list[tup
 
     spec = params.inputs[which]
     parsed = parse_corpus(inputs[which].read_bytes(), f"{spec.name}{spec.format}")
+    if parsed.token_documents is not None:
+        return list(parsed.token_documents)
     return list(parsed.documents)
+
+
+def check_token_ids(side: list[tuple[str | Tokens, str]], vocab_size: int, role: str) -> None:
+    """Token ids must be ids of the scored model: the first one past its vocabulary is named by
+    its row (the file's, counting from 1)."""
+    for row, (document, _) in enumerate(side, start=1):
+        if isinstance(document, tuple) and document and max(document) >= vocab_size:
+            raise ValueError(
+                f"{role}: row {row} holds token id {max(document)}, past the model's vocabulary "
+                f"of {vocab_size:,} tokens (ids 0 to {vocab_size - 1:,}): were these ids made by "
+                "another tokenizer?"
+            )
+
+
+def same_kind(members: list[tuple[str | Tokens, str]], nonmembers: list) -> None:
+    kinds = {isinstance(d, tuple) for d, _ in [*members[:1], *nonmembers[:1]]}
+    if len(kinds) > 1:
+        raise ValueError("members and non-members must both be text or both be token ids")
 
 
 def checkpoint_reference_bits(texts: list[str], reference: Any) -> np.ndarray:
@@ -126,7 +149,7 @@ class References:
 
 
 def model_reference(
-    params: ScoreJob, target: Any, documents: list[str], device: Any, ctx: JobContext
+    params: ScoreJob, target: Any, documents: list[str | Tokens], device: Any, ctx: JobContext
 ):
     """The held-out reference trained on `documents` with the target's tokenizer."""
     from memdash.worker.data.cut import cut_documents
@@ -213,7 +236,7 @@ def _pad(tokens: list[list[int]]) -> np.ndarray:
 
 
 def cut_side(
-    tokenizer: Any, side: list[tuple[str, str]], seq_len: int, limit: int, seed: int
+    tokenizer: Any, side: list[tuple[str | Tokens, str]], seq_len: int, limit: int, seed: int
 ) -> Any:
     """The side's samples: every document cut, a seeded random sample stratified by group kept
     when there are more than `limit` (core/stratified.py)."""
@@ -252,10 +275,15 @@ def run(ctx: JobContext) -> RunResult:
         if checkpoint is not None:
             checkpoint.model.to(torch.bfloat16)
     seq_len, limit = params.seq_len, params.max_samples
-    distinct = distinct_documents(
-        documents(params, ctx.inputs, "members"),
-        documents(params, ctx.inputs, "nonmembers") if "nonmembers" in params.inputs else [],
+    member_docs = documents(params, ctx.inputs, "members")
+    nonmember_input = (
+        documents(params, ctx.inputs, "nonmembers") if "nonmembers" in params.inputs else []
     )
+    same_kind(member_docs, nonmember_input)
+    vocab_size = target.model.config.vocab_size
+    check_token_ids(member_docs, vocab_size, "members")
+    check_token_ids(nonmember_input, vocab_size, "non-members")
+    distinct = distinct_documents(member_docs, nonmember_input)
     members = cut_side(target.tokenizer, distinct.members, seq_len, limit, seed=0)
     if len(members.tokens) == 0:
         raise ValueError(

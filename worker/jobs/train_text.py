@@ -37,7 +37,7 @@ def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
 
     spec = params.inputs["corpus"]
     parsed = parse_corpus(inputs["corpus"].read_bytes(), f"{spec.name}{spec.format}")
-    return [Document(text, group) for text, group in parsed.documents]
+    return [Document(text, group) for text, group in parsed.texts("the corpus")]
 
 
 def build_dataset(params: TrainTextJob, inputs: dict[str, Path] | None = None):
