@@ -40,18 +40,21 @@ def test_a_hub_revision_is_scored_by_an_offline_worker(tmp_path: Path, database_
         cli = [sys.executable, "-m", "memdash.app.cli.main", "score", "--server", server.url]
         options = ["--members", str(members), "--nonmembers", str(heldout), "--reference", "zlib"]
         options += ["--seq-len", str(factory.SEQ_LEN), "--max-samples", "40", "--wait"]
-        out = subprocess.run(
-            [*cli, f"hf:{REPO}@step2", *options], capture_output=True, text=True, timeout=300
-        )
+        series = [f"hf:{REPO}@step1", f"hf:{REPO}@step2"]  # two revisions, in training order
+        out = subprocess.run([*cli, *series, *options], capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stdout + out.stderr + worker.output()
         assert f"hf:{REPO}@step2: resolved by the worker" in out.stdout
         assert "status: succeeded" in out.stdout
         sweep_id = int(out.stdout.split("scoring ")[1].split(":")[0])
-        run = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()["runs"][0]
-        assert run["model"]["commit"] == commits[2] and run["mem_u_bits"] is not None
-        checkpoint = httpx.get(f"{server.url}/api/checkpoints").json()[0]
+        state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
+        runs = state["runs"]
+        assert [r["model"]["commit"] for r in runs] == [commits[1], commits[2]]
+        assert all(r["mem_u_bits"] is not None for r in runs)
+        assert state["summary"]["prediction"]["rows"][0]["predictor"] == f"hf:{REPO}@step1"
+        listed = {c["name"]: c for c in httpx.get(f"{server.url}/api/checkpoints").json()}
+        checkpoint = listed[f"hf:{REPO}@step2"]
         assert checkpoint["format"] == "hub" and checkpoint["commit"] == commits[2]
-        assert checkpoint["n_params"] == run["model"]["n_params"] > 0
+        assert checkpoint["n_params"] == runs[1]["model"]["n_params"] > 0
         missing = subprocess.run(
             [*cli, f"hf:{REPO}@step9", *options], capture_output=True, text=True, timeout=300
         )

@@ -61,12 +61,17 @@ def _hub_checkpoint(spec: str, server: str) -> StoredCheckpoint:
     return named
 
 
-def _model_checkpoint(paths: list[Path], server: str, tokenizer_from: int | None):
-    if len(paths) == 1 and is_hub_spec(str(paths[0])):
-        return _hub_checkpoint(str(paths[0]), server)
-    if any(is_hub_spec(str(p)) for p in paths):
-        fail("a Hub model (hf:org/name@revision) is named alone, not with files")
-    return _upload_checkpoint(paths, server, tokenizer_from)
+def _model_checkpoints(
+    paths: list[Path], server: str, tokenizer_from: int | None
+) -> list[StoredCheckpoint]:
+    """One uploaded model (its files), or Hub models: one, or a series in training order
+    (revisions of one model, e.g. Pythia's step1000 step2000 …), scored together."""
+    hub = [is_hub_spec(str(p)) for p in paths]
+    if all(hub):
+        return [_hub_checkpoint(str(p), server) for p in paths]
+    if any(hub):
+        fail("Hub models (hf:org/name@revision) are named alone, not with files")
+    return [_upload_checkpoint(paths, server, tokenizer_from)]
 
 
 def _read_canaries(path: Path | None) -> JSONObject | None:
@@ -91,7 +96,8 @@ def score(
         typer.Argument(
             help="A .zip/.tar.gz of a HF model folder, a .gguf, the folder's files, or a model on "
             "the Hugging Face Hub by id and revision: hf:EleutherAI/pythia-70m-deduped@step3000 "
-            "(resolved by the worker through its Hub cache)."
+            "(resolved by the worker through its Hub cache); several Hub revisions in training "
+            "order are scored together, and each earlier one's memorized set predicts the last's."
         ),
     ],
     members: Annotated[
@@ -143,12 +149,16 @@ def score(
 ) -> None:
     """Score a checkpoint: per-sample memorization, extraction and membership inference."""
     canary_spec = _read_canaries(canaries)
-    checkpoint = _model_checkpoint(model, server, tokenizer_from)
+    checkpoints = _model_checkpoints(model, server, tokenizer_from)
+    if len(checkpoints) == 1:
+        named = checkpoints[0].name
+    else:
+        named = f"{checkpoints[0].name} … {checkpoints[-1].name} ({len(checkpoints)} checkpoints)"
     if is_hub_spec(reference):
         reference = f"checkpoint:{_hub_checkpoint(reference, server).id}"
     body = {
-        "name": f"scoring of {checkpoint.name}",
-        "checkpoint_ids": [checkpoint.id],
+        "name": f"scoring of {named}"[:200],
+        "checkpoint_ids": [c.id for c in checkpoints],
         "members": upload_corpus(members, server).sha256 if members else "demo",
         "nonmembers": upload_corpus(nonmembers, server).sha256 if nonmembers else None,
         "reference": reference,
