@@ -17,7 +17,6 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from memdash.app.db.models import Sweep
-from memdash.callback import MemdashCallback
 from memdash.client import Client, Training
 from tests import checkpoint_factory as factory
 from tests.live import LiveServer, LiveWorker
@@ -91,6 +90,8 @@ def test_every_checkpoint_is_scored_tagged_and_shown(tmp_path: Path, database_ur
     workers = [LiveWorker(server.url, f"w{i}", tmp_path) for i in (1, 2)]
     try:
         base, tok = factory.tiny_gpt2()
+        from memdash.callback import MemdashCallback  # transformers: loaded here
+
         callback = MemdashCallback(
             server.url,
             run_name="tickets",
@@ -167,6 +168,8 @@ def test_a_server_down_while_training_scores_every_checkpoint_once_it_is_back(
     members, heldout = _members(tmp_path)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    from memdash.callback import MemdashCallback  # transformers: loaded here
+
     callback = MemdashCallback(
         url,
         run_name="offline",

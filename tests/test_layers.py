@@ -111,8 +111,9 @@ COMPUTED_IMPORTS = {"memdash.worker.jobs": _job_runners}
 COMPUTED = "<computed>"
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module this file names in an import (anywhere in it)."""
+@cache
+def imports_of(path: Path) -> frozenset[str]:
+    """Every module this file names in an import (anywhere in it); each file parsed once."""
     module = module_name(path) if path.is_relative_to(ROOT) else path.stem
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
@@ -139,7 +140,7 @@ def imports_of(path: Path) -> set[str]:
                 found.update(COMPUTED_IMPORTS[module]())
             else:
                 found.add(COMPUTED)
-    return {name for name in found if name}
+    return frozenset(name for name in found if name)
 
 
 def _project_module(name: str) -> str | None:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
-from tokenizers import Tokenizer
-from transformers import GPT2Config, GPT2LMHeadModel
 
 from memdash.worker.model import GPT
+
+if TYPE_CHECKING:  # transformers loads in seconds: imported where a model is exported
+    from tokenizers import Tokenizer
+    from transformers import GPT2LMHeadModel
 
 
 def to_hf_gpt2(model: GPT) -> GPT2LMHeadModel:
     """The same network as a GPT2LMHeadModel (HF stores Linear weights transposed, as Conv1D).
     An LM2 is refused: GPT-2 has no memory module, and dropping it would export another model."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
     config = model.config
     if config.memory_slots:
         raise ValueError("an LM2 (memory slots > 0) is not a GPT-2: it cannot be exported as one")

@@ -3,15 +3,15 @@ split a character, with a real byte-level BPE behind transformers' tokenizer int
 
 from __future__ import annotations
 
-from transformers import PreTrainedTokenizerFast
-
 from memdash.worker.data.cut import cut_documents
 from memdash.worker.data.tokenizer import train_byte_bpe
 
 CHINESE = "人人生而自由，在尊严和权利上一律平等。他们赋有理性和良心，并应以兄弟关系的精神相待。"
 
 
-def _tokenizer() -> PreTrainedTokenizerFast:
+def _tokenizer():
+    from transformers import PreTrainedTokenizerFast
+
     texts = [CHINESE * 3, "All human beings are born free and equal.", "Все люди равны."] * 5
     return PreTrainedTokenizerFast(tokenizer_object=train_byte_bpe(texts, 300))
 

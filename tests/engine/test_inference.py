@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
 
 from memdash.worker.inference import HFScorer, MemdashScorer, greedy_continuations, token_nll_bits
 from memdash.worker.model import GPT, GPTConfig
@@ -46,6 +45,8 @@ def test_greedy_with_kv_cache_equals_without() -> None:
 
 def test_a_transformers_gpt_neox_fits_the_same_interface() -> None:
     torch.manual_seed(0)
+    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
+
     config = GPTNeoXConfig(
         vocab_size=64,
         hidden_size=32,

@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import f1_score, precision_recall_curve, roc_auc_score
-from sklearn.metrics import roc_curve as sk_roc_curve
 
 from memdash.core.metrics.membership import (
     best_threshold_f1,
@@ -28,6 +26,14 @@ from memdash.core.metrics.scaling_law import (
 )
 
 
+def _sklearn():
+    """scikit-learn's metrics, the reference implementation (imported by the tests that use it:
+    it takes a second to load)."""
+    import sklearn.metrics
+
+    return sklearn.metrics
+
+
 def _scores(seed: int, shift: float, n: int = 500) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return rng.normal(shift, 1, n), rng.normal(0, 1, n)
@@ -38,14 +44,14 @@ def test_metrics_agree_with_scikit_learn(seed: int) -> None:
     member, nonmember = _scores(seed, shift=0.7)
     scores = np.r_[member, nonmember]
     labels = np.r_[np.ones(member.size), np.zeros(nonmember.size)]
-    assert roc_auc(member, nonmember) == pytest.approx(roc_auc_score(labels, scores))
-    fpr, tpr, _ = sk_roc_curve(labels, scores, drop_intermediate=False)
+    assert roc_auc(member, nonmember) == pytest.approx(_sklearn().roc_auc_score(labels, scores))
+    fpr, tpr, _ = _sklearn().roc_curve(labels, scores, drop_intermediate=False)
     assert tpr_at_fpr(member, nonmember, 0.01) == pytest.approx(tpr[fpr <= 0.01].max())
     ours_fpr, ours_tpr, _ = roc_curve(member, nonmember)
     assert np.allclose(ours_fpr, fpr) and np.allclose(ours_tpr, tpr)
     predicted = scores > np.median(scores)
-    assert f1_at_median(member, nonmember) == pytest.approx(f1_score(labels, predicted))
-    precision, recall, _ = precision_recall_curve(labels, scores)
+    assert f1_at_median(member, nonmember) == pytest.approx(_sklearn().f1_score(labels, predicted))
+    precision, recall, _ = _sklearn().precision_recall_curve(labels, scores)
     with np.errstate(invalid="ignore", divide="ignore"):
         best = np.nanmax(2 * precision * recall / (precision + recall))
     assert best_threshold_f1(member, nonmember) == pytest.approx(best)
