@@ -106,3 +106,28 @@ def test_stacked_forward_equals_each_model() -> None:
         stacked = stacked_logits(stack_state(models), config, idx)
         for m, model in enumerate(models):
             assert (stacked[m] - model(idx[m])[0]).abs().max() < 1e-5
+
+
+def test_the_engine_config_is_the_shape_plus_the_engines_own_options() -> None:
+    """core.params.Shape defines a model's shape once; GPTConfig mirrors its fields (same
+    names, same defaults) and adds the vocabulary, the length and the engine's options."""
+    import dataclasses
+
+    from memdash.core.params import Shape
+
+    engine = {f.name: f.default for f in dataclasses.fields(GPTConfig)}
+    shape_defaults = {
+        name: field.default for name, field in Shape.model_fields.items() if not field.is_required()
+    }
+    assert set(Shape.model_fields) <= set(engine)
+    assert {name: engine[name] for name in shape_defaults} == shape_defaults
+    assert set(engine) - set(Shape.model_fields) == {
+        "vocab_size",
+        "seq_len",
+        "n_head",
+        "attention_window",
+    }
+    lm2 = Shape(n_layer=2, d_model=32, memory_slots=8, memory_blocks=1, memory_heads=2)
+    config = GPTConfig.of(lm2, vocab_size=64, seq_len=16)
+    assert all(getattr(config, name) == getattr(lm2, name) for name in Shape.model_fields)
+    assert (config.vocab_size, config.seq_len, config.attention_window) == (64, 16, 0)
