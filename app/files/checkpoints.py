@@ -264,7 +264,7 @@ def hub_checkpoint(session: Session, ref: HubRef) -> tuple[Checkpoint, bool]:
     checkpoint = Checkpoint(
         kind="hub",
         format="hub",
-        name=ref.spec,
+        name=ref.spec[:200],  # the column's length; the id and revision are kept whole below
         sha256=key,
         storage_path="",
         size_bytes=0,

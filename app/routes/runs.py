@@ -4,6 +4,7 @@ score like an upload)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
@@ -49,6 +50,8 @@ def download_model(checkpoint_id: DbId, session: SessionDep) -> FileResponse:
         raise HTTPException(
             404, f"checkpoint {checkpoint_id} is a name on the Hugging Face Hub ({checkpoint.name})"
         )
+    if not Path(checkpoint.storage_path).is_file():
+        raise HTTPException(404, f"checkpoint {checkpoint_id}'s file is gone from this server")
     suffix = "".join(p for p in (".tar", ".gz", ".zip", ".gguf") if p in checkpoint.storage_path)
     name = f"memdash-checkpoint-{checkpoint_id}{suffix}"
     return FileResponse(checkpoint.storage_path, filename=name)

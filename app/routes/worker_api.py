@@ -276,6 +276,9 @@ def download_checkpoint(checkpoint_id: DbId, request: Request, _: WorkerAuth) ->
         checkpoint = session.get(Checkpoint, checkpoint_id)
         if checkpoint is None:
             raise HTTPException(404, "no such checkpoint")
+        if not checkpoint.storage_path or not Path(checkpoint.storage_path).is_file():
+            # A Hub model (a name, resolved by the worker) or a file gone from the disk.
+            raise HTTPException(404, f"checkpoint {checkpoint_id} has no file on this server")
         return FileResponse(checkpoint.storage_path, media_type="application/octet-stream")
 
 
