@@ -108,12 +108,17 @@ def parse_corpus(data: bytes, filename: str) -> ParsedCorpus:
         raise CorpusError(f"line {line}: not UTF-8 text (byte {error.start})") from None
     if "\x00" in text:
         raise CorpusError("the file holds NUL bytes: a binary file, not text")
-    if suffix == ".jsonl" and _first_row_has_tokens(text):
-        rows = _jsonl_tokens(text)
-        if not rows:
-            raise CorpusError(f"{filename!r} holds no token ids")
-        return ParsedCorpus(suffix, [], rows)
-    documents = _jsonl(text) if suffix == ".jsonl" else _txt(text)
+    if suffix == ".jsonl":
+        lines = _json_lines(text)
+        first = lines[0][1] if lines else {}
+        if isinstance(first, dict) and "tokens" in first and "text" not in first:
+            token_rows = _jsonl_tokens(lines)
+            if not token_rows:
+                raise CorpusError(f"{filename!r} holds no token ids")
+            return ParsedCorpus(suffix, [], token_rows)
+        documents = _jsonl(lines)
+    else:
+        documents = _txt(text)
     if not documents:
         raise CorpusError(f"{filename!r} holds no text")
     return ParsedCorpus(suffix, documents)
@@ -123,24 +128,41 @@ def _txt(text: str) -> list[tuple[str, str]]:
     return [(line.strip(), "") for line in text.splitlines() if line.strip()]
 
 
-def _jsonl(text: str) -> list[tuple[str, str]]:
-    documents = []
+def _json_lines(text: str) -> list[tuple[int, object]]:
+    """Each non-empty line parsed, with its line number (CorpusError at the first that is not
+    JSON)."""
+    rows = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CorpusError(f"line {number}: not JSON ({error.msg})") from None
+        if line.strip():
+            try:
+                rows.append((number, json.loads(line)))
+            except json.JSONDecodeError as error:
+                raise CorpusError(f"line {number}: not JSON ({error.msg})") from None
+    return rows
+
+
+def _jsonl(rows: list[tuple[int, object]]) -> list[tuple[str, str]]:
+    documents = []
+    for number, row in rows:
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             raise CorpusError(f'line {number}: expected an object with a "text" string')
-        group = row.get("group", "")
-        if not isinstance(group, str) or len(group) > MAX_GROUP_CHARS:
-            raise CorpusError(
-                f'line {number}: "group" must be a string of at most {MAX_GROUP_CHARS} characters'
-            )
+        group = _group(row.get("group", ""), f"line {number}")
         if row["text"].strip():
             documents.append((row["text"].strip(), group))
+    return documents
+
+
+def _jsonl_tokens(rows: list[tuple[int, object]]) -> list[tuple[Tokens, str]]:
+    documents = []
+    for number, row in rows:
+        if not isinstance(row, dict) or "tokens" not in row or "text" in row:
+            raise CorpusError(
+                f'line {number}: expected an object with "tokens" (a corpus holds text or '
+                "token ids, not both)"
+            )
+        ids = _ids(row["tokens"], f"line {number}")
+        if ids:
+            documents.append((ids, _group(row.get("group"), f"line {number}")))
     return documents
 
 
@@ -166,37 +188,6 @@ def _group(value: object, where: str) -> str:
     return value
 
 
-def _first_row_has_tokens(text: str) -> bool:
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                return False
-            return isinstance(row, dict) and "tokens" in row and "text" not in row
-    return False
-
-
-def _jsonl_tokens(text: str) -> list[tuple[Tokens, str]]:
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CorpusError(f"line {number}: not JSON ({error.msg})") from None
-        if not isinstance(row, dict) or "tokens" not in row or "text" in row:
-            raise CorpusError(
-                f'line {number}: expected an object with "tokens" (a corpus holds text or '
-                "token ids, not both)"
-            )
-        ids = _ids(row["tokens"], f"line {number}")
-        if ids:
-            rows.append((ids, _group(row.get("group"), f"line {number}")))
-    return rows
-
-
 def _npy(data: bytes) -> list[tuple[Tokens, str]]:
     """A .npy array of integers, one document per row, read from its header (a literal dict:
     dtype, order, shape) and its raw values: never unpickled."""
@@ -207,9 +198,9 @@ def _npy(data: bytes) -> list[tuple[Tokens, str]]:
 
     if not data.startswith(b"\x93NUMPY") or len(data) < 12 or data[6] not in (1, 2, 3):
         raise CorpusError("not a .npy array of integers (no .npy header)")
-    size_bytes, start = (2, 8) if data[6] == 1 else (4, 8)
-    length = int.from_bytes(data[start : start + size_bytes], "little")
-    begin = start + size_bytes
+    width = 2 if data[6] == 1 else 4  # the header length's bytes: 2 in version 1, else 4
+    length = int.from_bytes(data[8 : 8 + width], "little")
+    begin = 8 + width
     try:
         header = ast.literal_eval(data[begin : begin + length].decode("latin1"))
         dtype, fortran, shape = np.dtype(header["descr"]), header["fortran_order"], header["shape"]
