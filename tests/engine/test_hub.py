@@ -59,32 +59,22 @@ def test_a_revision_resolves_offline_to_its_commit_and_files(hub) -> None:
 def test_scoring_a_hub_revision_equals_scoring_its_files_uploaded(hub, tmp_path: Path) -> None:
     cache, commits, folders = hub
     data = corpus()
-    common = dict(reference="zlib", seq_len=SEQ_LEN, max_samples=40)
     members, nonmembers = data.planted + data.unseen_members, data.heldout
-    archive = zip_folder(folders[f"{GPT2}@step2"], tmp_path / "model.zip")
-    uploaded = run_scoring(tmp_path / "uploaded", archive, members, nonmembers, **common)
-    named = run_scoring(
-        tmp_path / "hub",
-        HubRef.parse(f"hf:{GPT2}@step2"),
-        members,
-        nonmembers,
-        hub=HubSettings(cache_dir=cache, offline=True),
-        **common,
-    )
+    common = dict(reference="zlib", seq_len=SEQ_LEN, max_samples=40)
+
+    def score(model: Path | HubRef, work: str):
+        offline = HubSettings(cache_dir=cache, offline=True)
+        return run_scoring(tmp_path / work, model, members, nonmembers, hub=offline, **common)
+
+    uploaded = score(zip_folder(folders[f"{GPT2}@step2"], tmp_path / "model.zip"), "uploaded")
+    named = score(HubRef.parse(f"hf:{GPT2}@step2"), "hub")
     got, want = named.summary.model_dump(), uploaded.summary.model_dump()
     for key in ("mem_u_bits", "train_loss_bits", "heldout_loss_bits", "mi_loss_auc"):
         assert got[key] == pytest.approx(want[key], rel=1e-6), key
     model = got["model"]
     assert model["commit"] == commits[f"{GPT2}@step2"] and model["revision"] == "step2"
     assert model["file_sizes"]["model.safetensors"] > 0
-    other = run_scoring(
-        tmp_path / "step1",
-        HubRef.parse(f"hf:{GPT2}@step1"),
-        members,
-        nonmembers,
-        hub=HubSettings(cache_dir=cache, offline=True),
-        **common,
-    )
+    other = score(HubRef.parse(f"hf:{GPT2}@step1"), "step1")
     assert other.summary.train_loss_bits != named.summary.train_loss_bits
 
 
