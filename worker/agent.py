@@ -57,7 +57,7 @@ class WorkerOptions:
     torch_threads: int
     cache_dir: Path
     cache_bytes: int
-    hub: HubSettings = field(default_factory=lambda: HubSettings())
+    hub: HubSettings = field(default_factory=HubSettings)
     # Exit after this long without a job (a worker launched as a Slurm job frees its node).
     idle_exit_s: float | None = None
 

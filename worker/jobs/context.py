@@ -32,7 +32,7 @@ class JobContext:
     device: str
     connection: Connection
     inputs: dict[str, Path] = field(default_factory=dict)  # params["inputs"], downloaded
-    hub: HubSettings = field(default_factory=lambda: HubSettings())  # for Hub model inputs
+    hub: HubSettings = field(default_factory=HubSettings)  # for Hub model inputs
     parent_pid: int = field(default_factory=os.getppid)
     stop_requested: bool = False
 

@@ -92,7 +92,9 @@ def check_token_ids(side: list[tuple[str | Tokens, str]], vocab_size: int, role:
             )
 
 
-def same_kind(members: list[tuple[str | Tokens, str]], nonmembers: list) -> None:
+def same_kind(
+    members: list[tuple[str | Tokens, str]], nonmembers: list[tuple[str | Tokens, str]]
+) -> None:
     kinds = {isinstance(d, tuple) for d, _ in [*members[:1], *nonmembers[:1]]}
     if len(kinds) > 1:
         raise ValueError("members and non-members must both be text or both be token ids")

@@ -82,11 +82,13 @@ def launch(session: Session, params: QuantizationParams, own: OwnData | None = N
     scoring = params.scoring()
     setup = study_setup(session, scoring)
     source = checkpoint_of(session, params.checkpoint_id, "checkpoint_id")
-    named = [source, *(session.get(Checkpoint, i) for i in params.extra_checkpoint_ids)]
-    hub = [c.name for c in named if c is not None and c.format == "hub"]
-    if hub:
+    extras = [
+        checkpoint_of(session, i, "extra_checkpoint_ids") for i in params.extra_checkpoint_ids
+    ]
+    hub = next((c for c in (source, *extras) if c.format == "hub"), None)
+    if hub is not None:
         raise ScoringRejected(
-            f"{hub[0]} is named by Hub id: a quantization study reads a stored model's files "
+            f"{hub.name} is named by Hub id: a quantization study reads a stored model's files "
             "(GGUF or a Hugging Face folder); upload the model's files, or score it instead"
         )
     if params.types and not (
@@ -97,9 +99,6 @@ def launch(session: Session, params: QuantizationParams, own: OwnData | None = N
             f"{source.name!r} is a {architecture_of(source) or source.format!r} model (upload it "
             "as a GGUF file, or give only extra_checkpoint_ids)"
         )
-    extras = [
-        checkpoint_of(session, i, "extra_checkpoint_ids") for i in params.extra_checkpoint_ids
-    ]
     for extra in extras:
         check_same_model(source, extra)
     for checkpoint in (source, *extras):
