@@ -76,6 +76,9 @@ class RunSummary(Open):
     n_heldout: int | None = Field(default=None, ge=0)
     reference: str | None = None
     device: str | None = None
+    # A scoring's member samples, hashed (worker/jobs/score.samples_sha256): runs with one hash
+    # scored the same samples under the same numbers.
+    member_samples_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
 class HeldoutReferenceInfo(BaseModel):

@@ -242,6 +242,40 @@ class Client:
         answer = self.request("POST", "/api/scorings", json=body, retry=retry)
         return Launched.model_validate(answer).sweep_id
 
+    def series(
+        self,
+        checkpoint_ids: Iterable[int],
+        *,
+        axis: str = "steps",
+        steps: Sequence[int] | None = None,
+        members: str = "demo",
+        nonmembers: str | None = None,
+        reference: str = "auto",
+        seq_len: int = 64,
+        max_samples: int = 1000,
+        canaries: JSONObject | None = None,
+        name: str | None = None,
+    ) -> int:
+        """Launch a checkpoint series; returns its id. `axis` "steps": one model's revisions,
+        each at its step (`steps`, else the step its revision or name carries, e.g.
+        "step3000"); "sizes": a suite's models at one revision. Each is scored on the same data
+        and the last (or largest) one's memorized set is predicted from the others."""
+        body: JSONObject = {
+            "checkpoint_ids": list(checkpoint_ids),
+            "axis": axis,
+            "steps": list(steps) if steps is not None else None,
+            "members": members,
+            "nonmembers": nonmembers,
+            "reference": reference,
+            "seq_len": seq_len,
+            "max_samples": max_samples,
+            "canaries": canaries,
+        }
+        if name:
+            body["name"] = name
+        answer = self.request("POST", "/api/series", json=body)
+        return Launched.model_validate(answer).sweep_id
+
     def launch_sweep(
         self, kind: str, preset: str | None = None, params: JSONObject | None = None
     ) -> int:

@@ -77,9 +77,9 @@ def tokenizer(texts: list[str]):
     return PreTrainedTokenizerFast(tokenizer_object=train_byte_bpe(texts, 400))
 
 
-def tiny_gpt2(extra_texts: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    """A seeded untrained GPT-2 (2 layers, d = 64, 64 positions) and the factory's tokenizer,
-    trained on the corpus and `extra_texts`."""
+def tiny_gpt2(extra_texts: tuple[str, ...] = (), n_embd: int = 64) -> tuple[Any, Any]:
+    """A seeded untrained GPT-2 (2 layers, d = `n_embd`, 64 positions) and the factory's
+    tokenizer, trained on the corpus and `extra_texts`."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -89,7 +89,7 @@ def tiny_gpt2(extra_texts: tuple[str, ...] = ()) -> tuple[Any, Any]:
     config = GPT2Config(
         vocab_size=400,
         n_positions=64,
-        n_embd=64,
+        n_embd=n_embd,
         n_layer=2,
         n_head=2,
         bos_token_id=0,
@@ -101,25 +101,30 @@ def tiny_gpt2(extra_texts: tuple[str, ...] = ()) -> tuple[Any, Any]:
 def train_planted_gpt2(folder_early: Path, folder_final: Path, steps: int = 150) -> None:
     """GPT-2 (2 layers, d=64) trained on the planted sequences and the canaries (each whole, a
     short sample of its own); saved at step 10 and at the end."""
+    train_planted_revisions({10: folder_early, steps: folder_final})
+
+
+def train_planted_revisions(save_at: dict[int, Path], n_embd: int = 64) -> None:
+    """GPT-2 (2 layers, d = `n_embd`) trained on the planted sequences and the canaries, saved
+    at each step of `save_at` into its folder (the last step ends the training): one model's
+    revisions, as a checkpoint series scores them."""
     import torch
 
     data = corpus()
-    model, tok = tiny_gpt2()
+    model, tok = tiny_gpt2(n_embd=n_embd)
     batch = torch.tensor([tok(t)["input_ids"][:SEQ_LEN] for t in data.planted])
     assert batch.shape == (8, SEQ_LEN), "planted sequences must be at least SEQ_LEN tokens"
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     canaries = [torch.tensor([tok(t)["input_ids"]]) for t in canary_texts()]
-    for step in range(1, steps + 1):
+    for step in range(1, max(save_at) + 1):
         loss = model(input_ids=batch, labels=batch).loss
         loss = loss + sum(model(input_ids=c, labels=c).loss for c in canaries) / len(canaries)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if step == 10:
-            model.save_pretrained(folder_early)
-            tok.save_pretrained(folder_early)
-    model.save_pretrained(folder_final)
-    tok.save_pretrained(folder_final)
+        if step in save_at:
+            model.save_pretrained(save_at[step])
+            tok.save_pretrained(save_at[step])
 
 
 def random_neox(folder: Path) -> None:

@@ -382,3 +382,63 @@ def add_training_run(session: Session, name: str = "tickets", n: int = 40) -> li
         _summarize(session, sweep)
         scorings.append(sweep)
     return scorings
+
+
+# A checkpoint series' memorized members (sample numbers) at each point, per prefix length k,
+# chosen so the prediction tables can be computed by hand (tests/routes/test_series.py).
+SERIES_MEMORIZED = {
+    8: ({0, 1, 5}, {0, 1, 2, 3}, {0, 1, 2, 3, 4}),
+    16: (set(), {0}, {0, 1}),
+}
+
+
+def add_checkpoint_series(
+    session: Session, axis: str = "steps", n: int = 10, odd_one_out: bool = False
+) -> Sweep:
+    """A checkpoint series of three points (steps 1000, 2000 and 3000, or models of 1,000,
+    5,000 and 20,000 parameters) whose members memorized at k = 8 and 16 are SERIES_MEMORIZED;
+    with `odd_one_out`, a fourth (a size series' smallest model) that scored other samples."""
+    from memdash.app.kinds.series.params import SeriesParams
+
+    steps = [1000, 2000, 3000] if axis == "steps" else None
+    params = SeriesParams(
+        name=f"series by {axis}",
+        checkpoint_ids=[1, 2, 3, 4] if odd_one_out else [1, 2, 3],
+        axis=axis,
+        steps=steps,
+        seq_len=40,
+    )
+    stored = params.model_dump(mode="json")
+    sweep = Sweep(name=params.name, kind="series", status="succeeded", params=stored)
+    session.add(sweep)
+    session.flush()
+    sizes = [1000, 5000, 20000]
+    points = list(range(3)) + ([3] if odd_one_out else [])
+    for position in points:
+        odd = position == 3
+        summary = _scoring_summary(0.5 + position, n, 1.0)
+        extract: dict[int, list[float | None]] = {}
+        for k, sets in SERIES_MEMORIZED.items():
+            chosen = set() if odd else sets[position]
+            extract[k] = [1.0 if i in chosen else 0.0 for i in range(n)]
+            setattr(summary, f"extract_rate_train_k{k}", len(chosen) / n)
+            setattr(summary, f"extract_n_train_k{k}", n)
+        summary.member_samples_sha256 = ("b" if odd else "a") * 64
+        samples = _scored(random.Random(position), n, 0.5 + position, 0.0)
+        samples.train.extract = extract
+        config = {"seq_len": 40, "vocab_size": 512, "position": position}
+        if axis == "steps":
+            config["step"] = steps[position] if steps else None
+            name = f"hf:org/model@step{config['step']}"
+        else:
+            name = f"hf:org/model-{position}@main"
+        n_params = 500 if odd else sizes[position]
+        _score_run(
+            session,
+            sweep,
+            name,
+            config,
+            RunResult(n_params=n_params, summary=summary, samples=samples),
+        )
+    _summarize(session, sweep)
+    return sweep

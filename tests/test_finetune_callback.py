@@ -142,7 +142,7 @@ def test_every_checkpoint_is_scored_tagged_and_shown(tmp_path: Path, database_ur
         csv_text = httpx.get(
             f"{server.url}/figures/training?training=tickets&metric=canaries&format=csv"
         ).text
-        assert csv_text.splitlines()[0].startswith("step,")
+        assert csv_text.splitlines()[0].startswith("label,step,")
 
         with Client(server.url) as client:  # DataFrames are the JSON twins' rows
             samples = client.samples_frame(scorings[-1])

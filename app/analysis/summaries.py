@@ -66,16 +66,24 @@ def scaling_law_summary(points: list[TableRow]) -> TableRow | None:
 
 
 def memorized_sets(session: Session, runs: list[Run], k: int) -> dict[int, set[int]]:
-    """Per run: training-sample indices that are k-extractable (score 1; SPEC 5)."""
+    """Per run: training-sample indices that are k-extractable (score 1; SPEC 5), in one query
+    per 500 runs (a series holds Pythia's 154 revisions)."""
     column = getattr(SampleScore, f"extract_{k}")
-    sets: dict[int, set[int]] = {}
-    for run in runs:
+    sets: dict[int, set[int]] = {run.id: set() for run in runs}
+    ids = list(sets)
+    for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(SampleScore.sample_index)
+            select(Evaluation.run_id, SampleScore.sample_index)
             .join(Evaluation, Evaluation.id == SampleScore.evaluation_id)
-            .where(Evaluation.run_id == run.id, SampleScore.split == "train", column == 1.0)
-        ).scalars()
-        sets[run.id] = set(rows)
+            .where(
+                Evaluation.run_id.in_(ids[start : start + 500]),
+                SampleScore.split == "train",
+                column == 1.0,
+            )
+        )
+        for run_id, index in rows:
+            if run_id is not None:
+                sets[run_id].add(index)
     return sets
 
 

@@ -144,10 +144,21 @@ def score(
             "+0.005 bits/token; bench/results-bf16-scoring.md)."
         ),
     ] = "model",
+    series: Annotated[
+        str | None,
+        typer.Option(
+            help="Score the models as a checkpoint series: steps (one model's revisions, each "
+            "placed at the step its name carries, e.g. step3000; up to 256) or sizes (a suite's "
+            "models at one revision): memorization along the series, and how well each earlier "
+            "or smaller model's memorized set predicts the last or largest one's, per k."
+        ),
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow it to the end.")] = False,
     server: ServerOpt = "http://127.0.0.1:8000",
 ) -> None:
     """Score a checkpoint: per-sample memorization, extraction and membership inference."""
+    if series not in (None, "steps", "sizes"):
+        fail(f"--series: steps or sizes, not {series!r}")
     canary_spec = _read_canaries(canaries)
     checkpoints = _model_checkpoints(model, server, tokenizer_from)
     if len(checkpoints) == 1:
@@ -156,8 +167,8 @@ def score(
         named = f"{checkpoints[0].name} … {checkpoints[-1].name} ({len(checkpoints)} checkpoints)"
     if is_hub_spec(reference):
         reference = f"checkpoint:{_hub_checkpoint(reference, server).id}"
-    body = {
-        "name": f"scoring of {named}"[:200],
+    body: JSONObject = {
+        "name": f"{'series' if series else 'scoring'} of {named}"[:200],
         "checkpoint_ids": [c.id for c in checkpoints],
         "members": upload_corpus(members, server).sha256 if members else "demo",
         "nonmembers": upload_corpus(nonmembers, server).sha256 if nonmembers else None,
@@ -167,7 +178,10 @@ def score(
         "canaries": canary_spec,
         "precision": precision,
     }
-    state = launch_and_follow(server, "/api/scorings", body, wait, "scoring")
+    if series:
+        state = launch_and_follow(server, "/api/series", {**body, "axis": series}, wait, "series")
+    else:
+        state = launch_and_follow(server, "/api/scorings", body, wait, "scoring")
     if state is None:
         return
     for each in state.runs:
@@ -192,6 +206,25 @@ def score(
                 f"{canary['exposure_bits']:.2f} of {run['canary_space_bits']:.1f} bits"
                 + (", extracted" if canary["extracted"] else "")
             )
+    if series and state.summary:
+        _say_predictions(state.summary)
     if state.status != "succeeded":
         say_failed_jobs(state)
         raise typer.Exit(1)
+
+
+def _say_predictions(summary: JSONObject) -> None:
+    """A series' prediction table at the prefix length it reports."""
+    k = summary.get("k")
+    rows = [p for p in summary.get("prediction", []) if p["k"] == k]
+    if rows:
+        typer.echo(f"  predicting {rows[0]['target']}'s memorized set (k = {k}):")
+    for p in rows:
+        precision = "—" if p["precision"] is None else f"{p['precision']:.3f}"
+        recall = "—" if p["recall"] is None else f"{p['recall']:.3f}"
+        typer.echo(
+            f"    {p['predictor']}: precision {precision}, recall {recall} "
+            f"({p['n_predicted']} predicted, {p['n_target']} memorized)"
+        )
+    for label in summary.get("not_comparable", []):
+        typer.echo(f"    {label}: scored other samples (another tokenizer), left out")

@@ -1,12 +1,13 @@
-"""Launching a scoring: a sweep's training and held-out data turned into corpora first (outside
-the launch's transaction), then the scoring kind's plan (app/kinds/scoring/plan.py: one run
-and one `score` job per checkpoint) queued by the launcher."""
+"""Launching a scoring or a checkpoint series: a sweep's training and held-out data turned into
+corpora first (outside the launch's transaction), then the kind's plan (app/kinds/scoring and
+app/kinds/series: one run and one `score` job per checkpoint) queued by the launcher."""
 
 from __future__ import annotations
 
 import io
 import json
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,9 +15,13 @@ from sqlalchemy.orm import Session
 from memdash.app.db.models import Checkpoint, Evaluation, Run, SampleScore, Sweep
 from memdash.app.files.corpora import Writes, store_corpus
 from memdash.app.jobs import launcher
-from memdash.app.kinds.scoring.params import ScoringParams
+from memdash.app.kinds.scoring.params import ScoredCheckpoints
 from memdash.app.kinds.scoring.plan import OwnData, ScoringRejected, plan
+from memdash.app.kinds.series.params import SeriesParams
+from memdash.app.kinds.series.plan import plan as series_plan
 from memdash.app.settings import Settings
+
+Scored = TypeVar("Scored", bound=ScoredCheckpoints)
 
 
 def sweep_corpus(
@@ -59,17 +64,17 @@ def sweep_corpus(
 
 
 @dataclass(frozen=True)
-class SweepData:
-    """A scoring's data with every `sweep:<id>` resolved: `params` name stored corpora only
-    (validated again), and `own` the per-checkpoint sets of a sweep's own runs."""
+class SweepData(Generic[Scored]):
+    """A scoring's (or a series') data with every `sweep:<id>` resolved: `params` name stored
+    corpora only (validated again), and `own` the per-checkpoint sets of a sweep's own runs."""
 
-    params: ScoringParams
+    params: Scored
     own: OwnData
 
 
 def store_sweep_data(
-    session: Session, writes: Writes, settings: Settings, params: ScoringParams
-) -> SweepData:
+    session: Session, writes: Writes, settings: Settings, params: Scored
+) -> SweepData[Scored]:
     """The scoring's parameters with `sweep:<id>` members/non-members resolved to stored
     corpora of that sweep's samples: members are its training set, non-members (by default,
     or when they name the same sweep) its held-out set. `params` itself is left as the user
@@ -101,9 +106,17 @@ def store_sweep_data(
         sweep_id = int(nonmembers.split(":")[1])
         nonmembers = sweep_corpus(session, writes, settings, sweep_id, "heldout")
     resolved = {**params.model_dump(), "members": members, "nonmembers": nonmembers}
-    return SweepData(ScoringParams.model_validate(resolved), own)
+    return SweepData(type(params).model_validate(resolved), own)
 
 
-def launch_scoring(session: Session, params: ScoringParams, own: OwnData | None = None) -> Sweep:
+def launch_scoring(
+    session: Session, params: ScoredCheckpoints, own: OwnData | None = None
+) -> Sweep:
     """Plan the scoring (ScoringRejected or CorpusRejected: a message) and queue its jobs."""
     return launcher.queue_plan(session, plan(session, params, own))
+
+
+def launch_series(session: Session, params: SeriesParams, own: OwnData | None = None) -> Sweep:
+    """Plan a checkpoint series (app/kinds/series/plan.py; rejected as a scoring is) and queue
+    its jobs."""
+    return launcher.queue_plan(session, series_plan(session, params, own))

@@ -9,7 +9,7 @@ test).
 """
 
 # The registry line: every kind (each module registers itself when imported).
-from memdash.app.kinds import capacity, quantization, scoring, text
+from memdash.app.kinds import capacity, quantization, scoring, series, text
 from memdash.app.kinds.registry import (
     KINDS,
     FollowUp,
@@ -41,5 +41,6 @@ __all__ = [
     "quantization",
     "register",
     "scoring",
+    "series",
     "text",
 ]

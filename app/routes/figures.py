@@ -106,7 +106,8 @@ def render_view(
         raise HTTPException(422, f"format: choose one of {', '.join(FORMATS)}")
     state = _state(view, query)
     auto_selected = None
-    if not (state.sweeps or state.runs or state.run) and view.kinds and shared_slug is None:
+    named = state.sweeps or state.runs or state.run or state.training
+    if not named and view.kinds and shared_slug is None:
         auto_selected = latest_sweep_with_data(session, view.kinds)
         if auto_selected is not None:
             state = state.model_copy(update={"sweeps": [auto_selected.id]})

@@ -16,7 +16,7 @@ from memdash.app.jobs.scoring import ScoringRejected, launch_scoring, store_swee
 from memdash.app.kinds.scoring.params import ScoringParams
 from memdash.app.routes.checkpoints import page_with
 from memdash.app.settings import Settings
-from memdash.app.views.training import tagged_scoring
+from memdash.app.views.series import tagged_scoring
 from memdash.app.web.auth import AdminDep
 from memdash.app.web.deps import SessionDep, SettingsDep, WritesDep, read_scope
 from memdash.app.web.form_words import in_form_words

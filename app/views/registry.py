@@ -11,7 +11,7 @@ from memdash.app.views.builders import (
     membership,
     quantization,
     samples,
-    training,
+    series,
     transition,
 )
 from memdash.app.views.view import View
@@ -21,7 +21,7 @@ VIEWS: dict[str, View] = {
     for module in (
         capacity,
         transition,
-        training,
+        series,
         quantization,
         membership,
         extraction,

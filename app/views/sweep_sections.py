@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from memdash.app.db.models import Sweep
 from memdash.app.files.corpora import corpus_by_sha
 from memdash.app.views import queries
+from memdash.app.views.builders.series import series_context
 from memdash.app.views.scoring_report import scoring_report
+from memdash.app.views.series import series_sweep_points
 from memdash.core.edges import JSONObject, TableRow
 from memdash.core.metrics.extraction import common_prefix
 
@@ -34,7 +36,15 @@ def _scoring_report(session: Session, sweep: Sweep, runs: list[TableRow]) -> JSO
     return {"report": scoring_report(session, runs), "corpus_names": names}
 
 
+def _series(session: Session, sweep: Sweep, _runs: list[TableRow]) -> JSONObject:
+    """A checkpoint series along its axis (the section a training run's page shows too)."""
+    x_key = "n_params" if (sweep.params or {}).get("axis") == "sizes" else "step"
+    points = series_sweep_points(session, sweep)
+    return series_context(session, points, x_key, f"/figures/training?sweeps={sweep.id}")
+
+
 SECTIONS: dict[str, Section] = {
     "top_samples": _top_samples,
     "scoring_report": _scoring_report,
+    "series": _series,
 }

@@ -33,7 +33,7 @@ def test_the_run_page_follows_its_checkpoints(client: TestClient, session_factor
     listing = client.get("/training").text
     assert 'href="/training/tickets"' in listing
     csv_text = client.get("/figures/training?training=tickets&format=csv").text
-    assert len(csv_text.splitlines()) == 4 and csv_text.startswith("step,")
+    assert len(csv_text.splitlines()) == 4 and csv_text.startswith("label,step,")
     latest = client.get("/figures/training?format=json").json()  # no name: the latest run
     assert [r["step"] for r in latest["rows"]] == [100, 200, 300]
 

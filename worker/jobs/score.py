@@ -27,6 +27,7 @@ exposure and extraction is measured with the model's tokenizer beside never-inse
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -231,6 +232,17 @@ def _could_be_sound(info: HeldoutReferenceInfo) -> bool:
     return target is not None and info.validation_loss_bits < target
 
 
+def samples_sha256(tokens: list[list[int]]) -> str:
+    """A hash of the samples scored, in order (each sample's length, then its token ids): two
+    runs with the same hash scored the same text under the same sample numbers, so their
+    memorized sets compare sample by sample (a checkpoint series checks it)."""
+    digest = hashlib.sha256()
+    for sample in tokens:
+        digest.update(len(sample).to_bytes(8, "little"))
+        digest.update(np.asarray(sample, dtype="<i8").tobytes())
+    return digest.hexdigest()
+
+
 def _pad(tokens: list[list[int]]) -> np.ndarray:
     from memdash.worker.data.padding import pad_rows
 
@@ -340,6 +352,7 @@ def run(ctx: JobContext) -> RunResult:
         n_dropped_member_documents=members.n_dropped_docs,
         n_windowed_member_documents=members.n_windowed_docs,
         member_sample=members.counts.as_dict(),
+        member_samples_sha256=samples_sha256(members.tokens),
         nonmember_sample=heldout.counts.as_dict(),
         duplicates=distinct.counts(),
         window_tokens=seq_len,

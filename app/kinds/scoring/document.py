@@ -32,6 +32,8 @@ class ScoredRunConfig(BaseModel):
     # A quantization study's file: "source" (the model as uploaded), the GGUF type memdash
     # writes ("Q4_K_M"), or an extra file's stored type ("uploaded" when it has none).
     gguf_type: str | None = None
+    # A checkpoint series over steps (app/kinds/series): the checkpoint's optimizer step.
+    step: int | None = None
 
     @classmethod
     def of(cls, config: JSONObject) -> Self:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from memdash.core.canary_space import ScoringCanaries
-from memdash.core.params import Strict
+from memdash.core.params import DbId, Strict
+
+# A series study's most checkpoints: Pythia publishes 154 revisions of each model.
+MAX_SERIES_CHECKPOINTS = 256
 
 
 class TrainingTag(Strict):
@@ -47,18 +50,24 @@ class ScoredOn(Strict):
         )
 
 
-class ScoringParams(ScoredOn):
-    """Score uploaded checkpoints on members (and optionally non-members) against a reference.
+class ScoredCheckpoints(ScoredOn):
+    """Stored checkpoints, each scored on the same data (`ScoredOn`): what a scoring and a
+    checkpoint series (app/kinds/series) plan their score jobs from."""
 
-    Several checkpoints of one model scored on the same data also give the Pythia-style
-    precision/recall of predicting the last one's memorized set from the earlier ones."""
-
-    name: str = Field(default="scoring", max_length=200)
-    checkpoint_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
-        min_length=1, max_length=16
-    )
+    checkpoint_ids: list[DbId] = Field(min_length=1, max_length=MAX_SERIES_CHECKPOINTS)
     # "model": score in the precision the weights are stored in; "bf16": cast them to bf16 first
     # (logits in fp32), 2.7× faster on CPUs with AMX for +0.005 bits/token over a corpus and
     # 0.02 per sample (bench/results-bf16-scoring.md). A documented choice, never a silent one.
     precision: Literal["model", "bf16"] = "model"
+
+
+class ScoringParams(ScoredCheckpoints):
+    """Score uploaded checkpoints on members (and optionally non-members) against a reference.
+
+    Several checkpoints of one model scored on the same data also give the Pythia-style
+    precision/recall of predicting the last one's memorized set from the earlier ones (a
+    checkpoint series, app/kinds/series, takes up to 256 and draws them over steps or sizes)."""
+
+    name: str = Field(default="scoring", max_length=200)
+    checkpoint_ids: list[DbId] = Field(min_length=1, max_length=16)
     training: TrainingTag | None = None

@@ -11,7 +11,7 @@ from memdash.app.db.models import MODEL_FORMATS, Checkpoint, Run, Sweep
 from memdash.app.files.corpora import corpus_by_sha
 from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
 from memdash.app.kinds.scoring.document import ScoredRunConfig
-from memdash.app.kinds.scoring.params import ScoringParams
+from memdash.app.kinds.scoring.params import ScoredCheckpoints
 from memdash.core.edges import JSONObject
 from memdash.core.jobs import ScoreJob
 from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS as MIN_DOCUMENTS
@@ -62,7 +62,7 @@ class ScoringSetup:
     reference_kind: str
 
 
-def scoring_setup(session: Session, params: ScoringParams) -> ScoringSetup:
+def scoring_setup(session: Session, params: ScoredCheckpoints) -> ScoringSetup:
     """Check the scoring's corpora and reference (ScoringRejected with a message)."""
     if params.members.startswith("sweep:") or (params.nonmembers or "").startswith("sweep:"):
         raise ValueError("store_sweep_data must turn sweep data into corpora first")
@@ -88,7 +88,7 @@ def scoring_setup(session: Session, params: ScoringParams) -> ScoringSetup:
     return ScoringSetup(inputs, reference_kind)
 
 
-def check_fits(params: ScoringParams, checkpoint: Checkpoint) -> None:
+def check_fits(params: ScoredCheckpoints, checkpoint: Checkpoint) -> None:
     longest = checkpoint.info.max_positions
     if longest is not None and params.seq_len > longest:
         raise ScoringRejected(
@@ -100,15 +100,16 @@ def check_fits(params: ScoringParams, checkpoint: Checkpoint) -> None:
 def scored_run(
     session: Session,
     sweep: Sweep,
-    params: ScoringParams,
+    params: ScoredCheckpoints,
     checkpoint: Checkpoint,
     position: int,
     own: OwnData | None = None,
     gguf_type: str | None = None,
     name: str | None = None,
+    step: int | None = None,
 ) -> Run:
     """The run that holds a checkpoint's scores (queued; `score_job` plans its job); a
-    quantization study's names the file's `gguf_type`."""
+    quantization study's names the file's `gguf_type`, a series' its `step`."""
     data = {"members": params.members, "nonmembers": params.nonmembers}
     data.update((own or {}).get(checkpoint.id, {}))
     run = Run(
@@ -127,6 +128,7 @@ def scored_run(
             nonmembers=data["nonmembers"],
             own_run_data=checkpoint.id in (own or {}),
             gguf_type=gguf_type,
+            step=step,
         ).stored(),
     )
     session.add(run)
@@ -135,7 +137,11 @@ def scored_run(
 
 
 def score_job(
-    session: Session, params: ScoringParams, setup: ScoringSetup, run: Run, checkpoint: Checkpoint
+    session: Session,
+    params: ScoredCheckpoints,
+    setup: ScoringSetup,
+    run: Run,
+    checkpoint: Checkpoint,
 ) -> PlannedJob:
     """The `score` job of one run: `checkpoint` scored on the run's members and non-members."""
     inputs = dict(setup.inputs)
@@ -161,7 +167,7 @@ def score_job(
     )
 
 
-def plan(session: Session, params: ScoringParams, own: OwnData | None = None) -> SweepPlan:
+def plan(session: Session, params: ScoredCheckpoints, own: OwnData | None = None) -> SweepPlan:
     """The scoring's sweep, one run per checkpoint, and their `score` jobs (queued by
     app/jobs/launcher.py). Raises ScoringRejected (or CorpusRejected) with a message for the user.
     Call app.jobs.scoring.store_sweep_data first when the data may name a sweep, and pass what it
