@@ -8,6 +8,7 @@ after a sequence cannot change its logits, so no attention mask is needed for sc
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
@@ -67,30 +68,76 @@ class MemdashScorer:
 
 
 class HFScorer:
-    """Any transformers causal LM (GPT-2, GPT-NeoX/Pythia, Llama, ...)."""
+    """Any transformers causal LM (GPT-2, GPT-NeoX/Pythia, Llama, ...). Decoding keeps only the
+    last position's logits where the model can (`logits_to_keep`: a 7B model's prompt logits
+    over a 50k vocabulary would be gigabytes), and passes its KV cache by the name the installed
+    transformers uses (`cache` since 5.x; `past_key_values` before)."""
 
     def __init__(self, model: torch.nn.Module) -> None:
         self.model = model.eval()
         self.device = next(model.parameters()).device
         config: Any = model.config  # a transformers PretrainedConfig (untyped as a Module field)
         self.vocab_size = int(config.vocab_size)
+        accepted = inspect.signature(model.forward).parameters
+        self._cache_name = "cache" if "cache" in accepted else "past_key_values"
+        self._last_only: dict[str, int] = (
+            {"logits_to_keep": 1} if "logits_to_keep" in accepted else {}
+        )
 
     def logits(self, idx: Tensor) -> Tensor:
         return self.model(input_ids=idx, use_cache=False).logits
 
+    def _cache_of(self, out: Any) -> object:
+        return getattr(out, self._cache_name, None) or out.past_key_values
+
     def start(self, idx: Tensor) -> tuple[Tensor, object]:
-        out = self.model(input_ids=idx, use_cache=True)
-        return out.logits[:, -1], out.past_key_values
+        out = self.model(input_ids=idx, use_cache=True, **self._last_only)
+        return out.logits[:, -1], self._cache_of(out)
 
     def step(self, idx: Tensor, cache: object) -> tuple[Tensor, object]:
-        out = self.model(input_ids=idx, past_key_values=cache, use_cache=True)
-        return out.logits[:, -1], out.past_key_values
+        given = {self._cache_name: cache}
+        out = self.model(input_ids=idx, use_cache=True, **given, **self._last_only)
+        return out.logits[:, -1], self._cache_of(out)
 
 
-def _length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
+# How much memory a batch's logits may take: the (B, T, V) logits in the model's precision, their
+# fp32 copy and the log-sum-exp's temporary, about 12 bytes per token per vocabulary entry. On a
+# GPU a quarter of the memory free when the batch is planned; on a CPU 4 GiB.
+LOGIT_BYTES_PER_ENTRY = 12
+CPU_LOGIT_BUDGET_BYTES = 4 << 30
+
+
+def max_batch_tokens(device: torch.device, vocab_size: int) -> int:
+    """The most tokens one scoring batch may hold (batch × width) so that its logits fit the
+    device's memory: batches of long samples from a model with a large vocabulary shrink
+    (a 7B model's 2,048-token samples go a few at a time), short ones keep the batch size."""
+    if device.type == "cuda":
+        free_bytes, _ = torch.cuda.mem_get_info(device)
+        budget = free_bytes // 4
+    else:
+        budget = CPU_LOGIT_BUDGET_BYTES
+    return max(1, budget // (LOGIT_BYTES_PER_ENTRY * max(1, vocab_size)))
+
+
+def length_batches(
+    lengths: Sequence[int], batch_size: int, max_tokens: int | None = None
+) -> Iterator[list[int]]:
+    """Sample indices in batches of similar length (sorted, so little padding): at most
+    `batch_size` samples, and at most `max_tokens` tokens once padded to the batch's longest
+    (one sample alone when even that is longer)."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    for start in range(0, len(order), batch_size):
-        yield order[start : start + batch_size]
+    batch: list[int] = []
+    for i in order:
+        # Sorted: the newcomer is the longest, so the padded batch is (len + 1) × lengths[i].
+        if batch and (
+            len(batch) == batch_size
+            or (max_tokens is not None and (len(batch) + 1) * lengths[i] > max_tokens)
+        ):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
 
 
 def token_nll_bits(
@@ -121,7 +168,8 @@ def token_nll_bits_and_zscores(
     result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays)
     z_result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays) if zscores else []
     done = 0
-    for batch in _length_batches([a.size for a in arrays], batch_size):
+    budget = max_batch_tokens(scorer.device, scorer.vocab_size)
+    for batch in length_batches([a.size for a in arrays], batch_size, budget):
         width = max(arrays[i].size for i in batch)
         idx = torch.zeros((len(batch), width), dtype=torch.long)
         for row, i in enumerate(batch):
@@ -167,6 +215,10 @@ def greedy_continuations(
     if prompts_t.ndim != 2 or prompts_t.shape[1] < 1:
         raise ValueError("prompts must be an (N, k) array with k >= 1")
     out = np.zeros((prompts_t.shape[0], n_new), dtype=np.int64)
+    width = prompts_t.shape[1] + n_new
+    batch_size = max(
+        1, min(batch_size, max_batch_tokens(scorer.device, scorer.vocab_size) // width)
+    )
     for start in range(0, prompts_t.shape[0], batch_size):
         idx = prompts_t[start : start + batch_size].to(scorer.device)
         generated = _greedy_batch(scorer, idx, n_new, use_cache)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from memdash.worker.inference import HFScorer, MemdashScorer, greedy_continuations, token_nll_bits
+from memdash.worker.inference import (
+    HFScorer,
+    MemdashScorer,
+    greedy_continuations,
+    length_batches,
+    token_nll_bits,
+)
 from memdash.worker.model import GPT, GPTConfig
 
 
@@ -78,3 +84,37 @@ def test_extraction_is_tested_only_with_enough_tokens_after_the_prefix() -> None
     scores = ragged_extraction_scores(scorer, samples, 8)
     assert scores[0] is None and scores[1] is None
     assert all(0.0 <= s <= 1.0 for s in scores[2:])
+
+
+def test_length_batches_keep_to_the_token_budget() -> None:
+    lengths = list(np.random.default_rng(3).integers(1, 60, 200))
+    batches = list(length_batches(lengths, batch_size=16, max_tokens=120))
+    assert sorted(i for b in batches for i in b) == list(range(200))  # each sample once
+    for batch in batches:
+        longest = max(lengths[i] for i in batch)
+        assert len(batch) <= 16 and (len(batch) * longest <= 120 or len(batch) == 1)
+    assert max(len(b) for b in batches) == 16  # short samples still fill a batch
+    assert list(length_batches([500, 3], batch_size=4, max_tokens=10)) == [[1], [0]]
+
+
+def test_a_small_memory_budget_changes_the_batches_not_the_numbers(monkeypatch) -> None:
+    """A GPT-2 as transformers 5 runs it (its KV cache passed as `cache`, decoding keeping the
+    last position's logits only): scores and greedy continuations are the same whether the
+    memory budget lets 64 samples in a batch or one."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    import memdash.worker.inference as inference
+
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=64, n_positions=64, n_embd=32, n_layer=2, n_head=2)
+    scorer = HFScorer(GPT2LMHeadModel(config))
+    samples = [np.arange(n) % 64 for n in (30, 7, 19, 30, 2)]
+    prompts = np.random.default_rng(4).integers(0, 64, (6, 5))
+    roomy = token_nll_bits(scorer, samples), greedy_continuations(scorer, prompts, 9)
+    monkeypatch.setattr(inference, "CPU_LOGIT_BUDGET_BYTES", 30 * 64 * 12)  # 30 tokens a batch
+    assert inference.max_batch_tokens(scorer.device, 64) == 30
+    tight = token_nll_bits(scorer, samples), greedy_continuations(scorer, prompts, 9)
+    for a, b in zip(roomy[0], tight[0], strict=True):
+        assert np.allclose(a, b, atol=1e-5)
+    assert np.array_equal(roomy[1], tight[1])
+    assert np.array_equal(tight[1], greedy_continuations(scorer, prompts, 9, use_cache=False))
