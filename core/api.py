@@ -83,7 +83,7 @@ class StoredCorpus(OpenDocument):
     id: int
     name: str
     sha256: str
-    n_documents: int
+    n_documents: int | None  # None: a Hub dataset, read by the worker that scores on it
     created_at: datetime
 
 

@@ -33,8 +33,7 @@ class HubRef(BaseModel):
     def _repo_id(cls, repo_id: str) -> str:
         if not REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
             raise ValueError(
-                f"{repo_id!r} is not a Hugging Face model id (owner/name, e.g. "
-                "EleutherAI/pythia-70m)"
+                f"{repo_id!r} is not a Hugging Face id (owner/name, e.g. EleutherAI/pythia-70m)"
             )
         return repo_id
 
@@ -70,3 +69,48 @@ class HubRef(BaseModel):
 
 def is_hub_spec(text: str) -> bool:
     return text.startswith(PREFIX)
+
+
+DATASET_PREFIX = "hf-dataset:"
+# A split or column name as datasets names them: letters, digits, "_", "-", "." (no ":" or "/").
+NAME = re.compile(r"^[\w.-]{1,100}$")
+
+
+class HubDataset(HubRef):
+    """A dataset on the Hub by id, revision, split and column:
+    `hf-dataset:org/name@revision:split:column` ("main", "train" and "text" when left out). The
+    column holds text, or token ids (lists of integers, as Pythia's evaluation sets ship). As
+    for a model, the server stores the name only (a corpus of format "hub"); the worker that
+    scores it resolves it through its Hub cache and records the commit and each file's sha256
+    (worker/hub_dataset.py)."""
+
+    split: str = Field(default="train", max_length=100)
+    column: str = Field(default="text", max_length=100)
+
+    @field_validator("split", "column")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not NAME.match(name):
+            raise ValueError(f"{name!r} is not a split or column name (letters, digits, _ - .)")
+        return name
+
+    @classmethod
+    def parse(cls, text: str) -> HubDataset:
+        """`hf-dataset:org/name@revision:split:column` (each of `@revision`, `:split` and
+        `:column` optional); ValueError with a message when it is not one. Git forbids ":" in
+        a ref, so the revision never holds one."""
+        body = text.removeprefix(DATASET_PREFIX).strip()
+        name, *parts = body.split(":")
+        if len(parts) > 2:
+            raise ValueError(f"{text!r}: hf-dataset:org/name@revision:split:column, no more")
+        repo_id, at, revision = name.partition("@")
+        fields = dict(zip(("split", "column"), parts, strict=False))
+        return cls(repo_id=repo_id, revision=revision if at else "main", **fields)
+
+    @property
+    def spec(self) -> str:
+        return f"{DATASET_PREFIX}{self.repo_id}@{self.revision}:{self.split}:{self.column}"
+
+
+def is_hub_dataset_spec(text: str) -> bool:
+    return text.startswith(DATASET_PREFIX)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from memdash.core.canary_space import ScoringCanaries, SweepCanaries
 from memdash.core.edges import JSONObject
-from memdash.core.hub_ref import HubRef
+from memdash.core.hub_ref import HubDataset, HubRef
 from memdash.core.params import DbId, Sha256, Shape, Strict, TrainParams
 from memdash.core.results import GroupResult, QuantizeResult, RunResult, SleepResult
 
@@ -45,22 +45,33 @@ class Member(Strict):
 
 class InputFile(Strict):
     """A file the worker downloads by content hash before the job starts; or a Hub model
-    (`kind` "hub"), which the job resolves through the worker's Hub cache (worker/hub.py) and
-    whose sha256 is its name's (HubRef.identity_sha256)."""
+    (`kind` "hub") or dataset ("hub-dataset"), which the job resolves through the worker's Hub
+    cache (worker/hub.py, worker/hub_dataset.py) and whose sha256 is its name's
+    (HubRef.identity_sha256)."""
 
-    kind: Literal["corpus", "checkpoint", "hub"]
+    kind: Literal["corpus", "checkpoint", "hub", "hub-dataset"]
     sha256: Sha256
     name: str = Field(default="", max_length=200)
     format: str = Field(default="", max_length=16)
     hub: HubRef | None = None
+    dataset: HubDataset | None = None
 
     @model_validator(mode="after")
     def _hub(self) -> InputFile:
         if (self.kind == "hub") != (self.hub is not None):
             raise ValueError("a Hub model input names its id and revision (hub), no other does")
-        if self.hub is not None and self.sha256 != self.hub.identity_sha256():
-            raise ValueError("a Hub model input's sha256 is the hash of its name")
+        if (self.kind == "hub-dataset") != (self.dataset is not None):
+            raise ValueError("a Hub dataset input names its id, revision, split and column")
+        named = self.hub or self.dataset
+        if named is not None and self.sha256 != named.identity_sha256():
+            raise ValueError("a Hub input's sha256 is the hash of its name")
         return self
+
+    @property
+    def resolved_by_job(self) -> bool:
+        """Named, not stored: the job resolves it through the worker's Hub cache (the agent
+        downloads nothing for it)."""
+        return self.kind in ("hub", "hub-dataset")
 
 
 class SleepJob(Strict):

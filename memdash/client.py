@@ -191,6 +191,16 @@ class Client:
         answer = self.request("POST", "/api/checkpoints/hub", json=body, retry=True)
         return StoredCheckpoint.model_validate(answer)
 
+    def hub_dataset(
+        self, repo_id: str, revision: str = "main", split: str = "train", column: str = "text"
+    ) -> StoredCorpus:
+        """A dataset on the Hugging Face Hub by id, revision, split and column (text, or token
+        ids) as a corpus to score on: stored as its name; the worker that scores on it reads the
+        split through its own Hub cache. Naming it again answers the same corpus."""
+        body = {"repo_id": repo_id, "revision": revision, "split": split, "column": column}
+        answer = self.request("POST", "/api/corpora/hub", json=body, retry=True)
+        return StoredCorpus.model_validate(answer)
+
     def upload_corpus(
         self, source: str | Path | Sequence[str], *, name: str = "corpus.jsonl", retry: bool = True
     ) -> StoredCorpus:

@@ -9,7 +9,7 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
-from memdash.core.hub_ref import HubRef
+from memdash.core.hub_ref import HubDataset, HubRef
 from memdash.core.jobs import job_params
 from memdash.worker.jobs import score
 from memdash.worker.jobs.context import HubSettings, JobContext
@@ -18,8 +18,8 @@ from memdash.worker.jobs.context import HubSettings, JobContext
 def run_scoring(
     work: Path,
     model_archive: Path | HubRef,
-    members: list[str] | list[tuple[str, str]] | Path,
-    nonmembers: list[str] | list[tuple[str, str]] | Path,
+    members: list[str] | list[tuple[str, str]] | Path | HubDataset,
+    nonmembers: list[str] | list[tuple[str, str]] | Path | HubDataset,
     *,
     reference: str,
     seq_len: int,
@@ -28,15 +28,20 @@ def run_scoring(
 ) -> dict[str, Any]:
     """`model_archive`: an uploaded model's archive, or a Hub model resolved through the cache
     `hub` names (worker/hub.py), as a worker would. Members and non-members: lists of documents
-    (written as .txt, or .jsonl with groups), or files already written (token ids, say)."""
+    (written as .txt, or .jsonl with groups), files already written (token ids, say), or Hub
+    datasets the job reads through the cache `hub` names (worker/hub_dataset.py)."""
     work.mkdir(parents=True)
     files: dict[str, Path] = {}
     if isinstance(model_archive, Path):
         files["model"] = model_archive
-    listed = [d for side in (members, nonmembers) if not isinstance(side, Path) for d in side]
+    sides = {"members": members, "nonmembers": nonmembers}
+    named = {k: v for k, v in sides.items() if isinstance(v, HubDataset)}
+    listed = [d for side in sides.values() if isinstance(side, list) for d in side]
     suffix = ".jsonl" if any(isinstance(line, tuple) for line in listed) else ".txt"
     formats = {}
-    for side, lines in (("members", members), ("nonmembers", nonmembers)):
+    for side, lines in sides.items():
+        if isinstance(lines, HubDataset):
+            continue
         if isinstance(lines, Path):
             files[side], formats[side] = lines, lines.suffix
             continue
@@ -48,14 +53,24 @@ def run_scoring(
             text = "\n".join(lines)
         files[side].write_text(text + "\n")
     digest = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in files.items()}
-    corpus = lambda side: {"kind": "corpus", "sha256": digest[side], "format": formats[side]}  # noqa: E731
+
+    def corpus(side: str) -> dict[str, Any]:
+        if side in named:
+            dataset = named[side]
+            return {
+                "kind": "hub-dataset",
+                "sha256": dataset.identity_sha256(),
+                "dataset": dataset.model_dump(),
+            }
+        return {"kind": "corpus", "sha256": digest[side], "format": formats[side]}
+
     params = job_params(
         "score",
         {
             "run_id": 1,
             "seq_len": seq_len,
             "max_samples": max_samples,
-            "members": digest["members"],
+            "members": corpus("members")["sha256"],
             "reference": reference,
             "inputs": {
                 "model": (

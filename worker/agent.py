@@ -295,7 +295,7 @@ class Agent:
                 self.client.download_input(spec.kind, spec.sha256, self.options.cache_dir)
             )
             for name, spec in job.inputs().items()
-            if spec.kind != "hub"  # the job resolves it through the Hub cache (worker/hub.py)
+            if not spec.resolved_by_job  # a Hub model or dataset: the job resolves it
         }
         input_cache.prune(
             self.options.cache_dir, self.options.cache_bytes, keep=set(paths.values())

@@ -56,19 +56,35 @@ def resolve(
 ) -> HubSnapshot:
     """The revision's files in the cache (downloaded first unless offline), checked to be a
     model memdash can load here; CheckpointRejected with the reason otherwise."""
+    folder = download_snapshot(ref, cache_dir, offline, "model", FILES)
+    check_loadable(folder, ref)
+    check_fits_memory(folder, ref, available_bytes)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    sizes = {str(p.relative_to(folder)): p.stat().st_size for p in files}
+    return HubSnapshot(ref, folder, folder.name, sizes)
+
+
+def download_snapshot(
+    ref: HubRef, cache_dir: Path | None, offline: bool, repo_type: str, patterns: list[str]
+) -> Path:
+    """The revision's files matching `patterns` in the cache (downloaded first unless offline:
+    `offline`, or HF_HUB_OFFLINE set before huggingface_hub was imported); CheckpointRejected
+    with the reason and what to do when the Hub or the cache cannot give them. `repo_type`:
+    "model" or "dataset"."""
     from huggingface_hub import constants, snapshot_download
     from huggingface_hub import errors as hub_errors
 
     offline = offline or bool(constants.HF_HUB_OFFLINE)
     where = str(cache_dir) if cache_dir else constants.HF_HUB_CACHE
     try:
-        folder = Path(
+        return Path(
             snapshot_download(
                 ref.repo_id,
+                repo_type=repo_type,
                 revision=ref.revision,
                 cache_dir=cache_dir,
                 local_files_only=offline,
-                allow_patterns=FILES,
+                allow_patterns=patterns,
             )
         )
     except hub_errors.GatedRepoError:
@@ -78,25 +94,21 @@ def resolve(
         ) from None
     except hub_errors.RepositoryNotFoundError:
         raise CheckpointRejected(
-            f"no model {ref.repo_id!r} on the Hub (or it is private and the worker's Hub token "
-            "cannot read it)"
+            f"no {repo_type} {ref.repo_id!r} on the Hub (or it is private and the worker's Hub "
+            "token cannot read it)"
         ) from None
     except hub_errors.RevisionNotFoundError:
         raise CheckpointRejected(f"{ref.repo_id} has no revision {ref.revision!r}") from None
     except hub_errors.LocalEntryNotFoundError:
         how = "the worker is offline" if offline else "the Hub could not be reached from the worker"
+        kind = " --repo-type dataset" if repo_type == "dataset" else ""
         raise CheckpointRejected(
             f"{ref.spec} is not in the worker's Hub cache ({where}) and {how}: check the id and "
-            f"revision, or download it where there is network (hf download {ref.repo_id} "
+            f"revision, or download it where there is network (hf download {ref.repo_id}{kind} "
             f"--revision {ref.revision} --cache-dir {where}) and try again"
         ) from None
     except hub_errors.HfHubHTTPError as error:
         raise CheckpointRejected(f"the Hub refused {ref.spec}: {error}") from None
-    check_loadable(folder, ref)
-    check_fits_memory(folder, ref, available_bytes)
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    sizes = {str(p.relative_to(folder)): p.stat().st_size for p in files}
-    return HubSnapshot(ref, folder, folder.name, sizes)
 
 
 def check_loadable(folder: Path, ref: HubRef) -> None:

@@ -13,20 +13,25 @@ import shutil
 from pathlib import Path
 
 
-def add_revision(cache: Path, repo_id: str, revision: str, folder: Path) -> str:
-    """Put the files of `folder` in `cache` as `repo_id` at `revision`; returns the commit
-    (a stable stand-in: the sha1 of "repo_id@revision", as a local copy has no Hub commit)."""
+def add_revision(
+    cache: Path, repo_id: str, revision: str, folder: Path, repo_type: str = "model"
+) -> str:
+    """Put the files of `folder` (and its subfolders: a dataset's `data/`) in `cache` as
+    `repo_id` at `revision`; returns the commit (a stable stand-in: the sha1 of
+    "repo_id@revision", as a local copy has no Hub commit). `repo_type`: "model" or "dataset"."""
     commit = hashlib.sha1(f"{repo_id}@{revision}".encode()).hexdigest()
-    root = cache / f"models--{repo_id.replace('/', '--')}"
+    root = cache / f"{repo_type}s--{repo_id.replace('/', '--')}"
     snapshot = root / "snapshots" / commit
     (root / "blobs").mkdir(parents=True, exist_ok=True)
     snapshot.mkdir(parents=True)
-    for file in sorted(folder.iterdir()):
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
         blob = root / "blobs" / digest
         if not blob.exists():
             shutil.copyfile(file, blob)
-        os.symlink(os.path.relpath(blob, snapshot), snapshot / file.name)
+        link = snapshot / file.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(blob, link.parent), link)
     (root / "refs").mkdir(exist_ok=True)
     (root / "refs" / revision).write_text(commit)
     return commit

@@ -104,12 +104,16 @@ def score(
         Path | None,
         typer.Option(
             help="Members: .txt or .jsonl, or token ids of the model's tokenizer (.npy, "
-            '.parquet, .jsonl with "tokens"); default: the demo corpus.'
+            '.parquet, .jsonl with "tokens"), or a Hub dataset by name, '
+            "hf-dataset:org/name@revision:split:column (text or token ids, read by the worker); "
+            "default: the demo corpus."
         ),
     ] = None,
     nonmembers: Annotated[
         Path | None,
-        typer.Option(help="Non-members for membership inference (text or token ids, as members)."),
+        typer.Option(
+            help="Non-members for membership inference (a file or a Hub dataset, as members)."
+        ),
     ] = None,
     reference: Annotated[
         str,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from memdash.app.cli.output import fail, load_settings
@@ -15,6 +16,7 @@ from memdash.app.kinds.capacity.document import CapacitySummary
 from memdash.client import Client, MemdashError
 from memdash.core.api import Launched, StoredCorpus, SweepState
 from memdash.core.edges import JSONObject
+from memdash.core.hub_ref import HubDataset, is_hub_dataset_spec
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
@@ -241,6 +243,20 @@ def launch_any(
 
 
 def upload_corpus(path: Path, server: str) -> StoredCorpus:
+    """A corpus file uploaded, or a Hub dataset (`hf-dataset:org/name@revision:split:column`)
+    named: the worker that scores on it reads the split through its Hub cache."""
+    if is_hub_dataset_spec(str(path)):
+        try:
+            dataset = HubDataset.parse(str(path))
+        except ValidationError as error:
+            fail(f"{path}: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
+        except ValueError as error:
+            fail(str(error))
+        with _client(server) as client:
+            answer = _request(client, "POST", "/api/corpora/hub", json=dataset.model_dump())
+        named = StoredCorpus.model_validate(answer)
+        typer.echo(f"corpus {named.name}: read by the worker that scores on it")
+        return named
     if not path.is_file():
         fail(f"{path}: no such file")
     with _client(server) as client, path.open("rb") as handle:

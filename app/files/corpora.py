@@ -19,6 +19,7 @@ from memdash.app.files.storage import TooLarge, store_stream
 from memdash.app.settings import Settings
 from memdash.core.edges import JSONObject
 from memdash.core.formats.corpus import CorpusError, corpus_format, parse_corpus
+from memdash.core.hub_ref import HubDataset
 
 # A byte-level tokenizer gives at most one token per byte, plus one newline token between
 # documents: a corpus of B bytes in D documents packs into at most (B + D) / seq_len samples.
@@ -94,6 +95,30 @@ def _drop_if_other_file(path: Path, kept: Dataset) -> None:
         path.unlink(missing_ok=True)
 
 
+def hub_corpus(session: Session, dataset: HubDataset) -> tuple[Dataset, bool]:
+    """The corpus that names a Hub dataset's split and column (made on first use): (it, whether
+    it is new). Nothing is stored here: the worker that scores it reads the split through its
+    Hub cache (worker/hub_dataset.py), and each run records the commit and the files' hashes."""
+    key = dataset.identity_sha256()
+    found = corpus_by_sha(session, key)
+    if found is not None:
+        return found, False
+    corpus = Dataset(
+        name=dataset.spec[:200],
+        kind="corpus",
+        content_sha256=key,
+        storage_path="",
+        params={"format": "hub", "hub": dataset.model_dump(), "filename": dataset.spec[:200]},
+    )
+    session.add(corpus)
+    session.flush()
+    return corpus, True
+
+
+def is_hub_corpus(dataset: Dataset) -> bool:
+    return dataset.params.get("format") == "hub"
+
+
 def corpus_by_sha(session: Session, sha256: str) -> Dataset | None:
     return session.scalar(
         select(Dataset).where(Dataset.kind == "corpus", Dataset.content_sha256 == sha256)
@@ -111,6 +136,7 @@ def corpus_json(dataset: Dataset) -> JSONObject:
         "id": dataset.id,
         "name": dataset.name,
         "sha256": dataset.content_sha256,
+        "n_documents": None,  # a Hub dataset's are counted by the worker that reads it
         **dataset.params,
         "created_at": dataset.created_at.isoformat(),
     }
@@ -118,6 +144,11 @@ def corpus_json(dataset: Dataset) -> JSONObject:
 
 def check_corpus_fits(dataset: Dataset, n_samples_needed: int, seq_len: int) -> None:
     """Refuse a sweep the corpus cannot feed, whatever the tokenizer (a necessary condition)."""
+    if is_hub_corpus(dataset):
+        raise CorpusRejected(
+            f"corpus {dataset.name!r} is a Hub dataset, read by the worker that scores a model "
+            "on it: a text sweep trains on an uploaded corpus (upload its text)"
+        )
     if dataset.params.get("tokens"):
         raise CorpusRejected(
             f"corpus {dataset.name!r} holds token ids: a text sweep trains its own tokenizer on "

@@ -1,17 +1,26 @@
-"""Uploaded corpora (.txt / .jsonl) to train text sweeps on or score checkpoints against."""
+"""Uploaded corpora (.txt / .jsonl, or token ids) to train text sweeps on or score checkpoints
+against, and Hub datasets named to score on."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi.responses import JSONResponse
 
 from memdash.app.db.models import Dataset
-from memdash.app.files.corpora import CorpusRejected, corpus_json, list_corpora, store_corpus
+from memdash.app.files.corpora import (
+    CorpusRejected,
+    corpus_json,
+    hub_corpus,
+    list_corpora,
+    store_corpus,
+)
 from memdash.app.files.deletion import InUse, delete_corpus
 from memdash.app.web.auth import AdminDep
 from memdash.app.web.deps import DbId, SessionDep, SettingsDep, WritesDep, WriteSessionDep
 from memdash.core.api import Deleted, StoredCorpus
+from memdash.core.hub_ref import HubDataset
 
 router = APIRouter(tags=["corpora"])
 
@@ -29,6 +38,24 @@ def api_upload_corpus(
     except CorpusRejected as error:
         raise HTTPException(error.status_code, str(error)) from None
     return StoredCorpus.model_validate(corpus_json(dataset))
+
+
+@router.post(
+    "/api/corpora/hub",
+    status_code=201,
+    response_model=StoredCorpus,
+    responses={200: {"model": StoredCorpus, "description": "named before: that corpus"}},
+)
+def api_hub_corpus(body: HubDataset, writes: WritesDep, _: AdminDep) -> StoredCorpus | JSONResponse:
+    """A dataset on the Hugging Face Hub by id, revision, split and column, as a corpus to score
+    on (members or non-members): stored as its name; the worker that scores it reads the split
+    through its own Hub cache and records the commit and the files' sha256 on the run."""
+    with writes() as session:
+        corpus, new = hub_corpus(session, body)
+        answer = StoredCorpus.model_validate(corpus_json(corpus))
+    if new:
+        return answer
+    return JSONResponse(answer.model_dump(mode="json"), status_code=200)
 
 
 @router.get("/api/corpora")

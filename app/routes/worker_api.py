@@ -294,6 +294,8 @@ def download_input(kind: str, sha256: str, request: Request, _: WorkerAuth) -> F
     path_column, hash_column = columns[kind]
     with session_scope(_factory(request)) as session:
         stored = session.scalars(select(path_column).where(hash_column == sha256)).first()
-        if not stored:
+        if stored is None:
             raise HTTPException(404, f"no {kind} with sha256 {sha256}")
+        if not stored:  # a Hub model or dataset: a name the job resolves, no file here
+            raise HTTPException(404, f"{kind} {sha256} is named on the Hub: no file on this server")
         return FileResponse(stored, media_type="application/octet-stream")

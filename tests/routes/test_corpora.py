@@ -152,3 +152,33 @@ def test_a_corpus_of_token_ids_is_stored_for_scoring_not_for_a_text_sweep(
         "/api/sweeps/text", json={"preset": "quick", "params": {"corpus": corpus["sha256"]}}
     )
     assert refused.status_code == 422 and "holds token ids" in refused.json()["detail"]
+
+
+def test_a_hub_dataset_is_named_once_scored_by_name_and_never_trained_on(
+    client: TestClient, session_factory
+) -> None:
+    from memdash.app.db.models import Job
+
+    body = {"repo_id": "EleutherAI/pile", "revision": "v1", "split": "val", "column": "ids"}
+    named = client.post("/api/corpora/hub", json=body)
+    assert named.status_code == 201, named.text
+    corpus = named.json()
+    assert corpus["name"] == "hf-dataset:EleutherAI/pile@v1:val:ids"
+    assert corpus["format"] == "hub" and corpus["n_documents"] is None
+    again = client.post("/api/corpora/hub", json=body)
+    assert again.status_code == 200 and again.json()["id"] == corpus["id"]
+    bad = client.post("/api/corpora/hub", json={**body, "split": "a/b"})
+    assert bad.status_code == 422 and "split" in bad.json()["error"]
+    model = client.post("/api/checkpoints/hub", json={"repo_id": "org/model"}).json()
+    scoring = {"checkpoint_ids": [model["id"]], "members": corpus["sha256"]}
+    launched = client.post("/api/scorings", json=scoring)
+    assert launched.status_code == 201, launched.text
+    with session_factory() as session:
+        job = session.scalars(select(Job).where(Job.sweep_id == launched.json()["sweep_id"])).one()
+        members = job.params["inputs"]["members"]
+    assert members["kind"] == "hub-dataset" and members["dataset"]["column"] == "ids"
+    refused = client.post(
+        "/api/sweeps/text", json={"preset": "quick", "params": {"corpus": corpus["sha256"]}}
+    )
+    assert refused.status_code == 422 and "is a Hub dataset" in refused.json()["detail"]
+    assert client.delete(f"/api/corpora/{corpus['id']}").status_code == 409  # a queued job's

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from memdash.core.edges import Measures
+from memdash.core.edges import JSONObject, Measures
 from memdash.core.formats.corpus import Tokens
 from memdash.core.jobs import ScoreJob
 from memdash.core.results import HeldoutReferenceInfo, RunResult
@@ -79,6 +79,22 @@ def documents(
     if parsed.token_documents is not None:
         return list(parsed.token_documents)
     return list(parsed.documents)
+
+
+def side_documents(
+    ctx: JobContext, which: str
+) -> tuple[list[tuple[str | Tokens, str]], JSONObject | None]:
+    """The side's documents (`documents`), read from a Hub dataset's split when the input names
+    one (worker/hub_dataset.py), with what was read: its commit and files' hashes (None for an
+    uploaded corpus, whose sha256 the job's parameters already name)."""
+    spec = ctx.params.inputs.get(which)
+    if spec is None or spec.dataset is None:
+        return documents(ctx.params, ctx.inputs, which), None
+    from memdash.worker.hub_dataset import resolve_dataset
+
+    ctx.progress(0.01, f"reading {spec.dataset.spec} from the Hub cache")
+    resolved = resolve_dataset(spec.dataset, ctx.hub.cache_dir, ctx.hub.offline)
+    return resolved.documents, resolved.source()
 
 
 def check_token_ids(side: list[tuple[str | Tokens, str]], vocab_size: int, role: str) -> None:
@@ -289,9 +305,9 @@ def run(ctx: JobContext) -> RunResult:
         if checkpoint is not None:
             checkpoint.model.to(torch.bfloat16)
     seq_len, limit = params.seq_len, params.max_samples
-    member_docs = documents(params, ctx.inputs, "members")
-    nonmember_input = (
-        documents(params, ctx.inputs, "nonmembers") if "nonmembers" in params.inputs else []
+    member_docs, members_source = side_documents(ctx, "members")
+    nonmember_input, nonmembers_source = (
+        side_documents(ctx, "nonmembers") if "nonmembers" in params.inputs else ([], None)
     )
     same_kind(member_docs, nonmember_input)
     vocab_size = target.model.config.vocab_size
@@ -361,6 +377,12 @@ def run(ctx: JobContext) -> RunResult:
         precision=params.precision,
         model=target.info.model_dump(mode="json"),
     )
+    for key, source in (
+        ("members_source", members_source),
+        ("nonmembers_source", nonmembers_source),
+    ):
+        if source is not None:  # a Hub dataset: the commit and files its documents came from
+            evaluation.summary[key] = source
     evaluation.summary.update(reference_summary(references, reference_info, heldout, evaluation))
     evaluation.samples.train.document = [
         distinct.member_lines[d] for d in members.document_index

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from memdash.app.db.models import MODEL_FORMATS, Checkpoint, Run, Sweep
-from memdash.app.files.corpora import corpus_by_sha
+from memdash.app.files.corpora import corpus_by_sha, is_hub_corpus
 from memdash.app.kinds.registry import PlannedJob, SweepPlan, new_sweep
 from memdash.app.kinds.scoring.document import ScoredRunConfig
 from memdash.app.kinds.scoring.params import ScoredCheckpoints
@@ -29,6 +29,9 @@ def _corpus_input(session: Session, sha256: str, role: str) -> JSONObject:
     corpus = corpus_by_sha(session, sha256)
     if corpus is None:
         raise ScoringRejected(f"{role}: no uploaded corpus with sha256 {sha256}")
+    if is_hub_corpus(corpus):  # the job reads the split through the worker's Hub cache
+        dataset = corpus.params["hub"]
+        return {"kind": "hub-dataset", "sha256": sha256, "dataset": dataset, "name": corpus.name}
     return {
         "kind": "corpus",
         "sha256": sha256,
@@ -75,7 +78,7 @@ def scoring_setup(session: Session, params: ScoredCheckpoints) -> ScoringSetup:
     if params.reference == "heldout-model":
         corpus = corpus_by_sha(session, params.nonmembers) if params.nonmembers else None
         n_documents = corpus.params.get("n_documents", 0) if corpus else 0
-        if n_documents < MIN_DOCUMENTS:
+        if n_documents < MIN_DOCUMENTS and not (corpus and is_hub_corpus(corpus)):
             raise ScoringRejected(
                 "reference: a held-out reference model is trained on half of the non-member "
                 f"documents and needs at least {MIN_DOCUMENTS} of them ({n_documents} given); "
