@@ -117,5 +117,5 @@ def test_a_hub_model_is_named_from_python(client: TestClient) -> None:
     named = memdash.hub_model("EleutherAI/pythia-70m-deduped", "step3000")
     assert named.format == "hub" and named.name == "hf:EleutherAI/pythia-70m-deduped@step3000"
     assert memdash.hub_model("EleutherAI/pythia-70m-deduped", "step3000").id == named.id
-    with pytest.raises(MemdashError, match="is not a Hugging Face model id"):
+    with pytest.raises(MemdashError, match="is not a Hugging Face id"):
         memdash.hub_model("not a model")

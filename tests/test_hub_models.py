@@ -33,7 +33,7 @@ def test_a_hub_model_is_named_once_listed_and_not_downloadable(client) -> None:
     page = client.get("/checkpoints")
     assert "resolved by the worker that scores it" in page.text
     bad = client.post("/api/checkpoints/hub", json={"repo_id": "not a model", "revision": "main"})
-    assert bad.status_code == 422 and "is not a Hugging Face model id" in bad.text
+    assert bad.status_code == 422 and "is not a Hugging Face id" in bad.text
     gone = client.delete(f"/api/checkpoints/{checkpoint['id']}")
     assert gone.status_code == 200 and client.get("/api/checkpoints").json() == []
     longest = {"repo_id": f"{'o' * 96}/{'n' * 96}", "revision": "r" * 255}  # the rules' longest
@@ -96,7 +96,28 @@ def test_a_scoring_names_the_hub_model_and_its_result_records_the_commit(
     assert "resolved to <code>aaaaaaaaaaaa</code>" in client.get("/checkpoints").text
 
 
-def test_a_quantization_study_of_a_hub_model_is_refused_with_a_message(client) -> None:
-    checkpoint_id = client.post("/api/checkpoints/hub", json=PYTHIA).json()["id"]
-    refused = client.post("/api/quantization", json={"checkpoint_id": checkpoint_id})
-    assert refused.status_code == 422 and "named by Hub id" in refused.text
+def test_a_quantization_study_of_a_hub_model(client, session_factory) -> None:
+    """Not yet resolved: queued, its quantize job naming the model by Hub id (the job checks
+    the architecture); resolved as a GPT-NeoX: refused, memdash writes GGUF from GPT-2s; extra
+    files beside a model not yet resolved: refused, nothing to compare them with."""
+    from sqlalchemy import select
+
+    from memdash.app.db.models import Job
+
+    tiny = client.post("/api/checkpoints/hub", json={"repo_id": "org/tiny-gpt2"}).json()["id"]
+    launched = client.post("/api/quantization", json={"checkpoint_id": tiny, "types": ["Q8_0"]})
+    assert launched.status_code == 201, launched.text
+    with session_factory() as session:
+        jobs = session.scalars(select(Job).where(Job.sweep_id == launched.json()["sweep_id"]))
+        quantize = next(j for j in jobs if j.kind == "quantize")
+        assert quantize.params["inputs"]["model"]["hub"]["repo_id"] == "org/tiny-gpt2"
+    pythia = client.post("/api/checkpoints/hub", json=PYTHIA).json()["id"]
+    extra = client.post(
+        "/api/quantization", json={"checkpoint_id": tiny, "extra_checkpoint_ids": [pythia]}
+    )
+    assert extra.status_code == 422 and "score it once first" in extra.text
+    with session_factory.begin() as session:
+        checkpoint = session.get(Checkpoint, pythia)
+        checkpoint.config = {**checkpoint.config, "model_type": "gpt_neox"}
+    refused = client.post("/api/quantization", json={"checkpoint_id": pythia})
+    assert refused.status_code == 422 and "'gpt_neox' model" in refused.text

@@ -143,3 +143,38 @@ def test_the_network_guard_refuses_and_records_a_connection() -> None:
         socket.create_connection(listener.getsockname(), timeout=1).close()  # loopback stays open
         listener.close()
     assert attempts == ["connect ('192.0.2.1', 443)", "lookup huggingface.co"]
+
+
+def test_a_hub_gpt2_is_written_as_gguf_from_the_cache(hub, tmp_path: Path) -> None:
+    """The quantize job reads a model named on the Hub from the worker's cache (no download,
+    no upload) and writes it at the study's types."""
+    import multiprocessing
+
+    from memdash.core.jobs import job_params
+    from memdash.worker.jobs import quantize
+    from memdash.worker.jobs.context import JobContext
+
+    cache, _, _ = hub
+    ref = HubRef.parse(f"hf:{GPT2}@step2")
+    model = {"kind": "hub", "sha256": ref.identity_sha256(), "hub": ref.model_dump()}
+    params = job_params(
+        "quantize",
+        {
+            "source_checkpoint_id": 1,
+            "name": ref.spec,
+            "targets": [{"run_id": 2, "gguf_type": "Q8_0"}],
+            "inputs": {"model": model},
+        },
+    )
+    receiver, sink = multiprocessing.Pipe()
+    context = JobContext(
+        params, tmp_path, None, "cpu", sink, inputs={}, hub=HubSettings(cache, offline=True)
+    )
+    result = quantize.run(context)
+    assert [f.gguf_type for f in result.files] == ["Q8_0"] and result.files[0].size_bytes > 0
+    messages = []
+    while receiver.poll():
+        messages.append(receiver.recv())
+    artifacts = [m for m in messages if m[0] == "artifact"]
+    assert len(artifacts) == 1 and Path(artifacts[0][1]).is_file()
+    assert artifacts[0][3]["gguf_type"] == "Q8_0" and artifacts[0][3]["architecture"] == "gpt2"

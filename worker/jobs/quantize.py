@@ -1,7 +1,8 @@
 """A quantization study's files: one model written as GGUF at each requested type
 (worker/gguf_export.py), each uploaded as its run's model for that run's `score` job.
 
-The source is an uploaded checkpoint: a Hugging Face GPT-2 folder (what memdash's text sweeps
+The source is an uploaded checkpoint or a model named on the Hub (resolved through the worker's
+Hub cache, worker/hub.py): a Hugging Face GPT-2 folder (what memdash's text sweeps
 export; written first as an F32 GGUF) or a GGUF file of any architecture transformers reads
 (dequantized, then written at each type). memdash's own LM2 folders and other Hugging Face
 architectures are refused with a message: their GGUF layouts are not written here.
@@ -27,10 +28,16 @@ def run(ctx: JobContext) -> QuantizeResult:
     from memdash.worker.hf_load import gguf_summary, load_causal_lm
 
     params: QuantizeJob = ctx.params
-    archive = ctx.inputs["model"]
     ctx.progress(0.0, "reading the source model")
-    folder = unpack(archive, ctx.work_dir / "source", 8 * archive.stat().st_size + (1 << 30))
-    files = inspect_folder(folder)
+    spec = params.inputs["model"]
+    if spec.hub is not None:  # named on the Hub: its files from the worker's Hub cache
+        from memdash.worker.hub import resolve
+
+        files = inspect_folder(resolve(spec.hub, ctx.hub.cache_dir, ctx.hub.offline).folder)
+    else:
+        archive = ctx.inputs["model"]
+        folder = unpack(archive, ctx.work_dir / "source", 8 * archive.stat().st_size + (1 << 30))
+        files = inspect_folder(folder)
     started = time.perf_counter()
     if files.format == "gguf":
         source = files.folder / str(files.gguf_file)

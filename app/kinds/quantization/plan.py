@@ -22,6 +22,7 @@ from memdash.app.kinds.scoring.plan import (
     ScoringSetup,
     check_fits,
     checkpoint_of,
+    model_input,
     score_job,
     scored_run,
     scoring_setup,
@@ -85,15 +86,16 @@ def launch(session: Session, params: QuantizationParams, own: OwnData | None = N
     extras = [
         checkpoint_of(session, i, "extra_checkpoint_ids") for i in params.extra_checkpoint_ids
     ]
-    hub = next((c for c in (source, *extras) if c.format == "hub"), None)
-    if hub is not None:
+    # A Hub model's architecture is known once a worker resolved it (a scoring of it): before,
+    # the quantize job checks it, and extra files cannot be compared with it yet.
+    unresolved = source.format == "hub" and architecture_of(source) is None
+    if unresolved and extras:
         raise ScoringRejected(
-            f"{hub.name} is named by Hub id: a quantization study reads a stored model's files "
-            "(GGUF or a Hugging Face folder); upload the model's files, or score it instead"
+            f"extra_checkpoint_ids: {source.name} has not been resolved yet, so its architecture "
+            "and vocabulary cannot be compared with the extra files'; score it once first"
         )
-    if params.types and not (
-        source.format == "gguf" or (source.format == "hf" and architecture_of(source) == "gpt2")
-    ):
+    gpt2 = source.format in ("hf", "hub") and architecture_of(source) == "gpt2"
+    if params.types and not (source.format == "gguf" or gpt2 or unresolved):
         raise ScoringRejected(
             f"checkpoint_id: memdash writes GGUF from a Hugging Face GPT-2 or from a GGUF file; "
             f"{source.name!r} is a {architecture_of(source) or source.format!r} model (upload it "
@@ -132,7 +134,7 @@ def launch(session: Session, params: QuantizationParams, own: OwnData | None = N
                     source_checkpoint_id=source.id,
                     name=source.name[:200],
                     targets=targets,
-                    inputs={"model": {"kind": "checkpoint", "sha256": source.sha256}},
+                    inputs={"model": model_input(source)},
                 ),
                 idempotency_key=f"sweep-{sweep.id}-quantize",
             )
