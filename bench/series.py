@@ -12,7 +12,7 @@ members and non-members, and greedy extraction at the series' k with `generate`)
 same run.
 
 Usage: `.venv/bin/python -m bench.series [--revisions 5] [--max-steps 1500] [--port 8791]
-[--out bench/results-series.md]`.
+[--reference auto] [--out bench/results-series.md] [--append]`.
 """
 
 from __future__ import annotations
@@ -110,7 +110,9 @@ def main() -> None:
     parser.add_argument("--revisions", type=int, default=5)
     parser.add_argument("--max-steps", type=int, default=1500)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--reference", default="auto", help="the series' reference")
     parser.add_argument("--out", type=Path, default=Path("bench/results-series.md"))
+    parser.add_argument("--append", action="store_true", help="add to --out, not replace it")
     args = parser.parse_args()
 
     from memdash.client import Client
@@ -136,7 +138,12 @@ def main() -> None:
             ids = [client.hub_model(repo, f"step{step}").id for step in chosen]
             started = time.perf_counter()
             sweep_id = client.series(
-                ids, members=member_sha, nonmembers=nonmember_sha, seq_len=32, name="bench"
+                ids,
+                members=member_sha,
+                nonmembers=nonmember_sha,
+                reference=args.reference,
+                seq_len=32,
+                name="bench",
             )
             state = client.wait(sweep_id, progress=False)
             wall_s = time.perf_counter() - started
@@ -152,14 +159,20 @@ def main() -> None:
         "# A checkpoint series over a text sweep's model (bench/series.py)",
         "",
         f"`.venv/bin/python -m bench.series --revisions {args.revisions} --max-steps "
-        f"{args.max_steps}` on {platform.processor() or platform.machine()}, "
+        f"{args.max_steps} --reference {args.reference}` on "
+        f"{platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, torch {torch.__version__}, CPU; {time.strftime('%Y-%m-%d')}.",
         "",
         f"Model: L2-d64 GPT ({runs[0].n_params:,} parameters) trained by the text sweep's "
         f"trainer on {N_TRAIN} demo-corpus samples of 32 tokens ({train_s:.0f} s, exported at "
         f"every evaluation), {len(chosen)} revisions put into a local Hub cache and scored by "
-        "name by one offline local worker, reference auto (each job trains its own held-out "
-        f"reference model), {len(members)} members and {len(nonmembers)} non-member documents.",
+        f"name by one offline local worker, reference {args.reference}"
+        + (
+            " (each job trains its own held-out reference model)"
+            if args.reference == "auto"
+            else ""
+        )
+        + f", {len(members)} members and {len(nonmembers)} non-member documents.",
         "",
         f"Series status: {state.status}; wall time {wall_s:.1f} s for {len(chosen)} revisions "
         f"({wall_s / len(chosen):.1f} s per revision).",
@@ -192,11 +205,13 @@ def main() -> None:
         f"Baseline, the same run: a plain transformers loop over the last revision (per-sample "
         f"loss of the members and non-members, greedy extraction at k = {k} with `generate`, "
         f"one sample at a time) took {plain_s:.1f} s; memdash's score job for that revision "
-        f"{last:.1f} s ({last / plain_s:.2f}×), which also trains the held-out reference, "
-        "draws the stratified attack sets, runs every attack with bootstrap intervals, TF-IDF "
-        "and extraction at every k.",
+        f"{last:.1f} s ({last / plain_s:.2f}×), which also computes the reference"
+        + (" (training the held-out model)" if args.reference == "auto" else "")
+        + ", draws the stratified attack sets, runs every attack with bootstrap intervals, "
+        "TF-IDF and extraction at every k.",
     ]
-    args.out.write_text("\n".join(lines) + "\n")
+    with args.out.open("a" if args.append else "w") as out:
+        out.write(("\n" if args.append else "") + "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

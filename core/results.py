@@ -97,6 +97,9 @@ class HeldoutReferenceInfo(BaseModel):
     n_documents: int | None = None  # the non-member documents it was given to train on
     target_validation_loss_bits: float | None = None  # the scored model on the same documents
     dropped: bool = False  # under `auto`: it generalized less than the target, so not used
+    # Trained by an earlier job on the same non-member samples (a series' earlier revision) and
+    # reused from the worker's cache (worker/reference_cache.py).
+    reused: bool = False
 
 
 class CurvePoint(Open):

@@ -121,3 +121,20 @@ def test_a_quantization_study_of_a_hub_model(client, session_factory) -> None:
         checkpoint.config = {**checkpoint.config, "model_type": "gpt_neox"}
     refused = client.post("/api/quantization", json={"checkpoint_id": pythia})
     assert refused.status_code == 422 and "'gpt_neox' model" in refused.text
+
+
+def test_a_hub_dataset_is_named_on_the_checkpoints_page(client) -> None:
+    added = client.post(
+        "/checkpoints/hub-dataset",
+        data={"dataset": "EleutherAI/pile@v1:validation"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    page = client.get("/checkpoints").text
+    assert (
+        "hf-dataset:EleutherAI/pile@v1:validation:text (a Hub dataset, read by the worker)" in page
+    )
+    bad = client.post("/checkpoints/hub-dataset", data={"dataset": "org/x:a:b:c"})
+    assert bad.status_code == 422 and 'id="error-dataset"' in bad.text and "no more" in bad.text
+    bad = client.post("/checkpoints/hub-dataset", data={"dataset": "not a dataset"})
+    assert bad.status_code == 422 and "is not a Hugging Face id" in bad.text

@@ -212,6 +212,7 @@ class Agent:
                 inputs,
                 self.options.torch_threads,
                 self.options.hub,
+                str(self.options.cache_dir),
             ),
         )
         child.start()

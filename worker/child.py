@@ -38,6 +38,7 @@ def child_main(
     inputs: dict[str, str] | None = None,
     torch_threads: int = 1,
     hub: HubSettings | None = None,
+    cache_dir: str | None = None,
 ) -> None:
     # One thread per job by default: two 1-thread jobs beat one 2-thread job on a shared CPU
     # (DESIGN). Set before torch is imported in this fresh (spawned) interpreter.
@@ -53,6 +54,7 @@ def child_main(
         connection,
         inputs={name: Path(path) for name, path in (inputs or {}).items()},
         hub=hub or HubSettings(),
+        cache_dir=Path(cache_dir) if cache_dir else None,
     )
 
     def on_sigterm(*_: object) -> None:

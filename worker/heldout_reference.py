@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -24,6 +25,7 @@ from memdash.core.params import Shape
 from memdash.core.results import HeldoutReferenceInfo
 from memdash.worker.data.padding import pad_rows
 from memdash.worker.model import GPT, GPTConfig
+from memdash.worker.reference_cache import cached_reference, reference_key
 from memdash.worker.train import mean_loss_bits, train
 from memdash.worker.train_config import TrainConfig
 
@@ -77,11 +79,55 @@ def train_heldout_reference(
     seed: int = 0,
     on_progress: Callable[[int, int], None] | None = None,
     documents: Sequence[int] | None = None,
+    cache_dir: Path | None = None,
 ) -> HeldoutReference:
     """A reference trained on `samples` (token lists of at most `window` tokens); `documents`
     names each sample's document (each sample its own when None): the validation slice is
-    VALIDATION_SHARE of the documents, whole."""
+    VALIDATION_SHARE of the documents, whole. With `cache_dir` (the worker's input cache), one
+    trained before on the same samples is reused (worker/reference_cache.py; its info says
+    `reused`)."""
     documents = list(documents) if documents is not None else list(range(len(samples)))
+    recipe = f"{SHAPE.key()}|{TRAIN}|{VALIDATION_SHARE}|{PATIENCE_EVALS}"
+    key = reference_key(samples, documents, vocab_size, window, seed, recipe)
+    reference, reused = cached_reference(
+        cache_dir,
+        key,
+        lambda: _train(samples, vocab_size, window, device, seed, on_progress, documents),
+        _to_file,
+        lambda stored: _from_file(stored, vocab_size, window, device),
+    )
+    if reused:
+        reference.info = reference.info.model_copy(update={"reused": True})
+    return reference
+
+
+def _to_file(reference: HeldoutReference) -> dict[str, object]:
+    return {
+        "state": {k: v.cpu() for k, v in reference.model.state_dict().items()},
+        "info": reference.info.model_dump(mode="json"),
+        "validation": torch.from_numpy(np.ascontiguousarray(reference.validation)),
+    }
+
+
+def _from_file(
+    stored: dict[str, object], vocab_size: int, window: int, device: torch.device
+) -> HeldoutReference:
+    model = GPT(GPTConfig.of(SHAPE, vocab_size, window))
+    model.load_state_dict(stored["state"])  # type: ignore[arg-type]
+    validation = stored["validation"].numpy()  # type: ignore[attr-defined]
+    info = HeldoutReferenceInfo.model_validate(stored["info"])
+    return HeldoutReference(model.to(device).eval(), info, validation)
+
+
+def _train(
+    samples: list[list[int]],
+    vocab_size: int,
+    window: int,
+    device: torch.device,
+    seed: int,
+    on_progress: Callable[[int, int], None] | None,
+    documents: list[int],
+) -> HeldoutReference:
     distinct = sorted(set(documents))
     order = np.random.default_rng([seed, 0x7A1]).permutation(len(distinct))
     n_val_docs = max(1, round(VALIDATION_SHARE * len(distinct)))

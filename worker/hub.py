@@ -53,12 +53,16 @@ def resolve(
     cache_dir: Path | None,
     offline: bool,
     available_bytes: int | None = None,
+    device: str = "cpu",
 ) -> HubSnapshot:
     """The revision's files in the cache (downloaded first unless offline), checked to be a
-    model memdash can load here; CheckpointRejected with the reason otherwise."""
+    model memdash can load here — and, before loading, to fit the worker's free memory and,
+    on a GPU, the device's; CheckpointRejected with the reason otherwise."""
     folder = download_snapshot(ref, cache_dir, offline, "model", FILES)
     check_loadable(folder, ref)
     check_fits_memory(folder, ref, available_bytes)
+    if device.startswith("cuda"):
+        check_fits_memory(folder, ref, device_free_bytes(device), "on the GPU")
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     sizes = {str(p.relative_to(folder)): p.stat().st_size for p in files}
     return HubSnapshot(ref, folder, folder.name, sizes)
@@ -154,8 +158,12 @@ def safetensors_params(paths: list[Path]) -> int:
     return total
 
 
-def check_fits_memory(folder: Path, ref: HubRef, available_bytes: int | None) -> None:
-    """Refuse a model whose fp32 weights (with headroom) exceed the memory the worker has free."""
+def check_fits_memory(
+    folder: Path, ref: HubRef, available_bytes: int | None, where: str = ""
+) -> None:
+    """Refuse a model whose fp32 weights (with headroom) exceed the memory free on the worker
+    (`available_bytes`, else MemAvailable), or `where` says which: the parameter count is read
+    from the safetensors headers, nothing is loaded."""
     available = available_bytes if available_bytes is not None else free_memory_bytes()
     if available is None:
         return
@@ -165,7 +173,16 @@ def check_fits_memory(folder: Path, ref: HubRef, available_bytes: int | None) ->
         raise CheckpointRejected(
             f"{ref.spec} has {n_params:,} parameters: scoring it in fp32 needs about "
             f"{needed / 1e9:.1f} GB, and this worker has {available / 1e9:.1f} GB free"
+            + (f" {where}" if where else "")
         )
+
+
+def device_free_bytes(device: str) -> int:
+    """A CUDA device's free memory now (torch.cuda.mem_get_info)."""
+    import torch
+
+    free_bytes, _ = torch.cuda.mem_get_info(torch.device(device))
+    return int(free_bytes)
 
 
 def free_memory_bytes() -> int | None:

@@ -19,7 +19,7 @@ from memdash.app.files.checkpoints import (
     scorable_checkpoints,
     store_checkpoint_upload,
 )
-from memdash.app.files.corpora import Writes, list_corpora
+from memdash.app.files.corpora import Writes, hub_corpus, list_corpora
 from memdash.app.files.deletion import InUse, delete_checkpoint
 from memdash.app.settings import Settings
 from memdash.app.web.auth import AdminDep
@@ -35,7 +35,7 @@ from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
 from memdash.core.api import Deleted, StoredCheckpoint
 from memdash.core.edges import JSONObject
-from memdash.core.hub_ref import HubRef
+from memdash.core.hub_ref import HubDataset, HubRef
 
 router = APIRouter(tags=["checkpoints"])
 
@@ -168,6 +168,25 @@ def form_hub_checkpoint(
         problem = error.errors()[0]["msg"].removeprefix("Value error, ")
         return page_with(request, session, {"hub": problem}, {"hub": hub}, 422)
     hub_checkpoint(session, ref)
+    session.commit()
+    return RedirectResponse("/checkpoints", status_code=303)
+
+
+@router.post("/checkpoints/hub-dataset", response_model=None, **FORM)
+def form_hub_dataset(
+    request: Request,
+    session: WriteSessionDep,
+    _: AdminDep,
+    dataset: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """A Hub dataset named as a corpus to score on (it joins the members and non-members)."""
+    try:
+        named = HubDataset.parse(dataset)  # with or without its hf-dataset: prefix
+    except ValueError as error:  # pydantic's ValidationError is one
+        errors = error.errors() if isinstance(error, ValidationError) else [{"msg": str(error)}]
+        problem = str(errors[0]["msg"]).removeprefix("Value error, ")
+        return page_with(request, session, {"dataset": problem}, {"dataset": dataset}, 422)
+    hub_corpus(session, named)
     session.commit()
     return RedirectResponse("/checkpoints", status_code=303)
 

@@ -21,7 +21,7 @@ from memdash.app.db.models import (
     Worker,
     utcnow,
 )
-from memdash.app.files.corpora import list_corpora
+from memdash.app.files.corpora import is_hub_corpus, list_corpora
 from memdash.app.jobs.queue import CLAIM_ORDER
 from memdash.app.jobs.sweep_progress import SweepProgress, sweep_progress
 from memdash.app.settings import Settings
@@ -91,7 +91,9 @@ def overview(session: Session, settings: Settings, *, recent_sweeps: int = 20) -
         n_uploads,
         jobs_by_state,
         seen,
-        list_corpora(session),
+        # The text sweep's form offers the corpora it can train on: uploaded text, not token
+        # ids or Hub datasets (both are for scoring).
+        [c for c in list_corpora(session) if not c.params.get("tokens") and not is_hub_corpus(c)],
         progress,
         lost,
         list(head),

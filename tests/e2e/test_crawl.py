@@ -1,8 +1,9 @@
 """Every page on the data a real run leaves, in Chromium. A real server and worker run a tiny
-capacity sweep (with its refining pass), a tiny text sweep with canaries and a scoring of one of
-its models with those canaries; then a capacity job that keeps training holds a resume
-checkpoint while every page and figure view is opened, every sweep in every picker ticked once
-(and a few runs), the ROC's run choice tried and the upload form posted with a good and a bad
+capacity sweep (with its refining pass), a tiny text sweep with canaries, a scoring of one of
+its models with those canaries and a checkpoint series of two revisions of a Hub model (from a
+Hub cache the test builds, the worker offline); then a capacity job that keeps training holds a
+resume checkpoint while every page and figure view is opened, every sweep in every picker ticked
+once (and a few runs), the ROC's run choice tried and the upload form posted with a good and a bad
 file (tests/e2e/crawl.py). No 5xx, no console or htmx error, no internal key in visible text,
 legends or hover, every figure drawn or saying why."""
 
@@ -19,11 +20,13 @@ from memdash.app.db.models import RESUME_FORMAT, Checkpoint, Job
 from tests.checkpoint_factory import random_neox, zip_folder
 from tests.e2e.chromium import CHROMIUM, FLAGS
 from tests.e2e.crawl import run_crawl
+from tests.hub_cache import add_revision, tiny_gpt2_folder
 from tests.live import LiveServer, LiveWorker, wait_for, wait_for_sweep
 from tests.pg_cluster import free_port
 from tests.test_sweeps_e2e import MINI_TEXT
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+HUB_REPO = "memdash-tests/tiny-gpt2"
 
 CAPACITY = {
     "name": "tiny capacity",
@@ -78,8 +81,12 @@ def browser():
 def test_every_page_works_on_the_data_a_real_run_leaves(
     tmp_path: Path, database_url, engine, session_factory, browser
 ) -> None:
+    cache = tmp_path / "hub"  # two revisions of a tiny GPT-2, scored by name as a series
+    for step in (1, 2):
+        add_revision(cache, HUB_REPO, f"step{step}", tiny_gpt2_folder(tmp_path / f"s{step}", step))
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
-    worker = LiveWorker(server.url, "w1", tmp_path)
+    offline = {"MEMDASH_HUB_CACHE": str(cache), "MEMDASH_HUB_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+    worker = LiveWorker(server.url, "w1", tmp_path, env=offline)
     try:
         capacity = _launch(server.url, "capacity", CAPACITY)
         text_params = {**MINI_TEXT, "train_sizes": [8, 32]}
@@ -112,6 +119,17 @@ def test_every_page_works_on_the_data_a_real_run_leaves(
         assert scoring.status_code == 201, scoring.text
         scored = wait_for_sweep(server.url, scoring.json()["sweep_id"], 180)
         assert scored["status"] == "succeeded"
+        revisions = [
+            httpx.post(
+                f"{server.url}/api/checkpoints/hub",
+                json={"repo_id": HUB_REPO, "revision": f"step{step}"},
+            ).json()["id"]
+            for step in (1, 2)
+        ]
+        series = {"checkpoint_ids": revisions, "members": f"sweep:{text}", "seq_len": 32}
+        launched = httpx.post(f"{server.url}/api/series", json={**series, "max_samples": 40})
+        assert launched.status_code == 201, launched.text
+        assert wait_for_sweep(server.url, launched.json()["sweep_id"], 180)["status"] == "succeeded"
 
         training = _launch(server.url, "capacity", STILL_TRAINING)
 

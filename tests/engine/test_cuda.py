@@ -68,3 +68,19 @@ def test_greedy_decoding_on_the_gpu_matches_the_cpu() -> None:
     cpu = greedy_continuations(MemdashScorer(model), prompts, 8)
     gpu = greedy_continuations(MemdashScorer(model.to(CUDA)), prompts, 8)
     assert (cpu == gpu).mean() > 0.95  # argmax ties may break differently on a GPU
+
+
+def test_a_hub_model_too_large_for_the_gpu_is_refused_before_loading(tmp_path) -> None:
+    """The GPU's free memory is checked from the safetensors headers, as the host's is."""
+    from memdash.core.hub_ref import HubRef
+    from memdash.worker.checkpoint_files import CheckpointRejected
+    from memdash.worker.hub import check_fits_memory, device_free_bytes
+    from tests.hub_cache import tiny_gpt2_folder
+
+    folder = tiny_gpt2_folder(tmp_path / "model", seed=1)
+    ref = HubRef.parse("hf:org/tiny@main")
+    free = device_free_bytes("cuda")
+    assert free > 0
+    check_fits_memory(folder, ref, free, "on the GPU")  # a tiny model fits
+    with pytest.raises(CheckpointRejected, match="free on the GPU"):
+        check_fits_memory(folder, ref, 1000, "on the GPU")

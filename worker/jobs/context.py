@@ -33,6 +33,9 @@ class JobContext:
     connection: Connection
     inputs: dict[str, Path] = field(default_factory=dict)  # params["inputs"], downloaded
     hub: HubSettings = field(default_factory=HubSettings)  # for Hub model inputs
+    # The worker's input cache, where a job may keep what later jobs reuse (a held-out
+    # reference model: worker/reference_cache.py); None: nothing kept.
+    cache_dir: Path | None = None
     parent_pid: int = field(default_factory=os.getppid)
     stop_requested: bool = False
 

@@ -60,7 +60,7 @@ def load_model_input(ctx: JobContext, name: str, device: Any):
     from memdash.worker.hub import load_snapshot, resolve
 
     ctx.progress(0.0, f"resolving {spec.hub.spec} in the Hub cache")
-    snapshot = resolve(spec.hub, ctx.hub.cache_dir, ctx.hub.offline)
+    snapshot = resolve(spec.hub, ctx.hub.cache_dir, ctx.hub.offline, device=str(device))
     return load_snapshot(snapshot, device=str(device))
 
 
@@ -181,6 +181,7 @@ def model_reference(
         params.seq_len,
         device,
         documents=cut.document_index,
+        cache_dir=ctx.cache_dir,
         on_progress=lambda step, total: ctx.progress(
             0.05 + 0.2 * step / total, f"training the held-out reference: step {step}/{total}"
         ),
