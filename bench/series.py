@@ -206,7 +206,7 @@ def main() -> None:
         f"loss of the members and non-members, greedy extraction at k = {k} with `generate`, "
         f"one sample at a time) took {plain_s:.1f} s; memdash's score job for that revision "
         f"{last:.1f} s ({last / plain_s:.2f}×), which also computes the reference"
-        + (" (training the held-out model)" if args.reference == "auto" else "")
+        + (" (with the held-out model)" if args.reference == "auto" else "")
         + ", draws the stratified attack sets, runs every attack with bootstrap intervals, "
         "TF-IDF and extraction at every k.",
     ]
