@@ -124,6 +124,7 @@ def test_a_quantization_study_of_a_hub_model(client, session_factory) -> None:
 
 
 def test_a_hub_dataset_is_named_on_the_checkpoints_page(client) -> None:
+    client.post("/api/checkpoints/hub", json=PYTHIA)  # the scoring form shows with a model
     added = client.post(
         "/checkpoints/hub-dataset",
         data={"dataset": "EleutherAI/pile@v1:validation"},

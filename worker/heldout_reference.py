@@ -25,7 +25,7 @@ from memdash.core.params import Shape
 from memdash.core.results import HeldoutReferenceInfo
 from memdash.worker.data.padding import pad_rows
 from memdash.worker.model import GPT, GPTConfig
-from memdash.worker.reference_cache import cached_reference, reference_key
+from memdash.worker.reference_cache import StoredReference, cached_reference, reference_key
 from memdash.worker.train import mean_loss_bits, train
 from memdash.worker.train_config import TrainConfig
 
@@ -101,7 +101,7 @@ def train_heldout_reference(
     return reference
 
 
-def _to_file(reference: HeldoutReference) -> dict[str, object]:
+def _to_file(reference: HeldoutReference) -> StoredReference:
     return {
         "state": {k: v.cpu() for k, v in reference.model.state_dict().items()},
         "info": reference.info.model_dump(mode="json"),
@@ -110,11 +110,11 @@ def _to_file(reference: HeldoutReference) -> dict[str, object]:
 
 
 def _from_file(
-    stored: dict[str, object], vocab_size: int, window: int, device: torch.device
+    stored: StoredReference, vocab_size: int, window: int, device: torch.device
 ) -> HeldoutReference:
     model = GPT(GPTConfig.of(SHAPE, vocab_size, window))
-    model.load_state_dict(stored["state"])  # type: ignore[arg-type]
-    validation = stored["validation"].numpy()  # type: ignore[attr-defined]
+    model.load_state_dict(stored["state"])
+    validation = stored["validation"].numpy()
     info = HeldoutReferenceInfo.model_validate(stored["info"])
     return HeldoutReference(model.to(device).eval(), info, validation)
 

@@ -13,12 +13,24 @@ import os
 import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 import numpy as np
 import torch
 
+from memdash.core.edges import JSONObject
+
 R = TypeVar("R")
+
+
+class StoredReference(TypedDict):
+    """What a cached reference file holds: the weights, the info, the validation samples."""
+
+    state: dict[str, torch.Tensor]
+    info: JSONObject
+    validation: torch.Tensor
+
+
 # Bumped whenever the recipe (shape, training settings, early stopping) changes: an old file
 # then no longer matches any key.
 RECIPE_VERSION = 1
@@ -44,8 +56,8 @@ def cached_reference(
     cache_dir: Path | None,
     key: str,
     train: Callable[[], R],
-    to_file: Callable[[R], dict[str, object]],
-    from_file: Callable[[dict[str, object]], R],
+    to_file: Callable[[R], StoredReference],
+    from_file: Callable[[StoredReference], R],
 ) -> tuple[R, bool]:
     """The reference stored under `key` (and whether it was), else `train()`'s, stored."""
     if cache_dir is None:
