@@ -121,3 +121,21 @@ def test_a_launch_places_revisions_at_their_steps(client: TestClient, session_fa
 def test_what_cannot_be_a_series_is_refused(client: TestClient, body: dict, words: str) -> None:
     answer = client.post("/api/series", json=body)
     assert answer.status_code == 422 and words in answer.json()["error"], answer.text
+
+
+def test_every_figure_view_answers_with_a_series_chosen(
+    client: TestClient, session_factory
+) -> None:
+    """The figure pages' pickers list every sweep: a series ticked in any view is drawn or
+    said to be of another kind, never a 500 (the crawl found the extraction view's)."""
+    from memdash.app.views.registry import VIEWS
+
+    with session_factory.begin() as session:
+        sweep_id = add_checkpoint_series(session).id
+    for name in VIEWS:
+        for output in ("html", "json"):
+            answer = client.get(f"/figures/{name}?sweeps={sweep_id}&format={output}")
+            assert answer.status_code == 200, (name, output, answer.text[-300:])
+    extraction = client.get(f"/figures/extraction?sweeps={sweep_id}&format=json").json()
+    table = extraction["tables"]["earlier checkpoints"]  # at the k the series reports
+    assert [(r["k"], r["step"]) for r in table] == [(16, 1000), (16, 2000)]

@@ -14,6 +14,19 @@ from memdash.app.views.view import Built, View, titled_axes
 from memdash.core.edges import TableRow
 
 
+def _predictions(session: Session, sweep: Sweep) -> list[tuple[str, TableRow]]:
+    """A sweep's stored prediction rows and the table each belongs in: a text sweep's smaller
+    models predicting the largest; a scoring's earlier checkpoints predicting the last; a
+    checkpoint series' (a list over every k) at the k it reports, by its axis."""
+    summary = summary_of(session, sweep)
+    prediction = summary.get("prediction")
+    if isinstance(prediction, list):  # a checkpoint series (app/kinds/series/document.py)
+        table = "smaller models" if summary.get("axis") == "sizes" else "earlier checkpoints"
+        return [(table, row) for row in prediction if row.get("k") == summary.get("k")]
+    table = "earlier checkpoints" if sweep.kind == "scoring" else "smaller models"
+    return [(table, row) for row in (prediction or {}).get("rows", [])]
+
+
 def _extraction(session: Session, state: ViewState) -> Built:
     runs = data.selected_runs(session, state)
     rows = data.extraction_rows(runs)
@@ -22,8 +35,8 @@ def _extraction(session: Session, state: ViewState) -> Built:
     tables: dict[str, list[TableRow]] = {"smaller models": [], "earlier checkpoints": []}
     sweeps = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
     for sweep in sweeps:
-        for row in (summary_of(session, sweep).get("prediction") or {}).get("rows", []):
-            tables["smaller models"].append({"sweep": sweep.id, **row})
+        for table, row in _predictions(session, sweep):
+            tables[table].append({"sweep": sweep.id, **row})
     for run in runs:
         for row in run.summary.get("checkpoint_prediction", []):
             tables["earlier checkpoints"].append({"run": run.name, **row})
@@ -67,7 +80,7 @@ VIEWS = (
         _extraction,
         {"log_x": False},
         measure="extraction",
-        kinds=("text", "capacity", "scoring"),
+        kinds=("text", "capacity", "scoring", "series"),
         needs="extraction rates",
     ),
 )
