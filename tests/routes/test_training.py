@@ -36,6 +36,9 @@ def test_the_run_page_follows_its_checkpoints(client: TestClient, session_factor
     assert len(csv_text.splitlines()) == 4 and csv_text.startswith("label,step,")
     latest = client.get("/figures/training?format=json").json()  # no name: the latest run
     assert [r["step"] for r in latest["rows"]] == [100, 200, 300]
+    # Sweeps of other kinds ticked beside the run's name: the run is drawn.
+    beside = client.get(f"/figures/training?sweeps={scorings[0]}&training=tickets&format=json")
+    assert [r["step"] for r in beside.json()["rows"]] == [100, 200, 300]
 
 
 def test_unknown_runs_and_bad_names_are_refused(client: TestClient) -> None:

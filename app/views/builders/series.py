@@ -3,6 +3,7 @@ or a fine-tuning run (?training=NAME, memdash.callback's scorings)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from memdash.app.analysis.series import SeriesPoint, series_report
@@ -26,14 +27,14 @@ SERIES_METRICS = (
 
 
 def series_points(session: Session, state: ViewState) -> tuple[list[SeriesPoint], str]:
-    """The chosen series' points and its x axis ("step" or "n_params"): the first chosen
-    sweep when it is a checkpoint series, else the named (or latest) training run."""
-    if state.sweeps:
-        sweep = session.get(Sweep, state.sweeps[0])
-        if sweep is None or sweep.kind != "series":
-            return [], "step"
-        axis = (sweep.params or {}).get("axis", "steps")
-        return series_sweep_points(session, sweep), "n_params" if axis == "sizes" else "step"
+    """The chosen series' points and its x axis ("step" or "n_params"): the first chosen sweep
+    that is a checkpoint series, else the named (or latest) training run (the picker may tick
+    sweeps of other kinds beside a run's name)."""
+    chosen = session.scalars(select(Sweep).where(Sweep.id.in_(state.sweeps))).all()
+    series = next((s for s in sorted(chosen, key=lambda s: s.id) if s.kind == "series"), None)
+    if series is not None:
+        axis = (series.params or {}).get("axis", "steps")
+        return series_sweep_points(session, series), "n_params" if axis == "sizes" else "step"
     name = state.training or latest_training_run(session)
     return (training_points(session, name) if name else []), "step"
 
