@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PREFIX = "hf:"
 # The Hub's repository names: an optional owner and a name of letters, digits, "-", "_", "."
@@ -69,6 +69,14 @@ class HubRef(BaseModel):
 
 def is_hub_spec(text: str) -> bool:
     return text.startswith(PREFIX)
+
+
+def name_problem(error: ValueError) -> str:
+    """Why `parse` refused a name, in words: pydantic's first message without its "Value
+    error, " prefix (a field's check), or the message itself (the name's shape)."""
+    if isinstance(error, ValidationError):
+        return str(error.errors()[0]["msg"]).removeprefix("Value error, ")
+    return str(error)
 
 
 DATASET_PREFIX = "hf-dataset:"

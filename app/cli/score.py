@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from memdash.app.cli.sweep import (
     ServerOpt,
@@ -20,7 +19,7 @@ from memdash.app.cli.sweep import (
 )
 from memdash.core.api import StoredCheckpoint
 from memdash.core.edges import JSONObject
-from memdash.core.hub_ref import HubRef, is_hub_spec
+from memdash.core.hub_ref import HubRef, is_hub_spec, name_problem
 from memdash.core.metrics.extraction import summary_prefix, summary_tested
 
 
@@ -52,8 +51,8 @@ def _hub_checkpoint(spec: str, server: str) -> StoredCheckpoint:
     scores it resolves it through its own Hub cache."""
     try:
         ref = HubRef.parse(spec)
-    except ValidationError as error:
-        fail(f"{spec}: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
+    except ValueError as error:  # pydantic's ValidationError is one
+        fail(f"{spec}: {name_problem(error)}")
     with _client(server) as client:
         answer = _request(client, "POST", "/api/checkpoints/hub", json=ref.model_dump())
     named = StoredCheckpoint.model_validate(answer)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from memdash.app.cli.output import fail, load_settings
@@ -16,7 +15,7 @@ from memdash.app.kinds.capacity.document import CapacitySummary
 from memdash.client import Client, MemdashError
 from memdash.core.api import Launched, StoredCorpus, SweepState
 from memdash.core.edges import JSONObject
-from memdash.core.hub_ref import HubDataset, is_hub_dataset_spec
+from memdash.core.hub_ref import HubDataset, is_hub_dataset_spec, name_problem
 from memdash.core.metrics.capacity import PAPER_ALPHA_FITTED_BF16
 
 sweep_cli = typer.Typer(help="Launch and follow sweeps.", no_args_is_help=True)
@@ -248,10 +247,8 @@ def upload_corpus(path: Path, server: str) -> StoredCorpus:
     if is_hub_dataset_spec(str(path)):
         try:
             dataset = HubDataset.parse(str(path))
-        except ValidationError as error:
-            fail(f"{path}: {error.errors()[0]['msg'].removeprefix('Value error, ')}")
-        except ValueError as error:
-            fail(str(error))
+        except ValueError as error:  # pydantic's ValidationError is one
+            fail(f"{path}: {name_problem(error)}")
         with _client(server) as client:
             answer = _request(client, "POST", "/api/corpora/hub", json=dataset.model_dump())
         named = StoredCorpus.model_validate(answer)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,7 +34,7 @@ from memdash.app.web.openapi_responses import FORM
 from memdash.app.web.templating import render
 from memdash.core.api import Deleted, StoredCheckpoint
 from memdash.core.edges import JSONObject
-from memdash.core.hub_ref import HubDataset, HubRef
+from memdash.core.hub_ref import HubDataset, HubRef, name_problem
 
 router = APIRouter(tags=["checkpoints"])
 
@@ -164,9 +163,8 @@ def form_hub_checkpoint(
 ) -> Response:
     try:
         ref = HubRef.parse(hub)
-    except ValidationError as error:
-        problem = error.errors()[0]["msg"].removeprefix("Value error, ")
-        return page_with(request, session, {"hub": problem}, {"hub": hub}, 422)
+    except ValueError as error:  # pydantic's ValidationError is one
+        return page_with(request, session, {"hub": name_problem(error)}, {"hub": hub}, 422)
     hub_checkpoint(session, ref)
     session.commit()
     return RedirectResponse("/checkpoints", status_code=303)
@@ -183,8 +181,7 @@ def form_hub_dataset(
     try:
         named = HubDataset.parse(dataset)  # with or without its hf-dataset: prefix
     except ValueError as error:  # pydantic's ValidationError is one
-        errors = error.errors() if isinstance(error, ValidationError) else [{"msg": str(error)}]
-        problem = str(errors[0]["msg"]).removeprefix("Value error, ")
+        problem = name_problem(error)
         return page_with(request, session, {"dataset": problem}, {"dataset": dataset}, 422)
     hub_corpus(session, named)
     session.commit()
