@@ -86,10 +86,10 @@ def _check_page(crawl: Crawl, page, where: str, prose_ok: bool = False) -> None:
                 crawl.note(where, f"hover text {hover!r}")
 
 
-def _settle(page) -> None:
-    """Wait for htmx to finish what a click started."""
-    page.wait_for_function("!document.querySelector('.htmx-request')", timeout=30_000)
-    page.wait_for_load_state("networkidle", timeout=30_000)
+def _settle(page, timeout_ms: int = 30_000) -> None:
+    """Wait for htmx to finish what a click started (`timeout_ms` for each wait)."""
+    page.wait_for_function("!document.querySelector('.htmx-request')", timeout=timeout_ms)
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)
 
 
 def _check_figure_view(crawl: Crawl, page, where: str) -> None:
@@ -192,8 +192,9 @@ def run_crawl(browser, url: str, uploads: list[tuple[Path, bool]] = (), runs_per
         expected_refusal[0] = not accepted
         page.set_input_files("#file", str(path))
         page.click("#upload-checkpoint")
-        page.wait_for_load_state("networkidle", timeout=300_000)
-        _settle(page)
+        # An upload is validated in a process of its own (torch and transformers loaded): on a
+        # loaded CI machine, beside a job still training, that took over 30 s.
+        _settle(page, timeout_ms=300_000)
         error = page.locator("#error-upload")
         if accepted and error.count():
             crawl.note(f"upload {path.name}", f"refused: {error.inner_text()}")
