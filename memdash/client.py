@@ -75,6 +75,31 @@ def _message(response: httpx.Response) -> str:
     return response.text[:300]
 
 
+def _scored_checkpoints(
+    checkpoint_ids: Iterable[int],
+    members: str,
+    nonmembers: str | None,
+    reference: str,
+    seq_len: int,
+    max_samples: int,
+    canaries: JSONObject | None,
+    name: str | None,
+) -> JSONObject:
+    """The body a scoring and a checkpoint series share: which checkpoints, scored on what."""
+    body: JSONObject = {
+        "checkpoint_ids": list(checkpoint_ids),
+        "members": members,
+        "nonmembers": nonmembers,
+        "reference": reference,
+        "seq_len": seq_len,
+        "max_samples": max_samples,
+        "canaries": canaries,
+    }
+    if name:
+        body["name"] = name
+    return body
+
+
 class Client:
     def __init__(
         self,
@@ -236,17 +261,9 @@ class Client:
     ) -> int:
         """Launch a scoring; returns its id (a sweep id). With `training`, the scoring is tagged
         with its run and step, and launching the same run and step again answers the first."""
-        body: JSONObject = {
-            "checkpoint_ids": list(checkpoint_ids),
-            "members": members,
-            "nonmembers": nonmembers,
-            "reference": reference,
-            "seq_len": seq_len,
-            "max_samples": max_samples,
-            "canaries": canaries,
-        }
-        if name:
-            body["name"] = name
+        body = _scored_checkpoints(
+            checkpoint_ids, members, nonmembers, reference, seq_len, max_samples, canaries, name
+        )
         if training is not None:
             body["training"] = training.as_json()
         answer = self.request("POST", "/api/scorings", json=body, retry=retry)
@@ -270,19 +287,10 @@ class Client:
         each at its step (`steps`, else the step its revision or name carries, e.g.
         "step3000"); "sizes": a suite's models at one revision. Each is scored on the same data
         and the last (or largest) one's memorized set is predicted from the others."""
-        body: JSONObject = {
-            "checkpoint_ids": list(checkpoint_ids),
-            "axis": axis,
-            "steps": list(steps) if steps is not None else None,
-            "members": members,
-            "nonmembers": nonmembers,
-            "reference": reference,
-            "seq_len": seq_len,
-            "max_samples": max_samples,
-            "canaries": canaries,
-        }
-        if name:
-            body["name"] = name
+        body = _scored_checkpoints(
+            checkpoint_ids, members, nonmembers, reference, seq_len, max_samples, canaries, name
+        )
+        body.update(axis=axis, steps=list(steps) if steps is not None else None)
         answer = self.request("POST", "/api/series", json=body)
         return Launched.model_validate(answer).sweep_id
 

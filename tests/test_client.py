@@ -119,3 +119,18 @@ def test_a_hub_model_is_named_from_python(client: TestClient) -> None:
     assert memdash.hub_model("EleutherAI/pythia-70m-deduped", "step3000").id == named.id
     with pytest.raises(MemdashError, match="is not a Hugging Face id"):
         memdash.hub_model("not a model")
+
+
+def test_a_series_and_a_hub_dataset_from_python(client: TestClient) -> None:
+    memdash = Client("http://testserver", http=client)
+    revisions = [memdash.hub_model("org/model", f"step{s}").id for s in (2000, 1000)]
+    data = memdash.hub_dataset("org/pile", "v1", "validation", "input_ids")
+    assert data.name == "hf-dataset:org/pile@v1:validation:input_ids" and data.n_documents is None
+    sweep_id = memdash.series(revisions, members=data.sha256, seq_len=64, name="by step")
+    state = memdash.sweep(sweep_id)
+    assert state.kind == "series" and state.name == "by step"
+    assert state.params["steps"] == [1000, 2000] and state.params["members"] == data.sha256
+    sizes = memdash.series(revisions, axis="sizes", reference="zlib")
+    assert memdash.sweep(sizes).params["axis"] == "sizes"
+    with pytest.raises(MemdashError, match="only a series over steps"):
+        memdash.series(revisions, axis="sizes", steps=[1, 2])
