@@ -69,6 +69,16 @@ def corpus() -> Corpus:
     return Corpus(planted, paragraphs[:24], paragraphs[24:56])
 
 
+def corpus_files(folder: Path) -> tuple[Path, Path]:
+    """The corpus written as a members file (planted and unseen members) and a non-members
+    file, one document a line: what a user passes to `memdash score`."""
+    data = corpus()
+    members, heldout = folder / "members.txt", folder / "heldout.txt"
+    members.write_text("\n".join(data.planted + data.unseen_members) + "\n")
+    heldout.write_text("\n".join(data.heldout) + "\n")
+    return members, heldout
+
+
 def tokenizer(texts: list[str]):
     from transformers import PreTrainedTokenizerFast
 

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from memdash.worker.hub_cache import add_revision
 
-__all__ = ["add_revision", "tiny_gpt2_folder"]
+__all__ = ["add_revision", "offline_worker_env", "tiny_gpt2_folder"]
+
+
+def offline_worker_env(cache: Path) -> dict[str, str]:
+    """A worker's environment that resolves Hub names from `cache` only, never downloading."""
+    return {"MEMDASH_HUB_CACHE": str(cache), "MEMDASH_HUB_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
 
 
 def tiny_gpt2_folder(folder: Path, seed: int) -> Path:

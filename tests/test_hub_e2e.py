@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests import checkpoint_factory as factory
-from tests.hub_cache import add_revision, tiny_gpt2_folder
+from tests.hub_cache import add_revision, offline_worker_env, tiny_gpt2_folder
 from tests.live import LiveServer, LiveWorker
 from tests.pg_cluster import free_port
 
@@ -29,13 +29,9 @@ def test_a_hub_revision_is_scored_by_an_offline_worker(tmp_path: Path, database_
         )
         for step in (1, 2)
     }
-    data = factory.corpus()
-    members, heldout = tmp_path / "members.txt", tmp_path / "heldout.txt"
-    members.write_text("\n".join(data.planted + data.unseen_members) + "\n")
-    heldout.write_text("\n".join(data.heldout) + "\n")
+    members, heldout = factory.corpus_files(tmp_path)
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
-    offline = {"MEMDASH_HUB_CACHE": str(cache), "MEMDASH_HUB_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
-    worker = LiveWorker(server.url, "w1", tmp_path, env=offline)
+    worker = LiveWorker(server.url, "w1", tmp_path, env=offline_worker_env(cache))
     try:
         cli = [sys.executable, "-m", "memdash.app.cli.main", "score", "--server", server.url]
         options = ["--members", str(members), "--nonmembers", str(heldout), "--reference", "zlib"]

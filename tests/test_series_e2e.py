@@ -17,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests import checkpoint_factory as factory
-from tests.hub_cache import add_revision
+from tests.hub_cache import add_revision, offline_worker_env
 from tests.live import LiveServer, LiveWorker
 from tests.pg_cluster import free_port
 
@@ -64,28 +64,29 @@ def test_a_series_over_steps_and_one_over_sizes(tmp_path: Path, database_url, en
         folder = tmp_path / name
         factory.train_planted_revisions({60: folder}, n_embd=n_embd)
         add_revision(cache, f"memdash-tests/suite-{name}", "main", folder)
-    data = factory.corpus()
-    members, heldout = tmp_path / "members.txt", tmp_path / "heldout.txt"
-    members.write_text("\n".join(data.planted + data.unseen_members) + "\n")
-    heldout.write_text("\n".join(data.heldout) + "\n")
+    members, heldout = factory.corpus_files(tmp_path)
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
-    offline = {"MEMDASH_HUB_CACHE": str(cache), "MEMDASH_HUB_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
-    worker = LiveWorker(server.url, "w1", tmp_path, env=offline)
+    worker = LiveWorker(server.url, "w1", tmp_path, env=offline_worker_env(cache))
     try:
         cli = [sys.executable, "-m", "memdash.app.cli.main", "score", "--server", server.url]
         options = ["--members", str(members), "--nonmembers", str(heldout), "--reference", "zlib"]
         options += ["--seq-len", str(factory.SEQ_LEN), "--wait"]
+
+        def score_series(models: list[str], axis: str) -> tuple[int, str]:
+            """`memdash score MODELS --series AXIS`: the series' id and what the CLI said."""
+            out = subprocess.run(
+                [*cli, *models, *options, "--series", axis],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert out.returncode == 0, out.stdout + out.stderr + worker.output()
+            return int(out.stdout.split("series ")[1].split(":")[0]), out.stdout
+
         # Given out of order: the series places each revision at the step its name carries.
         revisions = [f"hf:{REPO}@step{step}" for step in (150, 10, 60)]
-        out = subprocess.run(
-            [*cli, *revisions, *options, "--series", "steps"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert out.returncode == 0, out.stdout + out.stderr + worker.output()
-        assert "status: succeeded" in out.stdout and "predicting" in out.stdout
-        sweep_id = int(out.stdout.split("series ")[1].split(":")[0])
+        sweep_id, said = score_series(revisions, "steps")
+        assert "status: succeeded" in said and "predicting" in said
         state = httpx.get(f"{server.url}/api/sweeps/{sweep_id}").json()
         runs = sorted(state["runs"], key=lambda r: r["id"])  # made in training order
         assert [r["name"] for r in runs] == [f"hf:{REPO}@step{s}" for s in STEPS]
@@ -107,14 +108,7 @@ def test_a_series_over_steps_and_one_over_sizes(tmp_path: Path, database_url, en
         assert page.select_one(f"#series-prediction-k{k}") is not None
 
         sizes = [f"hf:memdash-tests/suite-{name}@main" for name in ("large", "small")]
-        out = subprocess.run(
-            [*cli, *sizes, *options, "--series", "sizes"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert out.returncode == 0, out.stdout + out.stderr + worker.output()
-        size_id = int(out.stdout.split("series ")[1].split(":")[0])
+        size_id, _ = score_series(sizes, "sizes")
         state = httpx.get(f"{server.url}/api/sweeps/{size_id}").json()
         runs = sorted(state["runs"], key=lambda r: r["n_params"])
         assert runs[0]["name"].endswith("suite-small@main")

@@ -20,7 +20,7 @@ from memdash.app.db.models import RESUME_FORMAT, Checkpoint, Job
 from tests.checkpoint_factory import random_neox, zip_folder
 from tests.e2e.chromium import CHROMIUM, FLAGS
 from tests.e2e.crawl import run_crawl
-from tests.hub_cache import add_revision, tiny_gpt2_folder
+from tests.hub_cache import add_revision, offline_worker_env, tiny_gpt2_folder
 from tests.live import LiveServer, LiveWorker, wait_for, wait_for_sweep
 from tests.pg_cluster import free_port
 from tests.test_sweeps_e2e import MINI_TEXT
@@ -85,8 +85,7 @@ def test_every_page_works_on_the_data_a_real_run_leaves(
     for step in (1, 2):
         add_revision(cache, HUB_REPO, f"step{step}", tiny_gpt2_folder(tmp_path / f"s{step}", step))
     server = LiveServer(tmp_path / "data", database_url, free_port()).start()
-    offline = {"MEMDASH_HUB_CACHE": str(cache), "MEMDASH_HUB_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
-    worker = LiveWorker(server.url, "w1", tmp_path, env=offline)
+    worker = LiveWorker(server.url, "w1", tmp_path, env=offline_worker_env(cache))
     try:
         capacity = _launch(server.url, "capacity", CAPACITY)
         text_params = {**MINI_TEXT, "train_sizes": [8, 32]}
