@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from memdash.core.formats.corpus import CorpusError, parse_corpus
@@ -112,3 +115,32 @@ def test_a_pickled_npy_is_refused() -> None:
     np.save(sink, np.array([[1, 2], "code"], dtype=object), allow_pickle=True)
     with pytest.raises(CorpusError, match="is object"):  # refused from its header, never read
         parse_corpus(sink.getvalue(), "p.npy")
+
+
+def test_a_datasets_column_is_read_as_a_corpus_is() -> None:
+    """A Hub dataset's shard (core.formats.corpus.column_documents): one document a row of the
+    column, text stripped and empty rows skipped, token ids checked as a corpus's are."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from memdash.core.formats.corpus import column_documents
+
+    lines = [{"body": "  первый документ  "}, {"body": ""}, {"body": "第二"}]
+    data = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode()
+    assert column_documents(data, "train.jsonl", "body") == [("первый документ", ""), ("第二", "")]
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"ids": [[1, 2, 3], [], [4]]}), sink)
+    assert column_documents(sink.getvalue(), "a.parquet", "ids") == [((1, 2, 3), ""), ((4,), "")]
+    refusals = [
+        (data, "train.jsonl", "text", "line 1: no 'text' field"),
+        (b'{"ids": [1, -2]}', "x.jsonl", "ids", "line 1: -2 is not a token id"),
+        (b'{"ids": 0.5}', "x.jsonl", "ids", "line 1: a document is text or a list of token ids"),
+        (b"\xff\xfe", "x.jsonl", "ids", "not UTF-8"),
+        (b"not parquet", "x.parquet", "ids", "not a parquet file"),
+        (sink.getvalue(), "a.parquet", "text", "no column 'text' (its columns: ids)"),
+    ]
+    for raw, name, column, words in refusals:
+        with pytest.raises(CorpusError, match=re.escape(words)):
+            column_documents(raw, name, column)

@@ -12,13 +12,11 @@ run (datasets 4 dropped them too)."""
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from memdash.core.formats.corpus import Tokens
+from memdash.core.formats.corpus import CorpusError, Tokens, column_documents
 from memdash.core.hub_ref import HubDataset
 from memdash.worker.checkpoint_files import CheckpointRejected
 from memdash.worker.hub import download_snapshot
@@ -56,43 +54,6 @@ def split_files(folder: Path, split: str) -> list[Path]:
     return found
 
 
-def _values(path: Path, column: str) -> list[object]:
-    if path.name.endswith(".parquet"):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(pa.BufferReader(path.read_bytes()))
-        if column not in table.column_names:
-            raise CheckpointRejected(
-                f"{path.name} has no column {column!r} (its columns: "
-                f"{', '.join(table.column_names)})"
-            )
-        return table.column(column).to_pylist()
-    values = []
-    for number, line in enumerate(io.StringIO(path.read_text(encoding="utf-8")), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CheckpointRejected(f"{path.name}, line {number}: not JSON ({error})") from None
-        if not isinstance(row, dict) or column not in row:
-            raise CheckpointRejected(f"{path.name}, line {number}: no {column!r} field")
-        values.append(row[column])
-    return values
-
-
-def _document(value: object, where: str) -> str | Tokens:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, int) and v >= 0 for v in value):
-        return tuple(value)
-    raise CheckpointRejected(
-        f"{where}: a document is text or a list of token ids (non-negative integers), "
-        f"not {type(value).__name__}"
-    )
-
-
 def resolve_dataset(dataset: HubDataset, cache_dir: Path | None, offline: bool) -> ResolvedDataset:
     """The split's documents, with the commit and the files' hashes; CheckpointRejected with
     the reason when the dataset, the split or the column is not there, or the column holds
@@ -111,9 +72,12 @@ def resolve_dataset(dataset: HubDataset, cache_dir: Path | None, offline: bool) 
     hashes = {}
     for path in files:
         name = str(path.relative_to(folder))
-        hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        for row, value in enumerate(_values(path, dataset.column), start=1):
-            documents.append((_document(value, f"{name}, row {row}"), ""))
+        data = path.read_bytes()  # read once: hashed and parsed
+        hashes[name] = hashlib.sha256(data).hexdigest()
+        try:
+            documents += column_documents(data, path.name, dataset.column)
+        except CorpusError as error:
+            raise CheckpointRejected(f"{dataset.spec}, {name}: {error}") from None
     if not documents:
         raise CheckpointRejected(f"{dataset.spec}: the split has no rows")
     if len({isinstance(d, tuple) for d, _ in documents}) > 1:

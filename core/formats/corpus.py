@@ -101,13 +101,7 @@ def parse_corpus(data: bytes, filename: str) -> ParsedCorpus:
         if not rows:
             raise CorpusError(f"{filename!r} holds no token ids")
         return ParsedCorpus(suffix, [], rows)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise CorpusError(f"line {line}: not UTF-8 text (byte {error.start})") from None
-    if "\x00" in text:
-        raise CorpusError("the file holds NUL bytes: a binary file, not text")
+    text = _text(data)
     if suffix == ".jsonl":
         lines = _json_lines(text)
         first = lines[0][1] if lines else {}
@@ -122,6 +116,56 @@ def parse_corpus(data: bytes, filename: str) -> ParsedCorpus:
     if not documents:
         raise CorpusError(f"{filename!r} holds no text")
     return ParsedCorpus(suffix, documents)
+
+
+def column_documents(data: bytes, filename: str, column: str) -> list[tuple[str | Tokens, str]]:
+    """One document a row of `column` in a parquet or JSON-lines file (a shard of a Hub
+    dataset, worker/hub_dataset.py): text (stripped; empty rows skipped) or token ids, checked
+    as a corpus's are. CorpusError names the row."""
+    suffix = corpus_format(filename)
+    if suffix == ".parquet":
+        table = _parquet_table(data)
+        if column not in table.column_names:
+            raise CorpusError(
+                f"no column {column!r} (its columns: {', '.join(table.column_names)})"
+            )
+        values = list(enumerate(table.column(column).to_pylist(), start=1))
+        where = "row"
+    elif suffix == ".jsonl":
+        values = []
+        for number, row in _json_lines(_text(data)):
+            if not isinstance(row, dict) or column not in row:
+                raise CorpusError(f"line {number}: no {column!r} field")
+            values.append((number, row[column]))
+        where = "line"
+    else:
+        raise CorpusError(f"{filename!r}: a dataset's files are parquet or JSON lines")
+    documents: list[tuple[str | Tokens, str]] = []
+    for number, value in values:
+        if isinstance(value, str):
+            if value.strip():
+                documents.append((value.strip(), ""))
+        elif isinstance(value, list):
+            if ids := _ids(value, f"{where} {number}"):
+                documents.append((ids, ""))
+        else:
+            raise CorpusError(
+                f"{where} {number}: a document is text or a list of token ids, not "
+                f"{type(value).__name__}"
+            )
+    return documents
+
+
+def _text(data: bytes) -> str:
+    """A text file's contents (CorpusError where it is not UTF-8, or is binary)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CorpusError(f"line {line}: not UTF-8 text (byte {error.start})") from None
+    if "\x00" in text:
+        raise CorpusError("the file holds NUL bytes: a binary file, not text")
+    return text
 
 
 def _txt(text: str) -> list[tuple[str, str]]:
@@ -227,16 +271,22 @@ def _npy(data: bytes) -> list[tuple[Tokens, str]]:
     return [(tuple(int(v) for v in r), "") for r in rows if r.size]
 
 
-def _parquet(data: bytes) -> list[tuple[Tokens, str]]:
-    """A parquet table: a column of integer lists (TOKEN_COLUMNS, the first present) and an
-    optional "group" string column."""
+def _parquet_table(data: bytes):  # a pyarrow.Table (pyarrow is imported only when read)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        return pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as error:
         raise CorpusError(f"not a parquet file ({error})") from None
+
+
+def _parquet(data: bytes) -> list[tuple[Tokens, str]]:
+    """A parquet table: a column of integer lists (TOKEN_COLUMNS, the first present) and an
+    optional "group" string column."""
+    import pyarrow as pa
+
+    table = _parquet_table(data)
     column = next((c for c in TOKEN_COLUMNS if c in table.column_names), None)
     if column is None:
         raise CorpusError(
