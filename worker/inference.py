@@ -87,17 +87,14 @@ class HFScorer:
     def logits(self, idx: Tensor) -> Tensor:
         return self.model(input_ids=idx, use_cache=False).logits
 
-    def _cache_of(self, out: Any) -> object:
-        return getattr(out, self._cache_name, None) or out.past_key_values
-
     def start(self, idx: Tensor) -> tuple[Tensor, object]:
         out = self.model(input_ids=idx, use_cache=True, **self._last_only)
-        return out.logits[:, -1], self._cache_of(out)
+        return out.logits[:, -1], getattr(out, self._cache_name)
 
     def step(self, idx: Tensor, cache: object) -> tuple[Tensor, object]:
         given = {self._cache_name: cache}
         out = self.model(input_ids=idx, use_cache=True, **given, **self._last_only)
-        return out.logits[:, -1], self._cache_of(out)
+        return out.logits[:, -1], getattr(out, self._cache_name)
 
 
 # How much memory a batch's logits may take: the (B, T, V) logits in the model's precision, their

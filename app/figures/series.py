@@ -23,13 +23,8 @@ def _lines(rows: list[TableRow], metric: str, y_title: str) -> dict[str, str]:
         return {f"k = {k}": f"extract_rate_k{k}" for k in PREFIX_LENGTHS}
     if metric == "prediction":
         ks = sorted({r["k"] for r in rows})
-        return {
-            f"{word}, k = {k}": f"{key}@{k}" for k in ks for word, key in _PREDICTION_WORDS.items()
-        }
+        return {f"{word}, k = {k}": f"{word}@{k}" for k in ks for word in ("precision", "recall")}
     return {y_title: metric}
-
-
-_PREDICTION_WORDS = {"precision": "precision", "recall": "recall"}
 
 
 def _value(row: TableRow, key: str) -> float | None:
