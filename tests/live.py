@@ -90,7 +90,13 @@ class LiveWorker:
                 "--token",
                 WORKER_TOKEN,
             ],
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            # A cache of its own (inputs, held-out references): no test reuses what another left.
+            env={
+                "MEMDASH_WORKER_CACHE": str(log_dir / f"worker-{name}-cache"),
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                **(env or {}),
+            },
             stdout=open(self.log, "w"),  # noqa: SIM115 (lives as long as the process)
             stderr=subprocess.STDOUT,
             start_new_session=True,
