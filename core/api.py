@@ -9,7 +9,7 @@ report, a run's summary numbers) types what every one has and keeps the rest as 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,7 +17,55 @@ from memdash.core.edges import JSONObject, TableRow
 
 # The membership-inference attacks every scoring runs, in the order pages list them; a run's
 # summary holds each one's numbers as mi_{attack}_auc, mi_{attack}_auc_ci, mi_{attack}_f1, ...
-ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp")
+# RMIA needs a reference model that never saw the audited samples: a run without one has no
+# mi_rmia_* numbers (its summary's mi_rmia_note says why).
+ATTACKS = ("loss", "zlib", "reference", "min_k", "min_k_pp", "rmia")
+# The model-free classifier beside them (SPEC 11), stored as mi_blind_*: not an attack on the
+# model, the check that members and non-members differ only by membership.
+BLIND = "blind"
+DIRECTION = "higher score = member"  # every score below, and the blind baseline's
+
+
+class AttackDefinition(NamedTuple):
+    """What one membership score is: its name on pages, what it computes and its unit. Every
+    score is oriented so that a higher value means "more likely a member" (DIRECTION)."""
+
+    label: str
+    score: str
+    unit: str
+
+
+# Attack names, scores, units and directions, defined here once (pages, the attack table's CSV
+# and JSON, docs/measures.md "Membership inference" say the same).
+ATTACK_DEFINITIONS: dict[str, AttackDefinition] = {
+    "loss": AttackDefinition("loss", "−(mean NLL of the predicted tokens)", "bits/token, negated"),
+    "zlib": AttackDefinition(
+        "zlib ratio",
+        "−(NLL bits of the predicted tokens / zlib bits of the text)",
+        "ratio, negated",
+    ),
+    "reference": AttackDefinition(
+        "reference-calibrated", "H(x|reference) − H(x|model) (unclipped mem_U)", "bits"
+    ),
+    "min_k": AttackDefinition(
+        "Min-K% (20%)", "mean of the 20% lowest token log-probabilities", "bits/token"
+    ),
+    "min_k_pp": AttackDefinition(
+        "Min-K%++ (20%)",
+        "mean of the 20% lowest z-scored token log-probabilities",
+        "standard deviations",
+    ),
+    "rmia": AttackDefinition(
+        "RMIA (offline)",
+        "Pr_z[LR(x, z) ≥ γ] over population samples z, from geometric-mean token probabilities",
+        "share of the population",
+    ),
+    BLIND: AttackDefinition(
+        "blind baseline (no model)",
+        "out-of-fold probability of 'member' from word and character n-grams and length",
+        "probability",
+    ),
+}
 
 
 class Document(BaseModel):
@@ -168,6 +216,32 @@ class SampleRow(OpenDocument):
 
     run_id: int
     run: str
+
+
+class AttackTableRow(Document):
+    """`GET /api/sweeps/{id}/attacks?format=json` (and its CSV's columns): one run's attack or
+    blind baseline (app/analysis/attacks.py), as rows to paste beside MIMIR's or Privacy
+    Meter's results. Intervals are 95%; a TPR is None where it cannot be measured."""
+
+    run_id: int
+    run: str
+    attack: str  # a key of ATTACK_DEFINITIONS ("blind": the model-free baseline)
+    label: str
+    score: str
+    unit: str
+    direction: str  # DIRECTION
+    auc: float
+    auc_low: float | None
+    auc_high: float | None
+    tpr_at_1pct_fpr: float | None
+    tpr_at_1pct_fpr_low: float | None
+    tpr_at_1pct_fpr_high: float | None
+    tpr_at_0p1pct_fpr: float | None
+    f1: float | None
+    n_members: int | None
+    n_nonmembers: int | None
+    blind_auc: float | None
+    beats_blind: bool | None  # None: no blind number, or the blind row itself
 
 
 class ExportedEvaluation(Document):

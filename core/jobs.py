@@ -103,6 +103,7 @@ class TrainTextJob(Strict):
     n_heldout: int = Field(ge=8, le=100_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     reference: Literal["full", "zlib", "lzma"] = "full"
+    rmia_reference: bool = False  # an RMIA OUT reference in the stack (SPEC 12)
     train: TrainParams
     members: list[Member] = Field(min_length=1, max_length=64)
     inputs: dict[str, InputFile] = Field(default_factory=dict)

@@ -125,6 +125,9 @@ class SplitSamples(Strict):
     # k-extractability scores by prefix length k (SPEC 6); None where a sample has under 8
     # tokens after the prefix.
     extract: dict[PrefixLength, list[Finite | None]] = Field(default_factory=dict)
+    # (n, p)-discoverable extraction (SPEC 13; core/metrics/discoverable.py): log10 p_s of the
+    # continuation after k tokens under top-k sampling, by prefix length k; None as `extract`.
+    discover: dict[PrefixLength, list[Finite | None]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _aligned(self) -> SplitSamples:
@@ -132,6 +135,7 @@ class SplitSamples(Strict):
             name: getattr(self, name)
             for name in ("ref_bits", "text", "script", "tfidf", "document", "n_tokens", "in_attack")
         } | {f"extract[{k}]": scores for k, scores in self.extract.items()}
+        lists |= {f"discover[{k}]": scores for k, scores in self.discover.items()}
         for name, values in lists.items():
             if values is not None and len(values) != len(self.bits):
                 raise ValueError(f"{name} has {len(values)} samples, bits {len(self.bits)}")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from memdash.core.api import (
-    ATTACKS,
+    AttackTableRow,
     Launched,
     SampleRow,
     StoredCheckpoint,
@@ -340,29 +340,12 @@ class Client:
         rows = self.request("GET", f"/api/sweeps/{sweep_id}/samples?format=json", retry=True)
         return [SampleRow.model_validate(row) for row in rows]
 
-    def attacks(self, sweep_id: int) -> list[TableRow]:
-        """One row per run and membership-inference attack: AUC with its interval, F1, TPR at
-        1% and 0.1% FPR."""
-        rows = []
-        for run in self.sweep(sweep_id).runs:
-            for attack in ATTACKS:
-                if f"mi_{attack}_auc" not in run:
-                    continue
-                ci = run.get(f"mi_{attack}_auc_ci") or [None, None]
-                rows.append(
-                    {
-                        "run_id": run.id,
-                        "run": run.name,
-                        "attack": attack,
-                        "auc": run.get(f"mi_{attack}_auc"),
-                        "auc_low": ci[0],
-                        "auc_high": ci[1],
-                        "f1": run.get(f"mi_{attack}_f1"),
-                        "tpr_at_1pct_fpr": run.get(f"mi_{attack}_tpr_at_1pct_fpr"),
-                        "tpr_at_0p1pct_fpr": run.get(f"mi_{attack}_tpr_at_0p1pct_fpr"),
-                    }
-                )
-        return rows
+    def attacks(self, sweep_id: int) -> list[AttackTableRow]:
+        """One row per run and membership-inference attack, the blind baseline last: score,
+        direction, AUC with its interval, F1, TPR at 1% and 0.1% FPR, the set sizes and the
+        blind AUC (the JSON twin of the sweep's attacks CSV)."""
+        rows = self.request("GET", f"/api/sweeps/{sweep_id}/attacks?format=json", retry=True)
+        return [AttackTableRow.model_validate(row) for row in rows]
 
     def canaries(self, sweep_id: int) -> list[TableRow]:
         """One row per run and canary: its secret, repeats (0: a control), exposure, rank
@@ -377,7 +360,7 @@ class Client:
         return _frame([row.model_dump() for row in self.samples(sweep_id)])
 
     def attacks_frame(self, sweep_id: int) -> pandas.DataFrame:
-        return _frame(self.attacks(sweep_id))
+        return _frame([row.model_dump() for row in self.attacks(sweep_id)])
 
     def canaries_frame(self, sweep_id: int) -> pandas.DataFrame:
         return _frame(self.canaries(sweep_id))

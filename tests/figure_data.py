@@ -384,6 +384,21 @@ def add_training_run(session: Session, name: str = "tickets", n: int = 40) -> li
     return scorings
 
 
+def add_scoring_of(session: Session, results: dict[str, RunResult], seq_len: int) -> Sweep:
+    """A scoring sweep holding results a real `score` job returned (tests/score_job.py), a run
+    per name, stored through the write path and summarized by the scoring kind."""
+    params = ScoringParams(name="scored", checkpoint_ids=[1], seq_len=seq_len).model_dump(
+        mode="json"
+    )
+    sweep = Sweep(name="scored", kind="scoring", status="succeeded", params=params)
+    session.add(sweep)
+    session.flush()
+    for name, result in results.items():
+        _score_run(session, sweep, name, {"seq_len": seq_len, "vocab_size": 400}, result)
+    _summarize(session, sweep)
+    return sweep
+
+
 # A checkpoint series' memorized members (sample numbers) at each point, per prefix length k,
 # chosen so the prediction tables can be computed by hand (tests/routes/test_series.py).
 SERIES_MEMORIZED = {

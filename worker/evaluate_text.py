@@ -10,13 +10,21 @@ member / non-member set, extraction rates, and the rank correlation of mem_U wit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from memdash.core.edges import Measures
+from memdash.core.metrics.blind import blind_scores, too_few
 from memdash.core.metrics.codelength import corpus_bits_per_token, sample_code_bits
 from memdash.core.metrics.compression import weaker_than_uniform, zlib_bits
+from memdash.core.metrics.discoverable import (
+    SCHEME,
+    TARGET_P,
+    continuation_log10_p,
+    discoverable_shares,
+)
 from memdash.core.metrics.extraction import extractable_at, extraction_rate, text_prefixes
 from memdash.core.metrics.membership import (
     loss_attack_scores,
@@ -28,6 +36,14 @@ from memdash.core.metrics.membership import (
 )
 from memdash.core.metrics.memorization import memorization_totals, unintended_memorization_bits
 from memdash.core.metrics.reference_soundness import reference_verdict
+from memdash.core.metrics.rmia import (
+    DEFAULT_A,
+    GAMMA,
+    MIN_POPULATION,
+    RmiaSetting,
+    geometric_mean_probability,
+    rmia_scores,
+)
 from memdash.core.metrics.script import dominant_script
 from memdash.core.metrics.tfidf import rank_correlation, tfidf_rarity
 from memdash.core.results import Samples as SampleScores
@@ -37,6 +53,7 @@ from memdash.worker.evaluate import Evaluated, extraction_scores
 from memdash.worker.inference import (
     BatchProgress,
     CausalScorer,
+    TokenPass,
     TokenSamples,
     token_nll_bits_and_zscores,
 )
@@ -69,10 +86,11 @@ def target_scores(
     vocab_size: int,
     on_batch: BatchProgress | None = None,
     zscores: bool = True,
-) -> tuple:
-    """(per-sample H bits, per-token NLL bit arrays, per-token Min-K%++ z arrays): one pass."""
-    nll, z = token_nll_bits_and_zscores(scorer, tokens, on_batch=on_batch, zscores=zscores)
-    return np.array([sample_code_bits(a, vocab_size) for a in nll]), nll, z
+) -> tuple[NDArray[np.float64], TokenPass]:
+    """(per-sample H bits, the pass's per-token arrays: NLL bits, Min-K%++ z, greedy hits,
+    top-k sampling log q): one pass."""
+    scores = token_nll_bits_and_zscores(scorer, tokens, on_batch=on_batch, zscores=zscores)
+    return np.array([sample_code_bits(a, vocab_size) for a in scores.nll_bits]), scores
 
 
 def code_bits(
@@ -82,7 +100,24 @@ def code_bits(
     on_batch: BatchProgress | None = None,
 ) -> tuple:
     """(per-sample H bits, per-sample per-token NLL bit arrays), e.g. under a reference."""
-    return target_scores(scorer, tokens, vocab_size, on_batch, zscores=False)[:2]
+    bits, scores = target_scores(scorer, tokens, vocab_size, on_batch, zscores=False)
+    return bits, scores.nll_bits
+
+
+@dataclass(frozen=True)
+class RmiaReference:
+    """RMIA's OUT reference (SPEC 12): each sample's mean NLL of its predicted tokens, in bits,
+    under a model that never saw the members nor the scored non-members."""
+
+    train_mean_nll_bits: NDArray[np.float64]
+    heldout_mean_nll_bits: NDArray[np.float64]
+    reference: str  # the model, in words
+    n_references: int = 1
+
+
+def mean_nll_bits(nll: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Each sample's mean NLL of its predicted tokens (bits/token)."""
+    return np.array([a.mean() if a.size else np.nan for a in nll])
 
 
 def ragged_extraction_scores(
@@ -134,10 +169,12 @@ def evaluate_text(
     on_progress: Callable[[float, str], None] | None = None,
     train_groups: Sequence[str] | None = None,
     heldout_groups: Sequence[str] | None = None,
+    rmia: RmiaReference | str | None = None,
 ) -> Evaluated:
     """Everything per run. `heldout` may be empty (no non-members): no membership inference and
     no held-out loss then. `on_progress(fraction, message)` is called between phases. Groups
-    (a corpus's languages, sources) stratify the membership attack's balanced set."""
+    (a corpus's languages, sources) stratify the membership attack's balanced set. `rmia` is
+    the OUT reference RMIA uses, or why there is none (stored as mi_rmia_note)."""
     n_samples = len(train) + len(heldout)
     lengths = [len(row) for row in train] + [len(row) for row in heldout]
     seq_len = max(lengths)
@@ -152,12 +189,14 @@ def evaluate_text(
     )
     progress = PhaseProgress(on_progress or (lambda fraction, message: None), weights)
     name = "code lengths"
-    train_bits, train_nll, train_z = target_scores(
+    train_bits, train_pass = target_scores(
         scorer, train, vocab_size, progress.phase(name, n_samples)
     )
-    heldout_bits, heldout_nll, heldout_z = target_scores(
+    heldout_bits, heldout_pass = target_scores(
         scorer, heldout, vocab_size, progress.phase(name, n_samples, len(train))
     )
+    train_nll, train_z = train_pass.nll_bits, train_pass.zscores
+    heldout_nll, heldout_z = heldout_pass.nll_bits, heldout_pass.zscores
     mem_u = unintended_memorization_bits(ref_train_bits, train_bits)
     totals = memorization_totals(ref_train_bits, train_bits)
     tfidf = tfidf_rarity(list(train))
@@ -203,11 +242,21 @@ def evaluate_text(
             heldout_bits[h],
             np.asarray(ref_heldout_bits)[h],
         )
+        if isinstance(rmia, RmiaReference):
+            member["rmia"], nonmember["rmia"], setting = _rmia(
+                rmia, train_nll, heldout_nll, list(m), list(h)
+            )
+            summary["mi_rmia_setting"] = asdict(setting)
+        else:
+            summary["mi_rmia_note"] = rmia or "no reference model that never saw the samples"
         summary["mi_roc"] = {}
         for attack in member:
             result = membership_report(member[attack], nonmember[attack])
             summary.update(result.summary(f"mi_{attack}"))
             summary["mi_roc"][attack] = _roc_points(member[attack], nonmember[attack])
+        summary.update(
+            _blind([train_text[i] for i in m], [heldout_text[i] for i in h], summary["mi_roc"])
+        )
         summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
         summary["mi_sets"] = sets.counts()
     train_split = SplitSamples(
@@ -227,6 +276,15 @@ def evaluate_text(
         n_tokens=[len(row) for row in heldout],
         in_attack=heldout_in_attack,
     )
+    train_split.discover = _discover(train_pass, prefixes)
+    heldout_split.discover = _discover(heldout_pass, prefixes)
+    summary["discover_scheme"], summary["discover_p"] = SCHEME, TARGET_P
+    for split, scores in (("train", train_split.discover), ("heldout", heldout_split.discover)):
+        for k, values in scores.items():
+            measured = [v for v in values if v is not None]
+            if measured:
+                for tries, share in discoverable_shares(measured).items():
+                    summary[f"discover_{split}_k{k}_n{tries}"] = share
     train_extract: dict[int, list[float | None]] = {}
     heldout_extract: dict[int, list[float | None]] = {}
     for k in prefixes:
@@ -279,3 +337,69 @@ def _roc_points(member: NDArray, nonmember: NDArray, max_points: int = 101) -> d
     fpr, tpr, _ = roc_curve(member, nonmember)
     keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), max_points)).round().astype(int))
     return {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist()}
+
+
+def _rmia(
+    reference: RmiaReference,
+    train_nll: list[NDArray[np.float64]],
+    heldout_nll: list[NDArray[np.float64]],
+    members: list[int],
+    nonmembers: list[int],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], RmiaSetting]:
+    """RMIA's scores for the attack's members and non-members (SPEC 12). The population is the
+    non-members outside the attack set when there are MIN_POPULATION of them (disjoint from
+    every audited sample), else the audited non-members, each left out of its own comparison."""
+    target_train = geometric_mean_probability(mean_nll_bits(train_nll))
+    target_heldout = geometric_mean_probability(mean_nll_bits(heldout_nll))
+    out_train = geometric_mean_probability(reference.train_mean_nll_bits)
+    out_heldout = geometric_mean_probability(reference.heldout_mean_nll_bits)
+    audited = set(nonmembers)
+    rest = [i for i in range(len(heldout_nll)) if i not in audited]
+    if len(rest) >= MIN_POPULATION:
+        population, own = rest, np.full(len(nonmembers), -1)
+        words = f"{len(rest)} non-members outside the attack set"
+    else:
+        population, own = nonmembers, np.arange(len(nonmembers))
+        words = (
+            f"the {len(nonmembers)} audited non-members, each left out of its own comparison "
+            f"(fewer than {MIN_POPULATION} non-members outside the attack set)"
+        )
+    z, z_out = target_heldout[population], out_heldout[population]
+    member = rmia_scores(target_train[members], out_train[members], z, z_out)
+    nonmember = rmia_scores(
+        target_heldout[nonmembers], out_heldout[nonmembers], z, z_out, leave_out=own
+    )
+    setting = RmiaSetting(
+        a=DEFAULT_A,
+        gamma=GAMMA,
+        n_references=reference.n_references,
+        n_population=len(rest) if population is rest else len(nonmembers) - 1,
+        population=words,
+        reference=reference.reference,
+    )
+    return member, nonmember, setting
+
+
+def _blind(
+    member_texts: list[str], nonmember_texts: list[str], roc: dict[str, dict[str, list]]
+) -> Measures:
+    """The blind baseline's numbers on the attack's own sets (SPEC 11), or why there are none."""
+    if reason := too_few(len(member_texts), len(nonmember_texts)):
+        return {"mi_blind_note": reason}
+    scores = blind_scores(member_texts, nonmember_texts)
+    roc["blind"] = _roc_points(scores.member, scores.nonmember)
+    out: Measures = dict(membership_report(scores.member, scores.nonmember).summary("mi_blind"))
+    out["mi_blind_folds"] = scores.folds
+    return out
+
+
+def _discover(scores: TokenPass, prefixes: list[int]) -> dict[int, list[float | None]]:
+    """Per prefix length k: each sample's log10 p_s under top-k sampling (SPEC 13), None where
+    the sample is not tested at k (as its extraction score)."""
+    out: dict[int, list[float | None]] = {}
+    for k in prefixes:
+        out[k] = [
+            continuation_log10_p(log_q, k) if extractable_at(log_q.size + 1, k) else None
+            for log_q in scores.sample_log_q
+        ]
+    return out

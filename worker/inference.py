@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import torch
@@ -148,6 +148,18 @@ def token_nll_bits(
     return token_nll_bits_and_zscores(scorer, samples, batch_size, on_batch, zscores=False)[0]
 
 
+class TokenPass(NamedTuple):
+    """Per-sample arrays over the predicted positions (position i predicts token i + 1) from one
+    teacher-forced pass. Beside the NLL: Min-K%++'s z-scores, greedy's hits (the argmax is the
+    token that came) and log q of the token under top-k sampling (core.metrics.discoverable:
+    −inf outside the top k); the last three only when asked for."""
+
+    nll_bits: list[NDArray[np.float64]]
+    zscores: list[NDArray[np.float64]]
+    greedy_hits: list[NDArray[np.bool_]]
+    sample_log_q: list[NDArray[np.float64]]
+
+
 @torch.inference_mode()
 def token_nll_bits_and_zscores(
     scorer: CausalScorer,
@@ -155,15 +167,19 @@ def token_nll_bits_and_zscores(
     batch_size: int = 64,
     on_batch: BatchProgress | None = None,
     zscores: bool = True,
-) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
-    """Per-sample NLL bits (as `token_nll_bits`) and, from the same forward pass, Min-K%++'s
-    z_t = (log p(x_t) − μ_t)/σ_t over the full next-token distribution (SPEC 6;
-    core.metrics.membership.next_token_zscores is the same formula in numpy)."""
+) -> TokenPass:
+    """Per-sample NLL bits (as `token_nll_bits`) and, from the same forward pass (`zscores`),
+    Min-K%++'s z_t = (log p(x_t) − μ_t)/σ_t over the full next-token distribution (SPEC 6;
+    core.metrics.membership.next_token_zscores is the same formula in numpy), greedy's hits
+    and top-k sampling's log q (SPEC 13)."""
     arrays = [np.asarray(s, dtype=np.int64) for s in samples]
     if any(a.size < 1 for a in arrays):
         raise ValueError("every sample needs at least one token")
     result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays)
-    z_result: list[NDArray[np.float64]] = [np.zeros(0)] * len(arrays) if zscores else []
+    extra = len(arrays) if zscores else 0
+    z_result: list[NDArray[np.float64]] = [np.zeros(0)] * extra
+    hits: list[NDArray[np.bool_]] = [np.zeros(0, dtype=bool)] * extra
+    log_q: list[NDArray[np.float64]] = [np.zeros(0)] * extra
     done = 0
     budget = max_batch_tokens(scorer.device, scorer.vocab_size)
     for batch in length_batches([a.size for a in arrays], batch_size, budget):
@@ -181,11 +197,28 @@ def token_nll_bits_and_zscores(
             result[i] = bits[row, : arrays[i].size - 1]
             if zscores:  # one row at a time: a (T, V) log-softmax, not (B, T, V)
                 n = arrays[i].size - 1
-                z_result[i] = _zscores(logits[row, :n], idx[row, 1 : n + 1]).double().cpu().numpy()
+                row_logits, targets = logits[row, :n], idx[row, 1 : n + 1]
+                z_result[i] = _zscores(row_logits, targets).double().cpu().numpy()
+                hits[i] = (row_logits.argmax(-1) == targets).cpu().numpy()
+                log_q[i] = _top_k_log_q(row_logits, targets).double().cpu().numpy()
         done += len(batch)
         if on_batch:
             on_batch(done, len(arrays))
-    return result, z_result
+    return TokenPass(result, z_result, hits, log_q)
+
+
+def _top_k_log_q(logits: Tensor, targets: Tensor) -> Tensor:
+    """(T, V) logits, (T,) targets -> (T,) log q(target) under top-k sampling at temperature T
+    (core.metrics.discoverable); −inf where the target is not among the k most likely."""
+    from memdash.core.metrics.discoverable import SAMPLING_TEMPERATURE, SAMPLING_TOP_K
+
+    scaled = logits.float() / SAMPLING_TEMPERATURE
+    k = min(SAMPLING_TOP_K, scaled.shape[-1])
+    top = scaled.topk(k, dim=-1).values
+    picked = scaled.gather(-1, targets[:, None]).squeeze(-1)
+    inside = picked >= top[:, -1]  # ties at the k-th value count as inside
+    log_q = picked - torch.logsumexp(top, dim=-1)
+    return torch.where(inside, log_q, torch.full_like(log_q, -math.inf))
 
 
 def _zscores(logits: Tensor, targets: Tensor) -> Tensor:

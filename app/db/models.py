@@ -284,6 +284,11 @@ class SampleScore(Base):
     extract_8: Mapped[float | None] = mapped_column(Float)  # SPEC 5 score at k=8
     extract_16: Mapped[float | None] = mapped_column(Float)
     extract_32: Mapped[float | None] = mapped_column(Float)
+    # SPEC 13: log10 p_s of the continuation after k tokens under top-k sampling (the scheme
+    # in core/metrics/discoverable.py; −999 stands for 0)
+    discover_8: Mapped[float | None] = mapped_column(Float)
+    discover_16: Mapped[float | None] = mapped_column(Float)
+    discover_32: Mapped[float | None] = mapped_column(Float)
     script: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str | None] = mapped_column(Text)
     # Drawn in the mem_U vs TF-IDF scatter: its run's extremes per TF-IDF bucket, or one of its
@@ -307,6 +312,9 @@ SAMPLE_FIELDS = (
     "extract_8",
     "extract_16",
     "extract_32",
+    "discover_8",
+    "discover_16",
+    "discover_32",
     "script",
     "text",
     "in_attack",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 
+from memdash.core.api import ATTACK_DEFINITIONS, BLIND
 from memdash.core.api import ATTACKS as ATTACK_NAMES
 
 LABELS: dict[str, str] = {
@@ -157,14 +158,9 @@ TERMS: dict[str, tuple[str, str, str]] = {
         "double-descent-and-the-memorization-generalization-transition",
     ),
 }
-_ATTACK_WORDS = {
-    "loss": "loss",
-    "zlib": "zlib ratio",
-    "reference": "reference-calibrated",
-    "min_k": "Min-K% (20%)",
-    "min_k_pp": "Min-K%++ (20%)",
-}
-ATTACKS = {attack: _ATTACK_WORDS[attack] for attack in ATTACK_NAMES}  # each one named once
+# Each attack named once, in core.api.ATTACK_DEFINITIONS; the blind baseline after them.
+ATTACKS = {attack: ATTACK_DEFINITIONS[attack].label for attack in ATTACK_NAMES}
+ATTACKS_AND_BLIND = ATTACKS | {BLIND: ATTACK_DEFINITIONS[BLIND].label}
 
 
 def label(key: str) -> str:
@@ -174,14 +170,14 @@ def label(key: str) -> str:
         return LABELS[key]
     if match := re.fullmatch(r"mi_([a-z_]+?)_(auc|f1|tpr_at_1pct_fpr|tpr_at_0p1pct_fpr)", key):
         attack, what = match.groups()
-        if attack in ATTACKS:
+        if attack in ATTACKS_AND_BLIND:
             measure = {
                 "auc": "ROC AUC",
                 "f1": "F1",
                 "tpr_at_1pct_fpr": "TPR at 1% FPR",
                 "tpr_at_0p1pct_fpr": "TPR at 0.1% FPR",
             }[what]
-            return f"membership inference, {ATTACKS[attack]}: {measure}"
+            return f"membership inference, {ATTACKS_AND_BLIND[attack]}: {measure}"
     if match := re.fullmatch(r"extract_rate_(train|heldout)_k(\d+)", key):
         split, k = match.groups()
         side = "training" if split == "train" else "held-out"

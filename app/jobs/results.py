@@ -106,6 +106,8 @@ def _store_samples(session: Session, run: Run, vocab: int, seq_len: int, samples
             for k in PREFIX_LENGTHS:  # every row has every key: one executemany statement
                 by_k = scores.extract.get(k)
                 row[f"extract_{k}"] = by_k[index] if by_k else None
+                found = scores.discover.get(k)
+                row[f"discover_{k}"] = found[index] if found else None
             rows.append(row)
     insert_sample_rows(session, evaluation, rows)
 

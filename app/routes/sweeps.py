@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from memdash.app.analysis.attacks import PASTE_COLUMNS, paste_rows
 from memdash.app.db.models import Sweep
 from memdash.app.figures import figure_div
 from memdash.app.jobs.queue_eta import estimates, in_words
@@ -25,7 +26,7 @@ from memdash.app.views.sweep_sections import SECTIONS
 from memdash.app.web.deps import DbId, SessionDep, SettingsDep
 from memdash.app.web.live import selection_version, sweep_poll_url
 from memdash.app.web.templating import render
-from memdash.core.api import SampleRow, SweepExport, SweepState
+from memdash.core.api import AttackTableRow, SampleRow, SweepExport, SweepState
 from memdash.core.edges import JSONObject
 
 router = APIRouter(tags=["sweeps"])
@@ -166,6 +167,38 @@ def api_sweep_samples(
         media_type="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}-samples.csv"'
+        },
+    )
+
+
+@router.get(
+    "/api/sweeps/{sweep_id}/attacks",
+    response_model=None,
+    responses={200: {"model": list[AttackTableRow], "content": {"text/csv": {}}}},
+)
+def api_sweep_attacks(
+    sweep_id: DbId, session: SessionDep, format: Literal["csv", "json"] = "csv"
+) -> Response:
+    """Every run's membership attacks and blind baseline, a row each (app/analysis/attacks.py):
+    attack, score, direction, AUC and interval, TPR at 1% and 0.1% FPR, set sizes, blind AUC."""
+    if session.get(Sweep, sweep_id) is None:
+        raise HTTPException(404, f"no sweep {sweep_id}")
+    rows = [
+        row.model_dump()
+        for run in queries.sweep_runs(session, sweep_id)
+        for row in paste_rows(run.id, run.name, run.summary)
+    ]
+    if format == "json":
+        return JSONResponse(rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=PASTE_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}-attacks.csv"'
         },
     )
 

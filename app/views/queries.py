@@ -199,6 +199,9 @@ def run_sample_points(session: Session, run_id: int, limit: int = 20_000) -> lis
             "extract_8": s.extract_8,
             "extract_16": s.extract_16,
             "extract_32": s.extract_32,
+            "discover_8": s.discover_8,
+            "discover_16": s.discover_16,
+            "discover_32": s.discover_32,
             "script": s.script,
             "text": s.text,
         }

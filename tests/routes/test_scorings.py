@@ -139,3 +139,63 @@ def test_each_seed_is_scored_on_its_own_split(client, session_factory) -> None:
                 assert f"seed {1 - seed}" not in text  # never the other seed's data
             run = session.get(Run, job.run_id)
             assert run.config["own_run_data"]
+
+
+@pytest.mark.slow
+def test_a_shifted_pair_is_flagged_before_the_attacks(client, session_factory, tmp_path) -> None:
+    """Issue 40: members in one language of the demo corpus and non-members in another, scored
+    on a model that saw neither: the blind baseline tells them apart and the page says so before
+    any attack number. A random split of one language: at chance, no warning. Real scoring jobs
+    (worker/jobs/score.py) on a seeded untrained GPT-2; the page and the pasteable rows read
+    what they stored."""
+    import torch
+
+    from memdash.worker.data.demo_corpus import load_lines
+    from tests import checkpoint_factory as factory
+    from tests.figure_data import add_scoring_of
+    from tests.score_job import run_scoring
+
+    torch.set_num_threads(1)
+    model, tok = factory.tiny_gpt2()
+    model.save_pretrained(tmp_path / "model")
+    tok.save_pretrained(tmp_path / "model")
+    archive = factory.tar_gz(tmp_path / "model", tmp_path / "model.tar.gz")
+    german = [line.text[:200] for line in load_lines("fortunes-de")][:60]
+    spanish = [line.text[:200] for line in load_lines("fortunes-es")][:60]
+    english = [line.text[:200] for line in load_lines("fortunes")][:120]
+    shifted = run_scoring(
+        tmp_path / "shifted", archive, german, spanish, reference="zlib", seq_len=40,
+        max_samples=60,
+    )  # fmt: skip
+    clean = run_scoring(
+        tmp_path / "clean", archive, english[::2], english[1::2], reference="zlib", seq_len=40,
+        max_samples=60,
+    )  # fmt: skip
+    assert shifted.summary.model_dump()["mi_blind_auc"] > 0.9
+    low, high = clean.summary.model_dump()["mi_blind_auc_ci"]
+    assert low <= 0.5 <= high
+    with session_factory() as session:
+        sweep = add_scoring_of(session, {"shifted": shifted, "clean": clean}, seq_len=40)
+        session.commit()
+        sweep_id = sweep.id
+        run_ids = {
+            r.name: r.id for r in session.scalars(select(Run).where(Run.sweep_id == sweep_id))
+        }
+    page = BeautifulSoup(client.get(f"/sweeps/{sweep_id}").text, "html.parser")
+    shifted_card = page.select_one(f"#scored-{run_ids['shifted']}")
+    warning = shifted_card.select_one(".blind-verdict.distinguishable")
+    assert warning is not None and "without the model" in warning.get_text()
+    table = shifted_card.select_one(".attacks")
+    assert warning.sourceline < table.sourceline  # said before any attack number
+    assert table.select_one("tr.blind-row") is not None
+    clean_card = page.select_one(f"#scored-{run_ids['clean']}")
+    assert clean_card.select_one(".blind-verdict.distinguishable") is None
+    assert clean_card.select_one(".blind-verdict.at-chance") is not None
+    # No RMIA under a model-free reference, and the page says why.
+    assert "No RMIA" in clean_card.select_one(".attack-notes").get_text()
+    rows = client.get(f"/api/sweeps/{sweep_id}/attacks?format=json").json()
+    blind = {r["run"]: r for r in rows if r["attack"] == "blind"}
+    assert blind["shifted"]["auc"] == pytest.approx(shifted.summary.model_dump()["mi_blind_auc"])
+    assert all(r["direction"] == "higher score = member" for r in rows)
+    csv_text = client.get(f"/api/sweeps/{sweep_id}/attacks?format=csv").text
+    assert csv_text.splitlines()[0].startswith("run_id,run,attack,label,score")

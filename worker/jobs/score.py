@@ -41,6 +41,7 @@ from memdash.worker.jobs.context import JobCancelled, JobContext
 
 if TYPE_CHECKING:
     from memdash.worker.evaluate import Evaluated
+    from memdash.worker.evaluate_text import RmiaReference
 
 
 def unpack_and_load(archive: Path, scratch: Path, device: Any):
@@ -117,12 +118,13 @@ def same_kind(
         raise ValueError("members and non-members must both be text or both be token ids")
 
 
-def checkpoint_reference_bits(texts: list[str], reference: Any) -> np.ndarray:
-    """H(x | an uploaded reference model) in bits for each sample's text."""
+def checkpoint_reference_bits(texts: list[str], reference: Any) -> tuple[np.ndarray, list]:
+    """H(x | an uploaded reference model) in bits for each sample's text, and each sample's
+    per-token NLL bits under it (in the reference's own tokens)."""
     from memdash.worker.evaluate_text import code_bits
 
     ids = [reference.tokenizer(t, add_special_tokens=False)["input_ids"] or [0] for t in texts]
-    return code_bits(reference.scorer(), ids, reference.model.config.vocab_size)[0]
+    return code_bits(reference.scorer(), ids, reference.model.config.vocab_size)
 
 
 class References:
@@ -133,14 +135,19 @@ class References:
         self.checkpoint, self.heldout_model = checkpoint, heldout_model
         self.chosen: list[str] = []  # per member sample, under "auto"
         self.names: list[str] = []
+        # Per side ("members", "non-members"): each sample's mean NLL bits under the reference
+        # model, for RMIA (SPEC 12); absent under a model-free reference.
+        self.model_mean_nll: dict[str, np.ndarray] = {}
+        self._last_mean_nll: np.ndarray | None = None
 
     def codes(self, texts: list[str], tokens: list[list[int]]) -> dict[str, np.ndarray]:
         from memdash.core.metrics.codelength import uniform_code_bits
         from memdash.core.metrics.compression import COMPRESSORS
-        from memdash.worker.evaluate_text import code_bits
+        from memdash.worker.evaluate_text import code_bits, mean_nll_bits
         from memdash.worker.inference import MemdashScorer
 
         kind = self.params.reference
+        self._last_mean_nll = None
         out: dict[str, np.ndarray] = {}
         if kind in ("zlib", "auto", "model-free"):
             out["zlib"] = np.array([COMPRESSORS["zlib"](t) for t in texts])
@@ -150,9 +157,11 @@ class References:
             out["uniform"] = uniform_code_bits([len(t) for t in tokens], self.vocab_size)
         if self.heldout_model is not None and tokens:
             scorer = MemdashScorer(self.heldout_model)
-            out["heldout-model"] = code_bits(scorer, tokens, self.vocab_size)[0]
+            out["heldout-model"], nll = code_bits(scorer, tokens, self.vocab_size)
+            self._last_mean_nll = mean_nll_bits(nll)
         if kind == "checkpoint":
-            out["checkpoint"] = checkpoint_reference_bits(texts, self.checkpoint)
+            out["checkpoint"], nll = checkpoint_reference_bits(texts, self.checkpoint)
+            self._last_mean_nll = mean_nll_bits(nll)
         return out
 
     def bits(self, texts: list[str], tokens: list[list[int]], members: bool) -> np.ndarray:
@@ -164,7 +173,30 @@ class References:
         bits, chosen = shortest_code(codes)
         if members:
             self.chosen, self.names = chosen, list(codes)
+        if self._last_mean_nll is not None:
+            self.model_mean_nll["members" if members else "non-members"] = self._last_mean_nll
         return bits
+
+    def rmia(self) -> RmiaReference | str:
+        """RMIA's OUT reference (a model that never saw the members nor the scored non-members:
+        the held-out model, or the reference checkpoint the user chose as one), or why none."""
+        from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS
+        from memdash.worker.evaluate_text import RmiaReference
+
+        if len(self.model_mean_nll) < 2:
+            return (
+                "RMIA needs a reference model that never saw the samples: give at least "
+                f"{HELDOUT_REFERENCE_MIN_DOCUMENTS} non-member documents (memdash trains one on "
+                "half of them) or a reference checkpoint"
+            )
+        words = (
+            "the held-out reference model"
+            if self.heldout_model is not None
+            else "the reference checkpoint (assumed never to have seen the members)"
+        )
+        return RmiaReference(
+            self.model_mean_nll["members"], self.model_mean_nll["non-members"], words
+        )
 
 
 def model_reference(
@@ -361,6 +393,7 @@ def run(ctx: JobContext) -> RunResult:
         on_progress=lambda fraction, message: ctx.progress(0.3 + 0.7 * fraction, message),
         train_groups=[distinct.members[d][1] for d in members.document_index],
         heldout_groups=[nonmember_docs[d][1] for d in heldout.document_index],
+        rmia=references.rmia(),
     )
     evaluation.summary.update(
         n_train=len(members.tokens),

@@ -24,6 +24,8 @@ from memdash.core.params import TrainParams
 from memdash.core.results import GroupResult, ModelArtifact
 from memdash.worker.jobs.context import JobCancelled, JobContext
 
+MIN_RMIA_SAMPLES = 16  # unused training samples an RMIA OUT reference needs
+
 
 def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
     """The demo corpus, or the uploaded .txt/.jsonl corpus the agent downloaded."""
@@ -169,7 +171,12 @@ def run(ctx: JobContext) -> GroupResult:
     from memdash.worker.data.padding import unpad
     from memdash.worker.data.tokenizer import vocab_of
     from memdash.worker.device import pick_device
-    from memdash.worker.evaluate_text import code_bits, evaluate_text
+    from memdash.worker.evaluate_text import (
+        RmiaReference,
+        code_bits,
+        evaluate_text,
+        mean_nll_bits,
+    )
     from memdash.worker.hf_export import pack_hf_model
     from memdash.worker.inference import MemdashScorer
     from memdash.worker.memdash_format import pack_memdash_model
@@ -195,6 +202,12 @@ def run(ctx: JobContext) -> GroupResult:
     with_reference = params.reference == "full"
     if with_reference:
         datasets.append(dataset.train)
+    # RMIA's OUT reference (SPEC 12): the training samples no run uses never meet an audited
+    # sample (members are the first n, non-members held out), so a model on them is OUT for all.
+    unused = dataset.train[max(sizes) :][: max(sizes)]
+    with_rmia = params.rmia_reference and unused.shape[0] >= MIN_RMIA_SAMPLES
+    if with_rmia:
+        datasets.append(unused)
     device = pick_device(ctx.device)
     # The prefix the runs' summaries will report (measured on most samples; None under 16
     # tokens): the early snapshots are taken at the same k, so their prediction is of that set.
@@ -222,8 +235,20 @@ def run(ctx: JobContext) -> GroupResult:
     if ctx.should_stop():
         raise JobCancelled()
 
+    rmia: RmiaReference | str = (
+        f"RMIA needs an OUT reference: the corpus has {unused.shape[0]} training samples no "
+        f"run uses (at least {MIN_RMIA_SAMPLES} train one)"
+        if params.rmia_reference
+        else "RMIA was not asked for (no OUT reference trained)"
+    )
+    if with_rmia:
+        out_model = MemdashScorer(results[-1].model)
+        rmia_train = mean_nll_bits(
+            code_bits(out_model, unpad(dataset.train[: max(sizes)]), vocab)[1]
+        )
+        rmia_heldout = mean_nll_bits(code_bits(out_model, unpad(dataset.heldout), vocab)[1])
     if with_reference:
-        reference = MemdashScorer(results[-1].model)
+        reference = MemdashScorer(results[-2 if with_rmia else -1].model)
         ref_train = code_bits(reference, unpad(dataset.train), vocab)[0]
         ref_heldout = code_bits(reference, unpad(dataset.heldout), vocab)[0]
     else:
@@ -233,10 +258,11 @@ def run(ctx: JobContext) -> GroupResult:
 
     reference_info: Measures = {}
     if with_reference:
-        last = results[-1].curve[-1] if results[-1].curve else {}
+        full = results[-2 if with_rmia else -1]
+        last = full.curve[-1] if full.curve else {}
         reference_info = {
             "reference_heldout_loss_bits": last.get("heldout_loss_bits"),
-            "reference_stop_reason": results[-1].stop_reason,
+            "reference_stop_reason": full.stop_reason,
             "reference_n_train": int(dataset.train.shape[0]),
         }
 
@@ -244,6 +270,13 @@ def run(ctx: JobContext) -> GroupResult:
     for i, member in enumerate(members):
         ctx.progress(0.8 + 0.2 * i / len(members), f"evaluating run {member.run_id}")
         n = member.n_samples
+        if with_rmia:
+            rmia = RmiaReference(
+                rmia_train[:n],
+                rmia_heldout,
+                f"a model of the same shape trained on {unused.shape[0]} training samples no "
+                f"run uses ({results[-1].steps} steps, {results[-1].stop_reason})",
+            )
         evaluation = evaluate_text(
             MemdashScorer(results[i].model),
             vocab,
@@ -255,6 +288,7 @@ def run(ctx: JobContext) -> GroupResult:
             ref_heldout,
             train_groups=dataset.train_groups[:n],
             heldout_groups=dataset.heldout_groups,
+            rmia=rmia,
         )
         evaluation.summary.update(
             steps=results[i].steps,

@@ -30,6 +30,9 @@ class TextSweepParams(Strict):
     # "full": a same-shape model trained on every training sample (the paper's choice);
     # "zlib"/"lzma": a model-free compressor of the sample's UTF-8 bytes.
     reference: Literal["full", "zlib", "lzma"] = "full"
+    # RMIA's OUT reference (SPEC 12): one more model of each shape in its stack, trained on
+    # training samples no run uses (worker/jobs/train_text.py); off: no RMIA.
+    rmia_reference: bool = True
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     # Independent repetitions: seed, seed + 1, ... each with its own document split, tokenizer,
     # sample order and initialization; figures show the mean over seeds with a band.
@@ -43,9 +46,13 @@ class TextSweepParams(Strict):
     def all_shapes(self) -> list[tuple[Shape, str | None, Shape | None]]:
         return with_lm2_variants(self.shapes, self.lm2, self.vocab_size, self.seq_len)
 
+    def models_per_shape(self) -> int:
+        """The runs of one shape, its full-data reference and its RMIA reference."""
+        return len(self.train_sizes) + (self.reference == "full") + self.rmia_reference
+
     def largest_job_flops(self) -> float:
         """Training FLOPs of the most expensive job (one shape's runs and its reference)."""
-        n_models = len(self.train_sizes) + (self.reference == "full")
+        n_models = self.models_per_shape()
         return max(
             stack_job_flops(
                 n_models,
@@ -62,7 +69,7 @@ class TextSweepParams(Strict):
         largest = 0
         for shape, _, _ in self.all_shapes():
             n_params = shape.n_params(self.vocab_size, self.seq_len)
-            n_models = len(self.train_sizes) + (self.reference == "full")
+            n_models = self.models_per_shape()
             tokens = (sum(self.train_sizes) + 2 * max(self.train_sizes)) * self.seq_len
             largest = max(
                 largest,

@@ -44,6 +44,7 @@ def launch(session: Session, params: TextSweepParams, preset: str | None) -> Swe
         "seq_len": params.seq_len,
         "n_heldout": params.n_heldout,
         "reference": params.reference,
+        "rmia_reference": params.rmia_reference,
         "train": params.train.model_dump(),
         "inputs": inputs,
         "canaries": params.canaries.model_dump() if params.canaries else None,
