@@ -43,6 +43,7 @@ from memdash.core.metrics.rmia import (
     RmiaSetting,
     geometric_mean_probability,
     rmia_scores,
+    tune_offline_a,
 )
 from memdash.core.metrics.script import dominant_script
 from memdash.core.metrics.tfidf import rank_correlation, tfidf_rarity
@@ -113,6 +114,10 @@ class RmiaReference:
     heldout_mean_nll_bits: NDArray[np.float64]
     reference: str  # the model, in words
     n_references: int = 1
+    # The reference's own training samples, under it and under the audited model, to tune a on
+    # the pair (core.metrics.rmia.tune_offline_a); None: unknown, a stays the paper's.
+    own_mean_nll_bits: NDArray[np.float64] | None = None
+    own_target_mean_nll_bits: NDArray[np.float64] | None = None
 
 
 def mean_nll_bits(nll: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:
@@ -364,13 +369,25 @@ def _rmia(
             f"the {len(nonmembers)} audited non-members, each left out of its own comparison "
             f"(fewer than {MIN_POPULATION} non-members outside the attack set)"
         )
+    a, tuned = DEFAULT_A, False
+    if reference.own_mean_nll_bits is not None and reference.own_target_mean_nll_bits is not None:
+        a, tuned = (
+            tune_offline_a(
+                geometric_mean_probability(reference.own_mean_nll_bits),
+                geometric_mean_probability(reference.own_target_mean_nll_bits),
+                out_heldout,
+                target_heldout,
+            ),
+            True,
+        )
     z, z_out = target_heldout[population], out_heldout[population]
-    member = rmia_scores(target_train[members], out_train[members], z, z_out)
+    member = rmia_scores(target_train[members], out_train[members], z, z_out, a)
     nonmember = rmia_scores(
-        target_heldout[nonmembers], out_heldout[nonmembers], z, z_out, leave_out=own
+        target_heldout[nonmembers], out_heldout[nonmembers], z, z_out, a, leave_out=own
     )
     setting = RmiaSetting(
-        a=DEFAULT_A,
+        a=a,
+        a_tuned=tuned,
         gamma=GAMMA,
         n_references=reference.n_references,
         n_population=len(rest) if population is rest else len(nonmembers) - 1,

@@ -59,6 +59,8 @@ def point_row(point: SeriesPoint) -> TableRow:
         "mi_loss_auc": summary.get("mi_loss_auc"),
         "mi_loss_auc_low": ci[0],
         "mi_loss_auc_high": ci[1],
+        "mi_rmia_auc": summary.get("mi_rmia_auc"),
+        "mi_blind_auc": summary.get("mi_blind_auc"),  # the same sets at every point: one number
         "extract_k": k,
         "extract_rate": summary.get(f"extract_rate_train_k{k}"),
         "extract_n": tested.get(k) if k is not None else None,

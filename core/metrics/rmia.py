@@ -6,9 +6,13 @@ P(·|θ) for a language model is the geometric-mean token probability, 2^(−mea
 predicted tokens). P(x) comes from reference models that never saw x (offline: OUT models only),
 averaged and corrected for their missing IN half: P(x) = ½((1 + a)·P_OUT(x) + (1 − a)).
 
-Choices (docs/measures.md "RMIA"): γ = 1 (the paper's default) and a = 0.3 (the paper's offline
-setting). Privacy Meter tunes a on a pair of reference models (one playing the target); memdash
-trains one reference per run, so a stays the paper's, recorded with the run. With a fixed
+Choices (docs/measures.md "RMIA"): γ = 1 (the paper's default). a is tuned as Privacy Meter
+tunes it, on a pair of models where one plays the target and the other its OUT reference, a ∈
+{0, 0.1, …, 1}, the best AUC kept (`tune_offline_a`). memdash's pair is the reference model (as
+the target: its own training samples are its members, the scored non-members its non-members)
+and the audited model (as its OUT reference: it never saw either). No audited member's label is
+used. Where the reference's training samples are unknown (an uploaded reference checkpoint), a
+stays the paper's offline setting, 0.3, and the page says it was not tuned. With a fixed
 population, Score(x) is a non-decreasing function of P(x|θ)/P(x), so the population only sets
 how finely scores are resolved (and γ where scores tie).
 """
@@ -22,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 GAMMA = 1.0
 DEFAULT_A = 0.3
+A_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 MIN_POPULATION = 20  # fewer non-members outside the attack set: each is compared leave-one-out
 
 
@@ -72,8 +77,35 @@ class RmiaSetting:
     """What a run's RMIA used, recorded beside its numbers."""
 
     a: float
+    a_tuned: bool  # on a model pair (tune_offline_a), else the paper's default
     gamma: float
     n_references: int
     n_population: int
     population: str  # which samples z are
     reference: str  # which model(s) gave P_OUT
+
+
+def tune_offline_a(
+    proxy_members: ArrayLike,
+    out_members: ArrayLike,
+    proxy_nonmembers: ArrayLike,
+    out_nonmembers: ArrayLike,
+) -> float:
+    """The a whose RMIA AUC is highest when `proxy` plays the target and `out` its reference:
+    P(·|proxy) and P(·|out) of the proxy's training samples (members) and of samples neither saw
+    (non-members, also the population, each left out of its own comparison). Ties: the smaller
+    a."""
+    from memdash.core.metrics.membership import roc_auc
+
+    nonmember_index = np.arange(np.asarray(proxy_nonmembers).size)
+    best_a, best_auc = A_GRID[0], -1.0
+    for a in A_GRID:
+        member = rmia_scores(proxy_members, out_members, proxy_nonmembers, out_nonmembers, a)
+        nonmember = rmia_scores(
+            proxy_nonmembers, out_nonmembers, proxy_nonmembers, out_nonmembers, a,
+            leave_out=nonmember_index,
+        )  # fmt: skip
+        auc = roc_auc(member, nonmember)
+        if auc > best_auc + 1e-12:
+            best_a, best_auc = a, auc
+    return best_a

@@ -106,3 +106,23 @@ def test_every_attack_gives_one_minus_its_auc_when_the_sides_swap() -> None:
     m = rmia_scores(px, ref_m, *population)
     n = rmia_scores(pz, ref_n, *population)
     assert roc_auc(m, n) > 0.6 and roc_auc(n, m) == pytest.approx(1 - roc_auc(m, n))
+
+
+def test_a_is_tuned_to_the_best_auc_on_the_pair() -> None:
+    from memdash.core.metrics.rmia import A_GRID, tune_offline_a
+
+    rng = np.random.default_rng(6)
+    # The proxy's members: easy and hard samples, each a little likelier under the proxy than
+    # under the other model; non-members as likely under both.
+    out_m = np.r_[rng.uniform(0.5, 0.7, 40), rng.uniform(0.01, 0.03, 40)]
+    proxy_m = out_m * 1.2
+    out_n = np.r_[rng.uniform(0.5, 0.7, 40), rng.uniform(0.01, 0.03, 40)]
+    proxy_n = out_n * rng.uniform(0.95, 1.05, 80)
+    aucs = {}
+    for a in A_GRID:
+        m = rmia_scores(proxy_m, out_m, proxy_n, out_n, a)
+        n = rmia_scores(proxy_n, out_n, proxy_n, out_n, a, leave_out=np.arange(80))
+        aucs[a] = roc_auc(m, n)
+    best = max(A_GRID, key=lambda a: (aucs[a], -a))
+    assert tune_offline_a(proxy_m, out_m, proxy_n, out_n) == best
+    assert best > 0.5 and aucs[best] > aucs[0.0]  # calibration pays on uneven difficulty

@@ -177,9 +177,11 @@ class References:
             self.model_mean_nll["members" if members else "non-members"] = self._last_mean_nll
         return bits
 
-    def rmia(self) -> RmiaReference | str:
+    def rmia(self, own: list[list[int]], target: Any) -> RmiaReference | str:
         """RMIA's OUT reference (a model that never saw the members nor the scored non-members:
-        the held-out model, or the reference checkpoint the user chose as one), or why none."""
+        the held-out model, or the reference checkpoint the user chose as one), or why none.
+        `own`: samples of the held-out model's own training documents, coded by it and by the
+        `target` scorer to tune a on the pair (core.metrics.rmia)."""
         from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS
         from memdash.worker.evaluate_text import RmiaReference
 
@@ -194,8 +196,20 @@ class References:
             if self.heldout_model is not None
             else "the reference checkpoint (assumed never to have seen the members)"
         )
+        own_bits = own_target_bits = None
+        if self.heldout_model is not None and own:
+            from memdash.worker.evaluate_text import code_bits, mean_nll_bits
+            from memdash.worker.inference import MemdashScorer
+
+            scorer = MemdashScorer(self.heldout_model)
+            own_bits = mean_nll_bits(code_bits(scorer, own, self.vocab_size)[1])
+            own_target_bits = mean_nll_bits(code_bits(target, own, self.vocab_size)[1])
         return RmiaReference(
-            self.model_mean_nll["members"], self.model_mean_nll["non-members"], words
+            self.model_mean_nll["members"],
+            self.model_mean_nll["non-members"],
+            words,
+            own_mean_nll_bits=own_bits,
+            own_target_mean_nll_bits=own_target_bits,
         )
 
 
@@ -354,7 +368,7 @@ def run(ctx: JobContext) -> RunResult:
             "tokenizer (are the members empty lines?)"
         )
     nonmember_docs = distinct.nonmembers
-    heldout_model, reference_info = None, None
+    heldout_model, reference_info, own_tokens = None, None, []
     if params.reference in ("auto", "heldout-model") and len(nonmember_docs) >= MIN_DOCUMENTS:
         reference_docs, scored_docs = split_nonmembers(nonmember_docs, seed=0)
         trained = model_reference(params, target, [text for text, _ in reference_docs], device, ctx)
@@ -366,6 +380,9 @@ def run(ctx: JobContext) -> RunResult:
         )
         if params.reference == "heldout-model" or _could_be_sound(reference_info):
             heldout_model, nonmember_docs = trained.model, scored_docs
+            # RMIA tunes a on this reference's own documents (worker/evaluate_text.py).
+            own = cut_side(target.tokenizer, reference_docs, seq_len, min(limit, 256), seed=2)
+            own_tokens = own.tokens
         else:  # `auto`: a reference that cannot be sound is not worth half the non-members
             reference_info = reference_info.model_copy(update={"dropped": True})
     elif params.reference == "heldout-model":
@@ -393,7 +410,7 @@ def run(ctx: JobContext) -> RunResult:
         on_progress=lambda fraction, message: ctx.progress(0.3 + 0.7 * fraction, message),
         train_groups=[distinct.members[d][1] for d in members.document_index],
         heldout_groups=[nonmember_docs[d][1] for d in heldout.document_index],
-        rmia=references.rmia(),
+        rmia=references.rmia(own_tokens, target.scorer()),
     )
     evaluation.summary.update(
         n_train=len(members.tokens),

@@ -25,6 +25,7 @@ from memdash.core.results import GroupResult, ModelArtifact
 from memdash.worker.jobs.context import JobCancelled, JobContext
 
 MIN_RMIA_SAMPLES = 16  # unused training samples an RMIA OUT reference needs
+RMIA_TUNING_SAMPLES = 256  # of them, coded by every run to tune RMIA's a on the pair
 
 
 def corpus_documents(params: TrainTextJob, inputs: dict[str, Path]) -> list:
@@ -247,6 +248,8 @@ def run(ctx: JobContext) -> GroupResult:
             code_bits(out_model, unpad(dataset.train[: max(sizes)]), vocab)[1]
         )
         rmia_heldout = mean_nll_bits(code_bits(out_model, unpad(dataset.heldout), vocab)[1])
+        own = unpad(unused[:RMIA_TUNING_SAMPLES])  # its own training samples: a is tuned on them
+        rmia_own = mean_nll_bits(code_bits(out_model, own, vocab)[1])
     if with_reference:
         reference = MemdashScorer(results[-2 if with_rmia else -1].model)
         ref_train = code_bits(reference, unpad(dataset.train), vocab)[0]
@@ -276,6 +279,10 @@ def run(ctx: JobContext) -> GroupResult:
                 rmia_heldout,
                 f"a model of the same shape trained on {unused.shape[0]} training samples no "
                 f"run uses ({results[-1].steps} steps, {results[-1].stop_reason})",
+                own_mean_nll_bits=rmia_own,
+                own_target_mean_nll_bits=mean_nll_bits(
+                    code_bits(MemdashScorer(results[i].model), own, vocab)[1]
+                ),
             )
         evaluation = evaluate_text(
             MemdashScorer(results[i].model),

@@ -148,6 +148,9 @@ def file_row(run: Run) -> TableRow:
         row[f"mi_{attack}_auc_ci"] = s.get(f"mi_{attack}_auc_ci")
         row[f"mi_{attack}_tpr_at_1pct_fpr"] = s.get(f"mi_{attack}_tpr_at_1pct_fpr")
     row["mi_sets"] = s.get("mi_sets")
+    # The blind baseline (model-free: every file's is the same, on the same sets).
+    for key in ("mi_blind_auc", "mi_blind_auc_ci", "mi_blind_note", "mi_n"):
+        row[key] = s.get(key)
     # The reference verdict, worded on the page as on every kind that scores.
     for key in VERDICT_KEYS:
         if key in s:
