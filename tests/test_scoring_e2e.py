@@ -82,8 +82,12 @@ def test_planted_sequences_top_the_report(tmp_path: Path, database_url, engine) 
             "reference",
             "min_k",
             "min_k_pp",
+            "rmia",  # against the held-out reference model, a tuned on that pair
+            "blind",  # the model-free baseline, on the same sets
         }
         assert len(run["mi_loss_auc_ci"]) == 2  # bootstrap interval
+        assert run["mi_rmia_setting"]["a_tuned"]
+        assert run["mi_rmia_setting"]["reference"] == "the held-out reference model"
 
         # Canaries: the two trained on rank first among all 1,000 secrets (exposure log2 1000)
         # and are extracted from their context; never-inserted controls are neither.
