@@ -20,6 +20,7 @@ the prompt; the rest (secret and any suffix) must be reproduced exactly by greed
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,8 +29,14 @@ import numpy as np
 from memdash.core.canary_space import SECRET_PLACEHOLDER, CanarySpace
 from memdash.core.edges import Measures, TableRow
 from memdash.core.metrics.codelength import sample_code_bits
+from memdash.core.metrics.discoverable import continuation_log10_p, tries_needed
 from memdash.core.metrics.exposure import SecretSpace, estimate_exposure
-from memdash.worker.inference import CausalScorer, greedy_continuations, token_nll_bits
+from memdash.worker.inference import (
+    CausalScorer,
+    greedy_continuations,
+    token_nll_bits,
+    token_nll_bits_and_zscores,
+)
 
 Encode = Callable[[str], list[int]]
 Decode = Callable[[list[int]], str]
@@ -145,9 +152,12 @@ def measure(
         candidates = candidates[: spec.n_candidates]
     by_context: dict[str, np.ndarray] = {}  # candidate code lengths per distinct context
     tokens = canary_tokens(spec, canaries, encode)
-    bits = _code_bits(scorer, tokens, vocab_size)
+    scored = token_nll_bits_and_zscores(scorer, tokens)  # code lengths and top-k sampling's q
+    bits = np.array([sample_code_bits(a, vocab_size) for a in scored.nll_bits])
     rows = []
-    for canary, sample, code in zip(canaries, tokens, bits, strict=True):
+    for canary, sample, code, log_q in zip(
+        canaries, tokens, bits, scored.sample_log_q, strict=True
+    ):
         context = canary.fill(spec, "\0")
         if context not in by_context:
             filled = [encode(canary.fill(spec, s)) for s in candidates]
@@ -174,9 +184,18 @@ def measure(
                 "n_tokens": len(sample),
                 "prompt_tokens": k,
                 "extracted": bool(np.array_equal(generated, sample[k:])),
+                # SPEC 13: log10 p of the secret (and what follows) under top-k sampling from
+                # the same context, and the tries needed to extract it with probability 0.9
+                # (None: it cannot be sampled).
+                "discover_log10_p": continuation_log10_p(log_q, k),
+                "discover_tries": _finite(tries_needed(continuation_log10_p(log_q, k))),
             }
         )
     return rows
+
+
+def _finite(tries: float) -> int | None:
+    return int(tries) if math.isfinite(tries) else None
 
 
 def summary_of(spec: CanarySpace, rows: list[TableRow]) -> Measures:

@@ -54,6 +54,10 @@ def test_planted_canaries_are_exposed_and_extractable_controls_are_not() -> None
     assert np.mean([r["exposure_bits"] for r in controls]) < 0.5 * log2_space, controls
     assert all(r["extracted"] for r in planted)
     assert not any(r["extracted"] for r in controls)
+    # (n, p)-discoverable (SPEC 13): top-40 sampling draws a planted secret within a few tries;
+    # a control takes far more, or cannot be drawn at all (a token outside the top 40).
+    assert all(r["discover_tries"] is not None and r["discover_tries"] <= 10 for r in planted)
+    assert all(r["discover_tries"] is None or r["discover_tries"] > 100 for r in controls)
 
 
 def test_an_exact_rank_leaves_the_other_canaries_out_as_a_sampled_one_does() -> None:

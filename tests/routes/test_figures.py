@@ -46,6 +46,7 @@ VIEW_SWEEP = {
     "curves": "capacity",
     "membership": "text",
     "extraction": "text",
+    "discoverable": "text",
     "samples": "text",
     "canaries": "text",
     "canaries-data": "text",

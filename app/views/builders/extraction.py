@@ -12,6 +12,8 @@ from memdash.app.views import data
 from memdash.app.views.state import ViewState
 from memdash.app.views.view import Built, View, titled_axes
 from memdash.core.edges import TableRow
+from memdash.core.metrics.discoverable import SCHEME, TARGET_P, TRIES
+from memdash.core.metrics.extraction import PREFIX_LENGTHS, common_prefix
 
 
 def _predictions(session: Session, sweep: Sweep) -> list[tuple[str, TableRow]]:
@@ -67,6 +69,44 @@ def _extraction(session: Session, state: ViewState) -> Built:
     )
 
 
+def _discoverable(session: Session, state: ViewState) -> Built:
+    """(n, p)-discoverable extraction (SPEC 13): the share of samples that top-k sampling
+    extracts with probability p within n tries, against n, at one prefix length k for every
+    chosen run (the shortest any of them reports on most of its samples); greedy's single try
+    (k-extractability) is drawn at n = 1 as a marker-less reference in the rows."""
+    runs = [r for r in data.selected_runs(session, state) if "discover_scheme" in r.summary]
+    k = common_prefix([r.summary for r in runs]) if runs else None
+    if k is None:  # summaries without the tested counts: the shortest prefix measured
+        measured = [each for each in PREFIX_LENGTHS for r in runs
+                    if f"discover_train_k{each}_n1" in r.summary]  # fmt: skip
+        k = min(measured, default=None)
+    rows: list[TableRow] = []
+    for run in runs:
+        for split in ("train", "heldout"):
+            for each in [k] if k is not None else []:
+                shares = [run.summary.get(f"discover_{split}_k{each}_n{n}") for n in TRIES]
+                if any(share is None for share in shares):
+                    continue
+                greedy = run.summary.get(f"extract_rate_{split}_k{each}")
+                for n, share in zip(TRIES, shares, strict=True):
+                    rows.append(
+                        {
+                            **data.run_row(run),
+                            "split": split,
+                            "k": each,
+                            "tries": n,
+                            "share": share,
+                            "greedy_rate": greedy,
+                        }
+                    )
+    figure = split_lines_figure(rows, "tries", "share", state.group_by, state.band)
+    figure = titled_axes(
+        figure, state, "tries n (log)", f"share discoverable with p = {TARGET_P:g}"
+    ).update_xaxes(type="log")
+    notes = [f"Prefix k = {k}; sampling scheme: {SCHEME}."] if k is not None else []
+    return Built(rows, figure, notes=notes)
+
+
 VIEWS = (
     View(
         "extraction",
@@ -82,5 +122,19 @@ VIEWS = (
         measure="extraction",
         kinds=("text", "capacity", "scoring", "series"),
         needs="extraction rates",
+    ),
+    View(
+        "discoverable",
+        "Extraction as a probability",
+        "(n, p)-discoverable extraction: the share of training (solid) and held-out (dashed) "
+        "samples that top-40 sampling from their first k tokens reproduces with probability "
+        "0.9 within n tries, from one teacher-forced scoring pass (no generation). Greedy "
+        "k-extractability is the single deterministic try beside it (greedy_rate in the rows).",
+        "Hayes et al. 2024",
+        ("group_by", "band"),
+        _discoverable,
+        measure="n-p-discoverable-extraction",
+        kinds=("text", "scoring", "series"),
+        needs="(n, p)-discoverable extraction (runs scored since memdash measured it)",
     ),
 )
