@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from memdash.app.db.models import Sweep
 from memdash.app.figures.grouped import split_lines_figure
+from memdash.app.figures.style import log_axes
 from memdash.app.kinds.read_summary import summary_of
 from memdash.app.views import data
 from memdash.app.views.state import ViewState
@@ -100,9 +101,8 @@ def _discoverable(session: Session, state: ViewState) -> Built:
                         }
                     )
     figure = split_lines_figure(rows, "tries", "share", state.group_by, state.band)
-    figure = titled_axes(
-        figure, state, "tries n (log)", f"share discoverable with p = {TARGET_P:g}"
-    ).update_xaxes(type="log")
+    figure = titled_axes(figure, state, "tries n", f"share discoverable with p = {TARGET_P:g}")
+    figure = log_axes(figure, True)  # n = 1, 10, 100
     notes = [f"Prefix k = {k}; sampling scheme: {SCHEME}."] if k is not None else []
     return Built(rows, figure, notes=notes)
 
