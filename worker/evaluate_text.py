@@ -403,7 +403,12 @@ def _blind(
     """The blind baseline's numbers on the attack's own sets (SPEC 11), or why there are none."""
     if reason := too_few(len(member_texts), len(nonmember_texts)):
         return {"mi_blind_note": reason}
-    scores = blind_scores(member_texts, nonmember_texts)
+    if not any(t.strip() for t in member_texts + nonmember_texts):
+        return {"mi_blind_note": "the samples carry no text to classify"}
+    try:
+        scores = blind_scores(member_texts, nonmember_texts)
+    except ValueError as error:  # e.g. no word or character in a fold's training texts
+        return {"mi_blind_note": f"no classifier could be fitted to the texts ({error})"}
     roc["blind"] = _roc_points(scores.member, scores.nonmember)
     out: Measures = dict(membership_report(scores.member, scores.nonmember).summary("mi_blind"))
     out["mi_blind_folds"] = scores.folds

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from memdash.app.figures.grouped import natural_key
-from memdash.app.figures.labels import ATTACKS, HOVER_NUMBER
+from memdash.app.figures.labels import ATTACKS_AND_BLIND, HOVER_NUMBER
 from memdash.app.figures.style import COLORS, PLOT_LAYOUT
 from memdash.core.edges import TableRow
 from memdash.core.metrics.extraction import PREFIX_LENGTHS
@@ -68,7 +68,7 @@ def roc_figure(
     attacks = list(dict.fromkeys(a for curves in runs.values() for a in curves))
     for r, (run, curves) in enumerate(runs.items()):
         for attack, curve in curves.items():
-            name = ATTACKS.get(attack, attack)
+            name = ATTACKS_AND_BLIND.get(attack, attack)
             figure.add_trace(
                 go.Scatter(
                     x=curve["fpr"],

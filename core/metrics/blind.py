@@ -49,7 +49,8 @@ def too_few(n_members: int, n_nonmembers: int) -> str | None:
 def blind_scores(
     member_texts: Sequence[str], nonmember_texts: Sequence[str], seed: int = 0
 ) -> BlindScores:
-    """Each text's out-of-fold probability of being a member, from its text alone."""
+    """Each text's out-of-fold probability of being a member, from its text alone. A ValueError
+    when the texts hold no words or characters to learn from."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -63,7 +64,9 @@ def blind_scores(
     scores = np.zeros(len(texts))
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
     for train, test in folds.split(np.zeros(len(texts)), labels):
-        words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)
+        words = TfidfVectorizer(
+            analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+        )
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
         center, scale = log_length[train].mean(), log_length[train].std() or 1.0
         length = csr_matrix((log_length - center) / scale)
