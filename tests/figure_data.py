@@ -319,6 +319,9 @@ def _scoring_summary(shift: float, n: int, exposure: float) -> RunSummary:
         mi_loss_auc=0.5 + shift / 10,
         mi_loss_auc_ci=[0.45 + shift / 10, 0.55 + shift / 10],
         mi_min_k_auc=0.5 + shift / 12,
+        mi_n=n,
+        mi_blind_auc=0.52,  # the blind baseline at chance, as on a random split
+        mi_blind_auc_ci=[0.4, 0.64],
         mi_loss_tpr_at_1pct_fpr=shift / 20,
         extract_rate_train_k8=shift / 4,
         canaries=[

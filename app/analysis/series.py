@@ -60,7 +60,9 @@ def point_row(point: SeriesPoint) -> TableRow:
         "mi_loss_auc_low": ci[0],
         "mi_loss_auc_high": ci[1],
         "mi_rmia_auc": summary.get("mi_rmia_auc"),
-        "mi_blind_auc": summary.get("mi_blind_auc"),  # the same sets at every point: one number
+        # The blind baseline never sees a model: the same sets give one number at every point.
+        "mi_blind_auc": summary.get("mi_blind_auc"),
+        "mi_blind_auc_ci": summary.get("mi_blind_auc_ci"),
         "extract_k": k,
         "extract_rate": summary.get(f"extract_rate_train_k{k}"),
         "extract_n": tested.get(k) if k is not None else None,

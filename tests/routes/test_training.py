@@ -30,6 +30,9 @@ def test_the_run_page_follows_its_checkpoints(client: TestClient, session_factor
     for metric in ("mi_loss_auc", "extract_rate", "mem_u_bits", "losses", "canaries"):
         assert page.select_one(f"#fig-training-{metric}") is not None, metric
     assert page.select_one("#training-running") is None  # all finished: no polling
+    # The blind baseline at chance: said before the table, no warning.
+    verdict = page.select_one("#series-blind-verdict")
+    assert "at-chance" in verdict["class"] and "0.52" in verdict.get_text()
     listing = client.get("/training").text
     assert 'href="/training/tickets"' in listing
     csv_text = client.get("/figures/training?training=tickets&format=csv").text
