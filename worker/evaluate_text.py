@@ -175,11 +175,14 @@ def evaluate_text(
     train_groups: Sequence[str] | None = None,
     heldout_groups: Sequence[str] | None = None,
     rmia: RmiaReference | str | None = None,
+    train_documents: Sequence[int] | None = None,
+    heldout_documents: Sequence[int] | None = None,
 ) -> Evaluated:
     """Everything per run. `heldout` may be empty (no non-members): no membership inference and
     no held-out loss then. `on_progress(fraction, message)` is called between phases. Groups
     (a corpus's languages, sources) stratify the membership attack's balanced set. `rmia` is
-    the OUT reference RMIA uses, or why there is none (stored as mi_rmia_note)."""
+    the OUT reference RMIA uses, or why there is none (stored as mi_rmia_note). Documents (each
+    sample's source document, per side) let the blind baseline cross-validate by document."""
     n_samples = len(train) + len(heldout)
     lengths = [len(row) for row in train] + [len(row) for row in heldout]
     seq_len = max(lengths)
@@ -259,8 +262,16 @@ def evaluate_text(
             result = membership_report(member[attack], nonmember[attack])
             summary.update(result.summary(f"mi_{attack}"))
             summary["mi_roc"][attack] = _roc_points(member[attack], nonmember[attack])
+        documents = None
+        if train_documents is not None and heldout_documents is not None:
+            documents = [train_documents[i] for i in m], [heldout_documents[i] for i in h]
         summary.update(
-            _blind([train_text[i] for i in m], [heldout_text[i] for i in h], summary["mi_roc"])
+            _blind(
+                [train_text[i] for i in m],
+                [heldout_text[i] for i in h],
+                summary["mi_roc"],
+                documents,
+            )
         )
         summary["mi_f1"], summary["mi_n"] = summary["mi_loss_f1"], n
         summary["mi_sets"] = sets.counts()
@@ -398,20 +409,31 @@ def _rmia(
 
 
 def _blind(
-    member_texts: list[str], nonmember_texts: list[str], roc: dict[str, dict[str, list]]
+    member_texts: list[str],
+    nonmember_texts: list[str],
+    roc: dict[str, dict[str, list]],
+    documents: tuple[list[int], list[int]] | None,
 ) -> Measures:
-    """The blind baseline's numbers on the attack's own sets (SPEC 11), or why there are none."""
-    if reason := too_few(len(member_texts), len(nonmember_texts)):
+    """The blind baseline's numbers on the attack's own sets (SPEC 11), or why there are none;
+    cross-validated by document when each sample's document is known."""
+    member_docs, nonmember_docs = documents if documents else (None, None)
+    if reason := too_few(len(member_texts), len(nonmember_texts), member_docs, nonmember_docs):
         return {"mi_blind_note": reason}
     if not any(t.strip() for t in member_texts + nonmember_texts):
         return {"mi_blind_note": "the samples carry no text to classify"}
     try:
-        scores = blind_scores(member_texts, nonmember_texts)
+        scores = blind_scores(
+            member_texts,
+            nonmember_texts,
+            member_documents=member_docs,
+            nonmember_documents=nonmember_docs,
+        )
     except ValueError as error:  # e.g. no word or character in a fold's training texts
         return {"mi_blind_note": f"no classifier could be fitted to the texts ({error})"}
     roc["blind"] = _roc_points(scores.member, scores.nonmember)
     out: Measures = dict(membership_report(scores.member, scores.nonmember).summary("mi_blind"))
     out["mi_blind_folds"] = scores.folds
+    out["mi_blind_by_document"] = scores.by_document
     return out
 
 

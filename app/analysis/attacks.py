@@ -7,8 +7,12 @@ blind baseline. The verdict says, before any attack number, whether the member a
 sets can be told apart without the model.
 
 Rules (docs/measures.md "The blind baseline"): the sets are *distinguishable* when the blind
-AUC's 95% interval lies wholly above 0.5; an attack *beats* the blind baseline when the lower
-end of its AUC interval is above the blind AUC.
+AUC's 95% interval lies wholly above DISTINGUISHABLE_AUC (0.55), *slightly apart* when it lies
+above 0.5 but reaches below that, *at chance* otherwise; an attack *beats* the blind baseline
+when the lower end of its AUC interval is above the blind AUC. The margin: the bootstrap
+interval treats the out-of-fold scores as independent, which they are not quite (each fold's
+classifier scores many samples), so it is somewhat too narrow; and a blind AUC of 0.52 is no
+shift that could explain an attack's 0.9.
 """
 
 from __future__ import annotations
@@ -17,6 +21,18 @@ from dataclasses import dataclass
 
 from memdash.core.api import ATTACK_DEFINITIONS, ATTACKS, BLIND, DIRECTION, AttackTableRow
 from memdash.core.edges import Measures
+
+DISTINGUISHABLE_AUC = 0.55
+
+
+def blind_state(auc_ci: object) -> str:
+    """ "distinguishable", "slightly apart" or "at chance", from the blind AUC's interval."""
+    interval = _interval(auc_ci)
+    if interval is None:
+        return "not measured"
+    if interval[0] > DISTINGUISHABLE_AUC:
+        return "distinguishable"
+    return "slightly apart" if interval[0] > 0.5 else "at chance"
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,7 @@ class AttackRow:
 class MembershipVerdict:
     """What the blind baseline says of a run's member and non-member sets."""
 
-    state: str  # "distinguishable", "at chance", "too few", "not measured"
+    state: str  # blind_state's, or "too few", "not measured"
     blind_auc: float | None
     blind_auc_ci: tuple[float, float] | None
     note: str | None  # why there is no blind number
@@ -105,9 +121,7 @@ def membership_verdict(summary: Measures) -> MembershipVerdict | None:
         state = "too few" if note else "not measured"
         note = note or "scored before memdash had a blind baseline: score it again to see one"
         return MembershipVerdict(state, None, None, note, [])
-    above = blind.auc_ci is not None and blind.auc_ci[0] > 0.5
-    state = "distinguishable" if above else "at chance"
-    return MembershipVerdict(state, blind.auc, blind.auc_ci, None, not_beating)
+    return MembershipVerdict(blind_state(blind.auc_ci), blind.auc, blind.auc_ci, None, not_beating)
 
 
 PASTE_COLUMNS = list(AttackTableRow.model_fields)  # the CSV's columns, the JSON's keys

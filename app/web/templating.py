@@ -12,7 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from memdash.app import __version__
-from memdash.app.analysis.attacks import attack_rows, membership_verdict
+from memdash.app.analysis.attacks import attack_rows, blind_state, membership_verdict
 from memdash.app.figures.labels import ATTACKS as ATTACK_LABELS
 from memdash.app.figures.labels import (
     GROUP_WORDS,
@@ -81,6 +81,7 @@ templates.env.globals["verdict_words"] = verdict_words  # one wording on every k
 templates.env.globals["attacks"] = ATTACK_LABELS  # membership attacks in order, with their words
 templates.env.globals["attack_rows"] = attack_rows  # a run's attack table, the blind row last
 templates.env.globals["membership_verdict"] = membership_verdict  # what the blind baseline says
+templates.env.globals["blind_state"] = blind_state  # the same, from an interval alone
 templates.env.globals["paper_alpha"] = {  # the paper's α, as core.metrics.capacity states it
     "fitted_bf16": PAPER_ALPHA_FITTED_BF16,
     "mean_bf16": PAPER_ALPHA_MEAN_BF16,

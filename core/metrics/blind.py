@@ -4,7 +4,10 @@ A membership attack shows memorization only if members and non-members differ by
 alone. The blind baseline never sees the model: it learns to tell the two sets apart from their
 text — word 1-2-grams and character 2-4-grams (TF-IDF weighted, fitted on the training folds
 only) and the log length — with an L2-regularised logistic regression, stratified k-fold
-cross-validated, each sample scored by the fold that did not train on it. Its out-of-fold
+cross-validated *by document* where samples know theirs (the windows of one document all fall
+in one fold: otherwise a classifier learns a long document's words from its other windows and
+"recognizes" that document, a shortcut that has nothing to do with how the two sets were
+chosen), each sample scored by the fold that did not train on it. Its out-of-fold
 probability of "member" is a membership score like the attacks' (higher = member), so it gets
 the same AUC, TPR at low FPR and intervals (core.metrics.membership.membership_report).
 
@@ -34,36 +37,66 @@ class BlindScores:
     member: NDArray[np.float64]
     nonmember: NDArray[np.float64]
     folds: int
+    by_document: bool  # folds kept each document's samples together
 
 
-def too_few(n_members: int, n_nonmembers: int) -> str | None:
-    """Why no blind baseline can be given for sets of these sizes, or None."""
+def too_few(
+    n_members: int,
+    n_nonmembers: int,
+    member_documents: Sequence[int] | None = None,
+    nonmember_documents: Sequence[int] | None = None,
+) -> str | None:
+    """Why no blind baseline can be given for sets of these sizes (and documents), or None."""
     if min(n_members, n_nonmembers) < MIN_PER_SIDE:
         return (
             f"too few samples for a cross-validated classifier ({n_members} members, "
             f"{n_nonmembers} non-members; at least {MIN_PER_SIDE} a side)"
         )
+    for side, documents in (("members", member_documents), ("non-members", nonmember_documents)):
+        if documents is not None and len(set(documents)) < FOLDS:
+            return (
+                f"the {side} come from {len(set(documents))} documents: too few to "
+                f"cross-validate a classifier by document ({FOLDS} folds)"
+            )
     return None
 
 
 def blind_scores(
-    member_texts: Sequence[str], nonmember_texts: Sequence[str], seed: int = 0
+    member_texts: Sequence[str],
+    nonmember_texts: Sequence[str],
+    seed: int = 0,
+    member_documents: Sequence[int] | None = None,
+    nonmember_documents: Sequence[int] | None = None,
 ) -> BlindScores:
-    """Each text's out-of-fold probability of being a member, from its text alone. A ValueError
+    """Each text's out-of-fold probability of being a member, from its text alone; folds keep
+    each document's samples together when both sides' `*_documents` are given. A ValueError
     when the texts hold no words or characters to learn from."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-    if reason := too_few(len(member_texts), len(nonmember_texts)):
+    reason = too_few(len(member_texts), len(nonmember_texts), member_documents, nonmember_documents)
+    if reason:
         raise ValueError(reason)
     texts = [*member_texts, *nonmember_texts]
     labels = np.r_[np.ones(len(member_texts)), np.zeros(len(nonmember_texts))]
     log_length = np.log1p([len(t) for t in texts])[:, None]
     scores = np.zeros(len(texts))
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    for train, test in folds.split(np.zeros(len(texts)), labels):
+    by_document = member_documents is not None and nonmember_documents is not None
+    if by_document:
+        # Members' and non-members' documents are different documents: distinct fold groups.
+        groups = np.r_[2 * np.asarray(member_documents), 2 * np.asarray(nonmember_documents) + 1]
+        splits = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(
+            np.zeros(len(texts)), labels, groups
+        )
+    else:
+        splits = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(
+            np.zeros(len(texts)), labels
+        )
+    for train, test in splits:
+        if len(set(labels[train])) < 2:
+            raise ValueError("a fold's training part holds one side only")
         words = TfidfVectorizer(
             analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
         )
@@ -81,4 +114,4 @@ def blind_scores(
         model.fit(fitted, labels[train])
         scores[test] = model.predict_proba(held)[:, 1]
     n = len(member_texts)
-    return BlindScores(scores[:n], scores[n:], FOLDS)
+    return BlindScores(scores[:n], scores[n:], FOLDS, by_document)

@@ -163,6 +163,23 @@ def test_members_and_non_members_come_from_different_documents() -> None:
     heldout_numbers = {m.group(1, 2) for d in heldout_docs for m in pattern.finditer(d.text)}
     found = [m.group(1, 2) for t in dataset.heldout_text for m in pattern.finditer(t)]
     assert found and set(found) <= heldout_numbers
+    # Each sample names the document it begins in (the blind baseline's folds keep a document's
+    # samples together): the samples named after one document all begin inside one document.
+    for side_docs, texts, sources, n_docs in (
+        (
+            heldout_docs,
+            dataset.heldout_text,
+            dataset.heldout_documents,
+            dataset.n_heldout_documents,
+        ),
+        (train_docs, dataset.train_text, dataset.train_documents, dataset.n_train_documents),
+    ):
+        assert len(sources) == len(texts) and all(0 <= d < n_docs for d in sources)
+        starts: dict[int, list[str]] = {}
+        for text, source in zip(texts, sources, strict=True):
+            starts.setdefault(source, []).append(text.lstrip("\n").split("\n")[0])
+        for pieces in starts.values():
+            assert any(all(p in doc.text for p in pieces) for doc in side_docs), pieces
 
 
 def test_a_corpus_too_small_to_hold_out_says_what_to_change() -> None:

@@ -51,3 +51,29 @@ def test_higher_means_member_whichever_side_is_called_members() -> None:
     auc = roc_auc(forward.member, forward.nonmember)
     assert auc > 0.9 and roc_auc(backward.member, backward.nonmember) > 0.9
     assert roc_auc(forward.nonmember, forward.member) == pytest.approx(1 - auc)
+
+
+def test_folds_keep_a_documents_windows_together() -> None:
+    """Members: one window from each of 60 documents; non-members: five windows from each of 12
+    documents, every document drawing its words from its own topic, both sides from the same
+    process. By sample, the folds split a non-member document's windows and the classifier
+    recognizes the document from its other windows (a shortcut unrelated to membership); by
+    document it cannot, and the sets are at chance."""
+    rng = np.random.default_rng(8)
+    vocabulary = [f"w{i}" for i in range(400)]
+
+    def document_windows(n_windows: int) -> list[str]:
+        topic = rng.dirichlet(np.full(len(vocabulary), 0.05))
+        return [" ".join(rng.choice(vocabulary, 30, p=topic)) for _ in range(n_windows)]
+
+    members = [document_windows(1)[0] for _ in range(60)]
+    nonmembers = [w for _ in range(12) for w in document_windows(5)]
+    by_sample = blind_scores(members, nonmembers)
+    by_document = blind_scores(
+        members, nonmembers, member_documents=range(60),
+        nonmember_documents=[d for d in range(12) for _ in range(5)],
+    )  # fmt: skip
+    assert roc_auc(by_sample.member, by_sample.nonmember) > 0.75
+    low, high = membership_report(by_document.member, by_document.nonmember).intervals["auc"]
+    assert low <= 0.5 <= high and by_document.by_document
+    assert "documents" in (too_few(60, 60, range(60), [0, 1, 2, 3] * 15) or "")

@@ -70,6 +70,10 @@ class TokenDataset:
     heldout_text: list[str] = field(default_factory=list)
     train_groups: list[str] = field(default_factory=list)
     heldout_groups: list[str] = field(default_factory=list)
+    # The document each sample begins in (its index among its side's documents): the blind
+    # baseline cross-validates by document (core/metrics/blind.py).
+    train_documents: list[int] = field(default_factory=list)
+    heldout_documents: list[int] = field(default_factory=list)
     tokenizer: Tokenizer | None = None  # the tokenizer that made these samples
     n_train_documents: int = 0
     n_heldout_documents: int = 0
@@ -118,7 +122,14 @@ def cut_stream(stream: Sequence[int], seq_len: int, starts: NDArray[np.bool_]) -
     """Consecutive samples of `seq_len` tokens, or up to MAX_SHORTFALL fewer (fewer still where
     no character starts within reach), each beginning and ending on a character boundary; the
     stream's tail shorter than seq_len − MAX_SHORTFALL is left out."""
-    samples, position, end = [], 0, len(stream)
+    return cut_stream_at(stream, seq_len, starts)[0]
+
+
+def cut_stream_at(
+    stream: Sequence[int], seq_len: int, starts: NDArray[np.bool_]
+) -> tuple[list[list[int]], list[int]]:
+    """`cut_stream`'s samples and the stream position each begins at."""
+    samples, begins, position, end = [], [], 0, len(stream)
     while position < end and not starts[stream[position]]:
         position += 1  # a stream starts on a character; this only guards odd input
     while position + seq_len - MAX_SHORTFALL <= end:
@@ -128,33 +139,42 @@ def cut_stream(stream: Sequence[int], seq_len: int, starts: NDArray[np.bool_]) -
         for stop in range(min(position + seq_len, end), position + MIN_SAMPLE_TOKENS - 1, -1):
             if stop == end or starts[stream[stop]]:
                 samples.append(list(stream[position:stop]))
+                begins.append(position)
                 position = stop
                 break
         else:  # no boundary within reach (a run of continuation bytes): move on to the next one
             position += seq_len - MAX_SHORTFALL
             while position < end and not starts[stream[position]]:
                 position += 1
-    return samples
+    return samples, begins
 
 
 def pack_documents(
     documents: Sequence[Document], tokenizer: Tokenizer, seq_len: int
-) -> tuple[NDArray[np.int32], list[str]]:
-    """(K, S) PAD-padded samples cut from per-group token streams, and each sample's group."""
+) -> tuple[NDArray[np.int32], list[str], list[int]]:
+    """(K, S) PAD-padded samples cut from per-group token streams, each sample's group, and the
+    document (its index in `documents`) its first token belongs to."""
     newline = tokenizer.encode("\n").ids
     starts = char_starts(tokenizer)
     streams: dict[str, list[int]] = {}
-    for doc in documents:
-        stream = streams.setdefault(doc.group, [])
+    owners: dict[str, list[int]] = {}  # per stream position: the document it came from
+    for index, doc in enumerate(documents):
+        stream, owner = streams.setdefault(doc.group, []), owners.setdefault(doc.group, [])
         if stream:
             stream.extend(newline)
-        stream.extend(tokenizer.encode(doc.text).ids)
-    samples, groups = [], []
+            owner.extend([index] * len(newline))
+        ids = tokenizer.encode(doc.text).ids
+        stream.extend(ids)
+        owner.extend([index] * len(ids))
+    samples: list[list[int]] = []
+    groups: list[str] = []
+    sources: list[int] = []
     for group, stream in streams.items():
-        cut = cut_stream(stream, seq_len, starts)
+        cut, begins = cut_stream_at(stream, seq_len, starts)
         samples.extend(cut)
         groups.extend([group] * len(cut))
-    return pad_rows(samples, seq_len), groups
+        sources.extend(owners[group][b] for b in begins)
+    return pad_rows(samples, seq_len), groups, sources
 
 
 def _as_lists(tokens: NDArray[np.int32]) -> list[list[int]]:
@@ -221,10 +241,11 @@ def build_text_dataset(
         heldout_docs = [docs[i] for i in order[:n_docs]]
         train_docs = [docs[i] for i in order[n_docs:]]
         tokenizer = make_tokenizer([d.text for d in train_docs])
-        train, train_groups = pack_documents(train_docs, tokenizer, seq_len)
+        train, train_groups, train_sources = pack_documents(train_docs, tokenizer, seq_len)
         keep = unique_row_indices(train)
         train, train_groups = train[keep], [train_groups[i] for i in keep]
-        heldout, heldout_groups = pack_documents(heldout_docs, tokenizer, seq_len)
+        train_sources = [train_sources[i] for i in keep]
+        heldout, heldout_groups, heldout_sources = pack_documents(heldout_docs, tokenizer, seq_len)
         seen = {row.tobytes() for row in train}
         distinct = [i for i in unique_row_indices(heldout) if heldout[i].tobytes() not in seen]
         chosen, shortfall = _heldout_at_training_shares(
@@ -243,6 +264,8 @@ def build_text_dataset(
                 heldout_text=decode(_as_lists(held)),
                 train_groups=[train_groups[i] for i in shuffle],
                 heldout_groups=[heldout_groups[i] for i in chosen],
+                train_documents=[train_sources[i] for i in shuffle],
+                heldout_documents=[heldout_sources[i] for i in chosen],
                 tokenizer=tokenizer,
                 n_train_documents=len(train_docs),
                 n_heldout_documents=n_docs,

@@ -411,6 +411,8 @@ def run(ctx: JobContext) -> RunResult:
         train_groups=[distinct.members[d][1] for d in members.document_index],
         heldout_groups=[nonmember_docs[d][1] for d in heldout.document_index],
         rmia=references.rmia(own_tokens, target.scorer()),
+        train_documents=list(members.document_index),
+        heldout_documents=list(heldout.document_index),
     )
     evaluation.summary.update(
         n_train=len(members.tokens),

@@ -296,6 +296,8 @@ def run(ctx: JobContext) -> GroupResult:
             train_groups=dataset.train_groups[:n],
             heldout_groups=dataset.heldout_groups,
             rmia=rmia,
+            train_documents=dataset.train_documents[:n],
+            heldout_documents=dataset.heldout_documents,
         )
         evaluation.summary.update(
             steps=results[i].steps,
