@@ -185,6 +185,11 @@ class References:
         from memdash.core.params import HELDOUT_REFERENCE_MIN_DOCUMENTS
         from memdash.worker.evaluate_text import RmiaReference
 
+        if len(self.model_mean_nll) < 2 and self.params.reference == "model-free":
+            return (
+                "every file of a quantization study is scored against one model-free reference, "
+                "so there is no reference model for RMIA"
+            )
         if len(self.model_mean_nll) < 2:
             return (
                 "RMIA needs a reference model that never saw the samples: give at least "
