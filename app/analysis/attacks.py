@@ -109,6 +109,12 @@ def attack_rows(summary: Measures) -> list[AttackRow]:
     return [row for row in rows if row is not None]
 
 
+def strongest_attack(summary: Measures) -> AttackRow | None:
+    """The attack with the highest AUC (the blind baseline is no attack), or None."""
+    rows = [row for row in attack_rows(summary) if not row.is_blind]
+    return max(rows, key=lambda row: row.auc, default=None)
+
+
 def membership_verdict(summary: Measures) -> MembershipVerdict | None:
     """The blind baseline's verdict on a run's sets; None for a run without attacks."""
     if summary.get("mi_n") is None:

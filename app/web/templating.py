@@ -12,7 +12,12 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from memdash.app import __version__
-from memdash.app.analysis.attacks import attack_rows, blind_state, membership_verdict
+from memdash.app.analysis.attacks import (
+    attack_rows,
+    blind_state,
+    membership_verdict,
+    strongest_attack,
+)
 from memdash.app.figures.labels import ATTACKS as ATTACK_LABELS
 from memdash.app.figures.labels import (
     GROUP_WORDS,
@@ -31,7 +36,7 @@ from memdash.core.metrics.capacity import (
     PAPER_ALPHA_MEAN_BF16,
     PAPER_ALPHA_MEAN_FP32,
 )
-from memdash.core.metrics.extraction import PREFIX_LENGTHS
+from memdash.core.metrics.extraction import PREFIX_LENGTHS, summary_prefix
 from memdash.core.metrics.reference_soundness import verdict_words
 
 
@@ -82,6 +87,8 @@ templates.env.globals["attacks"] = ATTACK_LABELS  # membership attacks in order,
 templates.env.globals["attack_rows"] = attack_rows  # a run's attack table, the blind row last
 templates.env.globals["membership_verdict"] = membership_verdict  # what the blind baseline says
 templates.env.globals["blind_state"] = blind_state  # the same, from an interval alone
+templates.env.globals["strongest_attack"] = strongest_attack  # a study's answer names it
+templates.env.globals["reported_prefix"] = summary_prefix  # the k a run's extraction reports
 templates.env.globals["paper_alpha"] = {  # the paper's α, as core.metrics.capacity states it
     "fitted_bf16": PAPER_ALPHA_FITTED_BF16,
     "mean_bf16": PAPER_ALPHA_MEAN_BF16,

@@ -199,3 +199,28 @@ def test_a_shifted_pair_is_flagged_before_the_attacks(client, session_factory, t
     assert all(r["direction"] == "higher score = member" for r in rows)
     csv_text = client.get(f"/api/sweeps/{sweep_id}/attacks?format=csv").text
     assert csv_text.splitlines()[0].startswith("run_id,run,attack,label,score")
+
+
+def test_a_scoring_page_opens_with_its_answer(client, session_factory) -> None:
+    """Issue 41: the first section says, in words, how much the model memorized, the strongest
+    attack's AUC with its interval and what the blind baseline makes of it, and extraction —
+    before the provenance."""
+    from tests.figure_data import add_training_run
+
+    with session_factory.begin() as session:
+        scoring = add_training_run(session, "tickets")[-1].id
+    page = BeautifulSoup(client.get(f"/sweeps/{scoring}").text, "html.parser")
+    answer = page.select_one("#answer")
+    headline = answer.select_one(".headline")
+    text = " ".join(headline.get_text().split())
+    run = client.get(f"/api/sweeps/{scoring}").json()["runs"][0]
+    assert answer.sourceline < page.select_one("#scoring-setup").sourceline
+    assert f"{run['mem_u_bits']:,.0f}" in text or f"{run['mem_u_bits']:,}" in text, text
+    best = max(
+        (row for row in client.get(f"/api/sweeps/{scoring}/attacks?format=json").json()
+         if row["attack"] != "blind"),
+        key=lambda row: row["auc"],
+    )  # fmt: skip
+    assert best["label"] in text and f"{best['auc']:.3g}" in headline.select_one(".best-auc").text
+    assert "at chance" in text  # the fixture's blind baseline: 0.52 [0.40, 0.64]
+    assert "Canaries: " in text and "None" not in text
