@@ -96,6 +96,8 @@ templates.env.globals["paper_alpha"] = {  # the paper's α, as core.metrics.capa
 }
 templates.env.filters["label"] = label  # stored keys in words (app/figures/labels.py)
 templates.env.filters["number"] = number  # every number shown, one way (app/figures/labels.py)
+# A sample's dominant script (core/metrics/script.py): "None" is its word for no letters at all.
+templates.env.filters["script"] = lambda name: "no letters" if name == "None" else name
 templates.env.filters["log2"] = lambda n: math.log2(n) if n > 0 else 0.0
 
 

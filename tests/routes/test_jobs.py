@@ -92,6 +92,7 @@ def test_cancel_and_requeue_buttons(client: TestClient, session_factory) -> None
     row = BeautifulSoup(response.text, "html.parser").select_one(f"#job-{job_id}")
     assert row.select_one(".state").get_text() == "cancelled"
     assert row.select_one("button").get_text() == "Requeue"
+    assert f"Run job {job_id} again?" in row.select_one("button")["hx-confirm"]  # asks first
     again = client.post(f"/jobs/{job_id}/cancel")
     assert again.status_code == 409 and "already ended" in again.text  # an error page
     as_json = client.post(f"/jobs/{job_id}/cancel", headers={"Accept": "application/json"})
