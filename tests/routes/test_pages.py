@@ -44,3 +44,21 @@ def test_the_overview_leads_with_running_work_and_worker_health(
     ids = Counter(el["id"] for el in page.select("[id]"))
     assert [i for i, n in ids.items() if n > 1] == []  # every label focuses its own field
     assert page.select_one("label[for=text-seeds]") and page.select_one("#text-seeds")
+
+
+def test_a_text_sweep_opens_with_its_answer(client, session_factory) -> None:
+    """Issue 41: the text sweep's first section says where memorization peaks and what is left at
+    the largest training set, with extraction from the smallest to the largest set."""
+    from bs4 import BeautifulSoup
+
+    from tests.figure_data import add_text_sweep
+
+    with session_factory.begin() as session:
+        sweep_id = add_text_sweep(session).id
+    runs = client.get(f"/api/sweeps/{sweep_id}").json()["runs"]
+    page = BeautifulSoup(client.get(f"/sweeps/{sweep_id}").text, "html.parser")
+    headline = " ".join(page.select_one("#answer #headline-text").get_text().split())
+    most = max(r["mem_u_bits"] for r in runs)
+    named = [r["name"] for r in runs if r["mem_u_bits"] == most]  # the fixture has a tie
+    assert any(f"peaks at {most:,.0f} bits ({name})" in headline for name in named), headline
+    assert "Extraction at k = 8" in headline and "None" not in headline

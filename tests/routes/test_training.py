@@ -30,6 +30,12 @@ def test_the_run_page_follows_its_checkpoints(client: TestClient, session_factor
     for metric in ("mi_loss_auc", "extract_rate", "mem_u_bits", "losses", "canaries"):
         assert page.select_one(f"#fig-training-{metric}") is not None, metric
     assert page.select_one("#training-running") is None  # all finished: no polling
+    # The answer first: from the first checkpoint to the last, in words.
+    headline = " ".join(page.select_one("#answer #headline-series").get_text().split())
+    first, last = data["rows"][0], data["rows"][-1]
+    assert headline.startswith("Over 3 checkpoints (step 100 to step 300)"), headline
+    assert f"{first['mi_loss_auc']:.3g} → {last['mi_loss_auc']:.3g}" in headline, headline
+    assert "precision 1" in headline and "None" not in headline
     # The blind baseline at chance: said before the table, no warning.
     verdict = page.select_one("#series-blind-verdict")
     assert "at-chance" in verdict["class"] and "0.52" in verdict.get_text()
