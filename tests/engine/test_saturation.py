@@ -95,10 +95,12 @@ def test_a_budget_stop_is_not_saturation() -> None:
 def test_past_capacity_the_default_rule_and_a_four_times_stricter_one_agree() -> None:
     """The quick preset's L1-d8 at 4× its capacity, trained to saturation under the default
     rule and under one 4× stricter: memorized bits within 2% (the former per-token rule came
-    out 12% short at 4× on L1-d16, issue 26). The stricter rule may reach the preset's budget
-    still improving (its window is 5% of the steps taken): its bits are then a lower bound of
-    what it would measure, and the default's plateau is still within 2% of them. About a
-    minute on one core."""
+    out 12% short at 4× on L1-d16, issue 26). Either rule may reach the preset's budget still
+    improving (the window is 5% of the steps taken): its bits are then a lower bound, which the
+    page marks. Which one does depends on the machine's floating point: on one 2-core AVX2
+    machine (2026-12-08) the default rule itself ran to the 6,000-step budget, both rules
+    measuring 3,462 bits; where it plateaus, its plateau is still within 2% of the stricter
+    rule's bits. About a minute on one core."""
     from dataclasses import replace
 
     import torch
@@ -114,8 +116,10 @@ def test_past_capacity_the_default_rule_and_a_four_times_stricter_one_agree() ->
     stricter = memorized_bits(
         preset, 0, sizes, replace(base, min_gain_share=base.min_gain_share / 4)
     )
-    assert default["stop_reasons"] == {"plateau": 1}
+    assert set(default["stop_reasons"]) <= {"plateau", "max_steps"}
     assert set(stricter["stop_reasons"]) <= {"plateau", "max_steps"}
+    if "max_steps" in default["stop_reasons"]:  # then the stricter rule cannot stop earlier
+        assert stricter["stop_reasons"] == {"max_steps": 1}
     assert default["capacity_bits"] == pytest.approx(stricter["capacity_bits"], rel=0.02)
 
 
