@@ -170,6 +170,7 @@ def measure(
             others = candidate_bits[[s not in own for s in candidates]]
         exposure = estimate_exposure(float(code), others, space.log2_size, exhaustive)
         k = _prompt_length(sample, canary.prefix(spec), decode)
+        log10_p = continuation_log10_p(log_q, k)
         generated = greedy_continuations(scorer, np.asarray([sample[:k]]), len(sample) - k)[0]
         rows.append(
             {
@@ -187,8 +188,8 @@ def measure(
                 # SPEC 13: log10 p of the secret (and what follows) under top-k sampling from
                 # the same context, and the tries needed to extract it with probability 0.9
                 # (None: it cannot be sampled).
-                "discover_log10_p": continuation_log10_p(log_q, k),
-                "discover_tries": _finite(tries_needed(continuation_log10_p(log_q, k))),
+                "discover_log10_p": log10_p,
+                "discover_tries": _finite(tries_needed(log10_p)),
             }
         )
     return rows

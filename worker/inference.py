@@ -18,6 +18,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
+from memdash.core.metrics.discoverable import SAMPLING_TEMPERATURE, SAMPLING_TOP_K
 from memdash.worker.model import GPT, KVCache
 
 LOG2E = 1.0 / math.log(2.0)
@@ -210,8 +211,6 @@ def token_nll_bits_and_zscores(
 def _top_k_log_q(logits: Tensor, targets: Tensor) -> Tensor:
     """(T, V) logits, (T,) targets -> (T,) log q(target) under top-k sampling at temperature T
     (core.metrics.discoverable); −inf where the target is not among the k most likely."""
-    from memdash.core.metrics.discoverable import SAMPLING_TEMPERATURE, SAMPLING_TOP_K
-
     scaled = logits.float() / SAMPLING_TEMPERATURE
     k = min(SAMPLING_TOP_K, scaled.shape[-1])
     top = scaled.topk(k, dim=-1).values

@@ -27,7 +27,7 @@ from memdash.app.web.deps import DbId, SessionDep, SettingsDep
 from memdash.app.web.live import selection_version, sweep_poll_url
 from memdash.app.web.templating import render
 from memdash.core.api import AttackTableRow, SampleRow, SweepExport, SweepState
-from memdash.core.edges import JSONObject
+from memdash.core.edges import JSONObject, TableRow
 
 router = APIRouter(tags=["sweeps"])
 
@@ -156,18 +156,22 @@ def api_sweep_samples(
     if session.get(Sweep, sweep_id) is None:
         raise HTTPException(404, f"no sweep {sweep_id}")
     rows = list(queries.sweep_sample_rows(session, sweep_id))
+    columns = ["run_id", "run", *queries.SAMPLE_COLUMNS]
+    return _table(rows, columns, format, f"memdash-sweep-{sweep_id}-samples.csv")
+
+
+def _table(rows: list[TableRow], columns: list[str], format: str, filename: str) -> Response:
+    """A sweep's table as JSON, or as a CSV download with these columns."""
     if format == "json":
         return JSONResponse(rows)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["run_id", "run", *queries.SAMPLE_COLUMNS])
+    writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     writer.writerows(rows)
     return Response(
         buffer.getvalue(),
         media_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}-samples.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -188,19 +192,7 @@ def api_sweep_attacks(
         for run in queries.sweep_runs(session, sweep_id)
         for row in paste_rows(run.id, run.name, run.summary)
     ]
-    if format == "json":
-        return JSONResponse(rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PASTE_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="memdash-sweep-{sweep_id}-attacks.csv"'
-        },
-    )
+    return _table(rows, PASTE_COLUMNS, format, f"memdash-sweep-{sweep_id}-attacks.csv")
 
 
 @router.get("/api/sweeps/{sweep_id}/export", response_model=SweepExport)
